@@ -1,0 +1,59 @@
+# Huiyin: `make demo` serves the demo street; `make test` runs every check.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: demo test lint format install install-dev browser messages clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/huiyin demo --port $(PORT) $(if $(PASSWORD),--password $(PASSWORD))
+
+# Debian's Chromium for the browser journeys; skipped with one line where it can't be had.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser journeys..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	      || echo "Could not install chromium; browser journeys will be skipped."; \
+	  else echo "chromium is not installed and cannot be installed here; browser journeys will be skipped."; fi; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install-dev
+	cd huiyin && ../$(BIN)/huiyin makemessages -l zh_Hans --no-location --no-obsolete
+	cd huiyin && ../$(BIN)/huiyin compilemessages -l zh_Hans
+
+test: install-dev browser lint
+	HUIYIN_DEBUG=1 $(BIN)/huiyin makemigrations --check --dry-run >/dev/null || { echo "A model change has no migration: run huiyin makemigrations"; exit 1; }
+	$(BIN)/pytest
+	@if [ -n "$$HUIYIN_TEST_DATABASE_URL" ]; then \
+	  echo "== the suite again on $$HUIYIN_TEST_DATABASE_URL =="; \
+	  $(BIN)/pytest -m "not browser"; \
+	fi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

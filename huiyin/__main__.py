@@ -1,0 +1,3 @@
+from huiyin.cli import main
+
+main()

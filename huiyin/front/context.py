@@ -1,0 +1,24 @@
+"""Template context for the app shell: the person, their roles and scope, and the navigation."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from huiyin.front.navigation import sections_for
+from huiyin.org.access import reach_of
+
+
+def shell(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    reach = reach_of(user)
+    staff = getattr(user, "staff", None)
+    return {
+        "reach": reach,
+        "staff": staff,
+        "nav_sections": sections_for(reach),
+        "grants": list(staff.grants.select_related("community", "grid__community", "unit"))
+        if staff
+        else [],
+    }

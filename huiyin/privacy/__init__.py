@@ -1,0 +1,1 @@
+"""Personal data: validation, masking and encryption of resident IDs, phones, names."""

@@ -1,0 +1,206 @@
+"""Huiyin settings: one file, read from the environment (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from huiyin.env import ConfigError, envbool, envint, envlist, envstr, keyfile_secret
+
+BASE_DIR = Path(__file__).resolve().parent
+
+DEBUG = envbool("HUIYIN_DEBUG", False)
+DEMO = envbool("HUIYIN_DEMO", False)
+DATA_DIR = Path(envstr("HUIYIN_DATA_DIR", "var")).resolve()
+ATTACHMENT_DIR = DATA_DIR / "attachments"
+
+_local_keys = DEBUG or DEMO
+SECRET_KEY = keyfile_secret("HUIYIN_SECRET_KEY", DATA_DIR / "secret_key", create=_local_keys)
+
+
+def _new_data_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def _decode_key(name: str, text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode())
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != 32:
+        raise ConfigError(f"{name} must be 32 bytes in URL-safe base64 (huiyin genkey makes one)")
+    return raw
+
+
+# The key that encrypts personal data at rest; older keys stay readable during rotation.
+DATA_KEY = _decode_key(
+    "HUIYIN_DATA_KEY",
+    keyfile_secret(
+        "HUIYIN_DATA_KEY", DATA_DIR / "data_key", create=_local_keys, factory=_new_data_key
+    ),
+)
+OLD_DATA_KEYS = [
+    _decode_key("HUIYIN_OLD_DATA_KEYS", item) for item in envlist("HUIYIN_OLD_DATA_KEYS", [])
+]
+
+# 15-digit resident IDs (issued before 1999) are refused unless an office still needs them.
+ALLOW_LEGACY_ID = envbool("HUIYIN_ALLOW_LEGACY_ID", False)
+
+ALLOWED_HOSTS = envlist("HUIYIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if _local_keys else [])
+CSRF_TRUSTED_ORIGINS = envlist("HUIYIN_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "huiyin.org",
+    "huiyin.privacy",
+    "huiyin.cases",
+    "huiyin.front",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "huiyin.urls"
+WSGI_APPLICATION = "huiyin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "huiyin.front.context.shell",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in the data dir unless HUIYIN_DATABASE_URL says otherwise.
+_database_url = envstr("HUIYIN_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'huiyin.sqlite3'}"
+try:
+    _database = dj_database_url.parse(_database_url, conn_max_age=60)
+except (ValueError, KeyError) as exc:
+    raise ConfigError(f"HUIYIN_DATABASE_URL is not a database URL we understand: {exc}") from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        "timeout": 20,
+        # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks.
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=20000;"
+        ),
+    }
+elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
+    raise ConfigError("HUIYIN_DATABASE_URL must be sqlite:///... or postgres://...")
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "auth.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Idle timeout: the session lives SESSION_IDLE_MINUTES past the last request.
+SESSION_IDLE_MINUTES = envint("HUIYIN_SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Throttling of failed sign-ins (django-axes): per account and per address.
+AXES_FAILURE_LIMIT = envint("HUIYIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = envint("HUIYIN_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Security headers; HTTPS ones are on unless HUIYIN_HTTPS=0 (an intranet without TLS).
+HTTPS = envbool("HUIYIN_HTTPS", not _local_keys)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and envbool("HUIYIN_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = envint("HUIYIN_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if envbool("HUIYIN_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,1 @@
+"""Test support: environment, factories and personas (imported by tests only)."""

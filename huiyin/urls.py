@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from huiyin.front import views as front
+
+urlpatterns = [
+    path("", front.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("section/<slug:key>/", front.section, name="section"),
+    path("system/", front.system, name="system"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "huiyin.front.views.permission_denied"
