@@ -8,6 +8,13 @@ from huiyin.org.roles import Role
 from huiyin.testing import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 is slow by design; tests that pin hashing ask for it with `real_hashing`."""
+    if "real_hashing" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def street():
     return f.StreetFactory()

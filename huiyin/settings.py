@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "huiyin.org",
     "huiyin.privacy",
     "huiyin.cases",
+    "huiyin.petitions",
     "huiyin.front",
 ]
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from huiyin.front import views as front
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("section/<slug:key>/", front.section, name="section"),
     path("system/", front.system, name="system"),
+    path("audit/", include("huiyin.privacy.urls")),
     path("admin/", admin.site.urls),
 ]
 

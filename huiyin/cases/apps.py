@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "huiyin.cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from huiyin.cases import calendar, deadlines
+
+        # Deadlines read the holiday table an administrator keeps (see calendar.py).
+        deadlines.set_calendar_provider(calendar.db_calendar)
+        calendar.connect_signals()

@@ -73,6 +73,11 @@ def current_key_id() -> str:
     return key_id(_current_key())
 
 
+def known_key_ids() -> list[str]:
+    """The ids of DATA_KEY and of each of OLD_DATA_KEYS, current first."""
+    return list(_known_keys())
+
+
 def _associated_data(context: str) -> bytes:
     return f"huiyin:{VERSION}:{context}".encode()
 

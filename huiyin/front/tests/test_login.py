@@ -24,6 +24,7 @@ def test_it_signs_in_and_shows_the_shell(client, leader):
     assert 'id="main-nav"' in html and "退出" in html
 
 
+@pytest.mark.real_hashing
 def test_it_hashes_passwords_with_argon2(leader):
     assert identify_hasher(leader.password).algorithm == "argon2"
 

@@ -1,0 +1,142 @@
+"""Starting, stopping and extending the statutory clocks of a case.
+
+Each limit of :data:`huiyin.cases.deadlines.LIMITS` runs as its own :class:`Clock` from its own
+start event; the kind's workflow decides which event starts or stops which clock. Call these
+inside the transaction of the change that causes them (the workflow engine does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from huiyin.cases import deadlines
+from huiyin.cases.models import Case, CaseEvent, Clock
+
+#: Limits that are the petitioner's windows (to ask for a review or a re-examination), not the
+#: office's obligations: they never make a case overdue.
+PETITIONER_WINDOWS = frozenset({"review_request", "reexam_request"})
+
+
+def start_clock(case: Case, code: str, start: date, *, actor=None) -> Clock:
+    """Start the clock `code` from `start` (the start day is not counted).
+
+    A clock of the same code still running is a programming error (IntegrityError).
+    """
+    lim = deadlines.limit(code)
+    computed = lim.due(start)
+    clock = Clock.objects.create(
+        case=case,
+        code=code,
+        party=Clock.Party.PETITIONER if code in PETITIONER_WINDOWS else Clock.Party.OFFICE,
+        started_on=start,
+        due_on=computed.date,
+        days=lim.days,
+        working_days=lim.working_days,
+        unknown_years=list(computed.unknown_years),
+    )
+    CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        kind="clock_started",
+        data={
+            "code": code,
+            "started_on": start.isoformat(),
+            "due_on": computed.date.isoformat(),
+            "unknown_years": list(computed.unknown_years),
+        },
+    )
+    return clock
+
+
+def running_clock(case: Case, code: str) -> Clock | None:
+    return Clock.objects.filter(case=case, code=code, stopped_at__isnull=True).first()
+
+
+def stop_clock(case: Case, code: str, *, on: date, outcome: str | None = None) -> Clock | None:
+    """Stop the running clock `code` as of the date `on`; None when it is not running.
+
+    Without `outcome`: met when `on` is no later than the due date, else late.
+    """
+    clock = running_clock(case, code)
+    if clock is None:
+        return None
+    clock.stopped_at = timezone.now()
+    clock.stopped_on = on
+    clock.outcome = outcome or (Clock.Outcome.MET if on <= clock.due_on else Clock.Outcome.LATE)
+    clock.save(update_fields=["stopped_at", "stopped_on", "outcome"])
+    return clock
+
+
+def cancel_clock(case: Case, code: str, *, on: date) -> Clock | None:
+    return stop_clock(case, code, on=on, outcome=Clock.Outcome.CANCELLED)
+
+
+def extend_clock(case: Case, code: str, *, new_due_on: date) -> Clock:
+    """Move the due date of the running clock `code` and mark it extended (once: the caller checks)."""
+    clock = running_clock(case, code)
+    if clock is None:
+        raise ValueError(f"no running {code} clock on case {case.pk}")
+    clock.due_on = new_due_on
+    clock.extended = True
+    clock.unknown_years = _unknown_years(clock.started_on, new_due_on)
+    clock.save(update_fields=["due_on", "extended", "unknown_years"])
+    return clock
+
+
+def refresh_due(case: Case) -> date | None:
+    """Set ``case.due_on`` to the nearest due date of the office's running clocks."""
+    nearest = Clock.objects.filter(
+        case_id=case.pk, stopped_at__isnull=True, party=Clock.Party.OFFICE
+    ).aggregate(nearest=Min("due_on"))["nearest"]
+    if case.due_on != nearest:
+        Case.objects.filter(pk=case.pk).update(due_on=nearest)
+        case.due_on = nearest
+    return nearest
+
+
+def _unknown_years(start: date, end: date) -> list[int]:
+    calendar = deadlines.current_calendar()
+    return [y for y in range(start.year, end.year + 1) if not calendar.is_known(y)]
+
+
+def refresh_clocks_for_years(years: Iterable[int]) -> int:
+    """Recompute running clocks touching `years` after their holiday data changed.
+
+    Called when an administrator enters a year's notice (or changes a day); extended clocks
+    keep the date the leader approved, only their warning is updated. Returns how many
+    clocks changed.
+    """
+    years = sorted(set(years))
+    if not years:
+        return 0
+    touching = Q()
+    for year in years:
+        touching |= Q(started_on__year__lte=year, due_on__year__gte=year)
+    changed_cases: set[int] = set()
+    changed = 0
+    for clock in Clock.objects.filter(touching, stopped_at__isnull=True):
+        if clock.extended:
+            due_on = clock.due_on
+            unknown = _unknown_years(clock.started_on, due_on)
+        else:
+            computed = deadlines.due(clock.started_on, clock.days, working_days=clock.working_days)
+            due_on, unknown = computed.date, list(computed.unknown_years)
+        if (due_on, unknown) != (clock.due_on, clock.unknown_years):
+            Clock.objects.filter(pk=clock.pk).update(due_on=due_on, unknown_years=unknown)
+            changed_cases.add(clock.case_id)
+            changed += 1
+    for case in Case.objects.filter(pk__in=changed_cases):
+        refresh_due(case)
+    return changed
+
+
+def close_lapsed_windows(today: date | None = None) -> int:
+    """Stop the petitioner's windows whose last day has passed unused (for `huiyin tick`)."""
+    today = today or timezone.localdate()
+    return Clock.objects.filter(
+        party=Clock.Party.PETITIONER, stopped_at__isnull=True, due_on__lt=today
+    ).update(stopped_at=timezone.now(), stopped_on=F("due_on"), outcome=Clock.Outcome.LAPSED)

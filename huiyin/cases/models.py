@@ -1,0 +1,575 @@
+"""The case core every kind shares: the record, its number, timeline, clocks and attachments.
+
+A petition (and later a dispute or an incident) is one :class:`Case` plus a row of the kind's
+own model holding what only that kind has. Cases are read through one door,
+``Case.objects.visible_to(user)`` / ``Case.objects.get_for_user(...)``, and changed through
+:func:`huiyin.cases.workflow.fire` and the functions of :mod:`huiyin.cases.services`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+from huiyin.cases import deadlines
+from huiyin.cases.kinds import KINDS, Kind
+from huiyin.org.access import reach_of
+
+# --------------------------------------------------------------------------- categories
+
+
+class Category(models.Model):
+    """A node of a per-kind category tree (信访事项分类), editable by an administrator."""
+
+    kind = models.CharField(_("kind of case"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50)
+    parent = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    active = models.BooleanField(_("in use"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["kind", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "parent", "name"], name="category_unique_name_in_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                condition=Q(parent__isnull=True),
+                name="category_unique_root_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --------------------------------------------------------------------------- the case
+
+
+class CaseQuerySet(models.QuerySet):
+    def active(self) -> CaseQuerySet:
+        """Cases not withdrawn (withdrawn ones stay on record but leave lists and numbers)."""
+        return self.filter(withdrawn=False)
+
+    def visible_to(self, user, *, perm: str | None = None) -> CaseQuerySet:
+        """The cases `user` may see: the one door for lists, pages, exports and the API.
+
+        For each kind: the scope of the kind's view permission (the whole street, the person's
+        communities and grids, or — for a unit-scoped grant — the cases their unit owns), plus
+        cases assigned to the person, minus the kind's exclusions (a petition about the person's
+        own unit). With `perm`, only cases also inside that permission's scope.
+        Nobody without the permission sees anything, superusers included.
+        """
+        reach = reach_of(user)
+        staff_id = _staff_id(user)
+        condition = Q(pk__in=[])
+        for kind, kind_spec in KINDS.items():
+            kind_q = _scope_q(reach, kind_spec.view_perm, staff_id)
+            if kind_q is None:
+                continue
+            if perm is not None:
+                perm_q = _scope_q(reach, perm, staff_id)
+                if perm_q is None:
+                    continue
+                kind_q &= perm_q
+            for exclusion in kind_spec.exclusions:
+                hidden = exclusion(user, reach)
+                if hidden is not None:
+                    kind_q &= ~hidden
+            condition |= Q(kind=kind) & kind_q
+        return self.filter(condition)
+
+    def get_for_user(self, user, pk_or_number: int | str, *, perm: str | None = None) -> Case:
+        """The case with this id or number if `user` may see it (and holds `perm` over it).
+
+        Raises Http404 otherwise — the same answer whether or not the case exists — and
+        records "access.denied" in the audit trail (in its own transaction, so it stays).
+        """
+        lookup = _lookup(pk_or_number)
+        if lookup is None:
+            raise Http404
+        try:
+            return self.visible_to(user, perm=perm).get(**lookup)
+        except Case.DoesNotExist:
+            _record_denial(user, lookup, perm)
+            raise Http404 from None
+
+
+def _staff_id(user) -> int | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_huiyin_staff_id", False)
+    if cached is not False:
+        return cached
+    from huiyin.org.models import Staff
+
+    staff_id = Staff.objects.filter(user=user).values_list("id", flat=True).first()
+    user._huiyin_staff_id = staff_id
+    return staff_id
+
+
+def _scope_q(reach, perm: str, staff_id: int | None) -> Q | None:
+    """Rows inside the scope of `perm`, or assigned to the person; None when they lack it."""
+    scope = reach.scope(perm)
+    if scope.empty:
+        return None
+    condition = scope.q(community="community", grid="grid", unit="owner_unit")
+    if staff_id is not None and not scope.street_wide:
+        condition |= Q(owner_id=staff_id)
+    return condition
+
+
+def _lookup(pk_or_number: int | str) -> dict | None:
+    if isinstance(pk_or_number, bool):
+        return None
+    if isinstance(pk_or_number, int):
+        return {"pk": pk_or_number}
+    text = str(pk_or_number).strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return {"pk": int(text)}
+    return {"number": text}
+
+
+def _record_denial(user, lookup: dict, perm: str | None) -> None:
+    from huiyin.privacy.audit import record
+
+    existing = Case.objects.filter(**lookup).first()
+    label = str(lookup.get("number") or lookup.get("pk"))
+    with transaction.atomic():
+        record(
+            "access.denied",
+            actor=user if getattr(user, "is_authenticated", False) else None,
+            target=existing,
+            target_label=existing.number if existing else label,
+            diff={"perm": perm} if perm else None,
+        )
+
+
+CaseManager = models.Manager.from_queryset(CaseQuerySet)
+
+
+class Case(models.Model):
+    """The core record of a matter: a petition, a dispute or an incident."""
+
+    Kind = Kind
+
+    street = models.ForeignKey(
+        "org.Street", models.PROTECT, related_name="cases", verbose_name=_("street")
+    )
+    kind = models.CharField(_("kind of case"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    seq = models.PositiveIntegerField(_("sequence number"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    community = models.ForeignKey(
+        "org.Community",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("community"),
+    )
+    grid = models.ForeignKey(
+        "org.Grid",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("grid"),
+    )
+    category = models.ForeignKey(
+        Category,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("category"),
+    )
+    # The kind's own states (see its workflow); a plain string so every kind fits.
+    status = models.CharField(_("status"), max_length=30)
+    owner_unit = models.ForeignKey(
+        "org.Unit",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        verbose_name=_("responsible unit"),
+    )
+    owner = models.ForeignKey(
+        "org.Staff",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+        verbose_name=_("handler"),
+    )
+    received_at = models.DateTimeField(_("received at"))
+    # The nearest due date of the office's running clocks, kept here for lists and filters.
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CaseManager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "kind", "year", "seq"], name="case_unique_sequence"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="case_status"),
+            models.Index(fields=["kind", "status"], name="case_kind_status"),
+            models.Index(fields=["kind", "-received_at"], name="case_kind_received"),
+            models.Index(fields=["due_on"], name="case_due_on"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def audit_label(self) -> str:
+        return self.number
+
+    @property
+    def status_label(self) -> str:
+        """The translated name of the status, from the kind's workflow."""
+        from huiyin.cases.workflow import status_label
+
+        return status_label(self.kind, self.status)
+
+    @property
+    def received_on(self) -> date:
+        """The date received, in Beijing time."""
+        return timezone.localtime(self.received_at, deadlines.CHINA_TZ).date()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class CaseCounter(models.Model):
+    """The last sequence number given per street, kind and year (locked while allocating)."""
+
+    street = models.ForeignKey("org.Street", models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case counter")
+        verbose_name_plural = _("case counters")
+        constraints = [
+            models.UniqueConstraint(fields=["street", "kind", "year"], name="case_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+class AppendOnlyError(Exception):
+    """Timeline rows are history: they are added, never changed or removed."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be changed")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "objects"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted")
+
+
+class CaseEvent(AppendOnlyModel):
+    """One line of a case's timeline: registration, a transition, a note, a clock started..."""
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events", verbose_name=_("case"))
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    # "registered", a transition name, "note", "imported", "clock_started", ...
+    kind = models.CharField(_("event"), max_length=40)
+    from_status = models.CharField(_("from status"), max_length=30, blank=True)
+    to_status = models.CharField(_("to status"), max_length=30, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta(AppendOnlyModel.Meta):
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        """The translated name of the event (a transition's label, or a core event's)."""
+        from huiyin.cases.workflow import event_label
+
+        return event_label(self.case.kind, self.kind)
+
+
+# --------------------------------------------------------------------------- clocks
+
+
+def clock_codes() -> list[tuple[str, object]]:
+    return [(code, lim.label) for code, lim in deadlines.LIMITS.items()]
+
+
+class Clock(models.Model):
+    """One statutory time limit of one case, running from its own start event.
+
+    Clocks of the `office` bind the office and feed ``Case.due_on`` and the reminders; clocks
+    of the `petitioner` are the petitioner's windows (to ask for a review, say): shown, never
+    "overdue" for the office.
+    """
+
+    class Party(models.TextChoices):
+        OFFICE = "office", _("Office")
+        PETITIONER = "petitioner", _("Petitioner")
+
+    class Outcome(models.TextChoices):
+        MET = "met", _("Met in time")
+        LATE = "late", _("Late")
+        CANCELLED = "cancelled", _("Cancelled")
+        LAPSED = "lapsed", _("Window closed unused")
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="clocks", verbose_name=_("case"))
+    code = models.CharField(_("time limit"), max_length=40, choices=clock_codes)
+    party = models.CharField(_("party"), max_length=20, choices=Party.choices, default=Party.OFFICE)
+    started_on = models.DateField(_("started on"))
+    due_on = models.DateField(_("due on"))
+    days = models.PositiveSmallIntegerField(_("days"))
+    working_days = models.BooleanField(_("working days"), default=False)
+    # Years the due date was computed in without the holiday notice: the date is provisional.
+    unknown_years = models.JSONField(_("years without holiday data"), default=list, blank=True)
+    extended = models.BooleanField(_("extended"), default=False)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
+        ordering = ["started_on", "id"]
+        constraints = [
+            # One running clock per limit and case; stopped ones stay as history.
+            models.UniqueConstraint(
+                fields=["case", "code"],
+                condition=Q(stopped_at__isnull=True),
+                name="clock_one_running_per_code",
+            ),
+        ]
+        indexes = [models.Index(fields=["stopped_at", "due_on"], name="clock_running_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.code} {self.due_on}"
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def warning(self) -> bool:
+        """True while the due date is provisional (a year without holiday data)."""
+        return bool(self.unknown_years)
+
+    @property
+    def limit(self) -> deadlines.Limit:
+        return deadlines.LIMITS[self.code]
+
+    @property
+    def label(self) -> str:
+        return str(self.limit.label)
+
+    @property
+    def article(self) -> str:
+        return self.limit.article
+
+    def days_left(self, today: date | None = None) -> int:
+        """Calendar days to the due date: 0 on the last day, negative when overdue."""
+        return deadlines.days_left(self.due_on, today or timezone.localdate())
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+@deconstructible
+class PrivateStorage(FileSystemStorage):
+    """Files under settings.ATTACHMENT_DIR, outside the web root: they have no URL."""
+
+    def __init__(self, **kwargs):
+        kwargs.pop("location", None)
+        super().__init__(**kwargs)
+
+    # Read at each use, not frozen when the model class is built.
+    @property
+    def base_location(self):
+        return str(settings.ATTACHMENT_DIR)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("attachments are served only through a permission check")
+
+
+def attachment_storage() -> PrivateStorage:
+    return PrivateStorage()
+
+
+def attachment_path(instance, filename: str) -> str:
+    # The name is chosen by the attach() service; this is only a fallback.
+    return f"{instance.case_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file attached to a case, its type checked from its content."""
+
+    case = models.ForeignKey(
+        Case, models.PROTECT, related_name="attachments", verbose_name=_("case")
+    )
+    file = models.FileField(
+        _("file"), storage=attachment_storage, upload_to=attachment_path, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("file size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --------------------------------------------------------------------------- holidays
+
+
+class CalendarDay(models.Model):
+    """A statutory holiday or a make-up working day (调休), from the State Council's notice."""
+
+    class DayKind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (day off)")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    note = models.CharField(_("note"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holidays and make-up working days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday notice has been entered in full.
+
+    Deadlines running into a year without this row are computed with weekends only and carry
+    a warning until the year is entered.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        blank=True,
+        help_text=_("The notice the days were taken from, e.g. 国办发明电〔2025〕7号."),
+    )
+
+    class Meta:
+        verbose_name = _("holiday year")
+        verbose_name_plural = _("holiday years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

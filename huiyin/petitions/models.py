@@ -1,0 +1,432 @@
+"""Petitions (信访): what only a petition has, beside its core :class:`~huiyin.cases.models.Case`.
+
+Rows here change only through :mod:`huiyin.petitions.services` and the petition workflow
+(:mod:`huiyin.petitions.workflow`), never by saving a form straight into a model.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huiyin.cases.models import AppendOnlyModel, Case
+from huiyin.privacy.fields import BlindIndexField, EncryptedTextField
+
+
+class Status(models.TextChoices):
+    """The states of a petition (the workflow table is in workflow.py)."""
+
+    REGISTERED = "registered", _("Registered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    TRANSFERRED = "transferred", _("Transferred")
+    ASSIGNED = "assigned", _("Assigned")
+    HANDLING = "handling", _("In handling")
+    REPLIED = "replied", _("Replied")
+    REVIEW_REQUESTED = "review_requested", _("Review requested")
+    REVIEW_ANSWERED = "review_answered", _("Review answered")
+    REEXAM_REQUESTED = "reexam_requested", _("Re-examination requested")
+    REEXAM_ANSWERED = "reexam_answered", _("Re-examination answered")
+    CONCLUDED = "concluded", _("Concluded")
+
+
+class Channel(models.TextChoices):
+    LETTER = "letter", _("Letter")
+    VISIT = "visit", _("Visit")
+    PHONE = "phone", _("Phone call")
+    ONLINE = "online", _("Online")
+    ASSIGNED = "assigned", _("Assigned from above")
+
+
+class Level(models.TextChoices):
+    """Where a petition was lodged, lowest first (the order decides "over-level")."""
+
+    STREET = "street", _("Street")
+    DISTRICT = "district", _("District")
+    CITY = "city", _("City")
+    PROVINCE = "province", _("Province")
+    NATIONAL = "national", _("National")
+
+
+LEVEL_RANK = {level: rank for rank, level in enumerate(Level.values)}
+
+
+class Referral(models.TextChoices):
+    """Where a declined matter belongs instead (诉访分离)."""
+
+    COURT = "court", _("People's court (litigation)")
+    ARBITRATION = "arbitration", _("Arbitration")
+    ADMINISTRATIVE_REVIEW = "administrative_review", _("Administrative review")
+    OTHER = "other", _("Other legal channel")
+
+
+class Delivery(models.TextChoices):
+    IN_PERSON = "in_person", _("Handed over in person")
+    POST = "post", _("By post")
+    PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+# Receipt codes: no 0/O, 1/I/L, so a code read over the phone is not misheard.
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RECEIPT_LENGTH = 10
+
+
+def new_receipt_code() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(RECEIPT_LENGTH))
+
+
+class ReceptionSlot(models.Model):
+    """A leader's reception: a reception day, an outreach visit or a roving reception."""
+
+    class SlotKind(models.TextChoices):
+        RECEPTION_DAY = "reception_day", _("Reception day")
+        OUTREACH = "outreach", _("Outreach visit")
+        ROVING = "roving", _("Roving reception")
+
+    leader = models.ForeignKey(
+        "org.Staff", models.PROTECT, related_name="reception_slots", verbose_name=_("leader")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SlotKind.choices)
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"))
+    end_time = models.TimeField(_("end time"))
+    place = models.CharField(_("place"), max_length=100)
+    community = models.ForeignKey(
+        "org.Community",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reception_slots",
+        verbose_name=_("community"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("reception slot")
+        verbose_name_plural = _("reception slots")
+        ordering = ["date", "start_time", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")), name="reception_slot_times"
+            )
+        ]
+        indexes = [models.Index(fields=["leader", "date"], name="reception_slot_leader_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class PetitionQuerySet(models.QuerySet):
+    def over_level(self) -> PetitionQuerySet:
+        """Petitions lodged above the level that should handle them (越级访)."""
+        condition = Q(pk__in=[])
+        for handling, rank in LEVEL_RANK.items():
+            higher = [lvl for lvl, r in LEVEL_RANK.items() if r > rank]
+            if higher:
+                condition |= Q(handling_level=handling, level__in=higher)
+        return self.filter(condition)
+
+
+class Petition(models.Model):
+    """The petition part of a case (primary key = the case)."""
+
+    case = models.OneToOneField(
+        Case, models.PROTECT, primary_key=True, related_name="petition", verbose_name=_("case")
+    )
+    receipt_code = models.CharField(_("receipt code"), max_length=16, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    assigned_by = models.CharField(_("assigned by"), max_length=100, blank=True)
+    assigned_doc_no = models.CharField(_("document number"), max_length=60, blank=True)
+    level = models.CharField(
+        _("lodged at"), max_length=20, choices=Level.choices, default=Level.STREET
+    )
+    handling_level = models.CharField(
+        _("level that should handle it"),
+        max_length=20,
+        choices=Level.choices,
+        default=Level.STREET,
+    )
+    is_collective = models.BooleanField(_("collective visit"), default=False)
+    headcount = models.PositiveIntegerField(_("headcount"), default=1)
+    complained_unit = models.ForeignKey(
+        "org.Unit",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("unit complained about"),
+    )
+    complained_text = models.CharField(
+        _("unit or person complained about"), max_length=200, blank=True
+    )
+    received_by = models.ForeignKey(
+        "org.Staff",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petitions_received",
+        verbose_name=_("received by"),
+    )
+    reception_slot = models.ForeignKey(
+        ReceptionSlot,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petitions",
+        verbose_name=_("reception slot"),
+    )
+    repeat_of = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name=_("repeat of"),
+    )
+    # 条例 art. 36: a petition on facts already re-examined is flagged, never blocked.
+    after_reexamination = models.BooleanField(_("after re-examination"), default=False)
+
+    # Decision on acceptance.
+    accept_decision_on = models.DateField(_("decided on"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    referral_channel = models.CharField(
+        _("referred to"), max_length=30, choices=Referral.choices, blank=True
+    )
+    transferred_to = models.CharField(_("transferred to"), max_length=200, blank=True)
+
+    # The one extension of the handling period (条例 art. 34).
+    extension_reason = models.TextField(_("reason for extension"), blank=True)
+    extension_approved_by = models.ForeignKey(
+        "org.Staff",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("extension approved by"),
+    )
+    extension_due_on = models.DateField(_("extended to"), null=True, blank=True)
+    extension_told_on = models.DateField(_("petitioner told on"), null=True, blank=True)
+
+    # The written reply (处理意见书).
+    reply_text = models.TextField(_("reply"), blank=True)
+    replied_on = models.DateField(_("replied on"), null=True, blank=True)
+    reply_delivery = models.CharField(
+        _("delivered"), max_length=20, choices=Delivery.choices, blank=True
+    )
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replied by"),
+    )
+    concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
+
+    # Review (复查) and re-examination (复核).
+    review_requested_on = models.DateField(_("review requested on"), null=True, blank=True)
+    review_request_text = models.TextField(_("review request"), blank=True)
+    review_request_late = models.BooleanField(_("review requested late"), default=False)
+    review_answered_on = models.DateField(_("review answered on"), null=True, blank=True)
+    review_answer_text = models.TextField(_("review answer"), blank=True)
+    reexam_requested_on = models.DateField(_("re-examination requested on"), null=True, blank=True)
+    reexam_request_text = models.TextField(_("re-examination request"), blank=True)
+    reexam_request_late = models.BooleanField(_("re-examination requested late"), default=False)
+    reexam_answered_on = models.DateField(_("re-examination answered on"), null=True, blank=True)
+    reexam_answer_text = models.TextField(_("re-examination answer"), blank=True)
+    # Set by the re-examination answer: the same facts and reasons are closed (条例 art. 36).
+    reexam_closed_facts = models.BooleanField(_("facts closed by re-examination"), default=False)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        constraints = [
+            models.CheckConstraint(condition=Q(headcount__gte=1), name="petition_headcount_min"),
+        ]
+        indexes = [
+            models.Index(fields=["channel"], name="petition_channel"),
+            models.Index(fields=["level"], name="petition_level"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case.number
+
+    def audit_label(self) -> str:
+        return self.case.number
+
+    @property
+    def is_over_level(self) -> bool:
+        return LEVEL_RANK[self.level] > LEVEL_RANK[self.handling_level]
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_of_id is not None
+
+    @property
+    def extended(self) -> bool:
+        return self.extension_due_on is not None
+
+    @property
+    def has_reply(self) -> bool:
+        return self.replied_on is not None
+
+
+class Petitioner(models.Model):
+    """A person who lodged the petition. Identity is encrypted at rest; masked copies for lists."""
+
+    petition = models.ForeignKey(
+        Petition, models.PROTECT, related_name="petitioners", verbose_name=_("petition")
+    )
+    name = EncryptedTextField(_("name"))
+    name_masked = models.CharField(_("name (masked)"), max_length=40)
+    id_number = EncryptedTextField(
+        _("resident ID"), blank=True, index_field="id_number_hash", index_purpose="resident_id"
+    )
+    id_number_hash = BlindIndexField()
+    id_number_masked = models.CharField(_("resident ID (masked)"), max_length=20, blank=True)
+    phone = EncryptedTextField(
+        _("phone"), blank=True, index_field="phone_hash", index_purpose="phone"
+    )
+    phone_hash = BlindIndexField()
+    phone_masked = models.CharField(_("phone (masked)"), max_length=20, blank=True)
+    # blind_index("<receipt code>:<last four digits>"): the public tracker's key, nothing more.
+    track_hash = BlindIndexField()
+    address = EncryptedTextField(_("address"), blank=True)
+    is_representative = models.BooleanField(_("representative"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("petitioner")
+        verbose_name_plural = _("petitioners")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name_masked
+
+    def audit_label(self) -> str:
+        return self.name_masked
+
+
+class FollowUp(models.Model):
+    """A follow-up (回访) with the petitioner's satisfaction; the public rating is one of them."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Follow-up by staff")
+        PUBLIC = "public", _("Rated by the petitioner online")
+
+    petition = models.ForeignKey(
+        Petition, models.PROTECT, related_name="follow_ups", verbose_name=_("petition")
+    )
+    on = models.DateField(_("date"))
+    by = models.ForeignKey(
+        "org.Staff",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visited by"),
+    )
+    satisfaction = models.CharField(_("satisfaction"), max_length=30, choices=Satisfaction.choices)
+    note = models.TextField(_("note"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.STAFF
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["on", "id"]
+        constraints = [
+            # 条例 art. 21: the petitioner rates the handling once.
+            models.UniqueConstraint(
+                fields=["petition"], condition=Q(source="public"), name="follow_up_one_public"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_satisfaction_display()}"
+
+
+class KeyCase(models.Model):
+    """包案 ("五个一"): one leader, one team, one plan, one time limit, seen through."""
+
+    petition = models.OneToOneField(
+        Petition, models.PROTECT, related_name="key_case", verbose_name=_("petition")
+    )
+    leader = models.ForeignKey(
+        "org.Staff", models.PROTECT, related_name="key_cases", verbose_name=_("leader")
+    )
+    team = models.ManyToManyField(
+        "org.Staff", blank=True, related_name="key_case_teams", verbose_name=_("team")
+    )
+    team_note = models.CharField(_("team (others)"), max_length=200, blank=True)
+    plan = models.TextField(_("plan"))
+    time_limit = models.DateField(_("time limit"))
+    responsible_unit = models.ForeignKey(
+        "org.Unit",
+        models.PROTECT,
+        related_name="key_cases",
+        verbose_name=_("responsible unit"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("seen through on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("key case")
+        verbose_name_plural = _("key cases")
+        ordering = ["time_limit", "id"]
+
+    def __str__(self) -> str:
+        return self.petition.case.number
+
+    def audit_label(self) -> str:
+        return self.petition.case.number
+
+
+class KeyCaseProgress(AppendOnlyModel):
+    """One progress entry of a key case (append-only)."""
+
+    key_case = models.ForeignKey(
+        KeyCase, models.PROTECT, related_name="progress", verbose_name=_("key case")
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    text = models.TextField(_("progress"))
+
+    class Meta(AppendOnlyModel.Meta):
+        verbose_name = _("key case progress")
+        verbose_name_plural = _("key case progress")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key_case_id} {self.at:%Y-%m-%d}"

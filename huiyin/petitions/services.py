@@ -1,0 +1,1099 @@
+"""Petition services: intake, the public tracker, follow-ups, key cases and reception days.
+
+Views call these (and :func:`huiyin.cases.workflow.fire` for the transitions); they check
+permissions, validate with translatable messages and write each change with its timeline
+event and audit entry in one transaction.
+
+Errors:
+
+* :class:`PetitionInvalid` — bad input; ``errors`` maps a field (``"headcount"``,
+  ``"petitioners"``, ``"petitioners.0.phone"``...) to its messages, for a form to show;
+* :class:`~huiyin.cases.exceptions.TransitionRefused` — the person may not do this here;
+* :class:`RatingRefused` — the public rating was not taken (with the message to show);
+* ``Http404`` — the case is not visible to the person (audited by the door).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from huiyin.cases import clocks, numbering
+from huiyin.cases.deadlines import CHINA_TZ
+from huiyin.cases.exceptions import CaseRefused, TransitionRefused
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Case, CaseEvent, Category, Clock, _staff_id
+from huiyin.cases.services import MSG_GRID_COMMUNITY, holds
+from huiyin.cases.workflow import status_label
+from huiyin.org.access import reach_of
+from huiyin.org.models import Community, Grid, Staff, Street, Unit
+from huiyin.org.roles import ROLE_PERMISSIONS, Perm
+from huiyin.petitions.models import (
+    Channel,
+    FollowUp,
+    KeyCase,
+    KeyCaseProgress,
+    Level,
+    Petition,
+    Petitioner,
+    ReceptionSlot,
+    Satisfaction,
+    Status,
+    new_receipt_code,
+)
+from huiyin.privacy import crypto, masking
+from huiyin.privacy.fields import lookup_q
+from huiyin.privacy.normalize import normalize_digits
+from huiyin.privacy.validators import validate_phone, validate_resident_id
+
+TRACK_PURPOSE = "petition.track"
+DEFAULT_MAX_REPRESENTATIVES = 5  # 条例 art. 20
+_CLOCK_SKEW = timedelta(minutes=5)
+_MAX_CHAIN = 100
+
+MSG_NO_PERM = _("Your role does not allow this on this matter.")
+MSG_REQUIRED = _("This field is required.")
+MSG_CHOICE = _("Choose one of the options.")
+MSG_NOT_FOUND = _("No such record.")
+MSG_RECEIVED_FUTURE = _("The date received cannot be in the future.")
+MSG_HEADCOUNT_MIN = _("Headcount must be at least 1.")
+MSG_HEADCOUNT_BELOW = _("Headcount cannot be lower than the number of petitioners entered.")
+MSG_REPRESENTATIVES_MIN = _(
+    "Mark at least one petitioner as a representative of the collective visit."
+)
+MSG_REPRESENTATIVES_MAX = _(
+    "A collective visit may have at most %(max)s representatives (Regulations art. 20)."
+)
+MSG_NO_PETITIONER = _("Enter at least one petitioner.")
+MSG_NAME_TOO_LONG = _("The name is too long.")
+MSG_ASSIGNED_BY = _("Enter who assigned the matter (the sender).")
+MSG_CATEGORY = _("Choose a petition category in use.")
+MSG_UNIT = _("Choose a unit of this street.")
+MSG_SLOT_DAY = _("The reception slot is on another day than the date received.")
+MSG_REPEAT = _("No earlier petition with this number was found.")
+MSG_STREET = _("Choose the street the matter belongs to.")
+MSG_FOLLOW_UP_BEFORE_REPLY = _("A follow-up can be recorded once the matter has been replied to.")
+MSG_DATE_FUTURE = _("The date cannot be in the future.")
+MSG_DATE_BEFORE_REPLY = _("The date cannot be earlier than the reply.")
+MSG_TRACK_NOT_FOUND = _("No matter matches this receipt code and phone number.")
+MSG_RATE_NOT_YET = _("You can rate the handling once you have received the reply.")
+MSG_RATE_ONCE = _("This matter has already been rated.")
+MSG_KEY_CASE_EXISTS = _("This petition is already a key case.")
+MSG_NOT_A_LEADER = _("Choose a leader: a person who may approve petitions.")
+MSG_PLAN = _("Enter the plan.")
+MSG_TIME_LIMIT_PAST = _("The time limit cannot be in the past.")
+MSG_COMPLAINED_UNIT = _("The unit complained about cannot be responsible for the matter.")
+MSG_PROGRESS_EMPTY = _("The progress entry is empty.")
+MSG_SLOT_TIMES = _("The end time must be after the start time.")
+
+
+class PetitionInvalid(Exception):
+    """Input refused; `errors` maps field names to lists of translatable messages."""
+
+    def __init__(self, errors: dict[str, list[str | Promise]]):
+        super().__init__(errors)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in self.errors.items())
+
+
+class RatingRefused(CaseRefused):
+    """The public rating was not recorded; `message` tells the petitioner why."""
+
+
+class _Errors(dict):
+    def add(self, key: str, message) -> None:
+        self.setdefault(key, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise PetitionInvalid(dict(self))
+
+
+def _resolve(model, value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, model):
+        return value
+    try:
+        return model.objects.filter(pk=int(value)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value, limit: int | None = None) -> str:
+    text = str(value or "").strip()
+    return text[:limit] if limit else text
+
+
+def _max_representatives() -> int:
+    return int(getattr(settings, "HUIYIN_MAX_REPRESENTATIVES", DEFAULT_MAX_REPRESENTATIVES))
+
+
+def _actor_staff(user) -> Staff | None:
+    staff_id = _staff_id(user)
+    return Staff.objects.filter(pk=staff_id).first() if staff_id else None
+
+
+def _deny(user, label: str) -> None:
+    from huiyin.privacy.audit import record
+
+    with transaction.atomic():
+        record(
+            "access.denied",
+            actor=user if getattr(user, "is_authenticated", False) else None,
+            target_label=label,
+        )
+    raise PermissionDenied
+
+
+# --------------------------------------------------------------------------- intake
+
+
+def _received_at(value, errors: _Errors) -> datetime | None:
+    now = timezone.now()
+    if value in (None, ""):
+        return now
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            errors.add("received_at", MSG_REQUIRED)
+            return None
+    if isinstance(value, datetime):
+        moment = value if timezone.is_aware(value) else timezone.make_aware(value, CHINA_TZ)
+    elif isinstance(value, date):
+        # A date alone: now when it is today, else the start of that day in Beijing.
+        if value == timezone.localdate(now, CHINA_TZ):
+            moment = now
+        else:
+            moment = datetime.combine(value, time(0, 0), tzinfo=CHINA_TZ)
+    else:
+        errors.add("received_at", MSG_REQUIRED)
+        return None
+    if moment > now + _CLOCK_SKEW:
+        errors.add("received_at", MSG_RECEIVED_FUTURE)
+        return None
+    return moment
+
+
+def _clean_petitioners(rows: list[dict], errors: _Errors) -> list[dict]:
+    cleaned = []
+    for i, row in enumerate(rows or []):
+        prefix = f"petitioners.{i}"
+        name = _text(row.get("name"))
+        if not name:
+            errors.add(f"{prefix}.name", MSG_REQUIRED)
+        elif len(name) > 40:
+            errors.add(f"{prefix}.name", MSG_NAME_TOO_LONG)
+        id_number = _text(row.get("id_number"))
+        if id_number:
+            try:
+                id_number = validate_resident_id(id_number)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    errors.add(f"{prefix}.id_number", message)
+        phone = _text(row.get("phone"))
+        if phone:
+            try:
+                phone = validate_phone(phone)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    errors.add(f"{prefix}.phone", message)
+        cleaned.append(
+            {
+                "name": name,
+                "id_number": id_number,
+                "phone": phone,
+                "address": _text(row.get("address"), 200),
+                "is_representative": bool(row.get("is_representative")),
+            }
+        )
+    if not cleaned:
+        errors.add("petitioners", MSG_NO_PETITIONER)
+    return cleaned
+
+
+def _headcount(data: dict, people: list[dict], errors: _Errors) -> tuple[bool, int]:
+    collective = bool(data.get("is_collective"))
+    raw = data.get("headcount")
+    headcount = None
+    if raw not in (None, ""):
+        try:
+            headcount = int(raw)
+        except (TypeError, ValueError):
+            headcount = 0
+        if headcount < 1:
+            errors.add("headcount", MSG_HEADCOUNT_MIN)
+            return collective, 1
+    if collective:
+        if headcount is None:
+            errors.add("headcount", MSG_HEADCOUNT_MIN)
+            return collective, 1
+        representatives = sum(1 for p in people if p["is_representative"])
+        limit = _max_representatives()
+        if representatives < 1:
+            errors.add("petitioners", MSG_REPRESENTATIVES_MIN)
+        elif representatives > limit:
+            errors.add("petitioners", str(MSG_REPRESENTATIVES_MAX) % {"max": limit})
+    elif headcount is None:
+        headcount = max(len(people), 1)
+    if people and headcount < len(people):
+        errors.add("headcount", MSG_HEADCOUNT_BELOW)
+    return collective, headcount
+
+
+def _repeat_of(value, actor) -> Petition | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Petition | Case):
+        case_pk = value.pk  # a petition's key is its case's
+    else:
+        text = str(value).strip()
+        lookup = {"pk": int(text)} if text.isdigit() else {"number": text}
+        case_pk = Case.objects.filter(kind=Kind.PETITION, **lookup).values_list("pk", flat=True)
+        case_pk = case_pk.first()
+    if case_pk is None or not Case.objects.visible_to(actor).filter(pk=case_pk).exists():
+        return None
+    return Petition.objects.filter(pk=case_pk).first()
+
+
+def after_reexamination(petition: Petition | None) -> bool:
+    """Whether a repeat of `petition` comes after a re-examination on the same facts (art. 36).
+
+    Walks the chain of earlier petitions; the result flags the new petition, it never blocks it.
+    """
+    seen = set()
+    while petition is not None and petition.pk not in seen and len(seen) < _MAX_CHAIN:
+        if petition.reexam_closed_facts:
+            return True
+        seen.add(petition.pk)
+        petition = petition.repeat_of
+    return False
+
+
+def _unique_receipt_code() -> str:
+    while True:
+        code = new_receipt_code()
+        if not Petition.objects.filter(receipt_code=code).exists():
+            return code
+
+
+def _track_hash(receipt_code: str, phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 4:
+        return ""
+    return crypto.blind_index(f"{receipt_code}:{digits[-4:]}", purpose=TRACK_PURPOSE)
+
+
+def register_petition(*, actor, data: dict, petitioners: list[dict], request=None) -> Petition:
+    """Register a petition: the case (numbered), the petition, its petitioners and clocks.
+
+    `data` keys: ``title`` (required), ``description``, ``channel`` (required, a
+    :class:`Channel`), ``assigned_by`` (required for ``assigned``), ``assigned_doc_no``,
+    ``level`` and ``handling_level`` (a :class:`Level`, default street), ``received_at``
+    (datetime or date; default now; not in the future), ``community``, ``grid``, ``category``,
+    ``is_collective``, ``headcount`` (≥ 1; an individual petition defaults to the number of
+    petitioners), ``complained_unit``, ``complained_text``, ``reception_slot``, ``repeat_of``
+    (a Petition, a Case, its id or number), ``received_by`` (default: the actor), ``street``
+    (default: the community's, or the only street). Related objects may be instances or ids.
+
+    `petitioners`: dicts with ``name`` (required), ``id_number``, ``phone``, ``address``,
+    ``is_representative``. A collective visit needs 1 to 5 representatives (条例 art. 20).
+
+    Needs Perm.PETITIONS_REGISTER over the community (PermissionDenied, audited, otherwise);
+    raises PetitionInvalid with every problem found.
+    """
+    from huiyin.privacy.audit import record
+
+    reach = reach_of(actor)
+    if not reach.can(Perm.PETITIONS_REGISTER):
+        _deny(actor, "petition.register")
+    errors = _Errors()
+
+    title = _text(data.get("title"), 200)
+    if not title:
+        errors.add("title", MSG_REQUIRED)
+    channel = _text(data.get("channel"))
+    if channel not in Channel.values:
+        errors.add("channel", MSG_CHOICE)
+    assigned_by = _text(data.get("assigned_by"), 100)
+    if channel == Channel.ASSIGNED and not assigned_by:
+        errors.add("assigned_by", MSG_ASSIGNED_BY)
+    level = _text(data.get("level")) or Level.STREET
+    handling_level = _text(data.get("handling_level")) or Level.STREET
+    for key, value in (("level", level), ("handling_level", handling_level)):
+        if value not in Level.values:
+            errors.add(key, MSG_CHOICE)
+    received_at = _received_at(data.get("received_at"), errors)
+
+    community = _resolve(Community, data.get("community"))
+    grid = _resolve(Grid, data.get("grid"))
+    if data.get("community") not in (None, "") and community is None:
+        errors.add("community", MSG_CHOICE)
+    if data.get("grid") not in (None, "") and grid is None:
+        errors.add("grid", MSG_CHOICE)
+    if grid is not None and community is None:
+        community = grid.community
+    elif grid is not None and grid.community_id != community.pk:
+        errors.add("grid", MSG_GRID_COMMUNITY)
+
+    category = _resolve(Category, data.get("category"))
+    if data.get("category") not in (None, "") and (
+        category is None or category.kind != Kind.PETITION or not category.active
+    ):
+        errors.add("category", MSG_CATEGORY)
+
+    street = _resolve(Street, data.get("street"))
+    if street is None and community is not None:
+        street = community.street
+    staff = _resolve(Staff, data.get("received_by")) or _actor_staff(actor)
+    if street is None and staff is not None and staff.unit_id:
+        street = staff.unit.street
+    if street is None:
+        streets = list(Street.objects.all()[:2])
+        street = streets[0] if len(streets) == 1 else None
+    if street is None:
+        errors.add("street", MSG_STREET)
+
+    complained_unit = _resolve(Unit, data.get("complained_unit"))
+    if data.get("complained_unit") not in (None, "") and (
+        complained_unit is None or (street and complained_unit.street_id != street.pk)
+    ):
+        errors.add("complained_unit", MSG_UNIT)
+
+    slot = _resolve(ReceptionSlot, data.get("reception_slot"))
+    if data.get("reception_slot") not in (None, ""):
+        if slot is None:
+            errors.add("reception_slot", MSG_CHOICE)
+        elif (
+            received_at is not None
+            and slot.date != timezone.localtime(received_at, CHINA_TZ).date()
+        ):
+            errors.add("reception_slot", MSG_SLOT_DAY)
+
+    repeat_of = _repeat_of(data.get("repeat_of"), actor)
+    if data.get("repeat_of") not in (None, "") and repeat_of is None:
+        errors.add("repeat_of", MSG_REPEAT)
+
+    people = _clean_petitioners(petitioners, errors)
+    collective, headcount = _headcount(data, people, errors)
+    errors.raise_if_any()
+
+    scope = reach.scope(Perm.PETITIONS_REGISTER)
+    if not scope.covers(community_id=community.pk if community else None):
+        _deny(actor, "petition.register")
+
+    received_on = timezone.localtime(received_at, CHINA_TZ).date()
+    with transaction.atomic():
+        seq, number = numbering.allocate(street, Kind.PETITION, received_on.year)
+        case = Case.objects.create(
+            street=street,
+            kind=Kind.PETITION,
+            number=number,
+            year=received_on.year,
+            seq=seq,
+            title=title,
+            description=_text(data.get("description")),
+            community=community,
+            grid=grid,
+            category=category,
+            status=Status.REGISTERED,
+            received_at=received_at,
+            created_by=actor,
+        )
+        petition = Petition.objects.create(
+            case=case,
+            receipt_code=_unique_receipt_code(),
+            channel=channel,
+            assigned_by=assigned_by,
+            assigned_doc_no=_text(data.get("assigned_doc_no"), 60),
+            level=level,
+            handling_level=handling_level,
+            is_collective=collective,
+            headcount=headcount,
+            complained_unit=complained_unit,
+            complained_text=_text(data.get("complained_text"), 200),
+            received_by=staff,
+            reception_slot=slot,
+            repeat_of=repeat_of,
+            after_reexamination=after_reexamination(repeat_of),
+        )
+        masked = []
+        for order, person in enumerate(people):
+            row = Petitioner(
+                petition=petition,
+                name=person["name"],
+                name_masked=masking.mask_name(person["name"]),
+                id_number=person["id_number"],
+                id_number_masked=masking.mask_resident_id(person["id_number"]),
+                phone=person["phone"],
+                phone_masked=masking.mask_phone(person["phone"]),
+                track_hash=_track_hash(petition.receipt_code, person["phone"]),
+                address=person["address"],
+                is_representative=person["is_representative"],
+                order=order,
+            )
+            row.save()
+            masked.append(
+                {
+                    "name": row.name_masked,
+                    "id_number": row.id_number_masked,
+                    "phone": row.phone_masked,
+                    "representative": row.is_representative,
+                }
+            )
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            kind="registered",
+            to_status=Status.REGISTERED,
+            data={
+                "channel": channel,
+                "level": level,
+                "headcount": headcount,
+                "collective": collective,
+                "repeat_of": repeat_of.pk if repeat_of else None,
+                "after_reexamination": petition.after_reexamination,
+            },
+        )
+        clocks.start_clock(case, "register_transfer", received_on, actor=actor)
+        clocks.start_clock(case, "acceptance_notice", received_on, actor=actor)
+        if channel == Channel.ASSIGNED:
+            clocks.start_clock(case, "transfer_objection", received_on, actor=actor)
+        clocks.refresh_due(case)
+        record(
+            "object.create",
+            actor=actor,
+            target=case,
+            diff={
+                "number": number,
+                "channel": channel,
+                "level": level,
+                "headcount": headcount,
+                "petitioners": masked,
+            },
+            request=request,
+        )
+    return petition
+
+
+def similar_petitions(
+    id_number: str | None = None, phone: str | None = None, *, user=None
+) -> QuerySet[Petition]:
+    """Earlier petitions by a person with this ID or phone (by blind index), newest first.
+
+    The intake form's duplicate hint. Invalid or empty input gives an empty queryset; with
+    `user`, only petitions that person may see.
+    """
+    condition = Q(pk__in=[])
+    if id_number:
+        with contextlib.suppress(ValidationError):
+            condition |= lookup_q("id_number_hash", validate_resident_id(id_number), "resident_id")
+    if phone:
+        with contextlib.suppress(ValidationError):
+            condition |= lookup_q("phone_hash", validate_phone(phone), "phone")
+    matching = Petitioner.objects.filter(condition).values("petition_id")
+    petitions = Petition.objects.filter(pk__in=matching, case__withdrawn=False)
+    if user is not None:
+        petitions = petitions.filter(case__in=Case.objects.visible_to(user))
+    return petitions.select_related("case").order_by("-case__received_at")
+
+
+def petitioners_for_display(petition: Petition) -> list[dict]:
+    """The petitioners with masked identity only (no decryption): for every screen and list."""
+    return list(
+        Petitioner.objects.filter(petition=petition).values(
+            "id", "name_masked", "id_number_masked", "phone_masked", "is_representative", "order"
+        )
+    )
+
+
+def petitioner_identity(request, petitioner_id: int) -> dict[str, str]:
+    """A petitioner's full identity (name, id_number, phone, address) for the case page.
+
+    Through the case's door (Http404, audited, when the case is not visible to
+    ``request.user``), then :func:`huiyin.privacy.identity.reveal`: Perm.IDENTITY_VIEW or
+    PermissionDenied, audited "identity.view" / "access.denied" either way. Call it outside
+    a transaction of your own.
+    """
+    from django.http import Http404
+
+    from huiyin.privacy.identity import reveal
+
+    petition_id = (
+        Petitioner.objects.filter(pk=petitioner_id).values_list("petition_id", flat=True).first()
+    )
+    if petition_id is None:
+        raise Http404
+    case = Case.objects.get_for_user(request.user, petition_id)
+    petitioner = Petitioner.objects.get(pk=petitioner_id)
+    return reveal(
+        request,
+        target=case,
+        fields={
+            "name": petitioner.name,
+            "id_number": petitioner.id_number,
+            "phone": petitioner.phone,
+            "address": petitioner.address,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- public tracker
+
+
+@dataclass(frozen=True)
+class TrackDue:
+    label: str
+    due_on: date
+    provisional: bool  # a year without holiday data: the date may move
+
+
+@dataclass(frozen=True)
+class TrackView:
+    """What the public page shows: the stage and dates, no names, no text of the matter."""
+
+    receipt_code: str
+    stage: str
+    stage_label: str
+    received_on: date
+    decided_on: date | None
+    extended_to: date | None
+    replied_on: date | None
+    review_requested_on: date | None
+    review_answered_on: date | None
+    reexam_requested_on: date | None
+    reexam_answered_on: date | None
+    concluded_on: date | None
+    dues: tuple[TrackDue, ...] = field(default_factory=tuple)
+    can_rate: bool = False
+    rated: bool = False
+
+
+def _find_by_receipt(receipt_code: str, phone_last4: str) -> Petition | None:
+    code = normalize_digits(receipt_code or "").upper()
+    digits = normalize_digits(phone_last4 or "")
+    if not re.fullmatch(r"[A-Z0-9]{6,16}", code) or not re.fullmatch(r"\d{4}", digits):
+        return None
+    hashes = crypto.blind_index_candidates(f"{code}:{digits}", purpose=TRACK_PURPOSE)
+    petition_id = (
+        Petitioner.objects.filter(
+            track_hash__in=hashes, petition__receipt_code=code, petition__case__withdrawn=False
+        )
+        .values_list("petition_id", flat=True)
+        .first()
+    )
+    if petition_id is None:
+        return None
+    return Petition.objects.select_related("case").get(pk=petition_id)
+
+
+def track(receipt_code: str, phone_last4: str, *, request=None) -> TrackView | None:
+    """The public status of a petition, by the receipt code and the phone's last four digits.
+
+    None when either is wrong — the same answer for an unknown code and wrong digits. Every
+    lookup is audited here ("petition.track"); the view adds the rate limit per address.
+    """
+    from huiyin.privacy.audit import record
+
+    petition = _find_by_receipt(receipt_code, phone_last4)
+    with transaction.atomic():
+        record(
+            "petition.track",
+            target=petition.case if petition else None,
+            diff={"found": petition is not None},
+            request=request,
+        )
+    if petition is None:
+        return None
+    case = petition.case
+    dues = tuple(
+        TrackDue(str(c.limit.label), c.due_on, c.warning)
+        for c in Clock.objects.filter(
+            case=case, stopped_at__isnull=True, party=Clock.Party.OFFICE
+        ).order_by("due_on", "id")
+    )
+    rated = petition.follow_ups.filter(source=FollowUp.Source.PUBLIC).exists()
+    return TrackView(
+        receipt_code=petition.receipt_code,
+        stage=case.status,
+        stage_label=status_label(case.kind, case.status),
+        received_on=case.received_on,
+        decided_on=petition.accept_decision_on,
+        extended_to=petition.extension_due_on,
+        replied_on=petition.replied_on,
+        review_requested_on=petition.review_requested_on,
+        review_answered_on=petition.review_answered_on,
+        reexam_requested_on=petition.reexam_requested_on,
+        reexam_answered_on=petition.reexam_answered_on,
+        concluded_on=petition.concluded_on,
+        dues=dues,
+        can_rate=petition.has_reply and not rated,
+        rated=rated,
+    )
+
+
+def rate_from_public(
+    receipt_code: str, phone_last4: str, satisfaction: str, *, note: str = "", request=None
+) -> FollowUp:
+    """The petitioner's own rating of the handling (条例 art. 21): once, and only after the reply.
+
+    Raises RatingRefused with the message to show (the same one for an unknown code and wrong
+    digits).
+    """
+    from huiyin.privacy.audit import record
+
+    if satisfaction not in Satisfaction.values:
+        raise RatingRefused(MSG_CHOICE)
+    petition = _find_by_receipt(receipt_code, phone_last4)
+    if petition is None:
+        raise RatingRefused(MSG_TRACK_NOT_FOUND)
+    if not petition.has_reply:
+        raise RatingRefused(MSG_RATE_NOT_YET)
+    try:
+        with transaction.atomic():
+            follow_up = FollowUp.objects.create(
+                petition=petition,
+                on=timezone.localdate(),
+                satisfaction=satisfaction,
+                note=_text(note, 500),
+                source=FollowUp.Source.PUBLIC,
+            )
+            CaseEvent.objects.create(
+                case=petition.case,
+                kind="follow_up",
+                note=follow_up.note,
+                data={"satisfaction": satisfaction, "source": FollowUp.Source.PUBLIC},
+            )
+            record(
+                "object.create",
+                target=follow_up,
+                target_label=petition.case.number,
+                diff={"satisfaction": satisfaction, "source": "public"},
+                request=request,
+            )
+    except IntegrityError:
+        # The unique constraint: a second rating (even two at once) is refused.
+        raise RatingRefused(MSG_RATE_ONCE) from None
+    return follow_up
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def _clean_day(value, errors: _Errors, key: str, *, not_before: date | None = None) -> date | None:
+    if value in (None, ""):
+        return timezone.localdate()
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            errors.add(key, MSG_REQUIRED)
+            return None
+    if isinstance(value, datetime):
+        value = (
+            timezone.localtime(value, CHINA_TZ).date() if timezone.is_aware(value) else value.date()
+        )
+    if value > timezone.localdate():
+        errors.add(key, MSG_DATE_FUTURE)
+    elif not_before is not None and value < not_before:
+        errors.add(key, MSG_DATE_BEFORE_REPLY)
+    return value
+
+
+def record_follow_up(
+    petition: Petition,
+    *,
+    actor,
+    satisfaction: str,
+    on: date | str | None = None,
+    note: str = "",
+    request=None,
+) -> FollowUp:
+    """A staff follow-up (回访) with the petitioner's satisfaction, any time after the reply.
+
+    Needs Perm.PETITIONS_DECIDE or PETITIONS_HANDLE over the case.
+    """
+    from huiyin.privacy.audit import record
+
+    case = Case.objects.get_for_user(actor, petition.pk)
+    if not holds(actor, case, Perm.PETITIONS_DECIDE, Perm.PETITIONS_HANDLE):
+        raise TransitionRefused(MSG_NO_PERM)
+    petition = Petition.objects.get(pk=case.pk)
+    if not petition.has_reply:
+        raise TransitionRefused(MSG_FOLLOW_UP_BEFORE_REPLY)
+    errors = _Errors()
+    if satisfaction not in Satisfaction.values:
+        errors.add("satisfaction", MSG_CHOICE)
+    day = _clean_day(on, errors, "on", not_before=petition.replied_on)
+    errors.raise_if_any()
+    with transaction.atomic():
+        follow_up = FollowUp.objects.create(
+            petition=petition,
+            on=day,
+            by=_actor_staff(actor),
+            satisfaction=satisfaction,
+            note=_text(note),
+            source=FollowUp.Source.STAFF,
+        )
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            kind="follow_up",
+            note=follow_up.note,
+            data={"satisfaction": satisfaction, "on": day.isoformat(), "source": "staff"},
+        )
+        record(
+            "object.create",
+            actor=actor,
+            target=follow_up,
+            target_label=case.number,
+            diff={"satisfaction": satisfaction, "on": day},
+            request=request,
+        )
+    return follow_up
+
+
+# --------------------------------------------------------------------------- key cases
+
+
+def _approvers() -> QuerySet[Staff]:
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.PETITIONS_APPROVE in perms]
+    return Staff.objects.filter(grants__role__in=roles).distinct()
+
+
+def mark_key_case(
+    petition: Petition,
+    *,
+    actor,
+    leader: Staff | int,
+    plan: str,
+    time_limit: date,
+    responsible_unit: Unit | int,
+    team: Iterable[Staff | int] = (),
+    team_note: str = "",
+    request=None,
+) -> KeyCase:
+    """Make a petition a key case (包案, "五个一"): leader, team, plan, time limit, unit.
+
+    Needs Perm.PETITIONS_APPROVE or PETITIONS_DECIDE over the case; the leader must hold
+    PETITIONS_APPROVE; the responsible unit cannot be the unit complained about.
+    """
+    from huiyin.privacy.audit import record
+
+    case = Case.objects.get_for_user(actor, petition.pk)
+    if not holds(actor, case, Perm.PETITIONS_APPROVE, Perm.PETITIONS_DECIDE):
+        raise TransitionRefused(MSG_NO_PERM)
+    petition = Petition.objects.get(pk=case.pk)
+    errors = _Errors()
+    if KeyCase.objects.filter(petition=petition).exists():
+        errors.add("petition", MSG_KEY_CASE_EXISTS)
+    leader = _resolve(Staff, leader)
+    if leader is None or not _approvers().filter(pk=leader.pk).exists():
+        errors.add("leader", MSG_NOT_A_LEADER)
+    plan = _text(plan)
+    if not plan:
+        errors.add("plan", MSG_PLAN)
+    if not isinstance(time_limit, date):
+        try:
+            time_limit = date.fromisoformat(str(time_limit))
+        except ValueError:
+            time_limit = None
+            errors.add("time_limit", MSG_REQUIRED)
+    if time_limit is not None and time_limit < timezone.localdate():
+        errors.add("time_limit", MSG_TIME_LIMIT_PAST)
+    unit = _resolve(Unit, responsible_unit)
+    if unit is None or unit.street_id != case.street_id:
+        errors.add("responsible_unit", MSG_UNIT)
+    elif unit.pk == petition.complained_unit_id:
+        errors.add("responsible_unit", MSG_COMPLAINED_UNIT)
+    members = [_resolve(Staff, m) for m in team]
+    if any(m is None for m in members):
+        errors.add("team", MSG_CHOICE)
+    errors.raise_if_any()
+    with transaction.atomic():
+        key_case = KeyCase.objects.create(
+            petition=petition,
+            leader=leader,
+            plan=plan,
+            time_limit=time_limit,
+            responsible_unit=unit,
+            team_note=_text(team_note, 200),
+            created_by=actor,
+        )
+        key_case.team.set(members)
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            kind="key_case",
+            data={
+                "leader": leader.pk,
+                "time_limit": time_limit.isoformat(),
+                "unit": unit.pk,
+                "team": [m.pk for m in members],
+            },
+        )
+        record(
+            "object.create",
+            actor=actor,
+            target=key_case,
+            diff={"leader": leader.pk, "time_limit": time_limit, "unit": unit.pk},
+            request=request,
+        )
+    return key_case
+
+
+def _may_work_on_key_case(actor, key_case: KeyCase, case: Case) -> bool:
+    staff_id = _staff_id(actor)
+    if staff_id is not None and (
+        staff_id == key_case.leader_id or key_case.team.filter(pk=staff_id).exists()
+    ):
+        return True
+    if holds(actor, case, Perm.PETITIONS_APPROVE, Perm.PETITIONS_DECIDE):
+        return True
+    # The responsible unit's handlers report progress too.
+    return reach_of(actor).scope(Perm.PETITIONS_HANDLE).covers(unit_id=key_case.responsible_unit_id)
+
+
+def add_progress(key_case: KeyCase, *, actor, text: str, request=None) -> KeyCaseProgress:
+    """Add a progress entry to a key case (its leader, team, the clerk or the unit's handler)."""
+    from huiyin.privacy.audit import record
+
+    case = Case.objects.get_for_user(actor, key_case.petition_id)
+    if not _may_work_on_key_case(actor, key_case, case):
+        raise TransitionRefused(MSG_NO_PERM)
+    text = _text(text)
+    if not text:
+        raise PetitionInvalid({"text": [MSG_PROGRESS_EMPTY]})
+    with transaction.atomic():
+        entry = KeyCaseProgress.objects.create(key_case=key_case, by=actor, text=text)
+        CaseEvent.objects.create(
+            case=case, actor=actor, kind="key_case_progress", note=text, data={"entry": entry.pk}
+        )
+        record(
+            "object.create",
+            actor=actor,
+            target=key_case,
+            diff={"progress": entry.pk},
+            request=request,
+        )
+    return entry
+
+
+def close_key_case(key_case: KeyCase, *, actor, request=None) -> KeyCase:
+    """Mark a key case seen through (its leader, or anyone approving petitions over it)."""
+    from huiyin.privacy.audit import record
+
+    case = Case.objects.get_for_user(actor, key_case.petition_id)
+    if _staff_id(actor) != key_case.leader_id and not holds(actor, case, Perm.PETITIONS_APPROVE):
+        raise TransitionRefused(MSG_NO_PERM)
+    with transaction.atomic():
+        now = timezone.now()
+        KeyCase.objects.filter(pk=key_case.pk, closed_at__isnull=True).update(closed_at=now)
+        key_case.refresh_from_db(fields=["closed_at"])
+        CaseEvent.objects.create(case=case, actor=actor, kind="key_case_closed")
+        record(
+            "object.update",
+            actor=actor,
+            target=key_case,
+            diff={"closed_at": [None, key_case.closed_at]},
+            request=request,
+        )
+    return key_case
+
+
+@dataclass(frozen=True)
+class KeyCaseRow:
+    """One line of the key-case board."""
+
+    key_case_id: int
+    case_id: int
+    number: str
+    title: str
+    status: str
+    status_label: str
+    leader: str
+    team: tuple[str, ...]
+    team_note: str
+    responsible_unit: str
+    time_limit: date
+    days_left: int  # negative when the time limit has passed
+    overdue: bool
+    due_on: date | None  # the nearest statutory due date of the case
+    progress_count: int
+    last_progress_at: datetime | None
+    closed: bool
+
+
+def key_case_board(user, *, include_closed: bool = False) -> list[KeyCaseRow]:
+    """Every key case `user` may see, with its state and time left: three queries in all."""
+    today = timezone.localdate()
+    queryset = (
+        KeyCase.objects.filter(petition__case__in=Case.objects.visible_to(user))
+        .select_related("petition__case", "leader", "responsible_unit")
+        .prefetch_related("team")
+        .annotate(progress_count=Count("progress"), last_progress_at=Max("progress__at"))
+        .order_by("time_limit", "id")
+    )
+    if not include_closed:
+        queryset = queryset.filter(closed_at__isnull=True)
+    rows = []
+    for kc in queryset:
+        case = kc.petition.case
+        days = (kc.time_limit - today).days
+        rows.append(
+            KeyCaseRow(
+                key_case_id=kc.pk,
+                case_id=case.pk,
+                number=case.number,
+                title=case.title,
+                status=case.status,
+                status_label=status_label(case.kind, case.status),
+                leader=kc.leader.name,
+                team=tuple(m.name for m in kc.team.all()),
+                team_note=kc.team_note,
+                responsible_unit=kc.responsible_unit.name,
+                time_limit=kc.time_limit,
+                days_left=days,
+                overdue=days < 0 and kc.closed_at is None,
+                due_on=case.due_on,
+                progress_count=kc.progress_count,
+                last_progress_at=kc.last_progress_at,
+                closed=kc.closed_at is not None,
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- reception days
+
+
+def schedule_reception(
+    *,
+    actor,
+    leader: Staff | int,
+    kind: str,
+    on: date,
+    start_time: time,
+    end_time: time,
+    place: str,
+    community: Community | int | None = None,
+    note: str = "",
+    request=None,
+) -> ReceptionSlot:
+    """Put a leader's reception day, outreach visit or roving reception on the calendar.
+
+    For the petition office (Perm.PETITIONS_DECIDE) and leaders (PETITIONS_APPROVE).
+    """
+    from huiyin.privacy.audit import record
+
+    reach = reach_of(actor)
+    if not (reach.can(Perm.PETITIONS_DECIDE) or reach.can(Perm.PETITIONS_APPROVE)):
+        _deny(actor, "reception.schedule")
+    errors = _Errors()
+    leader = _resolve(Staff, leader)
+    if leader is None or not _approvers().filter(pk=leader.pk).exists():
+        errors.add("leader", MSG_NOT_A_LEADER)
+    if not isinstance(on, date):
+        errors.add("on", MSG_REQUIRED)
+    if kind not in ReceptionSlot.SlotKind.values:
+        errors.add("kind", MSG_CHOICE)
+    if not isinstance(start_time, time) or not isinstance(end_time, time):
+        errors.add("end_time", MSG_REQUIRED)
+    elif end_time <= start_time:
+        errors.add("end_time", MSG_SLOT_TIMES)
+    place = _text(place, 100)
+    if not place:
+        errors.add("place", MSG_REQUIRED)
+    community_obj = _resolve(Community, community)
+    if community not in (None, "") and community_obj is None:
+        errors.add("community", MSG_CHOICE)
+    errors.raise_if_any()
+    with transaction.atomic():
+        slot = ReceptionSlot.objects.create(
+            leader=leader,
+            kind=kind,
+            date=on,
+            start_time=start_time,
+            end_time=end_time,
+            place=place,
+            community=community_obj,
+            note=_text(note, 200),
+        )
+        record(
+            "object.create",
+            actor=actor,
+            target=slot,
+            target_label=f"{slot.date} {leader.name}",
+            diff={"kind": kind, "date": on, "leader": leader.pk},
+            request=request,
+        )
+    return slot
+
+
+def reception_slots(
+    date_from: date, date_to: date, *, leader: Staff | None = None
+) -> QuerySet[ReceptionSlot]:
+    """Slots in a period (inclusive), each with `headcount` and `petition_count` annotated."""
+    slots = ReceptionSlot.objects.filter(date__gte=date_from, date__lte=date_to)
+    if leader is not None:
+        slots = slots.filter(leader=leader)
+    live = Q(petitions__case__withdrawn=False)
+    return slots.select_related("leader", "community").annotate(
+        headcount=Sum("petitions__headcount", filter=live, default=0),
+        petition_count=Count("petitions", filter=live),
+    )
+
+
+def reception_headcount(leader: Staff, date_from: date, date_to: date) -> int:
+    """People received (headcount, 人次) in the leader's reception slots in a period (inclusive)."""
+    total = Petition.objects.filter(
+        reception_slot__leader=leader,
+        reception_slot__date__gte=date_from,
+        reception_slot__date__lte=date_to,
+        case__withdrawn=False,
+    ).aggregate(total=Sum("headcount"))["total"]
+    return total or 0
+
+
+def approvers() -> QuerySet[Staff]:
+    """Staff who may approve extensions and lead key cases (for choice fields)."""
+    return _approvers()
+
+
+__all__ = [
+    "KeyCaseRow",
+    "PetitionInvalid",
+    "RatingRefused",
+    "TrackDue",
+    "TrackView",
+    "add_progress",
+    "after_reexamination",
+    "approvers",
+    "close_key_case",
+    "key_case_board",
+    "mark_key_case",
+    "petitioners_for_display",
+    "rate_from_public",
+    "reception_headcount",
+    "reception_slots",
+    "record_follow_up",
+    "register_petition",
+    "petitioner_identity",
+    "schedule_reception",
+    "similar_petitions",
+    "track",
+]

@@ -1,0 +1,391 @@
+"""The petition workflow: every transition allowed and refused per role, and bad input."""
+
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from huiyin.cases.exceptions import MSG_STALE, StaleCase, TransitionRefused
+from huiyin.cases.models import Case, CaseEvent
+from huiyin.cases.workflow import available_transitions, fire
+from huiyin.org.models import Staff
+from huiyin.org.roles import Role
+from huiyin.petitions import workflow as wf
+from huiyin.petitions.models import Petition, Referral, Status
+from huiyin.petitions.tests.factories import bring_to, days_ago, refresh, register, running, step
+from huiyin.privacy.models import AuditEntry
+from huiyin.testing import factories as f
+
+pytestmark = pytest.mark.django_db
+
+CLERK, HANDLER, LEADER = Role.PETITION_CLERK, Role.DEPARTMENT_HANDLER, Role.LEADER
+
+# transition: (the state it is fired from, its payload)
+SETUP = {
+    "accept": ("registered", {}),
+    "decline": ("registered", {"reason": "属于诉讼程序", "referral": Referral.COURT}),
+    "transfer": ("registered", {"transferred_to": "区住建委"}),
+    "assign": ("accepted", {"unit": "UNIT"}),
+    "start_handling": ("assigned", {}),
+    "extend": ("handling", {"reason": "案情复杂，需调查", "new_due_on": "HANDLING+10"}),
+    "reply": ("handling", {"text": "经核查，已责令整改。", "delivery": "post"}),
+    "conclude": ("replied", {}),
+    "request_review": ("replied", {"text": "对处理意见不服"}),
+    "answer_review": ("review_requested", {"text": "维持原处理意见"}),
+    "request_reexam": ("review_answered", {"text": "请求复核"}),
+    "answer_reexam": ("reexam_requested", {"text": "复核维持"}),
+}
+TARGET = {
+    "accept": "accepted",
+    "decline": "declined",
+    "transfer": "transferred",
+    "assign": "assigned",
+    "start_handling": "handling",
+    "extend": "handling",
+    "reply": "replied",
+    "conclude": "concluded",
+    "request_review": "review_requested",
+    "answer_review": "review_answered",
+    "request_reexam": "reexam_requested",
+    "answer_reexam": "reexam_answered",
+}
+ALLOWED = {
+    "start_handling": {HANDLER},
+    "extend": {LEADER},
+    "reply": {CLERK, HANDLER},
+}
+STREET_WIDE_VIEWERS = {CLERK, Role.GOVERNANCE_STAFF, LEADER, Role.AUDITOR}
+# States in which the case is owned by the handler's unit, so the handler sees it.
+ASSIGNED_STATES = {
+    "assigned",
+    "handling",
+    "replied",
+    "review_requested",
+    "review_answered",
+    "reexam_requested",
+}
+
+
+def test_it_declares_every_transition_of_the_table_here():
+    assert set(SETUP) == {t.name for t in wf.TRANSITIONS}
+    assert wf.PAYLOAD["reply"] == (("text", "delivery"), ("replied_on",))
+
+
+def _payload(name, case, unit):
+    payload = dict(SETUP[name][1])
+    if payload.get("unit") == "UNIT":
+        payload["unit"] = unit
+    if payload.get("new_due_on") == "HANDLING+10":
+        payload["new_due_on"] = running(case, "handling").due_on + timedelta(days=10)
+    return payload
+
+
+class Snapshot:
+    def __init__(self, case):
+        self.case = case
+        self.state = self.read()
+        self.refusals = AuditEntry.objects.filter(action="case.transition_refused").count()
+        self.denials = AuditEntry.objects.filter(action="access.denied").count()
+
+    def read(self):
+        case = Case.objects.get(pk=self.case.pk)
+        petition = Petition.objects.get(pk=self.case.pk)
+        return (
+            case.status,
+            case.version,
+            case.owner_unit_id,
+            case.due_on,
+            CaseEvent.objects.filter(case=case).count(),
+            case.clocks.count(),
+            petition.replied_on,
+            petition.extension_due_on,
+        )
+
+    def unchanged(self):
+        return self.read() == self.state
+
+    def refusal_audited(self):
+        return AuditEntry.objects.filter(action="case.transition_refused").count() == (
+            self.refusals + 1
+        )
+
+    def denial_audited(self):
+        return AuditEntry.objects.filter(action="access.denied").count() == self.denials + 1
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("name", list(SETUP))
+def test_it_allows_and_refuses_each_transition_per_role(personas, community, unit, name, role):
+    clerk = personas[CLERK]
+    source = SETUP[name][0]
+    case = bring_to(register(clerk, community=community), source, personas, unit=unit)
+    user = personas[role]
+    payload = _payload(name, case, unit)
+    allowed = role in ALLOWED.get(name, {CLERK})
+    visible = role in STREET_WIDE_VIEWERS or (role == HANDLER and source in ASSIGNED_STATES)
+    offered = {t.name for t in available_transitions(case, user)}
+
+    snapshot = Snapshot(case)
+    if allowed:
+        assert name in offered
+        result = fire(case, name, actor=user, version=case.version, **payload)
+        assert result.status == TARGET[name]
+        assert result.version == case.version + 1
+        assert CaseEvent.objects.filter(case=case, kind=name).count() == 1
+        assert AuditEntry.objects.filter(action="case.transition", target_id=str(case.pk)).exists()
+    elif visible:
+        assert name not in offered
+        with pytest.raises(TransitionRefused) as refused:
+            fire(case, name, actor=user, version=case.version, **payload)
+        assert str(refused.value) == (
+            f"Your role does not allow “{wf.TRANSITIONS[list(SETUP).index(name)].label}” "
+            "on this matter."
+        )
+        assert snapshot.unchanged()
+        assert snapshot.refusal_audited()
+    else:
+        assert offered == set()
+        with pytest.raises(Http404):
+            fire(case, name, actor=user, version=case.version, **payload)
+        assert snapshot.unchanged()
+        assert snapshot.denial_audited()
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def case(petition):
+    return petition.case
+
+
+def refused(case, name, user, message=None, *, version=None, **payload):
+    """Fire, expect a refusal with `message`, and check nothing changed and it was audited."""
+    snapshot = Snapshot(case)
+    current = Case.objects.get(pk=case.pk)
+    with pytest.raises((TransitionRefused, StaleCase)) as caught:
+        fire(
+            current,
+            name,
+            actor=user,
+            version=current.version if version is None else version,
+            **payload,
+        )
+    if message is not None:
+        assert str(caught.value) == str(message)
+    assert snapshot.unchanged()
+    assert snapshot.refusal_audited()
+    entry = AuditEntry.objects.filter(action="case.transition_refused").order_by("-seq").first()
+    assert entry.target_id == str(case.pk)
+    assert entry.diff["transition"] == name
+    assert entry.diff["reason"] == str(caught.value)
+    return caught.value
+
+
+def test_it_refuses_a_reply_dated_before_receipt(case, personas, unit, clerk):
+    step(case, "accept", clerk, decided_on=case.received_on)
+    step(case, "assign", clerk, unit=unit)
+    before = case.received_on - timedelta(days=1)
+    refused(
+        case,
+        "reply",
+        personas[HANDLER],
+        f"“Date of reply” cannot be earlier than {case.received_on.isoformat()}.",
+        text="答复",
+        delivery="post",
+        replied_on=before,
+    )
+
+
+def test_it_refuses_a_reply_dated_in_the_future(case, personas, unit, clerk):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    refused(
+        case,
+        "reply",
+        personas[HANDLER],
+        "“Date of reply” cannot be in the future.",
+        text="答复",
+        delivery="post",
+        replied_on=tomorrow.isoformat(),
+    )
+
+
+def test_it_refuses_a_reply_without_text_or_delivery(case, personas, unit):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    handler = personas[HANDLER]
+    refused(case, "reply", handler, "Please fill in “Text”.", text=" ", delivery="post")
+    refused(case, "reply", handler, wf.MSG_DELIVERY, text="答复", delivery="pigeon")
+
+
+def test_it_records_the_reply(case, personas, unit):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    handler = personas[HANDLER]
+    step(
+        case, "reply", handler, text="处理意见书正文", delivery="in_person", replied_on=days_ago(0)
+    )
+    petition = refresh(case.petition)
+    assert (petition.reply_text, petition.replied_on) == ("处理意见书正文", days_ago(0))
+    assert (petition.reply_delivery, petition.replied_by) == ("in_person", handler)
+    assert CaseEvent.objects.get(case=case, kind="reply").note == "处理意见书正文"
+
+
+def test_it_allows_one_extension_only(case, personas, unit):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    leader = personas[LEADER]
+    due = running(case, "handling").due_on
+    step(case, "extend", leader, reason="需现场勘查", new_due_on=due + timedelta(days=10))
+    petition = refresh(case.petition)
+    assert petition.extension_due_on == due + timedelta(days=10)
+    assert petition.extension_approved_by == Staff.objects.get(user=leader)
+    assert petition.extension_reason == "需现场勘查"
+    refused(
+        case,
+        "extend",
+        leader,
+        wf.MSG_EXTEND_ONCE,
+        reason="还要延",
+        new_due_on=due + timedelta(days=20),
+    )
+    assert "extend" not in {t.name for t in available_transitions(case, leader)}
+
+
+def test_it_limits_the_extension_to_30_days(case, personas, unit):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    leader = personas[LEADER]
+    due = running(case, "handling").due_on
+    error = refused(case, "extend", leader, reason="r", new_due_on=due + timedelta(days=45))
+    assert str(error).startswith("The new time limit can be at most 30 days after the current one")
+    refused(
+        case,
+        "extend",
+        leader,
+        f"The new time limit must be later than the current one, {due.isoformat()}.",
+        reason="r",
+        new_due_on=due,
+    )
+    refused(case, "extend", leader, "Please fill in “Reason”.", reason="", new_due_on=due)
+
+
+def test_it_refuses_to_conclude_without_a_reply(case, personas, unit, clerk):
+    refused(case, "conclude", clerk, wf.MSG_NO_REPLY)
+    bring_to(case.petition, "handling", personas, unit=unit)
+    refused(case, "conclude", clerk, wf.MSG_NO_REPLY)
+    assert "conclude" not in {t.name for t in available_transitions(case, clerk)}
+
+
+def test_it_concludes_a_declined_matter_with_its_decline_notice(case, clerk):
+    step(case, "decline", clerk, reason="已进入诉讼程序", referral=Referral.COURT)
+    petition = refresh(case.petition)
+    assert (petition.decline_reason, petition.referral_channel) == ("已进入诉讼程序", "court")
+    concluded = step(case, "conclude", clerk)
+    assert concluded.status == Status.CONCLUDED and concluded.closed_at is not None
+    assert CaseEvent.objects.get(case=case, kind="conclude").data["answer"] == "decline_notice"
+
+
+def test_it_refuses_a_decline_without_reason_or_with_an_odd_referral(case, clerk):
+    refused(case, "decline", clerk, "Please fill in “Reason”.", reason="")
+    refused(case, "decline", clerk, wf.MSG_REFERRAL, reason="r", referral="astrology")
+
+
+def test_it_concludes_a_transferred_matter(case, clerk):
+    step(case, "transfer", clerk, transferred_to="区人社局")
+    assert refresh(case.petition).transferred_to == "区人社局"
+    assert step(case, "conclude", clerk).status == Status.CONCLUDED
+
+
+def test_it_refuses_to_assign_to_the_unit_complained_about(clerk, community, unit):
+    case = register(clerk, community=community, complained_unit=unit).case
+    step(case, "accept", clerk)
+    refused(case, "assign", clerk, wf.MSG_ASSIGN_COMPLAINED, unit=unit)
+
+
+def test_it_assigns_a_handler_of_the_unit_only(case, clerk, personas, unit, street):
+    step(case, "accept", clerk)
+    outsider_staff = Staff.objects.get(user=personas[Role.MEDIATOR])
+    refused(case, "assign", clerk, wf.MSG_HANDLER_NOT_IN_UNIT, unit=unit, handler=outsider_staff)
+    refused(case, "assign", clerk, wf.MSG_UNIT_UNKNOWN, unit=999_999)
+    handler_staff = Staff.objects.get(user=personas[HANDLER])
+    assigned = step(case, "assign", clerk, unit=unit.pk, handler=handler_staff.pk)
+    assert (assigned.owner_unit, assigned.owner) == (unit, handler_staff)
+    other = f.UnitFactory(street=street, name="社事办")
+    reassigned = step(case, "assign", clerk, unit=other)
+    assert (reassigned.owner_unit, reassigned.owner) == (other, None)
+
+
+def test_it_makes_the_handler_the_owner_when_handling_starts(case, personas, unit):
+    result = bring_to(case.petition, "handling", personas, unit=unit)
+    assert result.owner == Staff.objects.get(user=personas[HANDLER])
+
+
+def test_it_refuses_a_stale_version(case, clerk, personas):
+    first = Case.objects.get(pk=case.pk)
+    second = Case.objects.get(pk=case.pk)
+    fire(first, "accept", actor=clerk, version=first.version)
+    error = refused(case, "decline", clerk, MSG_STALE, version=second.version, reason="重复")
+    assert isinstance(error, StaleCase)
+    assert str(error) == "This matter was changed by someone else; reload it and try again."
+    assert Case.objects.get(pk=case.pk).status == Status.ACCEPTED
+
+
+def test_it_lets_two_stale_writers_fail_and_the_first_win(case, clerk, personas):
+    seen = Case.objects.get(pk=case.pk).version
+    fire(case, "accept", actor=clerk, version=seen)
+    for name, payload in (("decline", {"reason": "r"}), ("transfer", {"transferred_to": "区"})):
+        refused(case, name, clerk, MSG_STALE, version=seen, **payload)
+    assert Case.objects.get(pk=case.pk).version == seen + 1
+
+
+def test_it_refuses_a_transition_from_the_wrong_state(case, clerk):
+    refused(
+        case,
+        "answer_review",
+        clerk,
+        "“Record the review answer” is not possible while the matter is “Registered”.",
+        text="x",
+    )
+
+
+def test_it_records_a_late_review_request_and_flags_it(clerk, personas, community, unit):
+    case = register(clerk, community=community, received_at=days_ago(80)).case
+    step(case, "accept", clerk, decided_on=days_ago(79))
+    step(case, "reply", clerk, text="答复", delivery="post", replied_on=days_ago(40))
+    result = step(case, "request_review", clerk, text="不服", requested_on=days_ago(1))
+    assert result.status == Status.REVIEW_REQUESTED
+    petition = refresh(case.petition)
+    assert petition.review_request_late
+    assert CaseEvent.objects.get(case=case, kind="request_review").data["late"] is True
+
+
+def test_it_waits_for_the_review_answer_before_concluding(case, personas, unit, clerk):
+    bring_to(case.petition, "review_requested", personas, unit=unit)
+    refused(case, "conclude", clerk, wf.MSG_REQUEST_PENDING)
+
+
+def test_it_reopens_a_concluded_matter_for_a_review_once(case, personas, unit, clerk):
+    bring_to(case.petition, "replied", personas, unit=unit)
+    concluded = step(case, "conclude", clerk)
+    assert concluded.closed_at is not None
+    assert refresh(case.petition).concluded_on == timezone.localdate()
+    reopened = step(case, "request_review", clerk)
+    assert (reopened.status, reopened.closed_at) == (Status.REVIEW_REQUESTED, None)
+    assert refresh(case.petition).concluded_on is None
+    step(case, "answer_review", clerk, text="维持")
+    step(case, "conclude", clerk)
+    refused(case, "request_review", clerk, wf.MSG_REVIEW_ALREADY)
+
+
+def test_it_closes_the_facts_after_the_reexamination(case, personas, unit):
+    bring_to(case.petition, "reexam_answered", personas, unit=unit)
+    petition = refresh(case.petition)
+    assert petition.reexam_closed_facts
+    assert petition.reexam_answer_text == "复核维持"
+
+
+def test_it_keeps_the_handler_of_another_unit_out(case, personas, unit, street, clerk):
+    bring_to(case.petition, "assigned", personas, unit=unit)
+    other_unit = f.UnitFactory(street=street, name="经发办")
+    stranger = f.person(HANDLER, username="handler-elsewhere", unit=other_unit)
+    with pytest.raises(Http404):
+        fire(case, "start_handling", actor=stranger, version=Case.objects.get(pk=case.pk).version)

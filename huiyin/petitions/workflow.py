@@ -1,0 +1,586 @@
+"""The petition workflow: states, transitions, who may fire them and what each does.
+
+    registered ─accept→ accepted ─assign→ assigned ─start_handling→ handling ─reply→ replied
+        │                 └──────────────── reply (the clerk answers directly) ───────┘
+        ├─decline→ declined ─conclude→ concluded     (the decline notice is the answer)
+        └─transfer→ transferred ─conclude→ concluded (the transfer notice is the answer)
+    replied ─conclude→ concluded
+    replied|concluded ─request_review→ review_requested ─answer_review→ review_answered
+    review_answered|concluded ─request_reexam→ reexam_requested ─answer_reexam→ reexam_answered
+    review_answered|reexam_answered ─conclude→ concluded
+    accepted|assigned|handling ─extend→ (same state; once, by a leader)
+
+Payload keys (see :data:`PAYLOAD`); dates may be ``date`` objects or ISO strings and default to
+today where optional. Clocks (条例 articles in :mod:`huiyin.cases.deadlines`):
+
+* registration starts ``register_transfer`` and ``acceptance_notice`` from the date received,
+  and ``transfer_objection`` (5 working days) when the matter was assigned from above;
+  accept / decline / transfer stop all three;
+* accept starts ``handling`` (60 days) from the decision date; extend moves its due date once,
+  by at most 30 days; reply stops it and opens the petitioner's ``review_request`` window;
+* request_review closes that window and starts ``review_answer``; answer_review stops it and
+  opens ``reexam_request``; request_reexam closes it and starts ``reexam_answer``;
+  answer_reexam stops it and closes the facts (条例 art. 36).
+
+A review (or re-examination) requested after its 30-day window is RECORDED, flagged late, not
+refused: the 条例 lets the review body decline a late request, and that decision is the clerk's
+(answer it with the refusal); nothing in Huiyin stops a person asking.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huiyin.cases import clocks
+from huiyin.cases.deadlines import limit
+from huiyin.cases.exceptions import TransitionRefused
+from huiyin.cases.kinds import Kind, register_exclusion
+from huiyin.cases.workflow import Context, Transition, Workflow, register_workflow
+from huiyin.org.models import RoleGrant, Staff, Unit
+from huiyin.org.roles import Perm
+from huiyin.petitions.models import Delivery, Petition, Referral, Status
+
+S = Status
+
+MSG_DATE_INVALID = _("“%(field)s” is not a valid date.")
+MSG_DATE_FUTURE = _("“%(field)s” cannot be in the future.")
+MSG_DATE_BEFORE = _("“%(field)s” cannot be earlier than %(date)s.")
+MSG_EXTEND_ONCE = _("The handling period can be extended only once (Regulations art. 34).")
+MSG_NO_HANDLING_PERIOD = _("There is no running handling period to extend.")
+MSG_EXTEND_NOT_LATER = _("The new time limit must be later than the current one, %(date)s.")
+MSG_EXTEND_TOO_LONG = _(
+    "The new time limit can be at most %(days)s days after the current one, that is %(date)s."
+)
+MSG_NO_REPLY = _("A matter cannot be concluded without a reply on record.")
+MSG_REQUEST_PENDING = _("A review or re-examination request is waiting for its answer.")
+MSG_ASSIGN_COMPLAINED = _("The matter cannot be assigned to the unit it complains about.")
+MSG_UNIT_UNKNOWN = _("Choose a unit of this street.")
+MSG_HANDLER_NOT_IN_UNIT = _("The handler must belong to the unit the matter is assigned to.")
+MSG_DELIVERY = _("Choose how the reply was delivered.")
+MSG_REFERRAL = _("Choose where the matter belongs instead.")
+MSG_NOTHING_TO_REVIEW = _("There is no reply for a review to be requested about.")
+MSG_REVIEW_ALREADY = _("A review was already requested for this matter.")
+MSG_NOTHING_TO_REEXAMINE = _(
+    "There is no review answer for a re-examination to be requested about."
+)
+MSG_REEXAM_ALREADY = _("A re-examination was already requested for this matter.")
+
+#: Readable names of the payload keys.
+FIELDS = {
+    "decided_on": _("Date of decision"),
+    "reason": _("Reason"),
+    "referral": _("Referred to"),
+    "transferred_to": _("Transferred to"),
+    "unit": _("Unit"),
+    "handler": _("Handler"),
+    "new_due_on": _("New time limit"),
+    "told_on": _("Date the petitioner was told"),
+    "text": _("Text"),
+    "replied_on": _("Date of reply"),
+    "delivery": _("Delivery"),
+    "concluded_on": _("Date of conclusion"),
+    "requested_on": _("Date of request"),
+    "answered_on": _("Date of answer"),
+    "note": _("Note"),
+}
+
+DECIDE = (Perm.PETITIONS_DECIDE,)
+OFFICE_DECISION_CLOCKS = ("register_transfer", "acceptance_notice", "transfer_objection")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _refuse(message, **params):
+    """Raise TransitionRefused; `params` fill the (translated) message's placeholders."""
+    raise TransitionRefused(str(message) % params if params else message)
+
+
+def _field(key: str) -> str:
+    return str(FIELDS.get(key, key))
+
+
+def _date(ctx: Context, key: str, *, not_before: date | None = None, future_ok=False) -> date:
+    """The payload date `key` (today when absent), checked not future and not too early."""
+    value = ctx.payload.get(key)
+    if value in (None, ""):
+        value = ctx.today
+    elif isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            _refuse(MSG_DATE_INVALID, field=_field(key))
+    elif not isinstance(value, date):
+        _refuse(MSG_DATE_INVALID, field=_field(key))
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if not future_ok and value > ctx.today:
+        _refuse(MSG_DATE_FUTURE, field=_field(key))
+    floor = ctx.case.received_on if not_before is None else not_before
+    if value < floor:
+        _refuse(MSG_DATE_BEFORE, field=_field(key), date=floor.isoformat())
+    return value
+
+
+def _text(ctx: Context, key: str) -> str:
+    return (ctx.payload.get(key) or "").strip()
+
+
+def _save(petition: Petition, **fields) -> None:
+    for name, value in fields.items():
+        setattr(petition, name, value)
+    petition.save(update_fields=list(fields))
+
+
+def _stop_office_decision_clocks(ctx: Context, on: date) -> None:
+    for code in OFFICE_DECISION_CLOCKS:
+        clocks.stop_clock(ctx.case, code, on=on)
+
+
+def _load(case, lock: bool) -> Petition:
+    queryset = Petition.objects.select_for_update() if lock else Petition.objects
+    return queryset.get(case_id=case.pk)
+
+
+# --------------------------------------------------------------------------- acceptance
+
+
+def _clean_decision(ctx: Context) -> None:
+    ctx.cleaned["decided_on"] = _date(ctx, "decided_on")
+
+
+def _apply_accept(ctx: Context) -> None:
+    on = ctx.cleaned["decided_on"]
+    _save(ctx.detail, accept_decision_on=on)
+    _stop_office_decision_clocks(ctx, on)
+    clocks.start_clock(ctx.case, "handling", on, actor=ctx.actor)
+    ctx.note = _text(ctx, "note")
+    ctx.data["decided_on"] = on.isoformat()
+
+
+def _clean_decline(ctx: Context) -> None:
+    _clean_decision(ctx)
+    referral = (ctx.payload.get("referral") or "").strip()
+    if referral and referral not in Referral.values:
+        _refuse(MSG_REFERRAL)
+    ctx.cleaned["referral"] = referral
+
+
+def _apply_decline(ctx: Context) -> None:
+    on = ctx.cleaned["decided_on"]
+    reason = _text(ctx, "reason")
+    _save(
+        ctx.detail,
+        accept_decision_on=on,
+        decline_reason=reason,
+        referral_channel=ctx.cleaned["referral"],
+    )
+    _stop_office_decision_clocks(ctx, on)
+    ctx.note = reason
+    ctx.data.update(decided_on=on.isoformat(), referral=ctx.cleaned["referral"])
+
+
+def _apply_transfer(ctx: Context) -> None:
+    on = ctx.cleaned["decided_on"]
+    to = _text(ctx, "transferred_to")
+    _save(ctx.detail, accept_decision_on=on, transferred_to=to)
+    _stop_office_decision_clocks(ctx, on)
+    ctx.note = _text(ctx, "note")
+    ctx.data.update(decided_on=on.isoformat(), transferred_to=to)
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+def _resolve(model, value):
+    if isinstance(value, model):
+        return value
+    try:
+        return model.objects.filter(pk=int(value)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def _clean_assign(ctx: Context) -> None:
+    unit = _resolve(Unit, ctx.payload.get("unit"))
+    if unit is None or unit.street_id != ctx.case.street_id:
+        _refuse(MSG_UNIT_UNKNOWN)
+    if unit.pk == ctx.detail.complained_unit_id:
+        # 条例 art. 30, 46: never hand a matter to the unit it is about.
+        _refuse(MSG_ASSIGN_COMPLAINED)
+    handler = None
+    if ctx.payload.get("handler") not in (None, ""):
+        handler = _resolve(Staff, ctx.payload.get("handler"))
+        in_unit = handler is not None and (
+            handler.unit_id == unit.pk
+            or RoleGrant.objects.filter(staff=handler, unit=unit).exists()
+        )
+        if not in_unit:
+            _refuse(MSG_HANDLER_NOT_IN_UNIT)
+    ctx.cleaned.update(unit=unit, handler=handler)
+
+
+def _apply_assign(ctx: Context) -> None:
+    unit, handler = ctx.cleaned["unit"], ctx.cleaned["handler"]
+    ctx.update_case(owner_unit=unit, owner=handler)
+    ctx.note = _text(ctx, "note")
+    ctx.data.update(unit=unit.pk, unit_name=unit.name, handler=handler.pk if handler else None)
+
+
+def _apply_start_handling(ctx: Context) -> None:
+    if ctx.case.owner_id is None and ctx.staff_id is not None:
+        ctx.update_case(owner=Staff.objects.get(pk=ctx.staff_id))
+    ctx.note = _text(ctx, "note")
+
+
+# --------------------------------------------------------------------------- extension
+
+
+def _extension_precondition(ctx: Context):
+    if ctx.detail.extended:
+        return MSG_EXTEND_ONCE
+    if clocks.running_clock(ctx.case, "handling") is None:
+        return MSG_NO_HANDLING_PERIOD
+    return None
+
+
+def _clean_extend(ctx: Context) -> None:
+    clock = clocks.running_clock(ctx.case, "handling")
+    new_due = _date(ctx, "new_due_on", future_ok=True)
+    if new_due <= clock.due_on:
+        _refuse(MSG_EXTEND_NOT_LATER, date=clock.due_on.isoformat())
+    longest = limit("extension_max")
+    latest = longest.due(clock.due_on).date
+    if new_due > latest:
+        _refuse(MSG_EXTEND_TOO_LONG, days=longest.days, date=latest.isoformat())
+    told_on = None
+    if ctx.payload.get("told_on") not in (None, ""):
+        told_on = _date(ctx, "told_on")
+    ctx.cleaned.update(new_due_on=new_due, told_on=told_on, old_due_on=clock.due_on)
+
+
+def _apply_extend(ctx: Context) -> None:
+    new_due = ctx.cleaned["new_due_on"]
+    clocks.extend_clock(ctx.case, "handling", new_due_on=new_due)
+    _save(
+        ctx.detail,
+        extension_reason=_text(ctx, "reason"),
+        extension_approved_by=Staff.objects.filter(pk=ctx.staff_id).first(),
+        extension_due_on=new_due,
+        extension_told_on=ctx.cleaned["told_on"],
+    )
+    ctx.note = _text(ctx, "reason")
+    ctx.data.update(
+        old_due_on=ctx.cleaned["old_due_on"].isoformat(), new_due_on=new_due.isoformat()
+    )
+    ctx.diff["handling_due_on"] = [ctx.cleaned["old_due_on"], new_due]
+
+
+# --------------------------------------------------------------------------- reply
+
+
+def _clean_reply(ctx: Context) -> None:
+    delivery = (ctx.payload.get("delivery") or "").strip()
+    if delivery not in Delivery.values:
+        _refuse(MSG_DELIVERY)
+    floor = max(ctx.case.received_on, ctx.detail.accept_decision_on or ctx.case.received_on)
+    ctx.cleaned.update(replied_on=_date(ctx, "replied_on", not_before=floor), delivery=delivery)
+
+
+def _apply_reply(ctx: Context) -> None:
+    on = ctx.cleaned["replied_on"]
+    _save(
+        ctx.detail,
+        reply_text=_text(ctx, "text"),
+        replied_on=on,
+        reply_delivery=ctx.cleaned["delivery"],
+        replied_by=ctx.actor,
+    )
+    clocks.stop_clock(ctx.case, "handling", on=on)
+    clocks.start_clock(ctx.case, "review_request", on, actor=ctx.actor)
+    ctx.note = _text(ctx, "text")
+    ctx.data.update(replied_on=on.isoformat(), delivery=ctx.cleaned["delivery"])
+
+
+# --------------------------------------------------------------------------- conclusion
+
+
+def _conclude_precondition(ctx: Context):
+    if ctx.case.status in (S.DECLINED, S.TRANSFERRED):
+        return None  # the decline or transfer notice is the answer
+    if not ctx.detail.has_reply:
+        return MSG_NO_REPLY
+    if ctx.case.status in (S.REVIEW_REQUESTED, S.REEXAM_REQUESTED):
+        return MSG_REQUEST_PENDING
+    return None
+
+
+def _clean_conclude(ctx: Context) -> None:
+    p = ctx.detail
+    floor = max(
+        d
+        for d in (
+            ctx.case.received_on,
+            p.accept_decision_on,
+            p.replied_on,
+            p.review_answered_on,
+            p.reexam_answered_on,
+        )
+        if d is not None
+    )
+    ctx.cleaned["concluded_on"] = _date(ctx, "concluded_on", not_before=floor)
+
+
+def _apply_conclude(ctx: Context) -> None:
+    on = ctx.cleaned["concluded_on"]
+    _save(ctx.detail, concluded_on=on)
+    ctx.note = _text(ctx, "note")
+    ctx.data["concluded_on"] = on.isoformat()
+    if ctx.from_status in (S.DECLINED, S.TRANSFERRED):
+        ctx.data["answer"] = (
+            "decline_notice" if ctx.from_status == S.DECLINED else "transfer_notice"
+        )
+
+
+# --------------------------------------------------------------------------- review, re-examination
+
+
+def _review_precondition(ctx: Context):
+    if not ctx.detail.has_reply:
+        return MSG_NOTHING_TO_REVIEW
+    if ctx.detail.review_requested_on is not None:
+        return MSG_REVIEW_ALREADY
+    return None
+
+
+def _reexam_precondition(ctx: Context):
+    if ctx.detail.review_answered_on is None:
+        return MSG_NOTHING_TO_REEXAMINE
+    if ctx.detail.reexam_requested_on is not None:
+        return MSG_REEXAM_ALREADY
+    return None
+
+
+def _request(ctx: Context, *, window: str, answer_clock: str, after: date, prefix: str) -> None:
+    on = _date(ctx, "requested_on", not_before=after)
+    late = on > limit(window).due(after).date
+    _save(
+        ctx.detail,
+        **{
+            f"{prefix}_requested_on": on,
+            f"{prefix}_request_text": _text(ctx, "text"),
+            f"{prefix}_request_late": late,
+            "concluded_on": None,
+        },
+    )
+    clocks.stop_clock(ctx.case, window, on=on)
+    clocks.start_clock(ctx.case, answer_clock, on, actor=ctx.actor)
+    ctx.note = _text(ctx, "text")
+    ctx.data.update(requested_on=on.isoformat(), late=late)
+
+
+def _apply_request_review(ctx: Context) -> None:
+    _request(
+        ctx,
+        window="review_request",
+        answer_clock="review_answer",
+        after=ctx.detail.replied_on,
+        prefix="review",
+    )
+
+
+def _apply_request_reexam(ctx: Context) -> None:
+    _request(
+        ctx,
+        window="reexam_request",
+        answer_clock="reexam_answer",
+        after=ctx.detail.review_answered_on,
+        prefix="reexam",
+    )
+
+
+def _apply_answer_review(ctx: Context) -> None:
+    on = _date(ctx, "answered_on", not_before=ctx.detail.review_requested_on)
+    _save(ctx.detail, review_answered_on=on, review_answer_text=_text(ctx, "text"))
+    clocks.stop_clock(ctx.case, "review_answer", on=on)
+    clocks.start_clock(ctx.case, "reexam_request", on, actor=ctx.actor)
+    ctx.note = _text(ctx, "text")
+    ctx.data["answered_on"] = on.isoformat()
+
+
+def _apply_answer_reexam(ctx: Context) -> None:
+    on = _date(ctx, "answered_on", not_before=ctx.detail.reexam_requested_on)
+    _save(
+        ctx.detail,
+        reexam_answered_on=on,
+        reexam_answer_text=_text(ctx, "text"),
+        reexam_closed_facts=True,
+    )
+    clocks.stop_clock(ctx.case, "reexam_answer", on=on)
+    ctx.note = _text(ctx, "text")
+    ctx.data["answered_on"] = on.isoformat()
+
+
+# --------------------------------------------------------------------------- the table
+
+NOT_CONCLUDED = tuple(s for s in S.values if s != S.CONCLUDED)
+
+TRANSITIONS = (
+    Transition(
+        "accept",
+        (S.REGISTERED,),
+        S.ACCEPTED,
+        DECIDE,
+        _("Accept"),
+        optional=("decided_on", "note"),
+        clean=_clean_decision,
+        apply=_apply_accept,
+    ),
+    Transition(
+        "decline",
+        (S.REGISTERED,),
+        S.DECLINED,
+        DECIDE,
+        _("Decline"),
+        requires=("reason",),
+        optional=("referral", "decided_on"),
+        clean=_clean_decline,
+        apply=_apply_decline,
+    ),
+    Transition(
+        "transfer",
+        (S.REGISTERED,),
+        S.TRANSFERRED,
+        DECIDE,
+        _("Transfer"),
+        requires=("transferred_to",),
+        optional=("decided_on", "note"),
+        clean=_clean_decision,
+        apply=_apply_transfer,
+    ),
+    Transition(
+        "assign",
+        (S.ACCEPTED, S.ASSIGNED, S.HANDLING),
+        S.ASSIGNED,
+        DECIDE,
+        _("Assign"),
+        requires=("unit",),
+        optional=("handler", "note"),
+        clean=_clean_assign,
+        apply=_apply_assign,
+    ),
+    Transition(
+        "start_handling",
+        (S.ASSIGNED,),
+        S.HANDLING,
+        (Perm.PETITIONS_HANDLE,),
+        _("Start handling"),
+        optional=("note",),
+        apply=_apply_start_handling,
+    ),
+    Transition(
+        "extend",
+        (S.ACCEPTED, S.ASSIGNED, S.HANDLING),
+        None,
+        (Perm.PETITIONS_APPROVE,),
+        _("Extend the handling period"),
+        requires=("reason", "new_due_on"),
+        optional=("told_on",),
+        precondition=_extension_precondition,
+        clean=_clean_extend,
+        apply=_apply_extend,
+    ),
+    Transition(
+        "reply",
+        (S.ACCEPTED, S.ASSIGNED, S.HANDLING),
+        S.REPLIED,
+        (Perm.PETITIONS_HANDLE, Perm.PETITIONS_DECIDE),
+        _("Reply"),
+        requires=("text", "delivery"),
+        optional=("replied_on",),
+        clean=_clean_reply,
+        apply=_apply_reply,
+    ),
+    Transition(
+        "conclude",
+        NOT_CONCLUDED,
+        S.CONCLUDED,
+        DECIDE,
+        _("Conclude"),
+        optional=("concluded_on", "note"),
+        precondition=_conclude_precondition,
+        clean=_clean_conclude,
+        apply=_apply_conclude,
+    ),
+    Transition(
+        "request_review",
+        (S.REPLIED, S.CONCLUDED),
+        S.REVIEW_REQUESTED,
+        DECIDE,
+        _("Record a review request"),
+        optional=("requested_on", "text"),
+        precondition=_review_precondition,
+        apply=_apply_request_review,
+    ),
+    Transition(
+        "answer_review",
+        (S.REVIEW_REQUESTED,),
+        S.REVIEW_ANSWERED,
+        DECIDE,
+        _("Record the review answer"),
+        requires=("text",),
+        optional=("answered_on",),
+        apply=_apply_answer_review,
+    ),
+    Transition(
+        "request_reexam",
+        (S.REVIEW_ANSWERED, S.CONCLUDED),
+        S.REEXAM_REQUESTED,
+        DECIDE,
+        _("Record a re-examination request"),
+        optional=("requested_on", "text"),
+        precondition=_reexam_precondition,
+        apply=_apply_request_reexam,
+    ),
+    Transition(
+        "answer_reexam",
+        (S.REEXAM_REQUESTED,),
+        S.REEXAM_ANSWERED,
+        DECIDE,
+        _("Record the re-examination answer"),
+        requires=("text",),
+        optional=("answered_on",),
+        apply=_apply_answer_reexam,
+    ),
+)
+
+#: Payload keys per transition: {name: (required keys, optional keys)}, for forms.
+PAYLOAD = {t.name: (t.requires, t.optional) for t in TRANSITIONS}
+
+PETITION_WORKFLOW = Workflow(
+    kind=Kind.PETITION,
+    states=Status,
+    initial=S.REGISTERED,
+    final=frozenset({S.CONCLUDED}),
+    transitions=TRANSITIONS,
+    load_detail=_load,
+    fields=FIELDS,
+    events={"follow_up": _("Follow-up"), "key_case": _("Marked as a key case")},
+)
+
+
+def hide_complaints_about_own_unit(user, reach) -> Q | None:
+    """条例 art. 30, 46: a person never sees a petition about a unit they act for."""
+    unit_ids = {g.unit_id for g in reach.grants if g.unit_id}
+    if not unit_ids:
+        return None
+    return Q(pk__in=Petition.objects.filter(complained_unit_id__in=unit_ids).values("case_id"))
+
+
+def register() -> None:
+    register_workflow(PETITION_WORKFLOW)
+    register_exclusion(Kind.PETITION, hide_complaints_about_own_unit)
