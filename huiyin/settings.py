@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "huiyin.privacy",
     "huiyin.cases",
     "huiyin.petitions",
+    "huiyin.reports",
     "huiyin.front",
 ]
 

@@ -1,0 +1,3 @@
+"""Petition pages: case."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Petition pages: intake."""
+
+urlpatterns: list = []

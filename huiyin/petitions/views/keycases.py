@@ -1,0 +1,3 @@
+"""Petition pages: keycases."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Petition pages: lists."""
+
+urlpatterns: list = []

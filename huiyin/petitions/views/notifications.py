@@ -1,0 +1,3 @@
+"""Petition pages: notifications."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Petition pages: public."""
+
+urlpatterns: list = []

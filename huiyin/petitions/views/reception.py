@@ -1,0 +1,3 @@
+"""Petition pages: reception."""
+
+urlpatterns: list = []

@@ -1,0 +1,12 @@
+"""Statistics and report pages; each views module owns its own url patterns."""
+
+from huiyin.reports.views import campaigns, dashboard, ledger, word
+
+app_name = "reports"
+
+urlpatterns = [
+    *dashboard.urlpatterns,
+    *campaigns.urlpatterns,
+    *word.urlpatterns,
+    *ledger.urlpatterns,
+]

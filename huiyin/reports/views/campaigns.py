@@ -1,0 +1,3 @@
+"""Report pages: campaigns."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Report pages: ledger."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Report pages: word."""
+
+urlpatterns: list = []
