@@ -46,6 +46,9 @@ OLD_DATA_KEYS = [
     _decode_key("HUIYIN_OLD_DATA_KEYS", item) for item in envlist("HUIYIN_OLD_DATA_KEYS", [])
 ]
 
+# The public progress tracker: lookups allowed per client address and window ("10/10m").
+HUIYIN_TRACK_RATE = envstr("HUIYIN_TRACK_RATE", "10/10m")
+
 # 15-digit resident IDs (issued before 1999) are refused unless an office still needs them.
 ALLOW_LEGACY_ID = envbool("HUIYIN_ALLOW_LEGACY_ID", False)
 
@@ -96,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huiyin.front.context.shell",
+                "huiyin.cases.context.notifications",
             ],
         },
     },
@@ -118,7 +122,10 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA busy_timeout=20000;"
         ),
     }
-elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compiling costs more than it saves on the short statistics queries (bench/README.md).
+    _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+else:
     raise ConfigError("HUIYIN_DATABASE_URL must be sqlite:///... or postgres://...")
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -197,8 +204,12 @@ SECURE_SSL_REDIRECT = HTTPS and envbool("HUIYIN_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = envint("HUIYIN_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if envbool("HUIYIN_BEHIND_PROXY", False):
+BEHIND_PROXY = envbool("HUIYIN_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # nginx appends the client's address; sign-in throttling must count that, not nginx's.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("section/<slug:key>/", front.section, name="section"),
     path("system/", front.system, name="system"),
     path("audit/", include("huiyin.privacy.urls")),
+    path("cases/", include("huiyin.cases.urls")),
     path("petitions/", include("huiyin.petitions.urls")),
     path("reports/", include("huiyin.reports.urls")),
     path("track/", include("huiyin.petitions.public_urls")),

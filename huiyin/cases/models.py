@@ -416,6 +416,11 @@ class Clock(models.Model):
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    # The due date `huiyin tick` last reminded about, as "due soon" and as "overdue": claimed
+    # with a conditional UPDATE so two copies never remind twice; an extension (a new due
+    # date) makes the clock remindable again.
+    reminded_soon_for = models.DateField(_("reminded due soon for"), null=True, blank=True)
+    reminded_overdue_for = models.DateField(_("reminded overdue for"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -573,3 +578,93 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user) -> NotificationQuerySet:
+        """A person's own notifications: nobody ever reads another's."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app message to one person about one case: a time limit due soon or overdue.
+
+    Written by ``huiyin tick`` (:mod:`huiyin.cases.reminders`), once per recipient, clock,
+    kind and due date — the unique constraint is the database's guarantee of "once".
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    case = models.ForeignKey(
+        Case, models.CASCADE, related_name="notifications", verbose_name=_("case")
+    )
+    clock = models.ForeignKey(
+        Clock,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("clock"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The due date reminded about: an extended clock is reminded again for its new date.
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=300)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "clock", "kind", "due_on"], name="notification_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.kind} {self.case_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language (the stored one when there is no clock)."""
+        if self.clock_id is None or self.due_on is None:
+            return self.message
+        return notification_text(self.kind, self.case.number, self.clock.label, self.due_on)
+
+
+def notification_text(kind: str, number: str, limit: str, due_on: date) -> str:
+    """The sentence of a reminder: which limit of which case falls due, or fell due, when."""
+    from django.utils.translation import gettext
+
+    params = {"number": number, "limit": limit, "date": due_on.isoformat()}
+    if kind == Notification.Kind.OVERDUE:
+        return gettext("%(number)s: “%(limit)s” was due on %(date)s and is overdue.") % params
+    return gettext("%(number)s: “%(limit)s” is due on %(date)s.") % params

@@ -123,8 +123,8 @@ class Staff(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="staff", verbose_name=_("account")
     )
-    name = models.CharField(_("name"), max_length=40)
-    title = models.CharField(_("title"), max_length=60, blank=True)
+    name = models.CharField(_("full name"), max_length=40)
+    title = models.CharField(_("job title"), max_length=60, blank=True)
     unit = models.ForeignKey(
         Unit, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("unit")
     )

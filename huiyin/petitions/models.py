@@ -7,6 +7,7 @@ Rows here change only through :mod:`huiyin.petitions.services` and the petition 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -430,3 +431,39 @@ class KeyCaseProgress(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.key_case_id} {self.at:%Y-%m-%d}"
+
+
+class TrackAttempt(models.Model):
+    """One lookup on the public tracker, kept only while it counts for the rate limit.
+
+    Rows (not per-process memory) so that every server process sees the same count. `client`
+    is a keyed hash of the address: the table holds no address, and the rows are deleted as
+    soon as they leave the window (see :meth:`hit`).
+    """
+
+    client = models.CharField(_("client"), max_length=64)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracker lookup")
+        verbose_name_plural = _("tracker lookups")
+        indexes = [
+            models.Index(fields=["client", "at"], name="track_attempt_client_at"),
+            models.Index(fields=["at"], name="track_attempt_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def hit(cls, client: str, *, window_seconds: int) -> int:
+        """Count one attempt by `client`; the attempts in the window, this one included.
+
+        Call it outside a transaction: the row commits before the count, so two processes
+        racing each see the other's row and the limit holds across processes.
+        """
+        now = timezone.now()
+        start = now - timedelta(seconds=window_seconds)
+        cls.objects.create(client=client, at=now)
+        cls.objects.filter(at__lt=start).delete()
+        return cls.objects.filter(client=client, at__gte=start).count()

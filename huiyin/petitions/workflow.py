@@ -569,7 +569,12 @@ PETITION_WORKFLOW = Workflow(
     transitions=TRANSITIONS,
     load_detail=_load,
     fields=FIELDS,
-    events={"follow_up": _("Follow-up"), "key_case": _("Marked as a key case")},
+    events={
+        "follow_up": _("Follow-up"),
+        "key_case": _("Marked as a key case"),
+        "key_case_progress": _("Key case progress"),
+        "key_case_closed": _("Key case seen through"),
+    },
 )
 
 

@@ -1,6 +1,6 @@
 """The browser-journey harness: Debian's Chromium driven by Playwright's sync API.
 
-The fixtures live in huiyin/front/tests/conftest.py; this module holds what they share:
+The fixtures live in huiyin/testing/browser_fixtures.py; this module holds what they share:
 where Chromium is, how it is launched, how a page is set up and where screenshots go.
 """
 

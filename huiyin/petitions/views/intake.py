@@ -1,3 +1,184 @@
-"""Petition pages: intake."""
+"""Petition pages: the intake form, its helpers (grids, similar petitions) and the receipt."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Case, Clock
+from huiyin.cases.services import holds
+from huiyin.front.decorators import require_perm
+from huiyin.org.access import reach_of
+from huiyin.org.roles import Perm
+from huiyin.petitions import services
+from huiyin.petitions.forms import (
+    IntakeForm,
+    PetitionerFormSet,
+    apply_errors,
+    grids_of,
+)
+from huiyin.petitions.models import Petition
+from huiyin.privacy import audit
+
+audit.register_action("petition.receipt", gettext_lazy("Printed a petition receipt"))
+
+SIMILAR_LIMIT = 5
+RECEIPT_SIZES = ("a4", "a5")
+
+
+def _detail_url(pk: int) -> str | None:
+    """The case page, once the case pages are installed."""
+    try:
+        return reverse("petitions:detail", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+@require_perm(Perm.PETITIONS_REGISTER)
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    """Register a letter, visit, call, online petition or a matter assigned from above."""
+    petitioner_errors: list[str] = []
+    if request.method == "POST":
+        form = IntakeForm(request.POST, user=request.user)
+        formset = PetitionerFormSet(request.POST)
+        # Both validated, so that every typing mistake shows at once.
+        form_ok, formset_ok = form.is_valid(), formset.is_valid()
+        if form_ok and formset_ok:
+            rows, index = formset.rows()
+            try:
+                petition = services.register_petition(
+                    actor=request.user,
+                    data=form.service_data(),
+                    petitioners=rows,
+                    request=request,
+                )
+            except services.PetitionInvalid as invalid:
+                petitioner_errors = apply_errors(invalid.errors, form, formset, index)
+            else:
+                messages.success(
+                    request,
+                    _("Registered as %(number)s. Give the petitioner the receipt below.")
+                    % {"number": petition.case.number},
+                )
+                return redirect("petitions:receipt", pk=petition.pk)
+        else:
+            apply_errors({}, form, formset, [])
+        petitioner_errors += [str(e) for e in formset.non_form_errors()]
+    else:
+        form = IntakeForm(user=request.user)
+        formset = PetitionerFormSet()
+    return render(
+        request,
+        "petitions/intake.html",
+        {
+            "nav_active": "petitions",
+            "form": form,
+            "formset": formset,
+            "petitioner_errors": petitioner_errors,
+        },
+    )
+
+
+@require_perm(Perm.PETITIONS_REGISTER)
+@require_GET
+def grids(request: HttpRequest) -> HttpResponse:
+    """The grid options of a community, for the intake form's grid select (htmx)."""
+    try:
+        community_id = int(request.GET.get("community", ""))
+    except ValueError:
+        community_id = None
+    return render(request, "petitions/intake_grids.html", {"grids": grids_of(community_id)})
+
+
+def _lookup_value(data, suffix: str) -> str:
+    """The first non-empty value whose name is `suffix` or ends with "-<suffix>" (formset rows)."""
+    for key in data:
+        if key == suffix or key.endswith(f"-{suffix}"):
+            value = (data.get(key) or "").strip()
+            if value:
+                return value
+    return ""
+
+
+@require_perm(Perm.PETITIONS_REGISTER)
+@require_POST
+def similar(request: HttpRequest) -> HttpResponse:
+    """Earlier petitions of the person whose ID or phone is being typed (the duplicate hint).
+
+    POST, so that ID numbers and phones never land in an address or a server log. Matched by
+    blind index; only petitions the clerk may see; numbers, dates and states, never identity.
+    """
+    petitions = services.similar_petitions(
+        _lookup_value(request.POST, "id_number") or None,
+        _lookup_value(request.POST, "phone") or None,
+        user=request.user,
+    )
+    found = list(petitions[: SIMILAR_LIMIT + 1])
+    rows = [
+        {
+            "number": p.case.number,
+            "received_on": p.case.received_on,
+            "status_label": p.case.status_label,
+            "url": _detail_url(p.pk),
+        }
+        for p in found[:SIMILAR_LIMIT]
+    ]
+    return render(
+        request,
+        "petitions/intake_similar.html",
+        {"rows": rows, "more": len(found) > SIMILAR_LIMIT},
+    )
+
+
+@require_perm(Perm.PETITIONS_REGISTER, Perm.IDENTITY_VIEW)
+@require_GET
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt given to the petitioner, printable on A4 or A5. Every view is audited."""
+    case = Case.objects.get_for_user(request.user, pk)
+    if case.kind != Kind.PETITION:
+        raise Http404
+    if not holds(request.user, case, Perm.PETITIONS_REGISTER, Perm.IDENTITY_VIEW):
+        raise PermissionDenied
+    petition = Petition.objects.select_related("case__street", "received_by").get(pk=case.pk)
+    notice = (
+        Clock.objects.filter(case=case, code="acceptance_notice").order_by("-started_on").first()
+    )
+    size = request.GET.get("size", "a4")
+    if size not in RECEIPT_SIZES:
+        size = "a4"
+    people = services.petitioners_for_display(petition)
+    with transaction.atomic():
+        audit.record("petition.receipt", request=request, target=case, diff={"size": size})
+    return render(
+        request,
+        "petitions/receipt.html",
+        {
+            "nav_active": "petitions",
+            "case": petition.case,
+            "petition": petition,
+            "notice": notice,
+            "names": [p["name_masked"] for p in people],
+            "can_track": any(p["phone_masked"] for p in people),
+            "track_url": request.build_absolute_uri(reverse("public:track")),
+            "size": size,
+            "detail_url": _detail_url(case.pk),
+            "can_register": reach_of(request.user).can(Perm.PETITIONS_REGISTER),
+        },
+    )
+
+
+urlpatterns = [
+    path("new/", new, name="new"),
+    path("new/grids/", grids, name="intake_grids"),
+    path("new/similar/", similar, name="similar"),
+    path("<int:pk>/receipt/", receipt, name="receipt"),
+]

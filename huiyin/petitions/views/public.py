@@ -1,3 +1,164 @@
-"""Petition pages: public."""
+"""The public tracker (no sign-in): the receipt code and the phone's last four digits give the
+stage of the matter and its dates, never a name or the text of the matter; once replied, the
+petitioner rates the handling there (条例 art. 21).
 
-urlpatterns: list = []
+Lookups are limited per client address with rows in the database (:class:`TrackAttempt`),
+so the limit holds across every server process. ``services.track`` audits each lookup.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from huiyin.petitions import services
+from huiyin.petitions.forms import RatingForm, TrackForm
+from huiyin.petitions.models import TrackAttempt
+
+#: Lookups per client address and window: "<count>/<window>", the window in seconds or with
+#: a unit s, m or h ("10/10m": ten lookups in any ten minutes).
+DEFAULT_TRACK_RATE = "10/10m"
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*([smh]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+
+def track_rate() -> tuple[int, int]:
+    """(lookups allowed, window in seconds) from settings.HUIYIN_TRACK_RATE or the environment."""
+    raw = getattr(settings, "HUIYIN_TRACK_RATE", None) or os.environ.get("HUIYIN_TRACK_RATE")
+    raw = raw or DEFAULT_TRACK_RATE
+    match = _RATE.match(str(raw))
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise ImproperlyConfigured(
+            f"HUIYIN_TRACK_RATE must look like 10/10m (lookups/window in s, m or h); got {raw!r}"
+        )
+    return int(match.group(1)), int(match.group(2)) * _UNIT_SECONDS[match.group(3)]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind the proxy (HUIYIN_BEHIND_PROXY) the one nginx appended."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _over_limit(request: HttpRequest) -> int | None:
+    """Count this attempt; the seconds to wait when over the limit, else None."""
+    allowed, window = track_rate()
+    # A keyed hash: the table counts addresses without holding any.
+    client = salted_hmac(
+        "huiyin.petitions.track", client_address(request), algorithm="sha256"
+    ).hexdigest()
+    if TrackAttempt.hit(client, window_seconds=window) > allowed:
+        return window
+    return None
+
+
+def _too_many(request: HttpRequest, wait_seconds: int) -> HttpResponse:
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    response = render(
+        request,
+        "public/track.html",
+        {
+            "form": TrackForm(),
+            "message": _(
+                "Too many lookups from your address. Please try again in %(minutes)s minutes."
+            )
+            % {"minutes": minutes},
+            "message_level": "warning",
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(wait_seconds)
+    return response
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    # The same page for an unknown code and for wrong digits: nothing typed is echoed back.
+    return render(
+        request,
+        "public/track.html",
+        {
+            "form": TrackForm(),
+            "message": str(services.MSG_TRACK_NOT_FOUND),
+            "message_level": "danger",
+        },
+    )
+
+
+def _status(request: HttpRequest, view, code: str, last4: str, **extra) -> HttpResponse:
+    context = {"view": view, "form": None, **extra}
+    if view.can_rate and "rating_form" not in context:
+        context["rating_form"] = RatingForm(initial={"code": code, "last4": last4})
+    return render(request, "public/track.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """GET: the question. POST: the answer (POST keeps the code out of addresses and logs)."""
+    if request.method == "GET":
+        return render(request, "public/track.html", {"form": TrackForm()})
+    wait = _over_limit(request)
+    if wait is not None:
+        return _too_many(request, wait)
+    form = TrackForm(request.POST)
+    if not form.is_valid():
+        return render(request, "public/track.html", {"form": form}, status=400)
+    code, last4 = form.cleaned_data["code"], form.cleaned_data["last4"]
+    view = services.track(code, last4, request=request)
+    if view is None:
+        return _not_found(request)
+    return _status(request, view, code, last4)
+
+
+@never_cache
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    """The petitioner's rating: once, after the reply (``services.rate_from_public`` decides)."""
+    wait = _over_limit(request)
+    if wait is not None:
+        return _too_many(request, wait)
+    form = RatingForm(request.POST)
+    code = (request.POST.get("code") or "")[:20]
+    last4 = (request.POST.get("last4") or "")[:4]
+    message, level = "", "info"
+    if form.is_valid():
+        try:
+            services.rate_from_public(
+                code,
+                last4,
+                form.cleaned_data["satisfaction"],
+                note=form.cleaned_data["note"],
+                request=request,
+            )
+        except services.RatingRefused as refused:
+            message, level = str(refused.message), "warning"
+        else:
+            message, level = _("Thank you. Your rating has been recorded."), "success"
+    view = services.track(code, last4, request=request)
+    if view is None:
+        return _not_found(request)
+    extra = {"message": message, "message_level": level}
+    if not form.is_valid() and view.can_rate:
+        extra["rating_form"] = form
+    return _status(request, view, code, last4, **extra)
+
+
+urlpatterns = [
+    path("", track, name="track"),
+    path("rate/", rate, name="rate"),
+]

@@ -1,3 +1,283 @@
-"""Report pages: dashboard."""
+"""The dashboard (/reports/): goals board, headline figures, trend, communities, grid map, lists.
 
-urlpatterns: list = []
+Every number comes from huiyin.reports.stats and links to the petition list filtered to the
+petitions that make it up (the list's GET parameters, huiyin.petitions.queries). The charts'
+data is embedded in the page (json_script): no further request, nothing online.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huiyin.front.decorators import require_perm
+from huiyin.org.roles import Perm
+from huiyin.petitions.queries import list_url
+from huiyin.reports import stats
+from huiyin.reports.forms import PeriodForm
+from huiyin.reports.models import may_manage
+
+#: Rows shown in each of the due-soon and overdue lists.
+LIST_ROWS = 15
+
+
+def case_url(case_id: int, number: str) -> str:
+    """The petition's page (the list searched for its number until that page exists)."""
+    try:
+        return reverse("petitions:detail", args=[case_id])
+    except NoReverseMatch:
+        return list_url(q=number)
+
+
+class Links:
+    """Drill-down links into the petition list, all limited to the period's dates."""
+
+    def __init__(self, period: stats.Period):
+        self.period = period
+
+    def __call__(self, **filters) -> str:
+        return list_url(from_=self.period.start, to=self.period.end, **filters)
+
+    def week(self, monday: date) -> str:
+        start = max(monday, self.period.start)
+        end = min(monday + timedelta(days=6), self.period.end)
+        return list_url(from_=start, to=end)
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _figures(s: dict, link: Links) -> dict:
+    """The headline figures with their links, ready for the template."""
+    p = s["petitions"]
+    levels = [
+        ("national", _("To Beijing")),
+        ("province", _("To the province")),
+        ("city", _("To the city")),
+        ("district", _("To the district")),
+        ("street", _("To the street")),
+    ]
+    channels = [
+        ("letter", _("Letters")),
+        ("visit", _("Visits")),
+        ("phone", _("Calls")),
+        ("online", _("Online")),
+        ("assigned", _("Assigned from above")),
+    ]
+    statuses = [
+        ("registered", _("Awaiting decision"), {"status": ["registered"]}),
+        ("accepted", _("Accepted, in hand"), {"status": list(stats.ACCEPTED_STATES)}),
+        ("declined", _("Declined"), {"status": ["declined"]}),
+        ("transferred", _("Transferred"), {"status": ["transferred"]}),
+        ("concluded", _("Concluded"), {"concluded": 1}),
+    ]
+    satisfaction = [
+        ("satisfied", _("Satisfied")),
+        ("basically_satisfied", _("Basically satisfied")),
+        ("dissatisfied", _("Dissatisfied")),
+    ]
+    return {
+        "total": {**p, "url": link()},
+        "over_level": {**p["over_level"], "url": link(over_level=1)},
+        "visits": [
+            {
+                "key": level,
+                "label": label,
+                **p["visits_by_level"][level],
+                "url": link(channel="visit", level=level),
+            }
+            for level, label in levels
+        ],
+        "levels": [
+            {"key": level, "label": label, **p["by_level"][level], "url": link(level=level)}
+            for level, label in levels
+        ],
+        "channels": [
+            {"key": c, "label": label, **p["by_channel"][c], "url": link(channel=c)}
+            for c, label in channels
+        ],
+        "collective": {**p["collective"], "url": link(collective=1)},
+        "first": {"count": p["first"], "url": link()},
+        "repeat": {"count": p["repeat"], "url": link(repeat=1)},
+        "statuses": [
+            {"key": key, "label": label, "count": p[key], "url": link(**filters)}
+            for key, label, filters in statuses
+        ],
+        "overdue_open": {"count": p["overdue_open"], "url": link(due="overdue")},
+        "on_time": {
+            "rate": _percent(p["on_time_rate"]),
+            **p["on_time"],
+            "url": link(status=["replied", "concluded"]),
+        },
+        "satisfaction": {
+            "rate": _percent(p["satisfaction_rate"]),
+            "rated": p["rated"],
+            "items": [
+                {"label": label, "count": p["satisfaction"][key], "url": link(satisfaction=key)}
+                for key, label in satisfaction
+            ],
+        },
+        "receptions": {
+            "headcount": s["receptions"]["headcount"],
+            "batches": s["receptions"]["batches"],
+            "leaders": [
+                {**row, "url": link(reception_leader=row["id"])}
+                for row in s["receptions"]["by_leader"]
+            ],
+        },
+    }
+
+
+def _goals(s: dict, link: Links) -> list[dict]:
+    goals = s["goals"]
+    board = []
+    for key, level, label in (
+        ("zero_national", "national", _("Zero to Beijing")),
+        ("zero_province", "province", _("Zero to the province")),
+        ("zero_city", "city", _("Zero to the city")),
+    ):
+        breaches = [
+            {**item, "url": case_url(item["id"], item["number"])} for item in goals["breaches"][key]
+        ]
+        board.append(
+            {
+                "key": key,
+                "label": label,
+                "held": goals[key],
+                "breaches": breaches,
+                "url": link(level=level),
+            }
+        )
+    for key, label in (
+        ("no_major_political_incident", _("No major political incident")),
+        ("no_illegal_gathering", _("No illegal gathering")),
+        ("no_large_mass_incident", _("No large mass incident")),
+        ("no_violent_terror_incident", _("No violent or terrorist incident")),
+    ):
+        board.append({"key": key, "label": label, "held": goals[key], "breaches": [], "url": ""})
+    return board
+
+
+def _grid_map(rows: list[dict], link: Links) -> dict:
+    """A GeoJSON FeatureCollection of the grids with a boundary, and the value of each."""
+    features, values = [], []
+    for row in rows:
+        if not row["geometry"]:
+            continue
+        name = f"{row['community']}·{row['name']}"
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": name, "id": row["id"]},
+                "geometry": row["geometry"],
+            }
+        )
+        values.append(
+            {
+                "name": name,
+                "value": row["batches"],
+                "headcount": row["headcount"],
+                "url": link(grid=row["id"]),
+            }
+        )
+    return {"geojson": {"type": "FeatureCollection", "features": features}, "values": values}
+
+
+def _case_rows(cases, today: date) -> list[dict]:
+    rows = []
+    for case in cases:
+        rows.append(
+            {
+                "number": case.number,
+                "title": case.title,
+                "community": case.community.name if case.community_id else "",
+                "unit": case.owner_unit.name if case.owner_unit_id else "",
+                "status": case.status_label,
+                "due_on": case.due_on,
+                "days": (case.due_on - today).days,
+                "late": max(0, (today - case.due_on).days),
+                "url": case_url(case.pk, case.number),
+            }
+        )
+    return rows
+
+
+@require_perm(Perm.REPORTS_VIEW)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None, today=today)
+    period, kind, campaign = form.resolve()
+    link = Links(period)
+    user = request.user
+
+    s = stats.compute(period, user=user)
+    communities = stats.per_community(period, user=user)
+    grids = stats.per_grid(period, user=user)
+    trend = stats.weekly_trend(period, user=user)
+    overdue = list(stats.overdue_cases(user=user, today=today)[: LIST_ROWS + 1])
+    due_soon = list(stats.due_soon_cases(user=user, today=today)[: LIST_ROWS + 1])
+
+    data = {
+        "labels": {
+            "batches": _("Batches"),
+            "headcount": _("Person-times"),
+            "petitions": _("Petitions"),
+            "no_map": _("No grid has a boundary on record."),
+        },
+        "trend": [
+            {
+                "week": row["week_start"].isoformat(),
+                "label": row["week_start"].strftime("%m-%d"),
+                "batches": row["batches"],
+                "headcount": row["headcount"],
+                "url": link.week(row["week_start"]),
+            }
+            for row in trend
+        ],
+        "communities": [
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "batches": row["batches"],
+                "headcount": row["headcount"],
+                "over_level_batches": row["over_level_batches"],
+                "url": link(community=row["id"]),
+                "over_level_url": link(community=row["id"], over_level=1),
+            }
+            for row in communities
+        ],
+        "map": _grid_map(grids, link),
+    }
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "nav_active": "reports",
+            "form": form,
+            "period": period,
+            "period_kind": kind,
+            "campaign": campaign,
+            "stats": s,
+            "figures": _figures(s, link),
+            "goals": _goals(s, link),
+            "communities": [{**row, "url": link(community=row["id"])} for row in communities],
+            "overdue": _case_rows(overdue[:LIST_ROWS], today),
+            "overdue_more": len(overdue) > LIST_ROWS,
+            "overdue_url": list_url(due="overdue"),
+            "due_soon": _case_rows(due_soon[:LIST_ROWS], today),
+            "due_soon_more": len(due_soon) > LIST_ROWS,
+            "due_soon_url": list_url(due="soon"),
+            "reference_day": period.reference_day(today),
+            "data": data,
+            "may_manage_campaigns": may_manage(user),
+        },
+    )
+
+
+urlpatterns = [path("", dashboard, name="dashboard")]

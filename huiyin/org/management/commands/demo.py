@@ -51,6 +51,8 @@ class Command(BaseCommand):
         accounts = demo.load_accounts(password, avoid_names=_names_in_speech())
         for load in demo_loaders():
             load(self.stdout)
+        # Reminders for the demo's due and overdue matters, as cron would have made them.
+        call_command("tick", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(_("Sign in at http://127.0.0.1:%(port)d/ with:") % {"port": port})
         for username, role in accounts:

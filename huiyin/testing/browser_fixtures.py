@@ -1,5 +1,8 @@
 """Browser-journey fixtures: Debian's Chromium (Playwright) against pytest-django's live server.
 
+A pytest plugin (loaded with `-p` in pyproject.toml) so that every app's journeys share one
+session-scoped browser: Playwright's sync API allows one instance per thread.
+
 Every test using `page` must be marked `@pytest.mark.browser` (so `pytest -m "not browser"`
 leaves them out). Without chromium the journeys are skipped with one line, unless CI=true,
 where that is a failure.

@@ -1,0 +1,466 @@
+"""Fill a benchmark database with N petitions of realistic shape, fast (bulk inserts).
+
+    .venv/bin/python bench/generate.py --cases 1000000                    # SQLite in --data-dir
+    .venv/bin/python bench/generate.py --cases 1000000 \\
+        --database-url postgres://postgres@127.0.0.1:5432/huiyin_bench    # PostgreSQL
+
+Never point it at the demo's or a real database: it adds rows (cases, petitions, clocks,
+follow-ups, reception slots) to whatever database it is given, after migrating it. The data
+dir (default /tmp/huiyin-bench) holds the SQLite file and the generated keys.
+
+Shape: petitions spread over --years years up to today (weekdays busier), the demo street's
+communities and grids, channel visit 45 % / phone 25 % / online 12 % / letter 10 % /
+assigned 8 %; lodged at the street 85 %, district 9 %, city 4 %, province 1.5 %,
+national 0.5 %; 5 % collective visits (5 to 60 people); 8 % repeats; statuses by age (recent
+ones open, old ones mostly concluded, a few stuck past their limit); the clocks
+``acceptance_notice`` and ``handling`` with outcomes; follow-ups with ratings for half the
+replied ones; two leaders' reception days (Mondays and Thursdays) taking a third of the
+visits that day. Petitioners are left out: they are encrypted and play no part in counting.
+Rows get explicit ids (PostgreSQL sequences are reset at the end), case numbers continue each
+year's sequence, and the case counters are brought up to date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+BATCH = 5000
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup(database_url: str | None, data_dir: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    # Demo mode: keys made in the data dir; not debug, which would log every query.
+    os.environ.setdefault("HUIYIN_DEMO", "1")
+    os.environ["HUIYIN_DATA_DIR"] = data_dir
+    if database_url:
+        os.environ["HUIYIN_DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("HUIYIN_DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huiyin.settings")
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+
+
+def _weighted(rng: random.Random, table: list[tuple[object, float]]):
+    values = [v for v, _w in table]
+    weights = [w for _v, w in table]
+    return lambda: rng.choices(values, weights)[0]
+
+
+def _receipt(number: int) -> str:
+    from huiyin.petitions.models import RECEIPT_ALPHABET, RECEIPT_LENGTH
+
+    base = len(RECEIPT_ALPHABET)
+    chars = []
+    for _i in range(RECEIPT_LENGTH):
+        number, digit = divmod(number, base)
+        chars.append(RECEIPT_ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from huiyin.cases.deadlines import CHINA_TZ
+    from huiyin.cases.kinds import Kind
+    from huiyin.cases.models import Case, CaseCounter, Clock
+    from huiyin.org import demo
+    from huiyin.org.models import Grid, Staff, Street, Unit
+    from huiyin.petitions.models import (
+        Channel,
+        FollowUp,
+        Level,
+        Petition,
+        ReceptionSlot,
+        Satisfaction,
+        Status,
+    )
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    demo.load_organisation()
+    street = Street.objects.get(name=demo.STREET)
+    grids = list(Grid.objects.select_related("community").order_by("id"))
+    departments = list(Unit.objects.filter(kind=Unit.Kind.OFFICE_DEPARTMENT).order_by("id"))
+    leaders = _bench_leaders(Staff)
+    rng = random.Random(seed)
+
+    today = timezone.localdate()
+    first_day = today - timedelta(days=365 * years - 1)
+    days = [first_day + timedelta(days=i) for i in range((today - first_day).days + 1)]
+    day_weights = [1.0 if d.weekday() < 5 else 0.35 for d in days]
+
+    slots = _reception_slots(ReceptionSlot, leaders, first_day, today)
+    channel = _weighted(
+        rng,
+        [
+            (Channel.VISIT, 45),
+            (Channel.PHONE, 25),
+            (Channel.ONLINE, 12),
+            (Channel.LETTER, 10),
+            (Channel.ASSIGNED, 8),
+        ],
+    )
+    level = _weighted(
+        rng,
+        [
+            (Level.STREET, 85),
+            (Level.DISTRICT, 9),
+            (Level.CITY, 4),
+            (Level.PROVINCE, 1.5),
+            (Level.NATIONAL, 0.5),
+        ],
+    )
+    rating = _weighted(
+        rng,
+        [
+            (Satisfaction.SATISFIED, 70),
+            (Satisfaction.BASICALLY_SATISFIED, 20),
+            (Satisfaction.DISSATISFIED, 10),
+        ],
+    )
+    titles = [
+        "反映小区物业服务问题",
+        "反映拖欠农民工工资",
+        "反映违建影响采光",
+        "反映噪声扰民",
+        "反映征地补偿问题",
+        "反映低保申请进度",
+        "反映邻里纠纷",
+        "反映道路破损",
+    ]
+
+    received_days = sorted(rng.choices(days, day_weights, k=count))
+    case_id = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    clock_id = (Clock.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    follow_id = (FollowUp.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    seqs: dict[int, int] = {
+        year: last or 0
+        for year, last in Case.objects.filter(street=street, kind=Kind.PETITION)
+        .values_list("year")
+        .annotate(m=Max("seq"))
+    }
+    first_case_id = case_id
+    written = 0
+
+    for offset in range(0, count, BATCH):
+        cases, petitions, clocks, follow_ups = [], [], [], []
+        for received_on in received_days[offset : offset + BATCH]:
+            age = (today - received_on).days
+            grid = rng.choice(grids)
+            received_at = datetime(
+                received_on.year,
+                received_on.month,
+                received_on.day,
+                rng.randint(8, 17),
+                rng.randint(0, 59),
+                tzinfo=CHINA_TZ,
+            )
+            year = received_on.year
+            seqs[year] = seqs.get(year, 0) + 1
+            ch = channel()
+            lv = level()
+            collective = ch == Channel.VISIT and rng.random() < 0.05 / 0.45
+            headcount = rng.randint(5, 60) if collective else rng.choice((1, 1, 1, 1, 1, 1, 2, 3))
+            status = _status(rng, age)
+            decided_on = received_on + timedelta(days=rng.randint(0, 10))
+            decided = status != Status.REGISTERED
+            accepted = decided and status not in (Status.DECLINED, Status.TRANSFERRED)
+            replied_on = None
+            handling_outcome = ""
+            handling_due = decided_on + timedelta(days=60)
+            if status in _REPLIED:
+                replied_on = min(decided_on + timedelta(days=rng.randint(10, 70)), today)
+                handling_outcome = (
+                    Clock.Outcome.MET if replied_on <= handling_due else Clock.Outcome.LATE
+                )
+            concluded_on = None
+            if status == Status.CONCLUDED:
+                concluded_on = min(
+                    (replied_on or decided_on) + timedelta(days=rng.randint(0, 20)), today
+                )
+
+            notice_due = received_on + timedelta(days=15)
+            running_due = []
+            clocks.append(
+                {
+                    "id": clock_id,
+                    "case_id": case_id,
+                    "code": "acceptance_notice",
+                    "party": Clock.Party.OFFICE,
+                    "started_on": received_on,
+                    "due_on": notice_due,
+                    "days": 15,
+                    "stopped_at": _at(decided_on) if decided else None,
+                    "stopped_on": decided_on if decided else None,
+                    "outcome": (
+                        (Clock.Outcome.MET if decided_on <= notice_due else Clock.Outcome.LATE)
+                        if decided
+                        else ""
+                    ),
+                }
+            )
+            clock_id += 1
+            if not decided:
+                running_due.append(notice_due)
+            if accepted:
+                clocks.append(
+                    {
+                        "id": clock_id,
+                        "case_id": case_id,
+                        "code": "handling",
+                        "party": Clock.Party.OFFICE,
+                        "started_on": decided_on,
+                        "due_on": handling_due,
+                        "days": 60,
+                        "stopped_at": _at(replied_on) if replied_on else None,
+                        "stopped_on": replied_on,
+                        "outcome": handling_outcome,
+                    }
+                )
+                clock_id += 1
+                if replied_on is None:
+                    running_due.append(handling_due)
+
+            repeat_of = None
+            if case_id - first_case_id > 1000 and rng.random() < 0.08:
+                repeat_of = rng.randint(first_case_id, case_id - 1)
+            slot = None
+            if ch == Channel.VISIT and received_on in slots and rng.random() < 0.33:
+                slot = slots[received_on]
+            cases.append(
+                {
+                    "id": case_id,
+                    "street_id": street.pk,
+                    "kind": Kind.PETITION,
+                    "number": f"浓洄信〔{year}〕{seqs[year]:04d}号",
+                    "year": year,
+                    "seq": seqs[year],
+                    "title": rng.choice(titles),
+                    "community_id": grid.community_id,
+                    "grid_id": grid.pk,
+                    "status": status,
+                    "owner_unit_id": rng.choice(departments).pk if accepted else None,
+                    "received_at": received_at,
+                    "due_on": min(running_due) if running_due else None,
+                    "closed_at": _at(concluded_on) if concluded_on else None,
+                    "withdrawn": rng.random() < 0.002,
+                }
+            )
+            petitions.append(
+                {
+                    "case_id": case_id,
+                    "receipt_code": _receipt(case_id),
+                    "channel": ch,
+                    "assigned_by": "区信访局" if ch == Channel.ASSIGNED else "",
+                    "level": lv,
+                    "handling_level": Level.STREET,
+                    "is_collective": collective,
+                    "headcount": headcount,
+                    "reception_slot_id": slot,
+                    "repeat_of_id": repeat_of,
+                    "accept_decision_on": decided_on if decided else None,
+                    "decline_reason": "不属于信访事项" if status == Status.DECLINED else "",
+                    "transferred_to": "区住建委" if status == Status.TRANSFERRED else "",
+                    "replied_on": replied_on,
+                    "reply_text": "已答复" if replied_on else "",
+                    "concluded_on": concluded_on,
+                }
+            )
+            if replied_on and rng.random() < 0.5:
+                follow_ups.append(
+                    {
+                        "id": follow_id,
+                        "petition_id": case_id,
+                        "on": min(replied_on + timedelta(days=rng.randint(1, 15)), today),
+                        "satisfaction": rating(),
+                    }
+                )
+                follow_id += 1
+            case_id += 1
+        with transaction.atomic():
+            insert(Case, cases)
+            insert(Petition, petitions)
+            insert(Clock, clocks)
+            insert(FollowUp, follow_ups)
+        written += len(cases)
+        if written % 100_000 < BATCH or written == count:
+            out.write(f"{written:>9} cases  {time.perf_counter() - started:7.1f} s\n")
+            out.flush()
+
+    with transaction.atomic():
+        for year, last in seqs.items():
+            CaseCounter.objects.update_or_create(
+                street=street, kind=Kind.PETITION, year=year, defaults={"last": last}
+            )
+    if connection.vendor == "postgresql":
+        from django.core.management.color import no_style
+
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Case, Clock, FollowUp]):
+                cursor.execute(sql)
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    out.write(f"done: {written} cases in {time.perf_counter() - started:.1f} s\n")
+
+
+def insert(model, rows: list[dict]) -> None:
+    """INSERT rows (dicts of attnames; missing ones take the field's default) in one
+    executemany: the ORM's bulk_create spends most of its time compiling each value, which
+    a benchmark of a million rows does not need. Values are adapted the way the backend's
+    fields would (dates, datetimes, JSON)."""
+    from django.db import connection, models
+    from django.utils import timezone
+
+    if not rows:
+        return
+    ops = connection.ops
+    now = timezone.now()
+    fields = list(model._meta.concrete_fields)
+    adapters = []
+    for field in fields:
+        if isinstance(field, models.DateTimeField):
+            adapters.append(ops.adapt_datetimefield_value)
+        elif isinstance(field, models.DateField):
+            adapters.append(ops.adapt_datefield_value)
+        elif isinstance(field, models.JSONField):
+            adapters.append(lambda value, f=field: f.get_db_prep_save(value, connection))
+        else:
+            adapters.append(None)
+    defaults = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            defaults.append(now)
+        else:
+            defaults.append(field.get_default())  # "" for text fields, None when nullable
+    names = [field.attname for field in fields]
+    table = ops.quote_name(model._meta.db_table)
+    columns = ", ".join(ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    values = []
+    for row in rows:
+        item = []
+        for name, adapt, default in zip(names, adapters, defaults, strict=True):
+            value = row.get(name, default)
+            if adapt is not None and value is not None:
+                value = adapt(value)
+            item.append(value)
+        values.append(item)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+
+
+_REPLIED = frozenset(
+    {"replied", "review_requested", "review_answered", "reexam_requested", "concluded"}
+)
+
+
+def _status(rng: random.Random, age: int) -> str:
+    if age < 15:
+        table = [
+            ("registered", 50),
+            ("accepted", 15),
+            ("assigned", 10),
+            ("handling", 15),
+            ("declined", 5),
+            ("transferred", 5),
+        ]
+    elif age < 75:
+        table = [
+            ("registered", 1),
+            ("handling", 40),
+            ("replied", 30),
+            ("concluded", 19),
+            ("declined", 5),
+            ("transferred", 5),
+        ]
+    else:
+        table = [
+            ("handling", 0.5),
+            ("replied", 4),
+            ("review_requested", 0.5),
+            ("concluded", 88),
+            ("declined", 4),
+            ("transferred", 3),
+        ]
+    values, weights = zip(*table, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def _at(day: date | None) -> datetime | None:
+    from huiyin.cases.deadlines import CHINA_TZ
+
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, 16, 0, tzinfo=CHINA_TZ)
+
+
+def _bench_leaders(Staff) -> list:
+    from django.contrib.auth.models import User
+
+    leaders = []
+    for index in (1, 2):
+        user, _created = User.objects.get_or_create(username=f"bench-leader{index}")
+        staff, _created = Staff.objects.get_or_create(
+            user=user, defaults={"name": f"测试领导{index}"}
+        )
+        leaders.append(staff)
+    return leaders
+
+
+def _reception_slots(ReceptionSlot, leaders, first_day: date, last_day: date) -> dict:
+    """Reception days on Mondays and Thursdays, leaders taking turns: {date: slot id}."""
+    from datetime import time as clock
+
+    existing = dict(ReceptionSlot.objects.filter(leader__in=leaders).values_list("date", "id"))
+    new = []
+    day = first_day
+    turn = 0
+    while day <= last_day:
+        if day.weekday() in (0, 3) and day not in existing:
+            new.append(
+                ReceptionSlot(
+                    leader=leaders[turn % len(leaders)],
+                    kind=ReceptionSlot.SlotKind.RECEPTION_DAY,
+                    date=day,
+                    start_time=clock(9),
+                    end_time=clock(11, 30),
+                    place="街道信访接待室",
+                )
+            )
+            turn += 1
+        day += timedelta(days=1)
+    ReceptionSlot.objects.bulk_create(new, batch_size=BATCH)
+    return dict(ReceptionSlot.objects.filter(leader__in=leaders).values_list("date", "id"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, required=True, help="petitions to add")
+    parser.add_argument("--database-url", help="postgres://... (default: SQLite in --data-dir)")
+    parser.add_argument("--data-dir", default="/tmp/huiyin-bench", help="never the demo's")  # noqa: S108
+    parser.add_argument("--years", type=int, default=10, help="spread over this many years")
+    parser.add_argument("--seed", type=int, default=20260101)
+    args = parser.parse_args(argv)
+    if args.cases < 1:
+        parser.error("--cases must be at least 1")
+    setup(args.database_url, args.data_dir)
+    generate(args.cases, years=args.years, seed=args.seed)
+
+
+if __name__ == "__main__":
+    main()

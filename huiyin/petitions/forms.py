@@ -1,0 +1,369 @@
+"""Forms of the intake page and the public tracker.
+
+They parse and present; the rules (headcount, representatives, ID check digits, dates not in
+the future...) live in :mod:`huiyin.petitions.services`, whose ``PetitionInvalid.errors`` the
+view puts back beside the fields with :func:`apply_errors`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from huiyin.cases.deadlines import CHINA_TZ
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Case, Category
+from huiyin.org.access import reach_of
+from huiyin.org.models import Community, Grid, Unit
+from huiyin.org.roles import Perm
+from huiyin.petitions.models import (
+    Channel,
+    Level,
+    Petition,
+    Petitioner,
+    ReceptionSlot,
+    Satisfaction,
+)
+
+PETITIONER_PREFIX = "p"
+MAX_PETITIONERS = 50
+
+# Phone and ID inputs: digits keyboard on tablets, no autofill of the clerk's own details.
+_ID_ATTRS = {"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}
+_PHONE_ATTRS = {"autocomplete": "off", "inputmode": "tel"}
+
+
+def _label(model, name: str):
+    """A model field's (already translated) verbose name as a form label."""
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def _style(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+def mark_invalid(form: forms.BaseForm) -> None:
+    """Give the widgets of fields with errors Bootstrap's red outline (and say so to readers)."""
+    for name in form.errors:
+        if name in form.fields:
+            attrs = form.fields[name].widget.attrs
+            if "is-invalid" not in attrs.get("class", ""):
+                attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+            attrs["aria-invalid"] = "true"
+
+
+class GridChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Grid) -> str:
+        return obj.name  # the community is chosen beside it
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+class SlotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ReceptionSlot) -> str:
+        return (
+            f"{obj.leader.name} · {obj.get_kind_display()} · "
+            f"{obj.start_time:%H:%M}–{obj.end_time:%H:%M} · {obj.place}"
+        )
+
+
+class IntakeForm(forms.Form):
+    """The matter: channel, level, time, place, category, what it is about, who and how many."""
+
+    channel = forms.ChoiceField(
+        label=_label(Petition, "channel"),
+        choices=Channel.choices,
+        initial=Channel.VISIT,
+        widget=forms.RadioSelect,
+    )
+    assigned_by = forms.CharField(
+        label=_label(Petition, "assigned_by"), required=False, max_length=100
+    )
+    assigned_doc_no = forms.CharField(
+        label=_label(Petition, "assigned_doc_no"), required=False, max_length=60
+    )
+    level = forms.ChoiceField(
+        label=_label(Petition, "level"), choices=Level.choices, initial=Level.STREET
+    )
+    handling_level = forms.ChoiceField(
+        label=_label(Petition, "handling_level"), choices=Level.choices, initial=Level.STREET
+    )
+    received_at = forms.DateTimeField(
+        label=_label(Case, "received_at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    community = forms.ModelChoiceField(
+        label=_label(Case, "community"), queryset=Community.objects.none(), required=False
+    )
+    grid = GridChoiceField(label=_label(Case, "grid"), queryset=Grid.objects.none(), required=False)
+    category = CategoryChoiceField(
+        label=_label(Case, "category"), queryset=Category.objects.none(), required=False
+    )
+    title = forms.CharField(label=_("Title of the matter"), required=False, max_length=200)
+    description = forms.CharField(
+        label=_label(Case, "description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    is_collective = forms.BooleanField(label=_label(Petition, "is_collective"), required=False)
+    headcount = forms.IntegerField(
+        label=_label(Petition, "headcount"),
+        required=False,
+        help_text=_("People who came (person-times). Leave empty for one person per petitioner."),
+    )
+    complained_unit = forms.ModelChoiceField(
+        label=_label(Petition, "complained_unit"), queryset=Unit.objects.none(), required=False
+    )
+    complained_text = forms.CharField(
+        label=_label(Petition, "complained_text"), required=False, max_length=200
+    )
+    reception_slot = SlotChoiceField(
+        label=_("Leader's reception today"),
+        queryset=ReceptionSlot.objects.none(),
+        required=False,
+    )
+    repeat_of = forms.CharField(
+        label=_("Repeat of petition number"),
+        required=False,
+        max_length=40,
+        help_text=_("For a repeat petition: the number of the earlier one."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = _communities_for(user)
+        scope = reach_of(user).scope(Perm.PETITIONS_REGISTER) if user is not None else None
+        if scope is not None and not scope.street_wide:
+            # Registering for one's own communities only: say so beside the field, not with a 403.
+            self.fields["community"].required = True
+        self.fields["grid"].queryset = grids_of(self._community_id())
+        self.fields["category"].queryset = Category.objects.filter(
+            kind=Kind.PETITION, active=True
+        ).select_related("parent")
+        self.fields["complained_unit"].queryset = Unit.objects.all()
+        self.fields["reception_slot"].queryset = ReceptionSlot.objects.filter(
+            date=timezone.localdate(timezone.now(), CHINA_TZ)
+        ).select_related("leader")
+        if not self.is_bound:
+            self.initial.setdefault(
+                "received_at",
+                timezone.localtime(timezone.now(), CHINA_TZ).replace(second=0, microsecond=0),
+            )
+        _style(self)
+        self.fields["channel"].widget.attrs["class"] = "btn-check"
+        # The grid options follow the community (htmx; without it, after a submit).
+        self.fields["community"].widget.attrs.update(
+            {
+                "hx-get": reverse("petitions:intake_grids"),
+                "hx-trigger": "change",
+                "hx-target": "#" + self["grid"].auto_id,
+                "hx-swap": "innerHTML",
+            }
+        )
+        self.fields["title"].widget.attrs["maxlength"] = 200
+
+    def _community_id(self) -> int | None:
+        raw = self.data.get(self.add_prefix("community")) if self.is_bound else None
+        raw = raw or self.initial.get("community")
+        try:
+            return int(getattr(raw, "pk", raw))
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def shows_assigned(self) -> bool:
+        """Whether the sender and document number fields show (the channel is "assigned")."""
+        value = self.data.get(self.add_prefix("channel")) if self.is_bound else None
+        return (value or self.initial.get("channel")) == Channel.ASSIGNED
+
+    def service_data(self) -> dict:
+        """The cleaned values as ``services.register_petition(data=...)`` takes them."""
+        data = dict(self.cleaned_data)
+        if data["channel"] != Channel.ASSIGNED:
+            # Typed before switching channel: not part of this petition.
+            data["assigned_by"] = data["assigned_doc_no"] = ""
+        if isinstance(data.get("received_at"), datetime):
+            data["received_at"] = data["received_at"].replace(second=0, microsecond=0)
+        return data
+
+
+def _communities_for(user):
+    """The communities the person may register petitions for (as the service checks them)."""
+    scope = reach_of(user).scope(Perm.PETITIONS_REGISTER) if user is not None else None
+    communities = Community.objects.select_related("street")
+    if scope is None or scope.street_wide:
+        return communities
+    return communities.filter(pk__in=scope.community_ids)
+
+
+def grids_of(community_id: int | None):
+    if community_id is None:
+        return Grid.objects.none()
+    return Grid.objects.filter(community_id=community_id).select_related("community")
+
+
+class PetitionerForm(forms.Form):
+    """One petitioner: the service validates the ID (GB 11643) and the phone number."""
+
+    name = forms.CharField(label=_("Full name"), required=False, max_length=40)
+    id_number = forms.CharField(
+        label=_label(Petitioner, "id_number"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs=_ID_ATTRS),
+    )
+    phone = forms.CharField(
+        label=_label(Petitioner, "phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs=_PHONE_ATTRS),
+    )
+    address = forms.CharField(label=_label(Petitioner, "address"), required=False, max_length=200)
+    is_representative = forms.BooleanField(
+        label=_label(Petitioner, "is_representative"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+        for name in ("name", "id_number", "phone", "address"):
+            attrs = self.fields[name].widget.attrs
+            attrs["class"] += " form-control-sm"
+            attrs["autocomplete"] = "off"
+            attrs["placeholder"] = self.fields[name].label
+        # The duplicate hint: typing an ID or phone asks for earlier petitions of that person.
+        similar_url = reverse("petitions:similar")
+        for name in ("id_number", "phone"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-post": similar_url,
+                    "hx-trigger": "change",
+                    "hx-include": "closest .hy-petitioner",
+                    "hx-target": "next .hy-similar",
+                    "hx-sync": "closest .hy-petitioner:replace",
+                }
+            )
+
+
+BasePetitionerFormSet = forms.formset_factory(
+    PetitionerForm,
+    extra=0,
+    min_num=1,
+    max_num=MAX_PETITIONERS,
+    validate_max=True,
+    absolute_max=MAX_PETITIONERS,
+)
+
+
+class PetitionerFormSet(BasePetitionerFormSet):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", PETITIONER_PREFIX)
+        super().__init__(*args, **kwargs)
+
+    def rows(self) -> tuple[list[dict], list[int]]:
+        """The filled-in rows for the service, and each row's form index (for its errors).
+
+        Blank rows (added and left empty, or removed in the page) are skipped.
+        """
+        rows, index = [], []
+        for i, form in enumerate(self.forms):
+            if form.has_changed() and hasattr(form, "cleaned_data"):
+                rows.append(dict(form.cleaned_data))
+                index.append(i)
+        return rows, index
+
+
+def apply_errors(
+    errors: dict, form: IntakeForm, formset: PetitionerFormSet, index: list[int]
+) -> list[str]:
+    """Put the service's errors beside their fields; returns those about the petitioners as a whole.
+
+    Keys are a field of the form (``"headcount"``), ``"petitioners"``, or
+    ``"petitioners.<row>.<field>"`` where <row> counts the rows given to the service.
+    """
+    about_petitioners: list[str] = []
+    for key, messages in errors.items():
+        texts = [str(m) for m in messages]
+        if key == "petitioners":
+            about_petitioners.extend(texts)
+            continue
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "petitioners" and parts[1].isdigit():
+            row = int(parts[1])
+            if row < len(index):
+                target = formset.forms[index[row]]
+                field = parts[2] if parts[2] in target.fields else None
+                for text in texts:
+                    target.add_error(field, text)
+                continue
+        field = key if key in form.fields else None
+        for text in texts:
+            form.add_error(field, text)
+    mark_invalid(form)
+    for petitioner_form in formset.forms:
+        mark_invalid(petitioner_form)
+    return about_petitioners
+
+
+class TrackForm(forms.Form):
+    """The public tracker's question: the receipt code and the phone's last four digits."""
+
+    code = forms.CharField(
+        label=_("Receipt code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "autofocus": True,
+                "spellcheck": "false",
+                "class": "form-control form-control-lg text-uppercase",
+            }
+        ),
+    )
+    last4 = forms.CharField(
+        label=_("Last four digits of the phone number"),
+        max_length=4,
+        min_length=4,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "inputmode": "numeric",
+                "class": "form-control form-control-lg",
+            }
+        ),
+        help_text=_("The phone number you gave when the matter was registered."),
+    )
+
+
+class RatingForm(forms.Form):
+    """The petitioner's rating of the handling (条例 art. 21)."""
+
+    code = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    last4 = forms.CharField(max_length=4, widget=forms.HiddenInput)
+    satisfaction = forms.ChoiceField(
+        label=_("How satisfied are you with the handling?"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    note = forms.CharField(
+        label=_("Anything you would like to add (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )

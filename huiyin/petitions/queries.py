@@ -1,0 +1,531 @@
+"""The petition list's filter: GET parameters in, a queryset of visible petitions out.
+
+    petitions = PetitionFilter(request.GET, request.user)
+    cases = petitions.queryset()          # Case rows (kind petition), through visible_to(user)
+    petitions.notices                     # Chinese messages for values that were ignored
+    list_url(status="registered", due="overdue")   # -> "/petitions/?status=registered&due=overdue"
+
+The parameter names are a contract: the dashboard, the home page and the ledger export build
+drill-down links with them (see :data:`PARAMS`). A bad value never fails the request: it is
+ignored and named in ``notices``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.db.models import F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from huiyin.cases.deadlines import CHINA_TZ
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Case, CaseQuerySet, Category
+from huiyin.org.models import Community, Grid, Staff, Unit
+from huiyin.org.roles import ROLE_PERMISSIONS, Perm
+from huiyin.petitions.models import LEVEL_RANK, Channel, FollowUp, Level, Satisfaction, Status
+
+#: "Due soon": a running office clock whose last day is within this many days (today included).
+DUE_SOON_DAYS = 3
+#: Longest text search accepted; longer input is cut.
+MAX_QUERY_LENGTH = 100
+
+#: Every parameter the filter understands, with the label shown in the filter bar and notices.
+PARAMS: dict[str, Promise] = {
+    "q": _("Search"),
+    "status": _("Status"),
+    "channel": _("Channel"),
+    "level": _("Lodged at"),
+    "community": _("Community"),
+    "grid": _("Grid"),
+    "category": _("Category"),
+    "owner_unit": _("Responsible unit"),
+    "owner": _("Handler"),
+    "due": _("Time limit"),
+    "from": _("Received from"),
+    "to": _("Received until"),
+    "reception_leader": _("Received by leader"),
+    "satisfaction": _("Satisfaction"),
+    "collective": _("Collective visits"),
+    "repeat": _("Repeat petitions"),
+    "over_level": _("Over-level"),
+    "key": _("Key cases"),
+    "open": _("Open"),
+    "concluded": _("Concluded"),
+    "withdrawn": _("Withdrawn"),
+    "sort": _("Sort"),
+}
+
+FLAGS = ("collective", "repeat", "over_level", "key", "open", "concluded", "withdrawn")
+MULTI = ("status", "channel", "level")
+
+DUE_CHOICES = (("soon", _("Due within 3 days")), ("overdue", _("Overdue")))
+SORT_CHOICES = (
+    ("due", _("Due date, nearest first")),
+    ("-received", _("Received, newest first")),
+    ("received", _("Received, oldest first")),
+)
+DEFAULT_SORT = "due"
+
+MSG_INVALID = _("The filter “%(name)s” has a value that is not valid; it was ignored.")
+MSG_DATES_REVERSED = _("The start date is after the end date; the date range was ignored.")
+
+_TRUE = {"1", "true", "on", "yes"}
+_FALSE = {"", "0", "false", "off", "no"}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def due_soon_q(today: date | None = None) -> Q:
+    """Open cases whose nearest office clock ends today or within :data:`DUE_SOON_DAYS` days."""
+    today = today or timezone.localdate()
+    return Q(
+        closed_at__isnull=True,
+        withdrawn=False,
+        due_on__gte=today,
+        due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
+    )
+
+
+def overdue_q(today: date | None = None) -> Q:
+    """Open cases whose nearest office clock ended before today."""
+    today = today or timezone.localdate()
+    return Q(closed_at__isnull=True, withdrawn=False, due_on__lt=today)
+
+
+def over_level_q(prefix: str = "petition__") -> Q:
+    """Petitions lodged above the level that should handle them (越级访), on Case rows."""
+    condition = Q(pk__in=[])
+    for handling, rank in LEVEL_RANK.items():
+        higher = [level for level, r in LEVEL_RANK.items() if r > rank]
+        if higher:
+            condition |= Q(**{f"{prefix}handling_level": handling, f"{prefix}level__in": higher})
+    return condition
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight of `day` in Beijing: received dates are Asia/Shanghai local dates."""
+    return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
+
+
+def list_url(**filters) -> str:
+    """The list URL with these filters, e.g. ``list_url(community=3, due="overdue")``.
+
+    ``from`` is a Python keyword: pass ``from_=`` (or ``**{"from": ...}``). Values may be
+    strings, numbers, dates, booleans (True -> "1"), model instances (their id) or lists;
+    None, False and "" are left out.
+    """
+    return reverse("petitions:list") + _query(filters)
+
+
+def _query(filters: Mapping) -> str:
+    pairs: list[tuple[str, str]] = []
+    for key, value in filters.items():
+        name = "from" if key == "from_" else key
+        values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        for item in values:
+            text = _param_text(item)
+            if text:
+                pairs.append((name, text))
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def _param_text(value) -> str:
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "1"
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "_meta") and hasattr(value, "pk"):
+        return str(value.pk)
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    depth: int = 0  # indentation in the category tree
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class BarField:
+    """One select of the filter bar."""
+
+    name: str
+    label: str
+    options: list[Option]
+    multiple: bool = False
+    width: int = 2  # columns of twelve on a wide screen
+
+
+class PetitionFilter:
+    """Parses the list's GET parameters; see the module docstring and :data:`PARAMS`."""
+
+    def __init__(self, params: Mapping, user, *, today: date | None = None):
+        self.user = user
+        self.today = today or timezone.localdate()
+        #: The valid values, as strings (lists for the MULTI parameters): for forms and links.
+        self.values: dict[str, str | list[str]] = {}
+        #: Translated messages for the values that were ignored.
+        self.notices: list[str] = []
+        self._conditions: list[Q] = []
+        self._satisfaction: str | None = None
+        self._category_ids: set[int] = set()
+        self._parse(params)
+
+    # ------------------------------------------------------------------ parsing
+
+    def _ignore(self, name: str) -> None:
+        message = str(MSG_INVALID) % {"name": str(PARAMS[name])}
+        if message not in self.notices:
+            self.notices.append(message)
+
+    @staticmethod
+    def _get_all(params: Mapping, name: str) -> list[str]:
+        if hasattr(params, "getlist"):
+            raw = params.getlist(name)
+        else:
+            value = params.get(name)
+            raw = list(value) if isinstance(value, list | tuple) else [value]
+        return [str(v).strip() for v in raw if v is not None and str(v).strip()]
+
+    def _get(self, params: Mapping, name: str) -> str:
+        values = self._get_all(params, name)
+        return values[-1] if values else ""
+
+    def _parse(self, params: Mapping) -> None:
+        self._parse_choices(params, "status", Status.values, "status__in")
+        self._parse_choices(params, "channel", Channel.values, "petition__channel__in")
+        self._parse_choices(params, "level", Level.values, "petition__level__in")
+        self._parse_id(params, "community", self.community_ids, "community_id")
+        self._parse_id(params, "grid", self.grid_ids, "grid_id")
+        self._parse_category(params)
+        self._parse_id(params, "owner_unit", self.unit_ids, "owner_unit_id")
+        self._parse_id(params, "owner", self.owner_ids, "owner_id")
+        self._parse_id(
+            params, "reception_leader", self.leader_ids, "petition__reception_slot__leader_id"
+        )
+        self._parse_due(params)
+        self._parse_dates(params)
+        self._parse_text(params)
+        self._parse_flags(params)
+        satisfaction = self._get(params, "satisfaction")
+        if satisfaction:
+            if satisfaction in Satisfaction.values:
+                self.values["satisfaction"] = satisfaction
+                self._satisfaction = satisfaction
+            else:
+                self._ignore("satisfaction")
+        sort = self._get(params, "sort")
+        if sort and sort not in dict(SORT_CHOICES):
+            self._ignore("sort")
+            sort = ""
+        self.sort = sort or DEFAULT_SORT
+        if sort:
+            self.values["sort"] = sort
+
+    def _parse_choices(self, params: Mapping, name: str, allowed: list[str], lookup: str):
+        chosen = []
+        for value in self._get_all(params, name):
+            if value in allowed:
+                if value not in chosen:
+                    chosen.append(value)
+            else:
+                self._ignore(name)
+        if chosen:
+            self.values[name] = chosen
+            self._conditions.append(Q(**{lookup: chosen}))
+
+    def _parse_id(self, params: Mapping, name: str, known: Iterable[int] | None, lookup: str):
+        raw = self._get(params, name)
+        if not raw:
+            return
+        value = int(raw) if raw.isascii() and raw.isdigit() else None
+        # The option lists are loaded only when the parameter is given.
+        if value is None or value not in (known() if callable(known) else known):
+            self._ignore(name)
+            return
+        self.values[name] = str(value)
+        self._conditions.append(Q(**{lookup: value}))
+
+    def _parse_category(self, params: Mapping) -> None:
+        raw = self._get(params, "category")
+        if not raw:
+            return
+        value = int(raw) if raw.isascii() and raw.isdigit() else None
+        tree = self._category_tree
+        if value is None or value not in tree:
+            self._ignore("category")
+            return
+        # The category and every category below it, at any depth.
+        wanted, frontier = {value}, [value]
+        while frontier:
+            children = [c for c, parent in tree.items() if parent in frontier and c not in wanted]
+            wanted.update(children)
+            frontier = children
+        self.values["category"] = str(value)
+        self._category_ids = wanted
+        self._conditions.append(Q(category_id__in=sorted(wanted)))
+
+    def _parse_due(self, params: Mapping) -> None:
+        due = self._get(params, "due")
+        if not due:
+            return
+        if due == "soon":
+            self._conditions.append(due_soon_q(self.today))
+        elif due == "overdue":
+            self._conditions.append(overdue_q(self.today))
+        else:
+            self._ignore("due")
+            return
+        self.values["due"] = due
+
+    def _parse_day(self, params: Mapping, name: str) -> date | None:
+        raw = self._get(params, name)
+        if not raw:
+            return None
+        try:
+            if not _ISO_DAY.fullmatch(raw):
+                raise ValueError(raw)
+            return date.fromisoformat(raw)
+        except ValueError:
+            self._ignore(name)
+            return None
+
+    def _parse_dates(self, params: Mapping) -> None:
+        start, end = self._parse_day(params, "from"), self._parse_day(params, "to")
+        if start and end and start > end:
+            self.notices.append(str(MSG_DATES_REVERSED))
+            return
+        if start:
+            self.values["from"] = start.isoformat()
+            self._conditions.append(Q(received_at__gte=start_of_day(start)))
+        if end:
+            self.values["to"] = end.isoformat()
+            self._conditions.append(Q(received_at__lt=start_of_day(end + timedelta(days=1))))
+
+    def _parse_text(self, params: Mapping) -> None:
+        text = self._get(params, "q")[:MAX_QUERY_LENGTH]
+        if not text:
+            return
+        self.values["q"] = text
+        # Only plain columns: names, IDs and phones are encrypted and never searched here.
+        self._conditions.append(
+            Q(number__icontains=text) | Q(title__icontains=text) | Q(description__icontains=text)
+        )
+
+    def _parse_flags(self, params: Mapping) -> None:
+        conditions = {
+            "collective": Q(petition__is_collective=True),
+            "repeat": Q(petition__repeat_of__isnull=False),
+            "over_level": over_level_q(),
+            "key": Q(petition__key_case__isnull=False),
+            "open": Q(closed_at__isnull=True),
+            "concluded": Q(status=Status.CONCLUDED),
+        }
+        for name in FLAGS:
+            raw = self._get(params, name).lower()
+            if raw in _FALSE:
+                continue
+            if raw not in _TRUE:
+                self._ignore(name)
+                continue
+            self.values[name] = "1"
+            if name in conditions:
+                self._conditions.append(conditions[name])
+
+    # ------------------------------------------------------------------ results
+
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrawn matters leave the list; `withdrawn=1` shows only them."""
+        return self.values.get("withdrawn") == "1"
+
+    def queryset(self) -> CaseQuerySet:
+        """The visible petitions (Case rows) matching every valid filter, unordered."""
+        cases = Case.objects.visible_to(self.user).filter(kind=Kind.PETITION)
+        cases = cases.filter(withdrawn=self.withdrawn)
+        for condition in self._conditions:
+            cases = cases.filter(condition)
+        if self._satisfaction:
+            # The petitioner's latest satisfaction (a later follow-up supersedes an earlier one).
+            latest = (
+                FollowUp.objects.filter(petition_id=OuterRef("pk"))
+                .order_by("-on", "-id")
+                .values("satisfaction")[:1]
+            )
+            cases = cases.annotate(latest_satisfaction=Subquery(latest)).filter(
+                latest_satisfaction=self._satisfaction
+            )
+        return cases
+
+    def ordered(self) -> CaseQuerySet:
+        """:meth:`queryset` in the chosen order (nearest due date first by default)."""
+        cases = self.queryset()
+        if self.sort == "received":
+            return cases.order_by("received_at", "id")
+        if self.sort == "-received":
+            return cases.order_by("-received_at", "-id")
+        return cases.order_by(F("due_on").asc(nulls_last=True), "-received_at", "-id")
+
+    @property
+    def filters(self) -> dict[str, str | list[str]]:
+        """The valid filter values without the sort order (for export and drill-down links)."""
+        return {k: v for k, v in self.values.items() if k != "sort"}
+
+    def querystring(self, *, with_sort: bool = True, **overrides) -> str:
+        """The valid values as a query string without "?" (for page and export links)."""
+        values = dict(self.values if with_sort else self.filters)
+        values.update(overrides)
+        return _query(values).lstrip("?")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.filters)
+
+    @cached_property
+    def chosen(self) -> dict[str, list[str]]:
+        """Every parameter's valid values as a list (empty when not given): for the filter bar."""
+        chosen: dict[str, list[str]] = {name: [] for name in PARAMS}
+        for name, value in self.values.items():
+            chosen[name] = value if isinstance(value, list) else [value]
+        return chosen
+
+    labels = PARAMS
+
+    def bar_fields(self) -> list[BarField]:
+        """The selects of the filter bar, with the current values selected."""
+        # Two rows of twelve columns on a wide screen (the search box and dates take the rest).
+        sources: list[tuple[str, list[Option], int]] = [
+            ("status", _choice_options(Status.choices), 1),
+            ("channel", _choice_options(Channel.choices), 1),
+            ("level", _choice_options(Level.choices), 1),
+            ("due", _choice_options(DUE_CHOICES), 1),
+            ("community", self.communities, 2),
+            ("grid", self.grids, 2),
+            ("satisfaction", _choice_options(Satisfaction.choices), 1),
+            ("category", self.categories, 2),
+            ("owner_unit", self.units, 2),
+            ("owner", self.owners, 2),
+            ("reception_leader", self.leaders, 2),
+        ]
+        fields = []
+        for name, options, width in sources:
+            chosen = set(self.chosen[name])
+            fields.append(
+                BarField(
+                    name,
+                    str(PARAMS[name]),
+                    [
+                        Option(o.value, "— " * o.depth + o.label, o.depth, o.value in chosen)
+                        for o in options
+                    ],
+                    multiple=len(chosen) > 1,
+                    width=width,
+                )
+            )
+        return fields
+
+    def flag_fields(self) -> list[tuple[str, str, bool]]:
+        """The checkboxes of the filter bar: (name, label, checked)."""
+        return [(name, str(PARAMS[name]), bool(self.chosen[name])) for name in FLAGS]
+
+    def sort_options(self) -> list[Option]:
+        return [Option(v, str(label), 0, v == self.sort) for v, label in SORT_CHOICES]
+
+    # ------------------------------------------------------------------ options
+
+    @cached_property
+    def communities(self) -> list[Option]:
+        return [Option(str(c.pk), c.name) for c in Community.objects.order_by("order", "id")]
+
+    @cached_property
+    def grids(self) -> list[Option]:
+        rows = Grid.objects.select_related("community").order_by("community__order", "order")
+        return [Option(str(g.pk), f"{g.community.name}·{g.name}") for g in rows]
+
+    @cached_property
+    def units(self) -> list[Option]:
+        return [Option(str(u.pk), u.name) for u in Unit.objects.order_by("kind", "name")]
+
+    @cached_property
+    def owners(self) -> list[Option]:
+        """Staff who may handle petitions (handlers become a case's owner)."""
+        return _staff_options(Perm.PETITIONS_HANDLE)
+
+    @cached_property
+    def leaders(self) -> list[Option]:
+        """Staff who may hold reception days (those approving petitions)."""
+        return _staff_options(Perm.PETITIONS_APPROVE)
+
+    @cached_property
+    def _category_tree(self) -> dict[int, int | None]:
+        return dict(Category.objects.filter(kind=Kind.PETITION).values_list("id", "parent_id"))
+
+    @cached_property
+    def categories(self) -> list[Option]:
+        rows = list(Category.objects.filter(kind=Kind.PETITION).order_by("order", "id"))
+        children: dict[int | None, list[Category]] = {}
+        for row in rows:
+            children.setdefault(row.parent_id, []).append(row)
+        result: list[Option] = []
+
+        def walk(parent: int | None, depth: int) -> None:
+            for node in children.get(parent, []):
+                result.append(Option(str(node.pk), node.name, depth))
+                walk(node.pk, depth + 1)
+
+        walk(None, 0)
+        return result
+
+    def community_ids(self) -> set[int]:
+        return {int(o.value) for o in self.communities}
+
+    def grid_ids(self) -> set[int]:
+        return {int(o.value) for o in self.grids}
+
+    def unit_ids(self) -> set[int]:
+        return {int(o.value) for o in self.units}
+
+    def owner_ids(self) -> set[int]:
+        return {int(o.value) for o in self.owners}
+
+    def leader_ids(self) -> set[int]:
+        return {int(o.value) for o in self.leaders}
+
+
+def _choice_options(choices: Iterable[tuple[str, object]]) -> list[Option]:
+    return [Option(value, str(label)) for value, label in choices]
+
+
+def _staff_options(perm: str) -> list[Option]:
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+    rows = (
+        Staff.objects.filter(grants__role__in=roles)
+        .select_related("unit")
+        .distinct()
+        .order_by("name", "id")
+    )
+    return [Option(str(s.pk), f"{s.name}（{s.unit.name}）" if s.unit_id else s.name) for s in rows]
+
+
+__all__ = [
+    "DUE_SOON_DAYS",
+    "PARAMS",
+    "Option",
+    "PetitionFilter",
+    "due_soon_q",
+    "list_url",
+    "over_level_q",
+    "overdue_q",
+    "start_of_day",
+]

@@ -1,0 +1,401 @@
+"""The intake page, its helpers (grid options, the duplicate hint) and the printable receipt."""
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from huiyin.cases.models import Case, Clock
+from huiyin.org.roles import Role
+from huiyin.petitions.models import Channel, Petition, Petitioner
+from huiyin.petitions.tests.factories import ID_1, ID_2, PHONE_1, PHONE_2, register
+from huiyin.privacy.models import AuditEntry
+from huiyin.testing import factories as f
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/petitions/new/"
+
+
+def field_errors(response, field: str) -> list[str]:
+    """The messages shown beside one field (by its data-field marker)."""
+    pattern = rf'<div class="invalid-feedback d-block" data-field="{re.escape(field)}">(.*?)</div>'
+    return [html.unescape(m) for m in re.findall(pattern, response.content.decode())]
+
+
+def form_data(petitioners: list[dict], **fields) -> dict:
+    data = {
+        "channel": Channel.VISIT,
+        "level": "street",
+        "handling_level": "street",
+        "received_at": "",
+        "title": "小区违建影响采光",
+        "description": "楼下加盖彩钢棚，遮挡采光。",
+        "headcount": "",
+        "p-TOTAL_FORMS": str(len(petitioners)),
+        "p-INITIAL_FORMS": "0",
+        "p-MIN_NUM_FORMS": "1",
+        "p-MAX_NUM_FORMS": "50",
+    }
+    for i, person in enumerate(petitioners):
+        for key, value in person.items():
+            if key == "is_representative":
+                if value:
+                    data[f"p-{i}-{key}"] = "on"
+            else:
+                data[f"p-{i}-{key}"] = value
+    data.update({k: "" if v is None else str(v) for k, v in fields.items()})
+    return data
+
+
+def person(name="张三", id_number=ID_1, phone=PHONE_1, **extra) -> dict:
+    return {"name": name, "id_number": id_number, "phone": phone, "address": "翠屏路12号", **extra}
+
+
+def crowd(n: int, representatives: int) -> list[dict]:
+    return [person(f"群众{i}", "", "", is_representative=i < representatives) for i in range(n)]
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def test_it_shows_the_intake_form_to_the_clerk(clerk_client, community, grid):
+    response = clerk_client.get(NEW)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="intake-form"' in page
+    assert "autofocus" in page
+    assert 'name="p-TOTAL_FORMS"' in page and 'id="petitioner-template"' in page
+    # The received time defaults to now (to the minute, Beijing time).
+    now = timezone.localtime().strftime("%Y-%m-%dT%H")
+    assert f'value="{now}' in page
+    assert community.name in page
+    # The grid choices wait for a community to be chosen.
+    assert grid.name not in page
+    assert response.context["nav_active"] == "petitions"
+
+
+def test_it_registers_an_individual_visit(clerk_client, community, grid):
+    response = clerk_client.post(
+        NEW, form_data([person()], community=community.pk, grid=grid.pk), follow=True
+    )
+    petition = Petition.objects.select_related("case").get()
+    assert response.redirect_chain == [(reverse("petitions:receipt", args=[petition.pk]), 302)]
+    assert (petition.channel, petition.headcount, petition.is_collective) == ("visit", 1, False)
+    assert (petition.case.community, petition.case.grid) == (community, grid)
+    [row] = Petitioner.objects.filter(petition=petition)
+    assert (row.name, row.id_number, row.phone) == ("张三", ID_1, PHONE_1)
+    page = response.content.decode()
+    assert petition.case.number in page  # in the success message and on the receipt
+    assert petition.receipt_code in page
+
+
+def test_it_registers_a_collective_visit_of_12_with_3_representatives(clerk_client, community):
+    data = form_data(crowd(3, 3), community=community.pk, is_collective="on", headcount=12)
+    response = clerk_client.post(NEW, data, follow=True)
+    assert response.status_code == 200
+    petition = Petition.objects.get()
+    assert (petition.is_collective, petition.headcount) == (True, 12)
+    assert petition.petitioners.filter(is_representative=True).count() == 3
+    notice = Clock.objects.get(case=petition.case, code="acceptance_notice")
+    page = response.content.decode()
+    assert petition.receipt_code in page
+    assert f"{notice.due_on.year}年{notice.due_on.month}月{notice.due_on.day}日" in page
+    assert "群*" in page and "群众0" not in page
+
+
+def test_it_registers_a_matter_assigned_from_above(clerk_client):
+    data = form_data(
+        [person()],
+        channel=Channel.ASSIGNED,
+        assigned_by="区信访局",
+        assigned_doc_no="区信转〔2026〕18号",
+        level="district",
+    )
+    assert clerk_client.post(NEW, data).status_code == 302
+    petition = Petition.objects.get()
+    assert (petition.assigned_by, petition.assigned_doc_no) == ("区信访局", "区信转〔2026〕18号")
+    assert Clock.objects.filter(case=petition.case, code="transfer_objection").exists()
+
+
+def test_it_drops_sender_fields_typed_before_switching_channel(clerk_client):
+    data = form_data([person()], channel=Channel.LETTER, assigned_by="区信访局")
+    assert clerk_client.post(NEW, data).status_code == 302
+    assert Petition.objects.get().assigned_by == ""
+
+
+def test_it_asks_for_the_sender_of_an_assigned_matter(clerk_client):
+    response = clerk_client.post(NEW, form_data([person()], channel=Channel.ASSIGNED))
+    assert response.status_code == 200
+    assert field_errors(response, "assigned_by") == ["请填写交办单位。"]
+    assert 'id="intake-assigned"' in response.content.decode()
+    assert 'class="row g-3 mb-3 hy-assigned"' in response.content.decode()  # shown
+    assert not Case.objects.exists()
+
+
+BAD_INPUT = [
+    pytest.param(
+        lambda c: form_data([person()], headcount=0),
+        "headcount",
+        "人数至少为 1。",
+        id="headcount-0",
+    ),
+    pytest.param(
+        lambda c: form_data(crowd(6, 6), is_collective="on", headcount=20),
+        None,
+        "集体访代表不得超过 5 人（《信访工作条例》第二十条）。",
+        id="six-representatives",
+    ),
+    pytest.param(
+        lambda c: form_data([person(id_number=ID_1[:17] + ("0" if ID_1[17] != "0" else "1"))]),
+        "p-0-id_number",
+        "身份证号最后一位校验码不正确，请核对。",
+        id="id-check-digit",
+    ),
+    pytest.param(
+        lambda c: form_data([person(phone="1381234567")]),
+        "p-0-phone",
+        "手机号应为 11 位，以 13–19 开头。",
+        id="ten-digit-phone",
+    ),
+    pytest.param(
+        lambda c: form_data(
+            [person()],
+            received_at=(timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        ),
+        "received_at",
+        "收到日期不能晚于今天。",
+        id="received-in-the-future",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "field", "message"), BAD_INPUT)
+def test_it_refuses_bad_input_beside_the_field_and_saves_nothing(
+    clerk_client, community, make, field, message
+):
+    before = (Case.objects.count(), Petition.objects.count(), Petitioner.objects.count())
+    data = make(community)
+    response = clerk_client.post(NEW, data)
+    assert response.status_code == 200
+    assert (Case.objects.count(), Petition.objects.count(), Petitioner.objects.count()) == before
+    page = html.unescape(response.content.decode())
+    if field is None:
+        assert re.search(r'id="petitioner-errors">\s*<div>' + re.escape(message), page)
+    else:
+        assert field_errors(response, field) == [message]
+    # What was typed stays in the form, every petitioner row included.
+    assert response.context["formset"].total_form_count() == int(data["p-TOTAL_FORMS"])
+    for key, value in data.items():
+        if key.endswith("-name"):
+            assert f'value="{value}"' in page
+
+
+def test_it_puts_a_row_error_on_the_row_after_a_blank_one(clerk_client):
+    rows = [{"name": "", "id_number": "", "phone": "", "address": ""}, person(phone="12345")]
+    response = clerk_client.post(NEW, form_data(rows))
+    assert field_errors(response, "p-0-phone") == []
+    assert field_errors(response, "p-1-phone") != []
+    assert 'value="12345"' in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_it_asks_for_a_petitioner_and_a_title(clerk_client):
+    blank = [{"name": "", "id_number": "", "phone": "", "address": ""}]
+    response = clerk_client.post(NEW, form_data(blank, title=""))
+    assert response.status_code == 200
+    assert field_errors(response, "title") == ["此项为必填项。"]
+    assert "请至少录入一名信访人。" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_it_survives_a_tampered_formset(clerk_client):
+    data = form_data([person()])
+    del data["p-TOTAL_FORMS"]
+    response = clerk_client.post(NEW, data)
+    assert response.status_code == 200
+    assert 'id="petitioner-errors"' in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_it_refuses_a_grid_of_another_community(clerk_client, community, other_community):
+    elsewhere = f.GridFactory(community=other_community)
+    response = clerk_client.post(
+        NEW, form_data([person()], community=community.pk, grid=elsewhere.pk)
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "grid")
+    assert not Case.objects.exists()
+
+
+def test_it_links_a_repeat_petition_by_number(clerk_client, clerk):
+    earlier = register(clerk)
+    data = form_data([person()], repeat_of=earlier.case.number)
+    assert clerk_client.post(NEW, data).status_code == 302
+    assert Petition.objects.exclude(pk=earlier.pk).get().repeat_of == earlier
+    response = clerk_client.post(NEW, form_data([person()], repeat_of="浓洄信〔1999〕9999号"))
+    assert field_errors(response, "repeat_of") == ["未找到该编号的原信访事项。"]
+
+
+@pytest.mark.parametrize(
+    "role", [Role.DEPARTMENT_HANDLER, Role.COMMUNITY_WORKER, Role.LEADER, Role.AUDITOR]
+)
+def test_it_refuses_intake_to_other_roles(client, personas, role, community):
+    client.force_login(personas[role])
+    assert client.get(NEW).status_code == 403
+    assert client.post(NEW, form_data([person()])).status_code == 403
+    assert (
+        client.get(reverse("petitions:intake_grids"), {"community": community.pk}).status_code
+        == 403
+    )
+    assert client.post(reverse("petitions:similar"), {"p-0-id_number": ID_1}).status_code == 403
+    assert not Case.objects.exists()
+
+
+def test_it_sends_strangers_to_sign_in(client):
+    response = client.get(NEW)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_it_lists_the_grids_of_the_chosen_community(clerk_client, community, grid, other_community):
+    elsewhere = f.GridFactory(community=other_community, name="第9网格")
+    response = clerk_client.get(reverse("petitions:intake_grids"), {"community": community.pk})
+    page = response.content.decode()
+    assert f'value="{grid.pk}"' in page and f'value="{elsewhere.pk}"' not in page
+    for junk in ("", "abc"):
+        response = clerk_client.get(reverse("petitions:intake_grids"), {"community": junk})
+        assert response.status_code == 200 and "<option" in response.content.decode()
+
+
+def test_it_hints_at_earlier_petitions_of_the_same_person(clerk_client, clerk):
+    earlier = register(clerk)
+    response = clerk_client.post(reverse("petitions:similar"), {"p-3-id_number": ID_1})
+    page = response.content.decode()
+    assert earlier.case.number in page
+    assert earlier.case.status_label in page
+    for secret in ("张三", ID_1, PHONE_1, "小区违建"):
+        assert secret not in page
+    by_phone = clerk_client.post(reverse("petitions:similar"), {"p-0-phone": PHONE_1})
+    assert earlier.case.number in by_phone.content.decode()
+    other = clerk_client.post(
+        reverse("petitions:similar"), {"p-0-id_number": ID_2, "p-0-phone": PHONE_2}
+    )
+    assert earlier.case.number not in other.content.decode()
+    typo = clerk_client.post(reverse("petitions:similar"), {"p-0-id_number": "1101"})
+    assert typo.status_code == 200 and typo.content.decode().strip() == ""
+
+
+def test_it_hints_only_at_petitions_the_clerk_may_see(client, clerk, community, other_community):
+    earlier = register(clerk, community=community)
+    scoped = f.person(Role.PETITION_CLERK, community=other_community)
+    client.force_login(scoped)
+    response = client.post(reverse("petitions:similar"), {"p-0-id_number": ID_1})
+    assert earlier.case.number not in response.content.decode()
+
+
+def test_it_takes_the_hint_by_post_only(clerk_client):
+    response = clerk_client.get(reverse("petitions:similar"), {"id_number": ID_1})
+    assert response.status_code == 405
+
+
+# --------------------------------------------------------------------------- the receipt
+
+
+def receipt_url(petition, **query) -> str:
+    url = reverse("petitions:receipt", args=[petition.pk])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def test_it_prints_a_receipt_with_the_code_and_the_acceptance_deadline(clerk_client, clerk):
+    petition = register(clerk)
+    response = clerk_client.get(receipt_url(petition))
+    assert response.status_code == 200
+    page = response.content.decode()
+    due = Clock.objects.get(case=petition.case, code="acceptance_notice").due_on
+    assert f'<div class="hy-receipt-code" id="receipt-code">{petition.receipt_code}</div>' in page
+    assert petition.case.number in page
+    assert f"{due.year}年{due.month}月{due.day}日" in page
+    assert "http://testserver/track/" in page
+    assert "window.print()" in page and "size: A4" in page
+    assert "张*" in page
+    for secret in ("张三", ID_1, PHONE_1, "5678", "翠屏路12号", "小区违建"):
+        assert secret not in page
+
+
+def test_it_prints_on_a5(clerk_client, clerk):
+    petition = register(clerk)
+    page = clerk_client.get(receipt_url(petition, size="a5")).content.decode()
+    assert "size: A5" in page
+    page = clerk_client.get(receipt_url(petition, size="letter")).content.decode()
+    assert "size: A4" in page
+
+
+def test_it_audits_every_receipt(clerk_client, clerk):
+    petition = register(clerk)
+    clerk_client.get(receipt_url(petition, size="a5"))
+    entry = AuditEntry.objects.get(action="petition.receipt")
+    assert (entry.target_id, entry.diff, entry.actor) == (str(petition.pk), {"size": "a5"}, clerk)
+
+
+def test_it_says_when_there_is_no_phone_to_track_with(clerk_client, clerk):
+    petition = register(clerk, petitioners=[person(phone="")])
+    page = clerk_client.get(receipt_url(petition)).content.decode()
+    assert "http://testserver/track/" not in page
+
+
+def test_it_shows_the_receipt_to_a_leader(client, personas, clerk):
+    petition = register(clerk)
+    client.force_login(personas[Role.LEADER])
+    response = client.get(receipt_url(petition))
+    assert response.status_code == 200
+    assert 'id="receipt-new"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.COMMUNITY_WORKER, Role.AUDITOR, Role.GOVERNANCE_STAFF])
+def test_it_refuses_the_receipt_to_roles_without_identity(client, personas, clerk, role):
+    petition = register(clerk)
+    client.force_login(personas[role])
+    assert client.get(receipt_url(petition)).status_code == 403
+    assert not AuditEntry.objects.filter(action="petition.receipt").exists()
+
+
+def test_it_refuses_the_receipt_to_the_assigned_handler(client, personas, clerk, unit):
+    petition = register(clerk)
+    Case.objects.filter(pk=petition.pk).update(owner_unit=unit)
+    client.force_login(personas[Role.DEPARTMENT_HANDLER])
+    assert client.get(receipt_url(petition)).status_code == 403
+
+
+def test_it_hides_a_receipt_out_of_scope(client, clerk, community, other_community):
+    petition = register(clerk, community=community)
+    scoped = f.person(Role.PETITION_CLERK, community=other_community)
+    client.force_login(scoped)
+    assert client.get(receipt_url(petition)).status_code == 404
+    assert client.get(reverse("petitions:receipt", args=[987654])).status_code == 404
+    assert AuditEntry.objects.filter(action="access.denied").count() == 2
+    assert not AuditEntry.objects.filter(action="petition.receipt").exists()
+
+
+def test_it_asks_a_community_clerk_for_one_of_their_communities(client, community, other_community):
+    scoped = f.person(Role.PETITION_CLERK, community=other_community)
+    client.force_login(scoped)
+    page = client.get(NEW).content.decode()
+    assert other_community.name in page and community.name not in page
+    response = client.post(NEW, form_data([person()]))
+    assert response.status_code == 200 and field_errors(response, "community")
+    response = client.post(NEW, form_data([person()], community=community.pk))
+    assert response.status_code == 200 and field_errors(response, "community")
+    assert not Case.objects.exists()
+    assert client.post(NEW, form_data([person()], community=other_community.pk)).status_code == 302

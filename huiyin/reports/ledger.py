@@ -1,0 +1,1755 @@
+"""The petition ledger (信访台账) out to Excel and in from Excel or CSV.
+
+Export::
+
+    count = export_petition_ledger(out, user=request.user, params=request.GET,
+                                   with_identity=False, request=request)
+
+writes the columns of :data:`~huiyin.reports.ledger_read.PETITION_COLUMNS`, in that order,
+for the petitions the petition list shows with the same GET filters
+(:class:`huiyin.petitions.queries.PetitionFilter`), oldest first. Names, ID and phone numbers
+are masked unless the person holds Perm.IDENTITY_VIEW and asks for them; either way the export
+is audited ("export", with the row count and ``identity``). Rows stream from the database in
+chunks, each chunk with its petitioners, follow-ups and import notes prefetched.
+
+Import::
+
+    report = import_petition_ledger(path, filename="2025台账.xlsx", actor=user,
+                                    dry_run=False, progress=progress)
+
+reads the sheet twice, streaming: the first pass validates every row and collects the errors,
+warnings and duplicates; the second, only when there is no error, re-reads the rows and
+inserts them in one transaction, in batches. The result is all rows or none.
+
+* Errors (the import stops, nothing is written): a bad date, choice, headcount, ID number or
+  phone; a 所属社区 or 问题类别 Huiyin does not know (the message lists the allowed values);
+  dates that contradict the 办理状态 or each other; a row repeated within the file.
+* Warnings (the row is imported): a 责任单位, 被反映单位 or 包案领导 that matches no unit or
+  person is kept as written — the 被反映单位 in the petition, the other two on the case's
+  "imported" timeline event (and the export shows them again).
+* Duplicates of petitions already in Huiyin — same date received, same 信访事项 and the same
+  first petitioner (by ID number, else by name) — are **skipped** and listed, so importing the
+  same ledger twice, or a ledger that has grown since, never doubles a case.
+
+Imported petitions keep their state and dates: the status, the decision, reply and conclusion
+dates, the statutory clocks (stopped on the ledger's dates, or running), a follow-up with the
+satisfaction, a key case when the 包案领导 and the 责任单位 are both known, and a link to the
+earlier petition of the same person for a 重复信访 (by ID number). Each case gets an "imported"
+timeline event naming the file and the row; the import gets one audit entry with the count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, models, router, transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from huiyin.cases import deadlines
+from huiyin.cases.deadlines import CHINA_TZ
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Case, CaseCounter, CaseEvent, Category, Clock
+from huiyin.cases.numbering import format_number
+from huiyin.org.access import reach_of
+from huiyin.org.models import Community, Staff, Unit
+from huiyin.org.roles import ROLE_PERMISSIONS, Perm
+from huiyin.petitions.models import (
+    Channel,
+    FollowUp,
+    KeyCase,
+    Petition,
+    Petitioner,
+    Status,
+    new_receipt_code,
+)
+from huiyin.privacy import audit, masking
+from huiyin.privacy.validators import validate_phone, validate_resident_id
+from huiyin.reports.ledger_read import (
+    CHANNELS,
+    LEVELS,
+    MSG_REQUIRED,
+    SATISFACTION,
+    STATUSES,
+    YES_NO,
+    CellError,
+    LedgerError,
+    SkippedRow,
+    choice_label,
+    parse_choice,
+    parse_date,
+    parse_int,
+    parse_text,
+    read_rows,
+)
+from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT, write_ledger
+
+__all__ = [
+    "ImportReport",
+    "Notice",
+    "RowIssue",
+    "export_petition_ledger",
+    "import_petition_ledger",
+    "ledger_cases",
+    "may_export_identity",
+    "may_import",
+    "write_error_report",
+]
+
+Progress = Callable[..., None]
+
+IMPORT_ACTION = "ledger.import"
+audit.register_action(IMPORT_ACTION, _("Imported a ledger"))
+
+#: Several people in one cell: 张三、李四 (also , ， ; ； and line breaks).
+SEPARATOR = "、"
+_SPLIT = re.compile(r"\s*[、,，;；\n]\s*")
+#: Rows per insert batch (and per duplicate lookup in the first pass).
+BATCH = 1000
+#: Export rows fetched per chunk (each chunk prefetches its related rows).
+EXPORT_CHUNK = 2000
+#: The error report keeps this many row errors; beyond it only the count.
+MAX_ERRORS = 2000
+#: Row numbers remembered per warning.
+WARNING_ROWS = 20
+TITLE_LENGTH = Case._meta.get_field("title").max_length
+NAME_LENGTH = 40
+
+# The ledger's 7 states; a petition's finer states show as the nearest of them.
+EXPORT_STATUS = {
+    Status.REGISTERED: "registered",
+    Status.ACCEPTED: "accepted",
+    Status.DECLINED: "declined",
+    Status.TRANSFERRED: "transferred",
+    Status.ASSIGNED: "handling",
+    Status.HANDLING: "handling",
+    Status.REPLIED: "replied",
+    Status.REVIEW_REQUESTED: "replied",
+    Status.REVIEW_ANSWERED: "replied",
+    Status.REEXAM_REQUESTED: "replied",
+    Status.REEXAM_ANSWERED: "replied",
+    Status.CONCLUDED: "concluded",
+}
+
+MSG_FUTURE = _("The date {value} is in the future.")
+MSG_BEFORE = _("{column} ({value}) cannot be earlier than {other} ({other_value}).")
+MSG_STATUS_NEEDS = _("The status “{status}” needs {column}.")
+MSG_STATUS_FORBIDS = _("The status “{status}” does not go with {column} ({value}).")
+MSG_UNKNOWN_COMMUNITY = _("“{value}” is not a community of Huiyin. Allowed values: {allowed}.")
+MSG_UNKNOWN_CATEGORY = _(
+    "“{value}” is not a petition category of Huiyin. Allowed values: {allowed}."
+)
+MSG_AMBIGUOUS_CATEGORY = _(
+    "“{value}” names more than one category; write it with its parent: {allowed}."
+)
+MSG_HEADCOUNT_BELOW = _("人数 ({value}) is lower than the number of petitioners named ({count}).")
+MSG_COLLECTIVE_HEADCOUNT = _("A collective visit needs 人数.")
+MSG_NAME_LONG = _("The name “{value}” is too long.")
+MSG_MASKED = _(
+    "The value is masked (it contains *). Import a ledger exported with full identity, or "
+    "leave the cell empty."
+)
+MSG_MORE_VALUES = _("{column} lists {count} values for {names} petitioners.")
+MSG_NO_SCOPE = _("You may not register petitions of {community}.")
+MSG_SATISFACTION_NO_REPLY = _("A satisfaction needs 答复日期: it is given after the reply.")
+MSG_COMPLAINED_IS_OWNER = _(
+    "The responsible unit cannot be the unit complained about (Regulations art. 30)."
+)
+MSG_DUPLICATE_IN_FILE = _("The same petition as row {row} (date, petitioner and matter).")
+MSG_DUPLICATE_IN_HUIYIN = _("Already in Huiyin as {number}; skipped.")
+MSG_UNKNOWN_UNIT = _("No unit of this name in Huiyin; kept as written.")
+MSG_UNKNOWN_LEADER = _("No leader of this name in Huiyin; kept as written.")
+MSG_AMBIGUOUS_LEADER = _("Several staff members have this name; kept as written.")
+MSG_NO_EARLIER = _(
+    "No earlier petition of the same person (by ID number) was found; counted as a first petition."
+)
+MSG_TOO_MANY_ERRORS = _("More errors follow; only the first {count} are listed.")
+MSG_EMPTY_FILE = _("The sheet has no data rows below its header.")
+MSG_IMPORTED_NOTE = _("Imported from the ledger {file}, row {row}.")
+MSG_PASS_CHECK = _("Checking rows")
+MSG_PASS_WRITE = _("Importing rows")
+MSG_EXPORTING = _("Writing the ledger")
+MSG_UNIT_AND_PERIOD = _("Unit: {unit}　　Period: {start} to {end}")
+MSG_LEDGER_TITLE = _("{street} petition ledger")
+MSG_UNIT_ALL_DATES = _("Unit: {unit}　　Period: all dates")
+
+# Columns whose values the error report and warnings show masked (personal data).
+_PERSONAL = frozenset({"信访人", "身份证号", "联系电话"})
+
+
+# =============================================================================== export
+
+
+def may_export_identity(user) -> bool:
+    return reach_of(user).can(Perm.IDENTITY_VIEW)
+
+
+def ledger_cases(user, params: Mapping | None = None) -> tuple[QuerySet[Case], dict, list[str]]:
+    """The petitions of the ledger: the petition list's filter (same GET names), oldest first.
+
+    Returns (cases, the valid filters, notices about ignored values).
+    """
+    from huiyin.petitions.queries import PetitionFilter
+
+    petition_filter = PetitionFilter(params or {}, user)
+    cases = petition_filter.queryset().order_by("received_at", "id")
+    return cases, petition_filter.filters, list(petition_filter.notices)
+
+
+def _export_queryset(cases: QuerySet[Case], with_identity: bool) -> QuerySet[Case]:
+    person_fields = ["petition_id", "order", "name_masked", "id_number_masked", "phone_masked"]
+    if with_identity:
+        person_fields += ["name", "id_number", "phone"]
+    return cases.select_related(
+        "community",
+        "category__parent",
+        "owner_unit",
+        "petition__complained_unit",
+        "petition__key_case__leader",
+    ).prefetch_related(
+        Prefetch(
+            "petition__petitioners",
+            queryset=Petitioner.objects.only(*person_fields).order_by("order", "id"),
+        ),
+        Prefetch(
+            "petition__follow_ups",
+            queryset=FollowUp.objects.only("petition_id", "on", "satisfaction").order_by(
+                "on", "id"
+            ),
+        ),
+        Prefetch(
+            "events",
+            queryset=CaseEvent.objects.filter(kind="imported").only("case_id", "data"),
+            to_attr="import_events",
+        ),
+    )
+
+
+def category_label(category: Category | None, ambiguous: set[str]) -> str:
+    """A category as the ledger names it: its name, or 父类/子类 when the name repeats."""
+    if category is None:
+        return ""
+    if category.name in ambiguous and category.parent_id:
+        return f"{category.parent.name}/{category.name}"
+    return category.name
+
+
+def _ambiguous_category_names() -> set[str]:
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for name in Category.objects.filter(kind=Kind.PETITION).values_list("name", flat=True):
+        (repeated if name in seen else seen).add(name)
+    return repeated
+
+
+def matter_text(case: Case) -> str:
+    """信访事项: the title, or the whole text when an import made the title from it."""
+    if case.description and case.title == _title_of(case.description):
+        return case.description
+    return case.title
+
+
+def _export_row(number: int, case: Case, with_identity: bool, ambiguous: set[str]) -> list:
+    petition = case.petition
+    people = list(petition.petitioners.all())
+    if with_identity:
+        names = [p.name for p in people]
+        ids = [p.id_number for p in people]
+        phones = [p.phone for p in people]
+    else:
+        names = [p.name_masked for p in people]
+        ids = [p.id_number_masked for p in people]
+        phones = [p.phone_masked for p in people]
+    kept = {}
+    for event in getattr(case, "import_events", ()):
+        kept.update(event.data.get("kept") or {})
+    follow_ups = list(petition.follow_ups.all())
+    key_case = getattr(petition, "key_case", None)
+    complained = (
+        petition.complained_unit.name if petition.complained_unit_id else petition.complained_text
+    )
+    return [
+        number,
+        case.received_on,
+        choice_label(CHANNELS, petition.channel),
+        choice_label(LEVELS, petition.level),
+        "是" if petition.is_collective else "否",
+        petition.headcount,
+        SEPARATOR.join(names),
+        _joined(ids),
+        _joined(phones),
+        case.community.name if case.community_id else "",
+        category_label(case.category, ambiguous),
+        matter_text(case),
+        complained,
+        case.owner_unit.name if case.owner_unit_id else kept.get("owner_unit", ""),
+        key_case.leader.name if key_case is not None else kept.get("key_leader", ""),
+        choice_label(STATUSES, EXPORT_STATUS.get(case.status, "registered")),
+        petition.accept_decision_on,
+        petition.replied_on,
+        petition.concluded_on,
+        "是" if petition.repeat_of_id else "否",
+        choice_label(SATISFACTION, follow_ups[-1].satisfaction) if follow_ups else "",
+    ]
+
+
+def _joined(values: list[str]) -> str:
+    """Values of several petitioners; empty when nobody has one (no lone separators)."""
+    return SEPARATOR.join(values) if any(values) else ""
+
+
+def export_petition_ledger(
+    out: str | os.PathLike | IO[bytes],
+    *,
+    user,
+    params: Mapping | None = None,
+    with_identity: bool = False,
+    request=None,
+    progress: Progress | None = None,
+) -> int:
+    """Write the ledger of the petitions `user` sees with the list filters `params` to `out`.
+
+    With `with_identity`, full names, ID and phone numbers (PermissionDenied, audited, without
+    Perm.IDENTITY_VIEW). Audited "export" with the row count, the filters and ``identity``.
+    Returns the number of rows.
+    """
+    if with_identity and not may_export_identity(user):
+        with transaction.atomic():
+            audit.record(
+                "access.denied",
+                actor=user,
+                request=request,
+                target_label=gettext("Petition ledger"),
+                diff={"permission": Perm.IDENTITY_VIEW, "export": "ledger"},
+            )
+        raise PermissionDenied
+    cases, filters, _notices = ledger_cases(user, params)
+    total = cases.count()
+    ambiguous = _ambiguous_category_names()
+    if progress:
+        progress(0, total, MSG_EXPORTING, force=True)
+
+    def rows() -> Iterator[list]:
+        queryset = _export_queryset(cases, with_identity)
+        for number, case in enumerate(queryset.iterator(chunk_size=EXPORT_CHUNK), start=1):
+            yield _export_row(number, case, with_identity, ambiguous)
+            if progress and number % 500 == 0:
+                progress(number, total, MSG_EXPORTING)
+
+    title, subtitle = _export_titles(user, filters)
+    count = write_ledger(
+        out, title=title, subtitle=subtitle, columns=PETITION_LEDGER_LAYOUT, rows=rows()
+    )
+    with transaction.atomic():
+        audit.record(
+            "export",
+            actor=user,
+            request=request,
+            target_label=gettext("Petition ledger"),
+            diff={"rows": count, "identity": bool(with_identity), "filters": filters},
+        )
+    if progress:
+        progress(count, count, MSG_EXPORTING, force=True)
+    return count
+
+
+def _export_titles(user, filters: Mapping) -> tuple[str, str]:
+    from huiyin.org.models import Street
+
+    street = Street.objects.order_by("id").first()
+    street_name = street.name if street else ""
+    unit = f"{street_name}办事处" if street_name else ""
+    community_id = filters.get("community")
+    if community_id:
+        community = Community.objects.filter(pk=community_id).first()
+        if community is not None:
+            unit = f"{unit}（{community.name}）"
+    start, end = filters.get("from"), filters.get("to")
+    if start or end:
+        start_text = _chinese_day(start) if start else "…"
+        end_text = _chinese_day(end) if end else "…"
+    else:
+        start_text = end_text = ""
+    title = str(format_lazy(MSG_LEDGER_TITLE, street=street_name)).strip()
+    if start_text or end_text:
+        subtitle = str(format_lazy(MSG_UNIT_AND_PERIOD, unit=unit, start=start_text, end=end_text))
+    else:
+        subtitle = str(format_lazy(MSG_UNIT_ALL_DATES, unit=unit))
+    return title, subtitle
+
+
+def _chinese_day(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# =============================================================================== import: results
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem in one cell (or row): what the error report lists."""
+
+    row: int | None
+    column: str
+    letter: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Notice:
+    """A warning shared by many rows: the same value of the same column, counted."""
+
+    column: str
+    value: str
+    reason: str
+    rows: list[int] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    dry_run: bool = False
+    rows: int = 0  # data rows read
+    imported: int = 0
+    errors: list[RowIssue] = field(default_factory=list)
+    error_count: int = 0
+    duplicates: list[RowIssue] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_error and self.error_count == 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.error_count > len(self.errors)
+
+    def as_dict(self) -> dict:
+        """JSON-ready (for the job file and the upload page)."""
+        return {
+            "filename": self.filename,
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "imported": self.imported,
+            "ok": self.ok,
+            "file_error": self.file_error,
+            "error_count": self.error_count,
+            "errors": [issue.__dict__ for issue in self.errors],
+            "duplicates": [issue.__dict__ for issue in self.duplicates],
+            "warnings": [notice.__dict__ for notice in self.warnings],
+            "skipped": [
+                {"row": s.number, "reason": s.reason, "text": s.text} for s in self.skipped
+            ],
+        }
+
+
+class _Collector:
+    """Errors, warnings and duplicates as the rows are checked."""
+
+    def __init__(self, report: ImportReport, letters: Mapping[str, str]):
+        self.report = report
+        self.letters = letters
+        self._warnings: dict[tuple[str, str, str], Notice] = {}
+
+    def error(self, row: int | None, column: str, value: Any, reason) -> None:
+        self.report.error_count += 1
+        if len(self.report.errors) < MAX_ERRORS:
+            self.report.errors.append(self._issue(row, column, value, reason))
+
+    def duplicate(self, row: int, value: Any, reason) -> None:
+        self.report.duplicates.append(self._issue(row, "", value, reason))
+
+    def warn(self, row: int, column: str, value: Any, reason) -> None:
+        shown = _shown(column, value)
+        key = (column, shown, str(reason))
+        notice = self._warnings.get(key)
+        if notice is None:
+            notice = self._warnings[key] = Notice(column, shown, str(reason))
+            self.report.warnings.append(notice)
+        notice.count += 1
+        if len(notice.rows) < WARNING_ROWS:
+            notice.rows.append(row)
+
+    def _issue(self, row, column, value, reason) -> RowIssue:
+        return RowIssue(
+            row=row,
+            column=column,
+            letter=self.letters.get(column, ""),
+            value=_shown(column, value),
+            reason=str(reason),
+        )
+
+
+def _shown(column: str, value: Any) -> str:
+    """A cell value as the report shows it: personal data masked, long text cut."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        text = value.strftime("%Y-%m-%d")
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = " ".join(str(value).split())
+    if column in _PERSONAL and text:
+        parts = _SPLIT.split(text)
+        if column == "身份证号":
+            parts = [masking.mask_resident_id(p) if "*" not in p else p for p in parts]
+        elif column == "联系电话":
+            parts = [masking.mask_phone(p) if "*" not in p else p for p in parts]
+        else:
+            parts = [masking.mask_name(p) if "*" not in p else p for p in parts]
+        text = SEPARATOR.join(parts)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+# =============================================================================== import: checks
+
+
+@dataclass(slots=True)
+class _Row:
+    """One validated ledger row, ready to insert."""
+
+    number: int
+    received_on: date
+    channel: str
+    level: str
+    collective: bool
+    headcount: int
+    people: list[tuple[str, str, str]]  # (name, id number, phone)
+    community: Community
+    category: Category | None
+    text: str
+    complained_unit: Unit | None
+    complained_text: str
+    owner_unit: Unit | None
+    owner_unit_text: str
+    leader: Staff | None
+    leader_text: str
+    status: str
+    accepted_on: date | None
+    replied_on: date | None
+    concluded_on: date | None
+    repeat: bool
+    satisfaction: str | None
+
+    @property
+    def title(self) -> str:
+        return _title_of(self.text)
+
+    @property
+    def person_key(self) -> str:
+        name, id_number, _phone = self.people[0]
+        return f"id:{id_number}" if id_number else f"name:{name}"
+
+
+def _title_of(text: str) -> str:
+    first = text.replace("\n", " ")
+    return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"
+
+
+def _duplicate_key(received_on: date, title: str, person_key: str) -> bytes:
+    text = f"{received_on.isoformat()}\x1f{title}\x1f{person_key}"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _id_key(id_number: str) -> bytes:
+    return hashlib.blake2b(id_number.encode("ascii", "replace"), digest_size=12).digest()
+
+
+class _Lookups:
+    """What rows are checked against: communities, categories, units, leaders, scope."""
+
+    def __init__(self, actor):
+        self.today = timezone.localdate()
+        communities = list(Community.objects.select_related("street").order_by("order", "id"))
+        self.communities: dict[str, Community | None] = {}
+        for community in communities:
+            for key in {community.name, community.name.removesuffix("社区")}:
+                # Two streets with the same community name: ambiguous, refused.
+                self.communities[key] = None if key in self.communities else community
+        self.community_names = SEPARATOR.join(c.name for c in communities) or "—"
+
+        categories = list(
+            Category.objects.filter(kind=Kind.PETITION, active=True).select_related("parent")
+        )
+        self.categories: dict[str, Category | None] = {}
+        paths = []
+        for category in categories:
+            name = category.name
+            self.categories[name] = None if name in self.categories else category
+            if category.parent_id:
+                path = f"{category.parent.name}/{name}"
+                self.categories[path] = category
+                paths.append(path)
+        self.category_names = (
+            SEPARATOR.join(
+                c.name if self.categories.get(c.name) is c else f"{c.parent.name}/{c.name}"
+                for c in sorted(categories, key=lambda c: (c.order, c.pk))
+            )
+            or "—"
+        )
+
+        self.units: dict[str, Unit] = {}
+        for unit in Unit.objects.order_by("id"):
+            self.units.setdefault(_fold(unit.name), unit)
+
+        approving = [r for r, perms in ROLE_PERMISSIONS.items() if Perm.PETITIONS_APPROVE in perms]
+        self.leaders: dict[str, Staff | None] = {}
+        for staff in Staff.objects.filter(grants__role__in=approving).distinct():
+            key = _fold(staff.name)
+            self.leaders[key] = None if key in self.leaders else staff
+
+        self._by_pk = {
+            Community: {c.pk: c for c in communities},
+            Category: {c.pk: c for c in categories},
+            Unit: {u.pk: u for u in self.units.values()},
+            Staff: {s.pk: s for s in self.leaders.values() if s is not None},
+        }
+
+        reach = reach_of(actor)
+        # No actor: the command line, run by whoever operates the server.
+        self.admin = actor is None or reach.can(Perm.ADMIN_MANAGE)
+        self.scope = reach.scope(Perm.PETITIONS_REGISTER)
+
+    def by_pk(self, model) -> dict[int, Any]:
+        """The rows of `model` the checks matched, by primary key (for the spool)."""
+        return self._by_pk[model]
+
+    def may_register(self, community: Community) -> bool:
+        return self.admin or self.scope.covers(community_id=community.pk)
+
+
+def _fold(text: str) -> str:
+    return "".join(str(text).split()).casefold()
+
+
+def _cells(text: str) -> list[str]:
+    """The values of a cell naming several people, in order (inner blanks kept, trailing cut)."""
+    if not text:
+        return []
+    parts = [part.strip() for part in _SPLIT.split(text.strip())]
+    while parts and not parts[-1]:
+        parts.pop()
+    return parts
+
+
+class _RowChecker:
+    def __init__(self, lookups: _Lookups, collector: _Collector):
+        self.lookups = lookups
+        self.c = collector
+
+    def check(self, number: int, values: Mapping[str, Any]) -> _Row | None:
+        """The validated row, or None after recording its errors (and its warnings)."""
+        errors_before = self.c.report.error_count
+        err = self.c.error
+        look = self.lookups
+
+        def cell(name: str, parser, *args, **kwargs):
+            try:
+                return parser(values.get(name), *args, **kwargs)
+            except CellError as exc:
+                err(number, name, values.get(name), exc.message)
+                return None
+
+        received_on = cell("登记日期", parse_date, required=True)
+        channel = cell("信访形式", parse_choice, CHANNELS, column="信访形式", required=True)
+        level = cell("信访层级", parse_choice, LEVELS, column="信访层级") or "street"
+        collective = bool(cell("是否集体访", parse_choice, YES_NO, column="是否集体访"))
+        headcount = cell("人数", parse_int, 1)
+        status = cell("办理状态", parse_choice, STATUSES, column="办理状态")
+        dates = {}
+        for column in ("受理日期", "答复日期", "办结日期"):
+            dates[column] = cell(column, parse_date)
+        repeat = bool(cell("是否重复信访", parse_choice, YES_NO, column="是否重复信访"))
+        satisfaction = cell("满意度", parse_choice, SATISFACTION, column="满意度")
+        text = cell("信访事项", parse_text, required=True) or ""
+
+        people = self._people(number, values)
+        community = self._community(number, values)
+        category = self._category(number, values)
+        complained_unit, complained_text = self._unit(number, values, "被反映单位")
+        owner_unit, owner_unit_text = self._unit(number, values, "责任单位")
+        leader, leader_text = self._leader(number, values)
+
+        if headcount is None and values.get("人数") in (None, ""):
+            if collective:
+                err(number, "人数", "", MSG_COLLECTIVE_HEADCOUNT)
+            headcount = max(len(people), 1)
+        if headcount is not None and people and headcount < len(people):
+            err(
+                number,
+                "人数",
+                values.get("人数"),
+                format_lazy(MSG_HEADCOUNT_BELOW, value=headcount, count=len(people)),
+            )
+        if complained_unit is not None and complained_unit == owner_unit:
+            err(number, "责任单位", owner_unit_text, MSG_COMPLAINED_IS_OWNER)
+
+        # Dates: none in the future, none before the date received, in the order of handling.
+        all_dates = {"登记日期": received_on, **dates}
+        for column, day in all_dates.items():
+            if day is not None and day > look.today:
+                err(number, column, values.get(column), format_lazy(MSG_FUTURE, value=day))
+        order = ("登记日期", "受理日期", "答复日期", "办结日期")
+        for later_index in range(1, len(order)):
+            later = order[later_index]
+            if all_dates[later] is None:
+                continue
+            for earlier in reversed(order[:later_index]):
+                if all_dates[earlier] is None:
+                    continue
+                if all_dates[later] < all_dates[earlier]:
+                    err(
+                        number,
+                        later,
+                        values.get(later),
+                        format_lazy(
+                            MSG_BEFORE,
+                            column=later,
+                            value=all_dates[later],
+                            other=earlier,
+                            other_value=all_dates[earlier],
+                        ),
+                    )
+                break
+        accepted_on, replied_on, concluded_on = (
+            dates["受理日期"],
+            dates["答复日期"],
+            dates["办结日期"],
+        )
+        if status is None and values.get("办理状态") in (None, ""):
+            status = (
+                "concluded"
+                if concluded_on
+                else "replied"
+                if replied_on
+                else "accepted"
+                if accepted_on
+                else "registered"
+            )
+        if status is not None:
+            self._status_dates(number, values, status, dates)
+        if satisfaction and replied_on is None:
+            err(number, "满意度", values.get("满意度"), MSG_SATISFACTION_NO_REPLY)
+        if community is not None and not look.may_register(community):
+            err(
+                number,
+                "所属社区",
+                values.get("所属社区"),
+                format_lazy(MSG_NO_SCOPE, community=community.name),
+            )
+
+        if self.c.report.error_count != errors_before:
+            return None
+        # Warnings only for rows that will be imported.
+        for column, found, written in (
+            ("被反映单位", complained_unit, complained_text),
+            ("责任单位", owner_unit, owner_unit_text),
+        ):
+            if written and found is None:
+                self.c.warn(number, column, written, MSG_UNKNOWN_UNIT)
+        if leader_text and leader is None:
+            ambiguous = look.leaders.get(_fold(leader_text), False) is None
+            self.c.warn(
+                number,
+                "包案领导",
+                leader_text,
+                MSG_AMBIGUOUS_LEADER if ambiguous else MSG_UNKNOWN_LEADER,
+            )
+        return _Row(
+            number=number,
+            received_on=received_on,
+            channel=channel,
+            level=level,
+            collective=collective,
+            headcount=headcount,
+            people=people,
+            community=community,
+            category=category,
+            text=text,
+            complained_unit=complained_unit,
+            complained_text="" if complained_unit else complained_text[:200],
+            owner_unit=owner_unit,
+            owner_unit_text="" if owner_unit else owner_unit_text,
+            leader=leader,
+            leader_text="" if leader else leader_text,
+            status=status,
+            accepted_on=accepted_on,
+            replied_on=replied_on,
+            concluded_on=concluded_on,
+            repeat=repeat,
+            satisfaction=satisfaction,
+        )
+
+    # -- columns ---------------------------------------------------------------------------
+
+    def _text(self, number: int, values: Mapping, column: str, *, required=False) -> str | None:
+        try:
+            return parse_text(values.get(column), required=required)
+        except CellError as exc:
+            self.c.error(number, column, values.get(column), exc.message)
+            return None
+
+    def _people(self, number: int, values: Mapping) -> list[tuple[str, str, str]]:
+        err = self.c.error
+        names_text = self._text(number, values, "信访人", required=True)
+        ids_text = self._text(number, values, "身份证号") or ""
+        phones_text = self._text(number, values, "联系电话") or ""
+        if names_text is None:
+            return []
+        names = [name for name in _cells(names_text) if name]
+        if not names:
+            err(number, "信访人", values.get("信访人"), MSG_REQUIRED)
+            return []
+        for name in names:
+            if "*" in name:
+                err(number, "信访人", names_text, MSG_MASKED)
+                return []
+            if len(name) > NAME_LENGTH:
+                err(number, "信访人", name, format_lazy(MSG_NAME_LONG, value=name))
+        ids = self._validated(number, "身份证号", ids_text, len(names), validate_resident_id)
+        phones = self._validated(number, "联系电话", phones_text, len(names), validate_phone)
+        return [
+            (name, ids[i] if i < len(ids) else "", phones[i] if i < len(phones) else "")
+            for i, name in enumerate(names)
+        ]
+
+    def _validated(self, number: int, column: str, text: str, people: int, validate) -> list[str]:
+        parts = _cells(text)
+        if not parts:
+            return []
+        if "*" in text:
+            self.c.error(number, column, text, MSG_MASKED)
+            return []
+        if len(parts) > people:
+            self.c.error(
+                number,
+                column,
+                text,
+                format_lazy(MSG_MORE_VALUES, column=column, count=len(parts), names=people),
+            )
+            return []
+        result = []
+        for part in parts:
+            if not part:
+                result.append("")
+                continue
+            try:
+                result.append(validate(part))
+            except ValidationError as exc:
+                self.c.error(number, column, part, " ".join(str(m) for m in exc.messages))
+                result.append("")
+        return result
+
+    def _community(self, number: int, values: Mapping) -> Community | None:
+        text = self._text(number, values, "所属社区", required=True)
+        if not text:
+            return None
+        community = self.lookups.communities.get(text)
+        if community is None:
+            self.c.error(
+                number,
+                "所属社区",
+                text,
+                format_lazy(
+                    MSG_UNKNOWN_COMMUNITY, value=text, allowed=self.lookups.community_names
+                ),
+            )
+        return community
+
+    def _category(self, number: int, values: Mapping) -> Category | None:
+        text = self._text(number, values, "问题类别")
+        if not text:
+            return None
+        key = "/".join(part.strip() for part in re.split(r"[/／]", text))
+        if key not in self.lookups.categories:
+            self.c.error(
+                number,
+                "问题类别",
+                text,
+                format_lazy(MSG_UNKNOWN_CATEGORY, value=text, allowed=self.lookups.category_names),
+            )
+            return None
+        category = self.lookups.categories[key]
+        if category is None:
+            self.c.error(
+                number,
+                "问题类别",
+                text,
+                format_lazy(
+                    MSG_AMBIGUOUS_CATEGORY, value=text, allowed=self.lookups.category_names
+                ),
+            )
+        return category
+
+    def _unit(self, number: int, values: Mapping, column: str) -> tuple[Unit | None, str]:
+        text = self._text(number, values, column) or ""
+        if not text:
+            return None, ""
+        return self.lookups.units.get(_fold(text)), text
+
+    def _leader(self, number: int, values: Mapping) -> tuple[Staff | None, str]:
+        text = self._text(number, values, "包案领导") or ""
+        if not text:
+            return None, ""
+        return self.lookups.leaders.get(_fold(text)), text
+
+    def _status_dates(self, number: int, values: Mapping, status: str, dates: dict) -> None:
+        """Which of 受理日期 / 答复日期 / 办结日期 each state needs, and which it cannot have."""
+        label = choice_label(STATUSES, status)
+        needs = {
+            "registered": (),
+            "accepted": ("受理日期",),
+            "handling": ("受理日期",),
+            "declined": ("受理日期",),
+            "transferred": ("受理日期",),
+            "replied": ("受理日期", "答复日期"),
+            "concluded": ("办结日期",),
+        }[status]
+        forbids = {
+            "registered": ("受理日期", "答复日期", "办结日期"),
+            "accepted": ("答复日期", "办结日期"),
+            "handling": ("答复日期", "办结日期"),
+            "declined": ("答复日期", "办结日期"),
+            "transferred": ("答复日期", "办结日期"),
+            "replied": ("办结日期",),
+            "concluded": (),
+        }[status]
+        for column in needs:
+            if dates[column] is None:
+                self.c.error(
+                    number,
+                    column,
+                    values.get(column),
+                    format_lazy(MSG_STATUS_NEEDS, status=label, column=column),
+                )
+        for column in forbids:
+            if dates[column] is not None:
+                self.c.error(
+                    number,
+                    column,
+                    values.get(column),
+                    format_lazy(
+                        MSG_STATUS_FORBIDS, status=label, column=column, value=dates[column]
+                    ),
+                )
+        if status == "concluded" and dates["答复日期"] and not dates["受理日期"]:
+            self.c.error(
+                number,
+                "受理日期",
+                values.get("受理日期"),
+                format_lazy(MSG_STATUS_NEEDS, status=label, column="受理日期"),
+            )
+
+
+# =============================================================================== import: passes
+
+
+def may_import(user) -> bool:
+    reach = reach_of(user)
+    return reach.can(Perm.PETITIONS_REGISTER) or reach.can(Perm.ADMIN_MANAGE)
+
+
+def _existing_duplicates(rows: list[_Row]) -> dict[bytes, str]:
+    """Keys of petitions already in Huiyin matching these rows: {duplicate key: case number}."""
+    if not rows:
+        return {}
+    first = min(r.received_on for r in rows)
+    last = max(r.received_on for r in rows)
+    titles = {r.title for r in rows}
+    cases = list(
+        Case.objects.filter(
+            kind=Kind.PETITION,
+            withdrawn=False,
+            title__in=titles,
+            received_at__gte=_start_of_day(first),
+            received_at__lt=_start_of_day(last + timedelta(days=1)),
+        ).values_list("pk", "number", "title", "received_at")
+    )
+    if not cases:
+        return {}
+    firsts: dict[int, Petitioner] = {}
+    for person in Petitioner.objects.filter(petition_id__in=[c[0] for c in cases]).order_by(
+        "-order", "-id"
+    ):
+        firsts[person.petition_id] = person  # the last assignment is the first petitioner
+    found = {}
+    for pk, number, title, received_at in cases:
+        person = firsts.get(pk)
+        if person is None:
+            continue
+        key = f"id:{person.id_number}" if person.id_number else f"name:{person.name}"
+        day = timezone.localtime(received_at, CHINA_TZ).date()
+        found[_duplicate_key(day, title, key)] = number
+    return found
+
+
+def _start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
+
+
+class _Spool:
+    """The valid rows of the first pass, kept for the second in an anonymous temporary file.
+
+    The second pass reads them back instead of parsing and checking the sheet again, and
+    memory holds one batch at a time. The file has no name (it is gone when closed, or when
+    the process dies) because the rows carry names and ID numbers in clear.
+    """
+
+    _OBJECTS = ("community", "category", "complained_unit", "owner_unit", "leader")
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.count = 0
+
+    def write(self, rows: list[_Row]) -> None:
+        if not rows:
+            return
+        packed = []
+        for row in rows:
+            values = [getattr(row, name) for name in _Row.__slots__]
+            for name in self._OBJECTS:
+                index = _Row.__slots__.index(name)
+                values[index] = values[index].pk if values[index] is not None else None
+            packed.append(tuple(values))
+        pickle.dump(packed, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(rows)
+
+    def batches(self, lookups: _Lookups) -> Iterator[list[_Row]]:
+        self.file.seek(0)
+        objects = {
+            "community": lookups.by_pk(Community),
+            "category": lookups.by_pk(Category),
+            "complained_unit": lookups.by_pk(Unit),
+            "owner_unit": lookups.by_pk(Unit),
+            "leader": lookups.by_pk(Staff),
+        }
+        indexes = [(_Row.__slots__.index(name), objects[name]) for name in self._OBJECTS]
+        while True:
+            try:
+                packed = pickle.load(self.file)  # noqa: S301 - our own file, written just now
+            except EOFError:
+                return
+            rows = []
+            for values in packed:
+                values = list(values)
+                for index, by_pk in indexes:
+                    if values[index] is not None:
+                        values[index] = by_pk[values[index]]
+                rows.append(_Row(*values))
+            yield rows
+
+    def close(self) -> None:
+        self.file.close()
+
+
+@dataclass
+class _Plan:
+    """What the first pass leaves for the second: the valid rows, and which to link."""
+
+    keep: bool = True  # spool the valid rows (not on a dry run)
+    spool: _Spool = field(default_factory=_Spool)
+    # Repeat rows: their earlier petition in this file (by row number), or None (look in Huiyin).
+    repeat_of_row: dict[int, int | None] = field(default_factory=dict)
+    valid: int = 0
+
+
+def _first_pass(
+    path, filename: str, checker: _RowChecker, report: ImportReport, plan: _Plan, progress
+) -> None:
+    in_file: dict[bytes, int] = {}  # duplicate key → first row
+    by_person: dict[bytes, list[tuple[date, int]]] = defaultdict(list)
+    repeat_rows: list[tuple[int, date, bytes]] = []
+    pending: list[_Row] = []
+
+    def flush() -> None:
+        existing = _existing_duplicates(pending)
+        kept = []
+        for row in pending:
+            key = _duplicate_key(row.received_on, row.title, row.person_key)
+            if key in existing:
+                checker.c.duplicate(
+                    row.number,
+                    row.text,
+                    format_lazy(MSG_DUPLICATE_IN_HUIYIN, number=existing[key]),
+                )
+                continue
+            if key in in_file:
+                checker.c.error(
+                    row.number,
+                    "信访事项",
+                    row.text,
+                    format_lazy(MSG_DUPLICATE_IN_FILE, row=in_file[key]),
+                )
+                continue
+            in_file[key] = row.number
+            plan.valid += 1
+            kept.append(row)
+            id_number = row.people[0][1]
+            if id_number:
+                person = _id_key(id_number)
+                by_person[person].append((row.received_on, row.number))
+                if row.repeat:
+                    repeat_rows.append((row.number, row.received_on, person))
+            elif row.repeat:
+                plan.repeat_of_row[row.number] = None
+        if plan.keep and not report.error_count:  # after an error nothing will be written
+            plan.spool.write(kept)
+        pending.clear()
+
+    with read_rows(path, filename=filename) as reader:
+        checker.c.letters = reader.column_letters
+        total = _row_estimate(reader)
+        for line in reader:
+            report.rows += 1
+            row = checker.check(line.number, line.values)
+            if row is not None:
+                pending.append(row)
+                if len(pending) >= BATCH:
+                    flush()
+            if progress and report.rows % 500 == 0:
+                progress(report.rows, total, MSG_PASS_CHECK)
+        flush()
+        report.skipped = list(reader.skipped)
+
+    # The earlier petition of each repeat: the latest row of the same ID before it.
+    for number, day, person in repeat_rows:
+        earlier = [(d, n) for d, n in by_person[person] if (d, n) < (day, number)]
+        plan.repeat_of_row[number] = max(earlier)[1] if earlier else None
+
+
+def _row_estimate(reader) -> int | None:
+    if reader.last_row_hint:
+        return max(reader.last_row_hint - reader.header_rows[-1], 1)
+    return None
+
+
+# -- clocks ------------------------------------------------------------------------------
+
+
+class _Table:
+    """Rows of one table, inserted per batch with one executemany() (COPY on PostgreSQL).
+
+    The ORM's bulk_create() prepares every field of every object through the query compiler,
+    which costs more than the insert itself for a 100,000-row ledger (and SQLite's parameter
+    limit cuts its batches to a few dozen rows). Here each row is a dict by attname; plain
+    columns pass as they are, the others (dates, JSON, encrypted text) through their field's
+    own get_db_prep_save(), so what reaches the database is what the ORM would write.
+    """
+
+    _PLAIN = (
+        models.CharField,
+        models.TextField,
+        models.IntegerField,
+        models.PositiveIntegerField,
+        models.PositiveSmallIntegerField,
+        models.BigAutoField,
+        models.BooleanField,
+        models.ForeignKey,
+        models.OneToOneField,
+    )
+
+    def __init__(self, model, now: datetime):
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.connection = connections[router.db_for_write(model)]
+        quote = self.connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in self.fields)
+        marks = ", ".join(["%s"] * len(self.fields))
+        # Names from the model's own metadata, quoted; values are parameters.
+        table = quote(model._meta.db_table)
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        self.defaults = {}
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            elif not f.primary_key:
+                self.defaults[f.attname] = f.get_default()
+        # (attname, default, field to convert through or None, memo): dates, `now` and the
+        # clocks' lists of years repeat endlessly in a ledger, so each is converted once.
+        self.spec = [
+            (
+                f.attname,
+                self.defaults.get(f.attname),
+                None if type(f) in self._PLAIN else f,
+                {} if isinstance(f, models.DateField | models.JSONField) else None,
+            )
+            for f in self.fields
+        ]
+        self.rows: list[tuple] = []
+
+    def add(self, values: dict) -> None:
+        get = values.get
+        connection = self.connection
+        row = []
+        append = row.append
+        for name, default, convert, memo in self.spec:
+            value = get(name, default)
+            if convert is not None and value is not None:
+                key = tuple(value) if value.__class__ is list else value  # clocks' year lists
+                if memo is None or key.__class__ is dict:
+                    value = convert.get_db_prep_save(value, connection)
+                else:
+                    converted = memo.get(key)
+                    if converted is None:
+                        converted = memo[key] = convert.get_db_prep_save(value, connection)
+                    value = converted
+            append(value)
+        self.rows.append(tuple(row))
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                # COPY: the fastest way in, several times faster than executemany().
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.sql, self.rows)
+        self.rows = []
+
+
+def _new_ids(model, count: int) -> list[int]:
+    """`count` fresh primary keys for rows inserted with explicit ids.
+
+    PostgreSQL: taken from the table's own sequence, so concurrent inserts never collide.
+    SQLite: above the largest id, which is safe because the import's transaction holds the
+    database's only write lock (settings open every transaction IMMEDIATE).
+    """
+    if not count:
+        return []
+    connection = connections[router.db_for_write(model)]
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table)}")  # noqa: S608
+        first = cursor.fetchone()[0] + 1
+    return list(range(first, first + count))
+
+
+class _Clocks:
+    """Due dates computed once per (limit, start day): a ledger has few distinct days."""
+
+    def __init__(self, today: date, now: datetime):
+        from huiyin.cases.clocks import PETITIONER_WINDOWS
+
+        self.today = today
+        self.now = now
+        self.windows = PETITIONER_WINDOWS
+        self.limits = {code: deadlines.limit(code) for code in deadlines.LIMITS}
+        self._cache: dict[tuple[str, date], deadlines.Due] = {}
+
+    def due(self, code: str, start: date) -> deadlines.Due:
+        key = (code, start)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.limits[code].due(start)
+        return found
+
+    def build(self, row: _Row) -> list[dict]:
+        """The clocks of an imported petition, stopped on the ledger's dates or running."""
+        clocks: list[dict] = []
+
+        def add(code: str, start: date, stop: date | None, *, lapse: bool = False) -> None:
+            computed = self.due(code, start)
+            lim = self.limits[code]
+            clock = {
+                "code": code,
+                "party": Clock.Party.PETITIONER if code in self.windows else Clock.Party.OFFICE,
+                "started_on": start,
+                "due_on": computed.date,
+                "days": lim.days,
+                "working_days": lim.working_days,
+                "unknown_years": list(computed.unknown_years),
+            }
+            if stop is not None:
+                clock["stopped_at"], clock["stopped_on"] = self.now, stop
+                met = stop <= computed.date
+                clock["outcome"] = Clock.Outcome.MET if met else Clock.Outcome.LATE
+            elif lapse and computed.date < self.today:
+                # The petitioner's window passed unused, as `huiyin tick` would have closed it.
+                clock["stopped_at"], clock["stopped_on"] = self.now, computed.date
+                clock["outcome"] = Clock.Outcome.LAPSED
+            clocks.append(clock)
+
+        status = row.status
+        decided = row.accepted_on or (row.concluded_on if status == "concluded" else None)
+        codes = ["register_transfer", "acceptance_notice"]
+        if row.channel == Channel.ASSIGNED:
+            codes.append("transfer_objection")
+        for code in codes:
+            add(code, row.received_on, decided)
+        handled = status in ("accepted", "handling", "replied") or (
+            status == "concluded" and row.replied_on is not None
+        )
+        if handled and row.accepted_on is not None:
+            add("handling", row.accepted_on, row.replied_on)
+        if row.replied_on is not None:
+            add("review_request", row.replied_on, None, lapse=True)
+        return clocks
+
+
+# -- the second pass ----------------------------------------------------------------------
+
+
+class _Writer:
+    """Inserts validated rows in batches: cases, petitions, people, clocks, events..."""
+
+    def __init__(self, actor, filename: str, plan: _Plan, today: date):
+        self.actor = actor
+        self.actor_id = getattr(actor, "pk", None)
+        self.filename = filename
+        self.plan = plan
+        self.now = timezone.now()
+        self.clocks = _Clocks(today, self.now)
+        self.row_to_case: dict[int, int] = {}
+        self.wanted_rows = {n for n in plan.repeat_of_row.values() if n is not None}
+        self.pending_links: list[tuple[int, int]] = []  # (case pk, earlier row)
+        self.imported = 0
+        self.declined_note = gettext("Recorded in an imported ledger")
+        self.note_template = str(MSG_IMPORTED_NOTE)  # translated once, not per row
+        self.tables = {
+            model: _Table(model, self.now)
+            for model in (Case, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase)
+        }
+        person = Petitioner._meta
+        self.id_index = person.get_field("id_number").index_value
+        self.phone_index = person.get_field("phone").index_value
+
+    def _numbers(self, rows: list[_Row]) -> list[tuple[int, int, str]]:
+        """(year, seq, number) for each row, allocated in blocks from the case counters."""
+        wanted: dict[tuple[int, int], int] = defaultdict(int)
+        for row in rows:
+            wanted[(row.community.street_id, row.received_on.year)] += 1
+        firsts: dict[tuple[int, int], int] = {}
+        streets = {row.community.street_id: row.community.street for row in rows}
+        for (street_id, year), count in sorted(wanted.items()):
+            CaseCounter.objects.bulk_create(
+                [CaseCounter(street_id=street_id, kind=Kind.PETITION, year=year, last=0)],
+                ignore_conflicts=True,
+            )
+            counter = CaseCounter.objects.select_for_update().get(
+                street_id=street_id, kind=Kind.PETITION, year=year
+            )
+            firsts[(street_id, year)] = counter.last + 1
+            counter.last += count
+            counter.save(update_fields=["last"])
+        result = []
+        for row in rows:
+            key = (row.community.street_id, row.received_on.year)
+            seq = firsts[key]
+            firsts[key] += 1
+            short = streets[row.community.street_id].short_name
+            year = row.received_on.year
+            result.append((year, seq, format_number(short, Kind.PETITION, year, seq)))
+        return result
+
+    def _note(self, row: _Row) -> str:
+        return self.note_template.format(file=self.filename, row=row.number)
+
+    def write(self, rows: list[_Row]) -> None:
+        if not rows:
+            return
+        t = self.tables
+        numbers = self._numbers(rows)
+        case_ids = _new_ids(Case, len(rows))
+        codes = _receipt_codes(len(rows))
+        clock_lists = [self.clocks.build(row) for row in rows]
+        clock_ids = iter(_new_ids(Clock, sum(len(c) for c in clock_lists)))
+        people_ids = iter(_new_ids(Petitioner, sum(len(r.people) for r in rows)))
+        event_ids = iter(_new_ids(CaseEvent, len(rows)))
+        rated = sum(1 for r in rows if r.satisfaction)
+        follow_up_ids = iter(_new_ids(FollowUp, rated))
+        keyed = sum(1 for r in rows if r.leader is not None and r.owner_unit is not None)
+        key_case_ids = iter(_new_ids(KeyCase, keyed))
+        for row, (year, seq, number), case_id, code, row_clocks in zip(
+            rows, numbers, case_ids, codes, clock_lists, strict=True
+        ):
+            self._write_row(
+                row,
+                year,
+                seq,
+                number,
+                case_id,
+                code,
+                row_clocks,
+                clock_ids,
+                people_ids,
+                event_ids,
+                follow_up_ids,
+                key_case_ids,
+            )
+        # Parents before children: the foreign keys are checked at commit, but in order anyway.
+        for model in (Case, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase):
+            t[model].flush()
+        self._link_to_huiyin(rows, case_ids)
+        self.imported += len(rows)
+
+    def _write_row(
+        self,
+        row,
+        year,
+        seq,
+        number,
+        case_id,
+        code,
+        row_clocks,
+        clock_ids,
+        people_ids,
+        event_ids,
+        follow_up_ids,
+        key_case_ids,
+    ) -> None:
+        t = self.tables
+        if row.number in self.wanted_rows:
+            self.row_to_case[row.number] = case_id
+        earlier = self.plan.repeat_of_row.get(row.number)
+        if row.repeat and earlier is not None:
+            self.pending_links.append((case_id, earlier))
+        office_due = [
+            c["due_on"] for c in row_clocks if "stopped_at" not in c and c["party"] == "office"
+        ]
+        title = _title_of(row.text)
+        closed_at = _start_of_day(row.concluded_on) if row.status == Status.CONCLUDED else None
+        t[Case].add(
+            {
+                "id": case_id,
+                "street_id": row.community.street_id,
+                "kind": Kind.PETITION,
+                "number": number,
+                "year": year,
+                "seq": seq,
+                "title": title,
+                "description": row.text if title != row.text else "",
+                "community_id": row.community.pk,
+                "category_id": row.category.pk if row.category else None,
+                "status": row.status,
+                "owner_unit_id": row.owner_unit.pk if row.owner_unit else None,
+                "received_at": _start_of_day(row.received_on),
+                "due_on": min(office_due) if office_due else None,
+                "closed_at": closed_at,
+                "created_by_id": self.actor_id,
+            }
+        )
+        t[Petition].add(
+            {
+                "case_id": case_id,
+                "receipt_code": code,
+                "channel": row.channel,
+                "level": row.level,
+                "is_collective": row.collective,
+                "headcount": row.headcount,
+                "complained_unit_id": row.complained_unit.pk if row.complained_unit else None,
+                "complained_text": row.complained_text,
+                "accept_decision_on": row.accepted_on,
+                # The statistics tell declines and transfers by these, also once concluded.
+                "decline_reason": self.declined_note if row.status == Status.DECLINED else "",
+                "transferred_to": self.declined_note if row.status == Status.TRANSFERRED else "",
+                "replied_on": row.replied_on,
+                "concluded_on": row.concluded_on,
+            }
+        )
+        for order, (name, id_number, phone) in enumerate(row.people):
+            t[Petitioner].add(
+                {
+                    "id": next(people_ids),
+                    "petition_id": case_id,
+                    "name": name,
+                    "name_masked": masking.mask_name(name),
+                    "id_number": id_number,
+                    "id_number_hash": self.id_index(id_number),
+                    "id_number_masked": masking.mask_resident_id(id_number),
+                    "phone": phone,
+                    "phone_hash": self.phone_index(phone),
+                    "phone_masked": masking.mask_phone(phone),
+                    "track_hash": _track_hash(code, phone),
+                    "is_representative": row.collective,
+                    "order": order,
+                }
+            )
+        for clock in row_clocks:
+            t[Clock].add({**clock, "id": next(clock_ids), "case_id": case_id})
+        kept = {}
+        keyed = row.leader is not None and row.owner_unit is not None
+        if row.owner_unit_text:
+            kept["owner_unit"] = row.owner_unit_text
+        if row.leader_text or (row.leader is not None and not keyed):
+            kept["key_leader"] = row.leader_text or row.leader.name
+        data: dict[str, Any] = {"source": self.filename, "row": row.number}
+        if kept:
+            data["kept"] = kept
+        note = self._note(row)
+        t[CaseEvent].add(
+            {
+                "id": next(event_ids),
+                "case_id": case_id,
+                "at": self.now,
+                "actor_id": self.actor_id,
+                "kind": "imported",
+                "to_status": row.status,
+                "note": note,
+                "data": data,
+            }
+        )
+        if row.satisfaction:
+            t[FollowUp].add(
+                {
+                    "id": next(follow_up_ids),
+                    "petition_id": case_id,
+                    "on": row.replied_on,
+                    "satisfaction": row.satisfaction,
+                    "note": note,
+                    "source": FollowUp.Source.STAFF,
+                    "created_at": self.now,
+                }
+            )
+        if keyed:
+            handling = next((c for c in row_clocks if c["code"] == "handling"), None)
+            t[KeyCase].add(
+                {
+                    "id": next(key_case_ids),
+                    "petition_id": case_id,
+                    "leader_id": row.leader.pk,
+                    "plan": note,
+                    "time_limit": handling["due_on"]
+                    if handling is not None
+                    else row.received_on + timedelta(days=60),
+                    "responsible_unit_id": row.owner_unit.pk,
+                    "created_by_id": self.actor_id,
+                    "closed_at": closed_at,
+                }
+            )
+
+    def _link_to_huiyin(self, rows: list[_Row], case_ids: list[int]) -> None:
+        """Repeats whose earlier petition is not in the file: the latest one in Huiyin."""
+        wanted = [
+            (row, case_id)
+            for row, case_id in zip(rows, case_ids, strict=True)
+            if row.repeat
+            and row.number in self.plan.repeat_of_row
+            and self.plan.repeat_of_row[row.number] is None
+            and row.people[0][1]
+        ]
+        if not wanted:
+            return
+        hashes = {self.id_index(row.people[0][1]): (row, case_id) for row, case_id in wanted}
+        earlier = (
+            Petitioner.objects.filter(id_number_hash__in=list(hashes))
+            .exclude(petition_id__in=[case_id for _row, case_id in wanted])
+            .values_list("id_number_hash", "petition_id", "petition__case__received_at")
+        )
+        best: dict[str, tuple[datetime, int]] = {}
+        for digest, petition_id, received_at in earlier:
+            row, _case_id = hashes[digest]
+            if received_at >= _start_of_day(row.received_on):
+                continue
+            if digest not in best or received_at > best[digest][0]:
+                best[digest] = (received_at, petition_id)
+        links = []
+        for digest, (row, case_id) in hashes.items():
+            if digest in best:
+                links.append((best[digest][1], case_id))
+                self.plan.repeat_of_row.pop(row.number, None)
+        _set_repeats(links)
+
+    def finish(self) -> list[int]:
+        """Link the repeats within the file; returns the rows left without an earlier petition."""
+        _set_repeats(
+            [
+                (self.row_to_case[row], case_id)
+                for case_id, row in self.pending_links
+                if row in self.row_to_case
+            ]
+        )
+        return sorted(n for n, earlier in self.plan.repeat_of_row.items() if earlier is None)
+
+
+def _set_repeats(links: list[tuple[int, int]]) -> None:
+    """(earlier petition, petition) pairs: set repeat_of, one executemany."""
+    if not links:
+        return
+    connection = connections[router.db_for_write(Petition)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Petition._meta.db_table)} SET {quote('repeat_of_id')} = %s "  # noqa: S608
+        f"WHERE {quote('case_id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, links)
+
+
+def _receipt_codes(count: int) -> list[str]:
+    """Fresh receipt codes, none already taken (checked in one query)."""
+    codes: list[str] = []
+    while len(codes) < count:
+        batch = {new_receipt_code() for _i in range(count - len(codes))} - set(codes)
+        taken = set(
+            Petition.objects.filter(receipt_code__in=batch).values_list("receipt_code", flat=True)
+        )
+        codes.extend(batch - taken)
+    return codes
+
+
+def _track_hash(receipt_code: str, phone: str) -> str:
+    from huiyin.petitions.services import _track_hash as track_hash
+
+    return track_hash(receipt_code, phone)
+
+
+def _second_pass(plan: _Plan, lookups: _Lookups, writer: _Writer, progress) -> None:
+    total = plan.valid
+    done = 0
+    for batch in plan.spool.batches(lookups):
+        writer.write(batch)
+        done += len(batch)
+        if progress:
+            progress(done, total, MSG_PASS_WRITE)
+    if progress:
+        progress(done, total, MSG_PASS_WRITE, force=True)
+
+
+def import_petition_ledger(
+    path: str | os.PathLike | IO[bytes],
+    *,
+    filename: str,
+    actor,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    request=None,
+) -> ImportReport:
+    """Validate the ledger and, when every row is valid and not `dry_run`, import it.
+
+    `path` is a file path or a seekable binary file (it is read twice); `filename` decides the
+    format (.xlsx/.csv) and is recorded on each case. Needs Perm.PETITIONS_REGISTER (rows only
+    in its scope) or ADMIN_MANAGE: PermissionDenied otherwise; `actor` None is the command line
+    (every community). A file that cannot be read at all gives a report with `file_error`;
+    nothing raises for bad data.
+    """
+    if actor is not None and not may_import(actor):
+        raise PermissionDenied
+    name = Path(str(filename)).name
+    report = ImportReport(filename=name, dry_run=dry_run)
+    lookups = _Lookups(actor)
+    collector = _Collector(report, {})
+    checker = _RowChecker(lookups, collector)
+    plan = _Plan(keep=not dry_run)
+    try:
+        _first_pass(_rewind(path), name, checker, report, plan, progress)
+        if report.rows == 0:
+            report.file_error = str(MSG_EMPTY_FILE)
+        if report.truncated:
+            message = str(format_lazy(MSG_TOO_MANY_ERRORS, count=MAX_ERRORS))
+            report.errors.append(RowIssue(None, "", "", "", message))
+        if not report.ok or dry_run:
+            return report
+        writer = _Writer(actor, name, plan, lookups.today)
+        with transaction.atomic():
+            _second_pass(plan, lookups, writer, progress)
+            unlinked = writer.finish()
+            audit.record(
+                IMPORT_ACTION,
+                actor=actor,
+                request=request,
+                target_label=name,
+                diff={
+                    "kind": "petitions",
+                    "imported": writer.imported,
+                    "rows": report.rows,
+                    "duplicates_skipped": len(report.duplicates),
+                    "warnings": sum(n.count for n in report.warnings),
+                },
+            )
+    except LedgerError as exc:
+        report.file_error = str(exc.message)
+        return report
+    finally:
+        plan.spool.close()
+    for number in unlinked:
+        collector.warn(number, "是否重复信访", "是", MSG_NO_EARLIER)
+    report.imported = writer.imported
+    return report
+
+
+def _rewind(path):
+    if hasattr(path, "seek"):
+        path.seek(0)
+    return path
+
+
+# =============================================================================== error report
+
+
+ERROR_REPORT_LAYOUT = (
+    ("行号", 8, "int"),
+    ("列", 6, "text"),
+    ("列名", 14, "text"),
+    ("内容", 30, "wrap"),
+    ("问题", 60, "wrap"),
+)
+
+
+def write_error_report(report: ImportReport | Mapping, out) -> int:
+    """The report's errors, duplicates and warnings as a sheet (row, column, value, reason)."""
+    data = report.as_dict() if isinstance(report, ImportReport) else report
+
+    def rows() -> Iterable[list]:
+        if data.get("file_error"):
+            yield [None, "", "", "", data["file_error"]]
+        for issue in data.get("errors", []):
+            yield [issue["row"], issue["letter"], issue["column"], issue["value"], issue["reason"]]
+        for issue in data.get("duplicates", []):
+            yield [issue["row"], "", "", issue["value"], issue["reason"]]
+        for notice in data.get("warnings", []):
+            rows_text = SEPARATOR.join(str(n) for n in notice["rows"])
+            more = notice["count"] - len(notice["rows"])
+            reason = notice["reason"]
+            if more > 0:
+                reason = f"{reason}（{gettext('and %(count)s more rows') % {'count': more}}）"
+            yield [
+                notice["rows"][0] if notice["rows"] else None,
+                "",
+                notice["column"],
+                notice["value"],
+                f"{reason} [{rows_text}]",
+            ]
+
+    title = gettext("Import check of %(file)s") % {"file": data.get("filename", "")}
+    subtitle = gettext(
+        "%(rows)s rows read, %(errors)s errors, %(duplicates)s duplicates skipped"
+    ) % {
+        "rows": data.get("rows", 0),
+        "errors": data.get("error_count", 0),
+        "duplicates": len(data.get("duplicates", [])),
+    }
+    return write_ledger(
+        out, title=title, subtitle=subtitle, columns=ERROR_REPORT_LAYOUT, rows=rows()
+    )

@@ -1,0 +1,111 @@
+"""`huiyin import-ledger FILE --kind petitions [--dry-run] [--user NAME] [--report ERRORS.xlsx]`.
+
+Imports a petition ledger (.xlsx or .csv) with huiyin.reports.ledger: every row is checked
+first, and the file is imported whole or not at all. Errors are printed on stderr, one per
+line (row, column, value, reason); warnings and skipped duplicates too. Exit status: 0 when
+the file was imported (or, with --dry-run, would be), 1 when a row has an error or the file
+cannot be read, 2 for bad options. Progress goes to stderr.
+
+--user imports as that person (their communities only, and their name on the timeline);
+without it the import is the operator's, for every community.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from huiyin.reports.jobs import StderrProgress
+from huiyin.reports.ledger import import_petition_ledger, write_error_report
+
+
+class Command(BaseCommand):
+    help = "Import a petition ledger (.xlsx or .csv): all rows or none."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FILE")
+        parser.add_argument("--kind", choices=["petitions"], default="petitions")
+        parser.add_argument("--dry-run", action="store_true", help="check only, import nothing")
+        parser.add_argument("--user", metavar="NAME", help="import as this account")
+        parser.add_argument("--report", metavar="ERRORS.xlsx", help="write the check as a sheet")
+
+    def handle(self, *args, file, kind, dry_run, user, report, **options):
+        path = Path(file)
+        if not path.is_file():
+            self.stderr.write(_("The file %(path)s does not exist.") % {"path": file})
+            raise SystemExit(2)
+        actor = None
+        if user:
+            actor = get_user_model().objects.filter(username=user, is_active=True).first()
+            if actor is None:
+                self.stderr.write(_("No active account named %(name)s.") % {"name": user})
+                raise SystemExit(2)
+        progress = StderrProgress(self.stderr._out)
+        try:
+            result = import_petition_ledger(
+                path, filename=path.name, actor=actor, dry_run=dry_run, progress=progress
+            )
+        except PermissionDenied:
+            progress.close()
+            self.stderr.write(_("%(name)s may not import petitions.") % {"name": user})
+            raise SystemExit(2) from None
+        progress.close()
+        self._print(result)
+        if report:
+            write_error_report(result, report)
+        if not result.ok:
+            raise SystemExit(1)
+
+    def _print(self, result) -> None:
+        err = self.stderr.write
+        if result.file_error:
+            err(result.file_error)
+        for issue in result.errors:
+            if issue.row is None:
+                err(issue.reason)
+                continue
+            err(
+                _("Row %(row)s, column %(column)s “%(value)s”: %(reason)s")
+                % {
+                    "row": issue.row,
+                    "column": f"{issue.letter} {issue.column}".strip(),
+                    "value": issue.value,
+                    "reason": issue.reason,
+                }
+            )
+        for issue in result.duplicates:
+            err(_("Row %(row)s: %(reason)s") % {"row": issue.row, "reason": issue.reason})
+        for notice in result.warnings:
+            rows = "、".join(str(n) for n in notice.rows)
+            err(
+                _(
+                    "Warning, column %(column)s “%(value)s”: %(reason)s (rows %(rows)s; %(count)s in all)"
+                )
+                % {
+                    "column": notice.column,
+                    "value": notice.value,
+                    "reason": notice.reason,
+                    "rows": rows,
+                    "count": notice.count,
+                }
+            )
+        if result.file_error:
+            return
+        if not result.ok:
+            err(
+                _("%(count)s errors in %(rows)s rows: nothing was imported.")
+                % {"count": result.error_count, "rows": result.rows}
+            )
+        elif result.dry_run:
+            self.stdout.write(
+                _("%(rows)s rows checked: the file can be imported.") % {"rows": result.rows}
+            )
+        else:
+            self.stdout.write(
+                _("%(count)s petitions imported from %(rows)s rows.")
+                % {"count": result.imported, "rows": result.rows}
+            )

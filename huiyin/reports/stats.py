@@ -1,0 +1,653 @@
+"""The statistics layer: the one module that counts cases.
+
+The dashboard, ``huiyin stats``, the Word reports and the Excel ledgers all read their numbers
+from here, so the same question always gets the same number. Nothing else in the code counts.
+
+    period = Period(date(2026, 6, 1), date(2026, 9, 8))     # or Period.this_month() ...
+    stats = compute(period, user=request.user)              # None: everything (the CLI)
+    stats["petitions"]["by_level"]["national"]["batches"]
+    flat(stats)["petitions.by_level.national.batches"]      # the same, for placeholders
+
+Definitions (also in the README, "Statistics")
+=============================================
+
+* **Which petitions.** A petition belongs to a period by its date received, in Beijing time
+  (Asia/Shanghai); both ends are inclusive (a petition received at 00:05 on the first day and
+  one received at 23:55 on the last day both count). Withdrawn cases (recorded in error) never
+  count. With ``user``, only the cases that person may see (``Case.objects.visible_to``); with
+  a :class:`Scope`, only one community, grid or responsible unit.
+* **batch (批次)** = one petition; a collective visit is one batch.
+  **headcount (人次)** = the sum of the petitions' headcounts (person-times).
+* **by_channel** letter / visit / phone / online / assigned (from above);
+  **by_level** where the petition was lodged (street, district, city, province, national),
+  every channel; **visits_by_level** the same for channel = visit only (the speech's
+  进京 / 赴省 / 到市 / 到区 / 来街道上访).
+* **over_level (越级)** = lodged at a level above the level that should handle it.
+* **collective (集体访)** = petitions marked collective. **first / repeat** = petitions without /
+  with ``repeat_of`` (初信初访 / 重复信访), in batches.
+* **By present status** (they add up to ``batches``): **registered** = awaiting the decision on
+  acceptance; **accepted** = accepted and not yet concluded (accepted, assigned, in handling,
+  replied, under review or re-examination); **declined** = declined (不予受理) and not yet
+  concluded; **transferred** the same for transfers; **concluded** = concluded (办结). Each
+  matches the petition list filtered by those statuses.
+* **on_time_rate** = of the petitions whose handling clock (条例 art. 34, 60 days from
+  acceptance, extended once at most) has stopped because they were replied to, the share that
+  stopped on or before its due date: ``met / (met + late)``; ``None`` when there is none.
+* **satisfaction_rate** = (满意 + 基本满意) / rated petitions, each petition rated by its latest
+  follow-up (by staff or the petitioner's own rating); ``None`` when none is rated.
+  ``satisfaction.<satisfied|basically_satisfied|dissatisfied>`` count the rated petitions by
+  that latest rating.
+* **overdue_open** = petitions that, at the end of the reference day, had one of the office's
+  clocks running past its due date (an open step overdue). The reference day is the period's
+  last day or today, whichever is earlier. For a period reaching today that is the case's
+  nearest running due date before today (``Case.due_on``: exactly the list's ``due=overdue``);
+  for a past period it is reconstructed from the clocks' start and stop dates, so it shows
+  what was overdue then (an extension's new due date applies).
+* **receptions.headcount** = the headcount of petitions received at a leader's reception
+  (坐班接访, 下访, 巡回接访): the speech's 接访群众 人次; **receptions.by_leader** the same per leader.
+* **goals** (三零四无): ``zero_national`` / ``zero_province`` / ``zero_city`` are true when no
+  petition (any channel) was lodged at that level in the period; ``goals.breaches.<goal>``
+  lists the petitions that broke it (``{"id", "number"}``, oldest first). The four 无 goals
+  (``no_major_political_incident``, ``no_illegal_gathering``, ``no_large_mass_incident``,
+  ``no_violent_terror_incident``) are ``None`` until incidents are recorded.
+* Rates are fractions between 0 and 1, rounded to four places.
+
+Each function issues a fixed number of queries, never one per row: compute() two (one grouped
+aggregate, COUNT and SUM per group of petitions alike in every respect a figure depends on,
+folded into the figures by _fold(); and one for the petitions behind the lists),
+per_community() and per_grid() the same grouped aggregate by community or grid.
+bench/stats_bench.py measures compute() against one hand-written SQL query.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from huiyin.cases.clocks import PETITIONER_WINDOWS
+from huiyin.cases.deadlines import CHINA_TZ
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Case, Clock
+from huiyin.petitions.models import (
+    LEVEL_RANK,
+    Channel,
+    FollowUp,
+    Level,
+    Satisfaction,
+    Status,
+)
+
+__all__ = [
+    "CHANNELS",
+    "GOALS",
+    "INCIDENT_GOALS",
+    "LEVELS",
+    "Period",
+    "Scope",
+    "compute",
+    "due_soon_cases",
+    "flat",
+    "overdue_cases",
+    "per_community",
+    "per_grid",
+    "petition_cases",
+    "weekly_trend",
+]
+
+CHANNELS: tuple[str, ...] = tuple(Channel.values)
+LEVELS: tuple[str, ...] = tuple(Level.values)  # lowest first
+#: The 三零 goals and the level each forbids.
+GOALS: dict[str, str] = {
+    "zero_national": Level.NATIONAL,
+    "zero_province": Level.PROVINCE,
+    "zero_city": Level.CITY,
+}
+#: The 四无 goals: null until the incidents module records what they are about.
+INCIDENT_GOALS: tuple[str, ...] = (
+    "no_major_political_incident",
+    "no_illegal_gathering",
+    "no_large_mass_incident",
+    "no_violent_terror_incident",
+)
+
+#: States of a petition accepted and not yet concluded.
+ACCEPTED_STATES = (
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.HANDLING,
+    Status.REPLIED,
+    Status.REVIEW_REQUESTED,
+    Status.REVIEW_ANSWERED,
+    Status.REEXAM_REQUESTED,
+    Status.REEXAM_ANSWERED,
+)
+SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+
+
+# --------------------------------------------------------------------------- period and scope
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of days, both ends inclusive, in local (Beijing) dates."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError("a period cannot end before it starts")
+
+    @classmethod
+    def this_week(cls, today: date | None = None) -> Period:
+        """Monday to Sunday of the week of `today` (default: today in Beijing)."""
+        today = today or _today()
+        monday = today - timedelta(days=today.weekday())
+        return cls(monday, monday + timedelta(days=6))
+
+    @classmethod
+    def this_month(cls, today: date | None = None) -> Period:
+        today = today or _today()
+        last = _calendar.monthrange(today.year, today.month)[1]
+        return cls(today.replace(day=1), today.replace(day=last))
+
+    @classmethod
+    def of_campaign(cls, campaign) -> Period:
+        """The period of a campaign (anything with `start` and `end` dates)."""
+        return cls(campaign.start, campaign.end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[first instant, first instant after) of the period, aware, in Beijing time."""
+        return (
+            datetime.combine(self.start, time.min, tzinfo=CHINA_TZ),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=CHINA_TZ),
+        )
+
+    def reference_day(self, today: date | None = None) -> date:
+        """The day "overdue" is judged on: the period's end or today, whichever is earlier."""
+        return min(self.end, today or _today())
+
+    def as_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the street: a community, a grid or a responsible unit; None = all."""
+
+    community_id: int | None = None
+    grid_id: int | None = None
+    unit_id: int | None = None
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {"community": self.community_id, "grid": self.grid_id, "unit": self.unit_id}
+
+
+def _today() -> date:
+    return timezone.localdate(timezone=CHINA_TZ)
+
+
+# --------------------------------------------------------------------------- the base queryset
+
+
+def petition_cases(
+    period: Period | None = None, *, user=None, scope: Scope | None = None
+) -> QuerySet[Case]:
+    """The petition cases counted: not withdrawn, received in `period`, seen by `user`, in `scope`.
+
+    Every number here starts from this queryset (and so may a caller that wants the rows).
+    """
+    cases = Case.objects.filter(kind=Kind.PETITION, withdrawn=False)
+    if period is not None:
+        first, after = period.bounds()
+        cases = cases.filter(received_at__gte=first, received_at__lt=after)
+    if user is not None:
+        cases = cases.visible_to(user)
+    if scope is not None:
+        if scope.community_id is not None:
+            cases = cases.filter(community_id=scope.community_id)
+        if scope.grid_id is not None:
+            cases = cases.filter(grid_id=scope.grid_id)
+        if scope.unit_id is not None:
+            cases = cases.filter(owner_unit_id=scope.unit_id)
+    return cases
+
+
+# --------------------------------------------------------------------------- counting
+#
+# One grouped aggregate does the counting: the period's petitions grouped by everything a
+# figure depends on (channel, levels, collective, reception, repeat, status, overdue, the
+# handling clock's outcome, the latest rating), with COUNT (batches) and SUM (headcount) per
+# group. The groups are few (hundreds, whatever the number of petitions) and _fold() adds them
+# up into the figures in Python; the database does one pass, and each figure's definition is
+# written once, in _fold().
+
+_G = {
+    "channel": "petition__channel",
+    "level": "petition__level",
+    "handling_level": "petition__handling_level",
+    "collective": "petition__is_collective",
+    "reception": "g_reception",
+    "repeat": "g_repeat",
+    "status": "status",
+    "overdue": "g_overdue",
+    "handling": "g_handling",
+    "rating": "g_rating",
+}
+
+
+def _overdue_clock_q(day: date) -> Q:
+    """An office clock that, at the end of `day`, was running past its due date."""
+    return (
+        ~Q(code__in=PETITIONER_WINDOWS)
+        & Q(party=Clock.Party.OFFICE, started_on__lte=day, due_on__lt=day)
+        & (Q(stopped_at__isnull=True) | Q(stopped_on__gt=day))
+    )
+
+
+def _overdue(day: date):
+    """Per petition: had an office clock running past its due date at the end of `day`.
+
+    Up to today that is the case's nearest running due date (``Case.due_on``, kept by the
+    workflow: the same test as the list's ``due=overdue``), one column and no subquery; for a
+    day in the past it is reconstructed from the clocks' start and stop dates.
+    """
+    if day >= _today():
+        return ExpressionWrapper(Q(due_on__lt=day), output_field=BooleanField())
+    return Exists(Clock.objects.filter(_overdue_clock_q(day), case_id=OuterRef("pk")))
+
+
+def _groups(cases: QuerySet[Case], day: date, by: str | None = None) -> list[dict]:
+    """The grouped aggregate: one row per combination, with ``b`` (batches), ``h`` (headcount)
+    and, with `by` (``community_id``, ``grid_id``), that column as ``key``.
+
+    The per-row look-ups into other tables are correlated subqueries in the select list, each
+    run once per petition.
+    """
+    handling = Clock.objects.filter(
+        case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
+    ).order_by("-stopped_at", "-id")
+    latest = FollowUp.objects.filter(petition_id=OuterRef("pk")).order_by("-on", "-id")
+    annotated = cases.filter(petition__isnull=False).annotate(
+        g_reception=ExpressionWrapper(
+            Q(petition__reception_slot__isnull=False), output_field=BooleanField()
+        ),
+        g_repeat=ExpressionWrapper(
+            Q(petition__repeat_of__isnull=False), output_field=BooleanField()
+        ),
+        g_overdue=_overdue(day),
+        g_handling=Subquery(handling.values("outcome")[:1]),
+        g_rating=Subquery(latest.values("satisfaction")[:1]),
+    )
+    fields = list(_G.values())
+    if by:
+        annotated = annotated.annotate(key=F(by))
+        fields.append("key")
+    rows = (
+        annotated.values(*fields)
+        .annotate(b=Count("pk"), h=Sum("petition__headcount", default=0))
+        .order_by()
+    )
+    names = {column: name for name, column in _G.items()}
+    return [{names.get(k, k): v for k, v in row.items()} for row in rows]
+
+
+def _bh() -> dict[str, int]:
+    return {"batches": 0, "headcount": 0}
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "batches": 0,
+        "headcount": 0,
+        "by_channel": {c: _bh() for c in CHANNELS},
+        "by_level": {lv: _bh() for lv in LEVELS},
+        "visits_by_level": {lv: _bh() for lv in LEVELS},
+        "over_level": _bh(),
+        "collective": _bh(),
+        "receptions": _bh(),
+        "first": 0,
+        "repeat": 0,
+        "registered": 0,
+        "accepted": 0,
+        "declined": 0,
+        "transferred": 0,
+        "concluded": 0,
+        "overdue_open": 0,
+        "on_time": {"met": 0, "late": 0},
+        "rated": 0,
+        "satisfaction": dict.fromkeys(Satisfaction.values, 0),
+    }
+
+
+def _add(pair: dict[str, int], b: int, h: int) -> None:
+    pair["batches"] += b
+    pair["headcount"] += h
+
+
+def _fold(rows: Iterable[dict]) -> dict[str, Any]:
+    """Add the groups up into the figures: the definitions of the module docstring."""
+    out = _empty()
+    for row in rows:
+        b, h = row["b"], row["h"] or 0
+        channel, level = row["channel"], row["level"]
+        _add(out, b, h)
+        if channel in out["by_channel"]:
+            _add(out["by_channel"][channel], b, h)
+        if level in out["by_level"]:
+            _add(out["by_level"][level], b, h)
+            if channel == Channel.VISIT:
+                _add(out["visits_by_level"][level], b, h)
+        if LEVEL_RANK.get(level, 0) > LEVEL_RANK.get(row["handling_level"], 0):
+            _add(out["over_level"], b, h)
+        if row["collective"]:
+            _add(out["collective"], b, h)
+        if row["reception"]:
+            _add(out["receptions"], b, h)
+        out["repeat" if row["repeat"] else "first"] += b
+        status = row["status"]
+        if status in ACCEPTED_STATES:
+            out["accepted"] += b
+        elif status in ("registered", "declined", "transferred", "concluded"):
+            out[status] += b
+        if row["overdue"]:
+            out["overdue_open"] += b
+        if row["handling"] in (Clock.Outcome.MET, Clock.Outcome.LATE):
+            out["on_time"][row["handling"]] += b
+        if row["rating"] in out["satisfaction"]:
+            out["rated"] += b
+            out["satisfaction"][row["rating"]] += b
+    met, late = out["on_time"]["met"], out["on_time"]["late"]
+    out["on_time_rate"] = _rate(met, met + late)
+    satisfied = sum(out["satisfaction"][value] for value in SATISFIED)
+    out["satisfaction_rate"] = _rate(satisfied, out["rated"])
+    return out
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+# --------------------------------------------------------------------------- compute
+
+PETITION_KEYS = (
+    "batches",
+    "headcount",
+    "by_channel",
+    "by_level",
+    "visits_by_level",
+    "over_level",
+    "collective",
+    "first",
+    "repeat",
+    "registered",
+    "accepted",
+    "declined",
+    "transferred",
+    "concluded",
+    "overdue_open",
+    "on_time",
+    "on_time_rate",
+    "rated",
+    "satisfaction",
+    "satisfaction_rate",
+)
+
+
+def compute(period: Period, *, user=None, scope: Scope | None = None) -> dict:
+    """Every number for `period`, as the nested dict whose keys are the stable JSON keys.
+
+    ``{"period": {"start", "end"}, "scope": {"community", "grid", "unit"},
+    "petitions": {...}, "receptions": {"headcount", "batches", "by_leader": [...]},
+    "goals": {...}}``; see the module docstring for each definition and the README for the
+    key list. `user` limits the numbers to the cases that person may see; None counts
+    everything (the CLI). Two queries, whatever the size of the period.
+    """
+    cases = petition_cases(period, user=user, scope=scope)
+
+    # 1. Every count and sum: one grouped aggregate over the period's petitions.
+    folded = _fold(_groups(cases, period.reference_day()))
+
+    # 2. The few petitions behind the lists: receptions per leader and the 三零 breaches.
+    goal_levels = {level: goal for goal, level in GOALS.items()}
+    breaches: dict[str, list[dict]] = {goal: [] for goal in GOALS}
+    leaders: dict[int, dict] = {}
+    for case_id, number, level, leader_id, leader_name, headcount in (
+        cases.filter(
+            Q(petition__reception_slot__isnull=False) | Q(petition__level__in=list(goal_levels))
+        )
+        .order_by("received_at", "pk")
+        .values_list(
+            "pk",
+            "number",
+            "petition__level",
+            "petition__reception_slot__leader_id",
+            "petition__reception_slot__leader__name",
+            "petition__headcount",
+        )
+    ):
+        if level in goal_levels:
+            breaches[goal_levels[level]].append({"id": case_id, "number": number})
+        if leader_id is not None:
+            entry = leaders.setdefault(
+                leader_id, {"id": leader_id, "name": leader_name, "batches": 0, "headcount": 0}
+            )
+            entry["batches"] += 1
+            entry["headcount"] += headcount
+    by_leader = sorted(leaders.values(), key=lambda e: (-e["headcount"], e["name"], e["id"]))
+
+    goals: dict[str, Any] = {goal: not breaches[goal] for goal in GOALS}
+    goals.update(dict.fromkeys(INCIDENT_GOALS))
+    goals["breaches"] = breaches
+
+    return {
+        "period": period.as_dict(),
+        "scope": (scope or Scope()).as_dict(),
+        "petitions": {key: folded[key] for key in PETITION_KEYS},
+        "receptions": {
+            "headcount": folded["receptions"]["headcount"],
+            "batches": folded["receptions"]["batches"],
+            "by_leader": by_leader,
+        },
+        "goals": goals,
+    }
+
+
+# --------------------------------------------------------------------------- breakdowns
+
+
+def _row(folded: dict[str, Any]) -> dict[str, Any]:
+    """The per-community / per-grid columns of a folded group."""
+    return {
+        "batches": folded["batches"],
+        "headcount": folded["headcount"],
+        "over_level_batches": folded["over_level"]["batches"],
+        "over_level_headcount": folded["over_level"]["headcount"],
+        "collective_batches": folded["collective"]["batches"],
+        "collective_headcount": folded["collective"]["headcount"],
+        "repeat": folded["repeat"],
+        "concluded": folded["concluded"],
+        "overdue_open": folded["overdue_open"],
+    }
+
+
+def _grouped(cases: QuerySet[Case], field: str, day: date) -> dict[int | None, dict]:
+    """{value of `field`: row} from one grouped aggregate."""
+    buckets: dict[int | None, list[dict]] = {}
+    for row in _groups(cases, day, by=field):
+        buckets.setdefault(row["key"], []).append(row)
+    return {key: _row(_fold(rows)) for key, rows in buckets.items()}
+
+
+_ZERO_ROW = _row(_fold([]))
+
+
+def _covered(user, community_ids: Iterable[int]) -> set[int]:
+    """The communities a person's petition scope reaches (all of them for None or street-wide)."""
+    from huiyin.org.access import reach_of
+    from huiyin.org.models import Grid
+    from huiyin.org.roles import Perm
+
+    ids = set(community_ids)
+    if user is None:
+        return ids
+    scope = reach_of(user).scope(Perm.PETITIONS_VIEW)
+    if scope.street_wide:
+        return ids
+    reached = set(scope.community_ids)
+    if scope.grid_ids:
+        reached |= set(
+            Grid.objects.filter(pk__in=scope.grid_ids).values_list("community_id", flat=True)
+        )
+    return ids & reached
+
+
+def per_community(period: Period, *, user=None) -> list[dict]:
+    """One row per community, in the street's order.
+
+    Keys: ``id``, ``name``, ``batches``, ``headcount``, ``over_level_batches``,
+    ``over_level_headcount``, ``collective_batches``, ``collective_headcount``, ``repeat``,
+    ``concluded``, ``overdue_open``. With `user`, only the communities that person's scope
+    reaches plus any where they see a petition. Petitions without a community are in no row.
+    """
+    from huiyin.org.models import Community
+
+    day = period.reference_day()
+    counts = _grouped(petition_cases(period, user=user), "community_id", day)
+    communities = list(Community.objects.order_by("order", "id").values("id", "name"))
+    shown = _covered(user, [c["id"] for c in communities]) | {k for k in counts if k}
+    return [
+        {"id": c["id"], "name": c["name"], **counts.get(c["id"], _ZERO_ROW)}
+        for c in communities
+        if c["id"] in shown
+    ]
+
+
+def per_grid(period: Period, *, user=None) -> list[dict]:
+    """One row per grid: ``id``, ``name``, ``community`` (name), ``community_id``, ``batches``,
+    ``headcount`` and the other per-community keys, and ``geometry`` (GeoJSON or None)."""
+    from huiyin.org.models import Grid
+
+    day = period.reference_day()
+    counts = _grouped(petition_cases(period, user=user), "grid_id", day)
+    grids = list(
+        Grid.objects.order_by("community__order", "order", "id").values(
+            "id", "name", "community_id", "community__name", "geometry"
+        )
+    )
+    shown = _covered(user, {g["community_id"] for g in grids}) | {
+        g["community_id"] for g in grids if g["id"] in counts
+    }
+    return [
+        {
+            "id": g["id"],
+            "name": g["name"],
+            "community": g["community__name"],
+            "community_id": g["community_id"],
+            **counts.get(g["id"], _ZERO_ROW),
+            "geometry": g["geometry"],
+        }
+        for g in grids
+        if g["community_id"] in shown
+    ]
+
+
+def weekly_trend(period: Period, *, user=None) -> list[dict]:
+    """Petitions per week (Monday to Sunday) touching the period, zeros included.
+
+    Rows: ``week_start`` (a date, a Monday; the first and last week may reach outside the
+    period, but only the period's days are counted), ``batches``, ``headcount``.
+    """
+    rows = (
+        petition_cases(period, user=user)
+        .annotate(week=TruncWeek("received_at", tzinfo=CHINA_TZ))
+        .values("week")
+        .annotate(batches=Count("pk"), headcount=Sum("petition__headcount", default=0))
+        .order_by("week")
+    )
+    found: dict[date, dict] = {}
+    for item in rows:
+        week = item["week"]
+        if isinstance(week, datetime):
+            week = (
+                timezone.localtime(week, CHINA_TZ).date()
+                if timezone.is_aware(week)
+                else week.date()
+            )
+        found[week] = {"batches": item["batches"], "headcount": item["headcount"] or 0}
+    monday = period.start - timedelta(days=period.start.weekday())
+    trend = []
+    while monday <= period.end:
+        counts = found.get(monday, {"batches": 0, "headcount": 0})
+        trend.append({"week_start": monday, **counts})
+        monday += timedelta(days=7)
+    return trend
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def _open_petitions(user) -> QuerySet[Case]:
+    # closed_at is set exactly when a case reaches a final state (the list filters the same).
+    return (
+        petition_cases(user=user)
+        .filter(closed_at__isnull=True)
+        .select_related("petition", "community", "grid", "owner_unit")
+    )
+
+
+def overdue_cases(*, user=None, today: date | None = None) -> QuerySet[Case]:
+    """Open petitions past their due date today (``Case.due_on``, the nearest running
+    office clock), most overdue first."""
+    today = today or _today()
+    return _open_petitions(user).filter(due_on__lt=today).order_by("due_on", "pk")
+
+
+def due_soon_cases(*, user=None, today: date | None = None, days: int = 3) -> QuerySet[Case]:
+    """Open petitions due today or in the next `days` days, soonest first."""
+    today = today or _today()
+    return (
+        _open_petitions(user)
+        .filter(due_on__gte=today, due_on__lte=today + timedelta(days=days))
+        .order_by("due_on", "pk")
+    )
+
+
+# --------------------------------------------------------------------------- flat
+
+
+def flat(stats: dict, prefix: str = "") -> dict[str, object]:
+    """The nested dict as dotted keys: ``{"petitions.by_level.city.batches": 3, ...}``.
+
+    Lists (``receptions.by_leader``, ``goals.breaches.<goal>``) stay lists under their key.
+    """
+    out: dict[str, object] = {}
+    for key, value in stats.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flat(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
