@@ -16,6 +16,8 @@ import hashlib
 import os
 import uuid
 import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
@@ -121,6 +123,44 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class UploadFacts:
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def inspect_upload(uploaded_file, *, allowed: Iterable[str] | None = None) -> UploadFacts:
+    """Size, type (from the content, never the name) and digest of an upload, or a refusal.
+
+    AttachmentRefused when the file is empty, larger than ATTACHMENT_MAX_BYTES, of a type we
+    do not keep, or not among `allowed` content types. Leaves the file rewound.
+    """
+    limit = max_bytes()
+    size = getattr(uploaded_file, "size", None)
+    if size is None:
+        uploaded_file.seek(0, os.SEEK_END)
+        size = uploaded_file.tell()
+    if size == 0:
+        raise AttachmentRefused(MSG_EMPTY)
+    if size > limit:
+        raise AttachmentRefused(
+            gettext("The file is larger than %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)}
+        )
+    uploaded_file.seek(0)
+    content_type = detect_type(uploaded_file.read(_SNIFF_BYTES), uploaded_file)
+    if content_type is None or (allowed is not None and content_type not in allowed):
+        raise AttachmentRefused(MSG_TYPE)
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in iter(lambda: uploaded_file.read(1024 * 1024), b""):
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    original = os.path.basename(str(getattr(uploaded_file, "name", "") or "file"))[:200]
+    return UploadFacts(original, content_type, size, digest.hexdigest())
+
+
 def _may_work(user, case: Case) -> bool:
     return holds(user, case, *spec(case.kind).work_perms)
 
@@ -138,36 +178,14 @@ def attach(case: Case, uploaded_file, *, actor, request=None) -> Attachment:
     if not _may_work(actor, case):
         raise TransitionRefused(MSG_NO_WORK_PERM)
 
-    limit = max_bytes()
-    size = getattr(uploaded_file, "size", None)
-    if size is None:
-        uploaded_file.seek(0, os.SEEK_END)
-        size = uploaded_file.tell()
-    if size == 0:
-        raise AttachmentRefused(MSG_EMPTY)
-    if size > limit:
-        raise AttachmentRefused(
-            gettext("The file is larger than %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)}
-        )
-    uploaded_file.seek(0)
-    head = uploaded_file.read(_SNIFF_BYTES)
-    content_type = detect_type(head, uploaded_file)
-    if content_type is None:
-        raise AttachmentRefused(MSG_TYPE)
-
-    digest = hashlib.sha256()
-    uploaded_file.seek(0)
-    for chunk in iter(lambda: uploaded_file.read(1024 * 1024), b""):
-        digest.update(chunk)
-    uploaded_file.seek(0)
-
-    original = os.path.basename(str(getattr(uploaded_file, "name", "") or "file"))[:200]
+    facts = inspect_upload(uploaded_file)
+    content_type, size, original = facts.content_type, facts.size, facts.original_name
     attachment = Attachment(
         case=case,
         original_name=original,
         content_type=content_type,
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=facts.sha256,
         uploaded_by=actor,
     )
     stored_name = f"{case.pk}/{uuid.uuid4().hex}{EXTENSIONS[content_type]}"

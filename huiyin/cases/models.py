@@ -499,15 +499,12 @@ def attachment_path(instance, filename: str) -> str:
     return f"{instance.case_id}/{filename}"
 
 
-class Attachment(models.Model):
-    """A file attached to a case, its type checked from its content."""
+class StoredFile(models.Model):
+    """What every kept file records beside the file itself (see attachments.inspect_upload).
 
-    case = models.ForeignKey(
-        Case, models.PROTECT, related_name="attachments", verbose_name=_("case")
-    )
-    file = models.FileField(
-        _("file"), storage=attachment_storage, upload_to=attachment_path, max_length=200
-    )
+    Never deleted: a file is withdrawn with a reason.
+    """
+
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("file type"), max_length=100)
     size = models.PositiveBigIntegerField(_("file size"))
@@ -523,6 +520,20 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     withdrawn = models.BooleanField(_("withdrawn"), default=False)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Attachment(StoredFile):
+    """A file attached to a case, its type checked from its content."""
+
+    case = models.ForeignKey(
+        Case, models.PROTECT, related_name="attachments", verbose_name=_("case")
+    )
+    file = models.FileField(
+        _("file"), storage=attachment_storage, upload_to=attachment_path, max_length=200
+    )
 
     class Meta:
         verbose_name = _("attachment")

@@ -13,8 +13,6 @@ Who may do what (documented in the README):
 
 from __future__ import annotations
 
-import hashlib
-import os
 import uuid
 from datetime import date
 from typing import BinaryIO
@@ -26,12 +24,11 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.cases.attachments import EXTENSIONS, JPEG, MSG_EMPTY, PDF, PNG, detect_type, max_bytes
-from huiyin.cases.exceptions import StaleCase
-from huiyin.cases.models import attachment_storage
+from huiyin.cases.attachments import EXTENSIONS, JPEG, MSG_TYPE, PDF, PNG, inspect_upload
+from huiyin.cases.exceptions import AttachmentRefused, StaleCase
+from huiyin.cases.models import StoredFile, attachment_storage
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
 
@@ -120,7 +117,7 @@ def pledge_path(instance, filename: str) -> str:
     return f"{PLEDGE_DIR}/{instance.campaign_id}/{filename}"
 
 
-class Pledge(models.Model):
+class Pledge(StoredFile):
     """A signed pledge (承诺书) of one community or unit for a campaign, with its scan.
 
     The scan lives outside the web root (settings.ATTACHMENT_DIR/pledges) and is read only
@@ -151,21 +148,6 @@ class Pledge(models.Model):
     file = models.FileField(
         _("scanned pledge"), storage=attachment_storage, upload_to=pledge_path, max_length=200
     )
-    original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("file type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("file size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
-    withdrawn = models.BooleanField(_("withdrawn"), default=False)
-    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
 
     class Meta:
         verbose_name = _("pledge")
@@ -324,38 +306,18 @@ def add_pledge(
     if not signed_by:
         add("signed_by", _("This field is required."))
 
-    content_type = None
-    size = 0
+    facts = None
     if uploaded_file is None:
         add("file", _("This field is required."))
     else:
-        size = getattr(uploaded_file, "size", None)
-        if size is None:
-            uploaded_file.seek(0, os.SEEK_END)
-            size = uploaded_file.tell()
-        limit = max_bytes()
-        if size == 0:
-            add("file", MSG_EMPTY)
-        elif size > limit:
-            add(
-                "file",
-                gettext("The file is larger than %(mb)s MB.")
-                % {"mb": round(limit / 1024 / 1024, 1)},
-            )
-        else:
-            uploaded_file.seek(0)
-            content_type = detect_type(uploaded_file.read(64 * 1024), uploaded_file)
-            if content_type not in PLEDGE_TYPES:
-                add("file", MSG_PLEDGE_TYPE)
+        try:
+            facts = inspect_upload(uploaded_file, allowed=PLEDGE_TYPES)
+        except AttachmentRefused as refusal:
+            add("file", MSG_PLEDGE_TYPE if refusal.message == MSG_TYPE else refusal.message)
     if errors:
         raise CampaignInvalid(errors)
 
-    digest = hashlib.sha256()
-    uploaded_file.seek(0)
-    for chunk in iter(lambda: uploaded_file.read(1024 * 1024), b""):
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    original = os.path.basename(str(getattr(uploaded_file, "name", "") or "file"))[:200]
+    content_type, size, original = facts.content_type, facts.size, facts.original_name
     pledge = Pledge(
         campaign=campaign,
         community=community,
@@ -365,7 +327,7 @@ def add_pledge(
         original_name=original,
         content_type=content_type,
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=facts.sha256,
         uploaded_by=actor,
     )
     storage = Pledge._meta.get_field("file").storage
