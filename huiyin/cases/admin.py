@@ -27,6 +27,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     list_display = ["date", "weekday", "kind", "note"]
     list_filter = [YearFilter, "kind"]
+    ordering = ["-date"]  # this year's and next year's days first, not 2004's
     search_fields = ["note"]
     date_hierarchy = "date"
 

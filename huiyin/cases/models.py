@@ -260,6 +260,19 @@ class Case(models.Model):
             models.Index(fields=["kind", "status"], name="case_kind_status"),
             models.Index(fields=["kind", "-received_at"], name="case_kind_received"),
             models.Index(fields=["due_on"], name="case_due_on"),
+            # The case lists' orders (nearest due date first; newest or oldest first) over the
+            # cases not withdrawn, so a page of a million is an index walk, not a sort.
+            # `withdrawn` (always false here) is listed so SQLite counts from the index alone.
+            models.Index(
+                fields=["kind", "due_on", "-received_at", "-id", "withdrawn"],
+                condition=Q(withdrawn=False),
+                name="case_list_due",
+            ),
+            models.Index(
+                fields=["kind", "-received_at", "-id", "withdrawn"],
+                condition=Q(withdrawn=False),
+                name="case_list_received",
+            ),
         ]
 
     def __str__(self) -> str:

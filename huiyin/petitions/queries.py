@@ -19,7 +19,8 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -146,6 +147,35 @@ def _param_text(value) -> str:
     if hasattr(value, "_meta") and hasattr(value, "pk"):
         return str(value.pk)
     return str(value).strip()
+
+
+class CasePaginator(Paginator):
+    """Django's paginator for large ordered querysets: a page is one query that picks the
+    page's ids first and joins only their rows.
+
+    Django's own asks for ``rows[offset:offset + n]``, so the database joins and builds every
+    row it skips. Here the page's ids are picked from the filtered cases alone, in their order
+    (on a million cases an index walk: see the ``case_list_*`` indexes), and only those rows
+    get their joins and annotations; a page past the middle is picked from the other end in
+    the reversed order, so the last page costs what the first does. The order must end on a
+    unique column (the id), or reversing it would not give the same pages.
+    """
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        total = self.count
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= total:
+            top = total
+        rows: QuerySet = self.object_list
+        if top <= bottom:
+            return self._get_page(rows.none(), number, self)
+        if bottom > total - top:
+            ids = rows.reverse().values("pk")[total - top : total - bottom]
+        else:
+            ids = rows.values("pk")[bottom:top]
+        return self._get_page(rows.filter(pk__in=ids), number, self)
 
 
 @dataclass(frozen=True)
@@ -319,8 +349,13 @@ class PetitionFilter:
             return
         self.values["q"] = text
         # Only plain columns: names, IDs and phones are encrypted and never searched here.
+        # Chinese and digits have no case: a plain LIKE then finds the same rows, and on
+        # PostgreSQL at half the cost of UPPER(column) LIKE UPPER(text) on every row.
+        lookup = "icontains" if text.lower() != text.upper() else "contains"
         self._conditions.append(
-            Q(number__icontains=text) | Q(title__icontains=text) | Q(description__icontains=text)
+            Q(**{f"number__{lookup}": text})
+            | Q(**{f"title__{lookup}": text})
+            | Q(**{f"description__{lookup}": text})
         )
 
     def _parse_flags(self, params: Mapping) -> None:
@@ -520,6 +555,7 @@ def _staff_options(perm: str) -> list[Option]:
 
 __all__ = [
     "DUE_SOON_DAYS",
+    "CasePaginator",
     "PARAMS",
     "Option",
     "PetitionFilter",

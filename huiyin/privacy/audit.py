@@ -59,6 +59,18 @@ def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
 
 
+def target_type_label(label: str) -> str:
+    """A target type such as cases.case as the model's translated name (事项); else as is."""
+    from django.apps import apps
+    from django.utils.text import capfirst
+
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    return str(capfirst(model._meta.verbose_name))
+
+
 def _plain(value):
     """JSON-ready, and stable through a database round trip (floats become text)."""
     if value is None or isinstance(value, bool | int | str):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.privacy.audit import action_label
+from huiyin.privacy.audit import action_label, target_type_label
 
 
 class AuditFilterForm(forms.Form):
@@ -11,10 +11,14 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Account"), required=False, max_length=150)
     target_type = forms.ChoiceField(label=_("Object type"), required=False)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, actions=(), target_types=(), **kwargs):
@@ -23,7 +27,9 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].choices = everything + sorted(
             ((code, action_label(code)) for code in actions), key=lambda c: c[1]
         )
-        self.fields["target_type"].choices = everything + [(t, t) for t in sorted(target_types)]
+        self.fields["target_type"].choices = everything + sorted(
+            ((t, target_type_label(t)) for t in target_types), key=lambda c: c[1]
+        )
         for field in self.fields.values():
             css = (
                 "form-select form-select-sm"

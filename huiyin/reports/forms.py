@@ -58,10 +58,10 @@ class PeriodForm(forms.Form):
         self.fields["campaign"].queryset = Campaign.objects.order_by("-start", "-id")
         # "from" is a Python keyword: these two fields are added by name.
         self.fields["from"] = forms.DateField(
-            label=_("From"), required=False, widget=forms.DateInput(attrs=_DATE)
+            label=_("From"), required=False, widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
         )
         self.fields["to"] = forms.DateField(
-            label=_("To"), required=False, widget=forms.DateInput(attrs=_DATE)
+            label=_("To"), required=False, widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
         )
 
     def clean(self):
@@ -103,8 +103,12 @@ class CampaignForm(forms.Form):
 
     name = forms.CharField(label=_("Campaign name"), max_length=100)
     theme = forms.CharField(label=_("Theme"), max_length=200, required=False)
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs=_DATE))
-    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs=_DATE))
+    start = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("Last day"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    )
     goals = forms.CharField(
         label=_("Goals"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -156,7 +160,9 @@ class PledgeForm(forms.Form):
     party = forms.ChoiceField(
         label=_("Signed for"), widget=forms.Select(attrs={"class": "form-select"})
     )
-    signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs=_DATE))
+    signed_on = forms.DateField(
+        label=_("Signed on"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    )
     signed_by = forms.CharField(
         label=_("Signed by"),
         max_length=100,

@@ -41,10 +41,13 @@ timeline event naming the file and the row; the import gets one audit entry with
 from __future__ import annotations
 
 import hashlib
+import json
+import operator
 import os
 import pickle
 import re
 import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -69,13 +72,14 @@ from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
 from huiyin.petitions.models import (
+    RECEIPT_ALPHABET,
+    RECEIPT_LENGTH,
     Channel,
     FollowUp,
     KeyCase,
     Petition,
     Petitioner,
     Status,
-    new_receipt_code,
 )
 from huiyin.privacy import audit, masking
 from huiyin.privacy.validators import validate_phone, validate_resident_id
@@ -469,6 +473,8 @@ class _Collector:
         self.report = report
         self.letters = letters
         self._warnings: dict[tuple[str, str, str], Notice] = {}
+        # Translated reasons by the identity of their (lazy) message, kept alive with it.
+        self._reasons: dict[int, tuple[Any, str]] = {}
 
     def error(self, row: int | None, column: str, value: Any, reason) -> None:
         self.report.error_count += 1
@@ -480,10 +486,13 @@ class _Collector:
 
     def warn(self, row: int, column: str, value: Any, reason) -> None:
         shown = _shown(column, value)
-        key = (column, shown, str(reason))
+        known = self._reasons.get(id(reason))
+        if known is None or known[0] is not reason:
+            known = self._reasons[id(reason)] = (reason, str(reason))
+        key = (column, shown, known[1])
         notice = self._warnings.get(key)
         if notice is None:
-            notice = self._warnings[key] = Notice(column, shown, str(reason))
+            notice = self._warnings[key] = Notice(column, shown, known[1])
             self.report.warnings.append(notice)
         notice.count += 1
         if len(notice.rows) < WARNING_ROWS:
@@ -656,6 +665,7 @@ class _RowChecker:
     def __init__(self, lookups: _Lookups, collector: _Collector):
         self.lookups = lookups
         self.c = collector
+        self._choices: dict[tuple, Any] = {}
 
     def check(self, number: int, values: Mapping[str, Any]) -> _Row | None:
         """The validated row, or None after recording its errors (and its warnings)."""
@@ -670,17 +680,18 @@ class _RowChecker:
                 err(number, name, values.get(name), exc.message)
                 return None
 
+        choice = self._choice
         received_on = cell("登记日期", parse_date, required=True)
-        channel = cell("信访形式", parse_choice, CHANNELS, column="信访形式", required=True)
-        level = cell("信访层级", parse_choice, LEVELS, column="信访层级") or "street"
-        collective = bool(cell("是否集体访", parse_choice, YES_NO, column="是否集体访"))
+        channel = choice(number, values, "信访形式", CHANNELS, required=True)
+        level = choice(number, values, "信访层级", LEVELS) or "street"
+        collective = bool(choice(number, values, "是否集体访", YES_NO))
         headcount = cell("人数", parse_int, 1)
-        status = cell("办理状态", parse_choice, STATUSES, column="办理状态")
+        status = choice(number, values, "办理状态", STATUSES)
         dates = {}
         for column in ("受理日期", "答复日期", "办结日期"):
             dates[column] = cell(column, parse_date)
-        repeat = bool(cell("是否重复信访", parse_choice, YES_NO, column="是否重复信访"))
-        satisfaction = cell("满意度", parse_choice, SATISFACTION, column="满意度")
+        repeat = bool(choice(number, values, "是否重复信访", YES_NO))
+        satisfaction = choice(number, values, "满意度", SATISFACTION)
         text = cell("信访事项", parse_text, required=True) or ""
 
         people = self._people(number, values)
@@ -801,6 +812,28 @@ class _RowChecker:
         )
 
     # -- columns ---------------------------------------------------------------------------
+
+    def _choice(self, number: int, values: Mapping, column: str, mapping, *, required=False):
+        """parse_choice() of the cell, remembered per column and spelling (a ledger repeats a
+        handful of them a hundred thousand times); errors are not remembered."""
+        value = values.get(column)
+        key = (column, value.__class__, value)
+        try:
+            return self._choices[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: parsed, not remembered
+            key = None
+        try:
+            parsed = parse_choice(value, mapping, column=column, required=required)
+        except CellError as exc:
+            self.c.error(number, column, value, exc.message)
+            return None
+        if key is not None:
+            if len(self._choices) >= 10_000:
+                self._choices.clear()
+            self._choices[key] = parsed
+        return parsed
 
     def _text(self, number: int, values: Mapping, column: str, *, required=False) -> str | None:
         try:
@@ -976,14 +1009,18 @@ def _existing_duplicates(rows: list[_Row]) -> dict[bytes, str]:
     first = min(r.received_on for r in rows)
     last = max(r.received_on for r in rows)
     titles = {r.title for r in rows}
+    in_period = Case.objects.filter(
+        kind=Kind.PETITION,
+        withdrawn=False,
+        received_at__gte=_start_of_day(first),
+        received_at__lt=_start_of_day(last + timedelta(days=1)),
+    )
+    # Most batches of an old ledger fall on days Huiyin has no petitions for: one index probe
+    # then, rather than matching a thousand titles.
+    if not in_period.exists():
+        return {}
     cases = list(
-        Case.objects.filter(
-            kind=Kind.PETITION,
-            withdrawn=False,
-            title__in=titles,
-            received_at__gte=_start_of_day(first),
-            received_at__lt=_start_of_day(last + timedelta(days=1)),
-        ).values_list("pk", "number", "title", "received_at")
+        in_period.filter(title__in=titles).values_list("pk", "number", "title", "received_at")
     )
     if not cases:
         return {}
@@ -1147,7 +1184,7 @@ def _row_estimate(reader) -> int | None:
 
 
 class _Table:
-    """Rows of one table, inserted per batch with one executemany() (COPY on PostgreSQL).
+    """Rows of one table, inserted per batch in one statement (COPY on PostgreSQL).
 
     The ORM's bulk_create() prepares every field of every object through the query compiler,
     which costs more than the insert itself for a 100,000-row ledger (and SQLite's parameter
@@ -1168,75 +1205,130 @@ class _Table:
         models.OneToOneField,
     )
 
-    def __init__(self, model, now: datetime):
+    def __init__(self, model, now: datetime, *, auto_id: bool = False):
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        # A table no other row points to leaves its ids to the database (fewer round trips).
+        self.fields = [f for f in model._meta.concrete_fields if not (auto_id and f.primary_key)]
         self.connection = connections[router.db_for_write(model)]
         quote = self.connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
         # Names from the model's own metadata, quoted; values are parameters.
         table = quote(model._meta.db_table)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
         self.defaults = {}
         for f in self.fields:
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 self.defaults[f.attname] = now
-            elif not f.primary_key:
+            elif f.primary_key:
+                self.defaults[f.attname] = None
+            else:
                 self.defaults[f.attname] = f.get_default()
-        # (attname, default, field to convert through or None, memo): dates, `now` and the
-        # clocks' lists of years repeat endlessly in a ledger, so each is converted once.
-        self.spec = [
-            (
-                f.attname,
-                self.defaults.get(f.attname),
-                None if type(f) in self._PLAIN else f,
-                {} if isinstance(f, models.DateField | models.JSONField) else None,
-            )
-            for f in self.fields
+        # The row in column order in one C call; then only the columns that need converting.
+        self.values = operator.itemgetter(*(f.attname for f in self.fields))
+        # (index, field to convert through, memo): dates, `now` and the clocks' lists of
+        # years repeat endlessly in a ledger, so each is converted once.
+        self.converts = [
+            (index, f, {} if isinstance(f, models.DateField | models.JSONField) else None)
+            for index, f in enumerate(self.fields)
+            if type(f) not in self._PLAIN
         ]
-        self.rows: list[tuple] = []
+        self.insert_sql = f"INSERT INTO {table} ({columns}) SELECT {{}} FROM json_each(?)"  # noqa: S608
+        self.rows: list[list] = []
+
+    def json_insert(self, rows: list[list]) -> tuple[str, list]:
+        """SQLite: the batch as one INSERT … SELECT over one JSON array, which SQLite runs
+        without Python's lock (executemany() takes the lock back to bind every row, so the
+        thread preparing the next batch and the writer thread would keep waiting for each
+        other). The columns alike in every row of the batch are bound once instead. JSON keeps
+        every value this import writes: text, integers, booleans (as 1/0) and nulls."""
+        picks, params, varying = [], [], []
+        for column in zip(*rows, strict=True):
+            if column.count(column[0]) == len(column):
+                picks.append("?")
+                params.append(column[0])
+            else:
+                picks.append(f"json_extract(value, '$[{len(varying)}]')")
+                varying.append(column)
+        data = list(zip(*varying, strict=True)) if varying else [()] * len(rows)
+        params.append(json.dumps(data, ensure_ascii=False))
+        return self.insert_sql.format(", ".join(picks)), params
 
     def add(self, values: dict) -> None:
-        get = values.get
+        merged = self.defaults.copy()
+        merged.update(values)
+        row = list(self.values(merged))
         connection = self.connection
-        row = []
-        append = row.append
-        for name, default, convert, memo in self.spec:
-            value = get(name, default)
-            if convert is not None and value is not None:
-                key = tuple(value) if value.__class__ is list else value  # clocks' year lists
-                if memo is None or key.__class__ is dict:
-                    value = convert.get_db_prep_save(value, connection)
-                else:
-                    converted = memo.get(key)
-                    if converted is None:
-                        converted = memo[key] = convert.get_db_prep_save(value, connection)
-                    value = converted
-            append(value)
-        self.rows.append(tuple(row))
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                # COPY: the fastest way in, several times faster than executemany().
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in self.rows:
-                        copy.write_row(row)
+        for index, convert, memo in self.converts:
+            value = row[index]
+            if value is None:
+                continue
+            key = tuple(value) if value.__class__ is list else value  # clocks' year lists
+            if memo is None or key.__class__ is dict:
+                row[index] = convert.get_db_prep_save(value, connection)
             else:
-                cursor.executemany(self.sql, self.rows)
-        self.rows = []
+                converted = memo.get(key)
+                if converted is None:
+                    converted = memo[key] = convert.get_db_prep_save(value, connection)
+                row[index] = converted
+        self.rows.append(row)
+
+    def take(self) -> list[list]:
+        """The rows added since the last take(), for :func:`_insert`."""
+        rows, self.rows = self.rows, []
+        return rows
 
 
-def _new_ids(model, count: int) -> list[int]:
+def _insert(connection, batch: list[tuple[_Table, list[list]]]) -> None:
+    """Insert prepared rows, table by table in order, on the import's own connection and
+    transaction — called in the writer thread (see :meth:`_Writer.write`), so it goes through
+    the DB-API connection itself, not Django's per-thread wrapper."""
+    raw = connection.connection
+    with connection.wrap_database_errors:
+        cursor = raw.cursor()
+        try:
+            for table, rows in batch:
+                if not rows:
+                    continue
+                if connection.vendor == "postgresql":
+                    # COPY: the fastest way in, several times faster than executemany().
+                    with cursor.copy(table.copy_sql) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    cursor.execute(*table.json_insert(rows))
+        finally:
+            cursor.close()
+
+
+class _Background:
+    """A function run in a thread of its own; result() waits and re-raises its error."""
+
+    def __init__(self, fn: Callable, *args):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(fn, args), name="ledger-import-writer", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, fn: Callable, args: tuple) -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:  # handed to the importing thread by result()
+            self.error = exc
+
+    def result(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _new_ids(model, count: int, *, above: int = 0) -> list[int]:
     """`count` fresh primary keys for rows inserted with explicit ids.
 
     PostgreSQL: taken from the table's own sequence, so concurrent inserts never collide.
-    SQLite: above the largest id, which is safe because the import's transaction holds the
-    database's only write lock (settings open every transaction IMMEDIATE).
+    SQLite: above the largest id and above `above` (the ids handed out for rows not inserted
+    yet), which is safe because the import's transaction holds the database's only write lock
+    (settings open every transaction IMMEDIATE).
     """
     if not count:
         return []
@@ -1252,7 +1344,7 @@ def _new_ids(model, count: int) -> list[int]:
             return [row[0] for row in cursor.fetchall()]
         quote = connection.ops.quote_name
         cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table)}")  # noqa: S608
-        first = cursor.fetchone()[0] + 1
+        first = max(cursor.fetchone()[0], above) + 1
     return list(range(first, first + count))
 
 
@@ -1266,13 +1358,16 @@ class _Clocks:
         self.now = now
         self.windows = PETITIONER_WINDOWS
         self.limits = {code: deadlines.limit(code) for code in deadlines.LIMITS}
+        # One calendar for the whole import, read now: the rows are prepared while the writer
+        # thread uses the connection, so preparing them must not query the database.
+        self.calendar = deadlines.current_calendar()
         self._cache: dict[tuple[str, date], deadlines.Due] = {}
 
     def due(self, code: str, start: date) -> deadlines.Due:
         key = (code, start)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self.limits[code].due(start)
+            found = self._cache[key] = self.limits[code].due(start, calendar=self.calendar)
         return found
 
     def build(self, row: _Row) -> list[dict]:
@@ -1322,7 +1417,14 @@ class _Clocks:
 
 
 class _Writer:
-    """Inserts validated rows in batches: cases, petitions, people, clocks, events..."""
+    """Inserts validated rows in batches: cases, petitions, people, clocks, events...
+
+    Two threads share the work, one at a time on the connection: while the rows of a batch
+    are prepared here (numbered, encrypted, their clocks computed — Python), the batch before
+    is inserted by a writer thread (the database's work: SQLite's and PostgreSQL's own, with
+    Python's lock released). Every insert is in the import's one transaction; an error in
+    either thread stops the import and rolls it all back.
+    """
 
     def __init__(self, actor, filename: str, plan: _Plan, today: date):
         self.actor = actor
@@ -1337,13 +1439,18 @@ class _Writer:
         self.imported = 0
         self.declined_note = gettext("Recorded in an imported ledger")
         self.note_template = str(MSG_IMPORTED_NOTE)  # translated once, not per row
+        # Cases and petitions are pointed to by the rows below them: their ids are chosen here.
         self.tables = {
-            model: _Table(model, self.now)
+            model: _Table(model, self.now, auto_id=model not in (Case, Petition))
             for model in (Case, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase)
         }
         person = Petitioner._meta
         self.id_index = person.get_field("id_number").index_value
         self.phone_index = person.get_field("phone").index_value
+        self.connection = connections[router.db_for_write(Case)]
+        # The batch prepared last, not yet inserted: table rows, ledger rows, case ids and
+        # receipt codes (the next batch's must differ from these too).
+        self.pending: tuple[list, list[_Row], list[int], list[str]] | None = None
 
     def _numbers(self, rows: list[_Row]) -> list[tuple[int, int, str]]:
         """(year, seq, number) for each row, allocated in blocks from the case counters."""
@@ -1377,58 +1484,42 @@ class _Writer:
         return self.note_template.format(file=self.filename, row=row.number)
 
     def write(self, rows: list[_Row]) -> None:
+        """Prepare this batch while the writer thread inserts the one before; the last batch
+        is inserted by :meth:`finish`."""
         if not rows:
             return
-        t = self.tables
+        # Numbers, ids and receipt codes first: these ask the database, which is free now.
         numbers = self._numbers(rows)
-        case_ids = _new_ids(Case, len(rows))
-        codes = _receipt_codes(len(rows))
-        clock_lists = [self.clocks.build(row) for row in rows]
-        clock_ids = iter(_new_ids(Clock, sum(len(c) for c in clock_lists)))
-        people_ids = iter(_new_ids(Petitioner, sum(len(r.people) for r in rows)))
-        event_ids = iter(_new_ids(CaseEvent, len(rows)))
-        rated = sum(1 for r in rows if r.satisfaction)
-        follow_up_ids = iter(_new_ids(FollowUp, rated))
-        keyed = sum(1 for r in rows if r.leader is not None and r.owner_unit is not None)
-        key_case_ids = iter(_new_ids(KeyCase, keyed))
-        for row, (year, seq, number), case_id, code, row_clocks in zip(
-            rows, numbers, case_ids, codes, clock_lists, strict=True
-        ):
-            self._write_row(
-                row,
-                year,
-                seq,
-                number,
-                case_id,
-                code,
-                row_clocks,
-                clock_ids,
-                people_ids,
-                event_ids,
-                follow_up_ids,
-                key_case_ids,
-            )
-        # Parents before children: the foreign keys are checked at commit, but in order anyway.
-        for model in (Case, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase):
-            t[model].flush()
-        self._link_to_huiyin(rows, case_ids)
+        pending_ids, pending_codes = (
+            (self.pending[2], self.pending[3]) if self.pending else ([], [])
+        )
+        case_ids = _new_ids(Case, len(rows), above=max(pending_ids, default=0))
+        codes = _receipt_codes(len(rows), taken=pending_codes)
+        writing = _Background(_insert, self.connection, self.pending[0]) if self.pending else None
+        try:
+            for row, (year, seq, number), case_id, code in zip(
+                rows, numbers, case_ids, codes, strict=True
+            ):
+                self._write_row(row, year, seq, number, case_id, code, self.clocks.build(row))
+        except BaseException:
+            if writing is not None:
+                writing.thread.join()  # off the connection before the rollback
+            raise
+        if writing is not None:
+            writing.result()
+            self._link_to_huiyin(self.pending[1], self.pending[2])
+        # Parents before children, as the foreign keys want them.
+        self.pending = (
+            [(self.tables[model], self.tables[model].take()) for model in self._ORDER],
+            rows,
+            case_ids,
+            codes,
+        )
         self.imported += len(rows)
 
-    def _write_row(
-        self,
-        row,
-        year,
-        seq,
-        number,
-        case_id,
-        code,
-        row_clocks,
-        clock_ids,
-        people_ids,
-        event_ids,
-        follow_up_ids,
-        key_case_ids,
-    ) -> None:
+    _ORDER = (Case, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase)
+
+    def _write_row(self, row, year, seq, number, case_id, code, row_clocks) -> None:
         t = self.tables
         if row.number in self.wanted_rows:
             self.row_to_case[row.number] = case_id
@@ -1481,7 +1572,6 @@ class _Writer:
         for order, (name, id_number, phone) in enumerate(row.people):
             t[Petitioner].add(
                 {
-                    "id": next(people_ids),
                     "petition_id": case_id,
                     "name": name,
                     "name_masked": masking.mask_name(name),
@@ -1497,7 +1587,8 @@ class _Writer:
                 }
             )
         for clock in row_clocks:
-            t[Clock].add({**clock, "id": next(clock_ids), "case_id": case_id})
+            clock["case_id"] = case_id
+            t[Clock].add(clock)
         kept = {}
         keyed = row.leader is not None and row.owner_unit is not None
         if row.owner_unit_text:
@@ -1510,7 +1601,6 @@ class _Writer:
         note = self._note(row)
         t[CaseEvent].add(
             {
-                "id": next(event_ids),
                 "case_id": case_id,
                 "at": self.now,
                 "actor_id": self.actor_id,
@@ -1523,7 +1613,6 @@ class _Writer:
         if row.satisfaction:
             t[FollowUp].add(
                 {
-                    "id": next(follow_up_ids),
                     "petition_id": case_id,
                     "on": row.replied_on,
                     "satisfaction": row.satisfaction,
@@ -1536,7 +1625,6 @@ class _Writer:
             handling = next((c for c in row_clocks if c["code"] == "handling"), None)
             t[KeyCase].add(
                 {
-                    "id": next(key_case_ids),
                     "petition_id": case_id,
                     "leader_id": row.leader.pk,
                     "plan": note,
@@ -1581,8 +1669,16 @@ class _Writer:
                 self.plan.repeat_of_row.pop(row.number, None)
         _set_repeats(links)
 
+    def drain(self) -> None:
+        """Insert the batch prepared last."""
+        if self.pending is not None:
+            _insert(self.connection, self.pending[0])
+            self._link_to_huiyin(self.pending[1], self.pending[2])
+            self.pending = None
+
     def finish(self) -> list[int]:
         """Link the repeats within the file; returns the rows left without an earlier petition."""
+        self.drain()
         _set_repeats(
             [
                 (self.row_to_case[row], case_id)
@@ -1607,16 +1703,52 @@ def _set_repeats(links: list[tuple[int, int]]) -> None:
         cursor.executemany(sql, links)
 
 
-def _receipt_codes(count: int) -> list[str]:
-    """Fresh receipt codes, none already taken (checked in one query)."""
+def _receipt_codes(count: int, *, taken: Iterable[str] = ()) -> list[str]:
+    """Fresh receipt codes, none already in the database (checked in one query) or `taken`."""
     codes: list[str] = []
+    pending = set(taken)
     while len(codes) < count:
-        batch = {new_receipt_code() for _i in range(count - len(codes))} - set(codes)
-        taken = set(
-            Petition.objects.filter(receipt_code__in=batch).values_list("receipt_code", flat=True)
-        )
-        codes.extend(batch - taken)
+        batch = set(_random_receipt_codes(count - len(codes))) - set(codes) - pending
+        codes.extend(batch - _receipt_codes_in_use(batch))
     return codes
+
+
+def _receipt_codes_in_use(codes: set[str]) -> set[str]:
+    connection = connections[router.db_for_read(Petition)]
+    if connection.vendor != "postgresql":
+        return set(
+            Petition.objects.filter(receipt_code__in=codes).values_list("receipt_code", flat=True)
+        )
+    # One array parameter instead of a thousand: PostgreSQL plans it in a fraction of the time.
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('receipt_code')} FROM {quote(Petition._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('receipt_code')} = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(codes)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+#: Random bytes below this value map evenly onto the receipt alphabet (the rest are dropped).
+_RECEIPT_BYTE_LIMIT = 256 - 256 % len(RECEIPT_ALPHABET)
+_RECEIPT_BYTES = bytes(
+    ord(RECEIPT_ALPHABET[b % len(RECEIPT_ALPHABET)]) for b in range(_RECEIPT_BYTE_LIMIT)
+) + bytes(256 - _RECEIPT_BYTE_LIMIT)
+_RECEIPT_DROP = bytes(range(_RECEIPT_BYTE_LIMIT, 256))
+
+
+def _random_receipt_codes(count: int) -> list[str]:
+    """`count` codes as new_receipt_code() makes them — the same alphabet and length, each
+    character uniform, from the operating system's CSPRNG — but from one read of random bytes
+    mapped in C, not a secrets.choice() per character (a tenth of the time)."""
+    need = count * RECEIPT_LENGTH
+    chars = b""
+    while len(chars) < need:
+        raw = os.urandom(need - len(chars) + need // 16 + 16)
+        chars += raw.translate(_RECEIPT_BYTES, _RECEIPT_DROP)
+    text = chars[:need].decode("ascii")
+    return [text[i : i + RECEIPT_LENGTH] for i in range(0, need, RECEIPT_LENGTH)]
 
 
 def _track_hash(receipt_code: str, phone: str) -> str:
@@ -1633,6 +1765,7 @@ def _second_pass(plan: _Plan, lookups: _Lookups, writer: _Writer, progress) -> N
         done += len(batch)
         if progress:
             progress(done, total, MSG_PASS_WRITE)
+    writer.drain()
     if progress:
         progress(done, total, MSG_PASS_WRITE, force=True)
 
@@ -1673,6 +1806,12 @@ def import_petition_ledger(
             return report
         writer = _Writer(actor, name, plan, lookups.today)
         with transaction.atomic():
+            if writer.connection.vendor == "postgresql":
+                # The foreign keys of each batch checked as it is inserted, in the writer thread
+                # beside the preparing of the next, not all at commit: the same checks, earlier
+                # (until the transaction ends).
+                with writer.connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             _second_pass(plan, lookups, writer, progress)
             unlinked = writer.finish()
             audit.record(

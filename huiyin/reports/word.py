@@ -399,7 +399,10 @@ def _overall_text(data: ReportData) -> list[str]:
         f"赴省上访{_bh(visits['province'])}，到市上访{_bh(visits['city'])}，"
         f"到区上访{_bh(visits['district'])}，来街道上访{_bh(visits['street'])}。",
         f"集体访{_bh(p['collective'])}；初信初访{chinese_count(p['first'])}件，"
-        f"重复信访{chinese_count(p['repeat'])}件。受理{chinese_count(p['accepted'])}件，"
+        # By present status, as the dashboard shows them: "受理N件" beside "共受理信访" above
+        # read as a contradiction, so the open ones say what they are.
+        f"重复信访{chinese_count(p['repeat'])}件。待受理{chinese_count(p['registered'])}件，"
+        f"正在办理{chinese_count(p['accepted'])}件，"
         f"不予受理{chinese_count(p['declined'])}件，转送{chinese_count(p['transferred'])}件，"
         f"办结{chinese_count(p['concluded'])}件，超期未办结{chinese_count(p['overdue_open'])}件。",
     ]

@@ -17,6 +17,7 @@ D = date.fromisoformat
 copy_migration = importlib.import_module(
     "huiyin.cases.migrations.0003_holidays_from_chinese_calendar"
 )
+chinese_notes = importlib.import_module("huiyin.cases.migrations.0006_holiday_notes_in_chinese")
 
 
 @pytest.fixture
@@ -25,6 +26,7 @@ def copied(db):
     CalendarDay.objects.all().delete()
     CalendarYear.objects.all().delete()
     copy_migration.copy_days(apps, None)
+    chinese_notes.to_chinese(apps, None)
     calendar.invalidate()
 
 
@@ -39,7 +41,7 @@ def test_it_copies_every_day_and_year_of_chinese_calendar(copied):
     assert holidays == builtin.holidays
     assert workdays == builtin.workdays
     assert set(CalendarYear.objects.values_list("year", flat=True)) == set(builtin.known_years)
-    assert CalendarDay.objects.get(date=D("2026-10-01")).note == "National Day"
+    assert CalendarDay.objects.get(date=D("2026-10-01")).note == "国庆节"
     assert CalendarYear.objects.get(year=2026).source.startswith("chinese_calendar")
 
 

@@ -368,6 +368,21 @@ def test_it_pages_in_a_constant_number_of_queries(
     assert counts[0] == counts[1] == counts[2]
 
 
+@pytest.mark.parametrize("sort", [None, "-received", "received"])
+def test_it_pages_through_every_petition_once_in_order_from_either_end(client, clerk, many, sort):
+    # Pages past the middle are picked from the far end in the reversed order; with ties in
+    # dates and due dates mixed with none, they must still be the rows of the plain order.
+    Case.objects.filter(pk__in=Case.objects.order_by("id").values("pk")[:60]).update(due_on=None)
+    params = {"sort": sort} if sort else {}
+    expected = [case.number for case in PetitionFilter(params, clerk).ordered()]
+    assert len(expected) == 160
+    client.force_login(clerk)
+    seen = []
+    for page in (1, 2, 3, 4):
+        seen += numbers(client.get(URL, {**params, "page": page}))
+    assert seen == expected
+
+
 def test_it_sorts_by_due_date_by_default_and_by_received_on_request(client, clerk):
     today = timezone.localdate()
     later = register(clerk, received_at=days_ago(2), title="后到期")

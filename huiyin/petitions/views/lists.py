@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,7 +12,7 @@ from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
 from huiyin.petitions.models import KeyCase
-from huiyin.petitions.queries import PetitionFilter
+from huiyin.petitions.queries import CasePaginator, PetitionFilter
 
 PAGE_SIZE = 50
 
@@ -38,7 +37,7 @@ def petition_list(request: HttpRequest) -> HttpResponse:
         .select_related("petition", "community", "category", "owner_unit", "owner")
         .annotate(is_key_case=Exists(KeyCase.objects.filter(petition_id=OuterRef("pk"))))
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CasePaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     reach = reach_of(request.user)
     export_query = petitions.querystring(with_sort=False)
     # The received-date header toggles between newest and oldest first.

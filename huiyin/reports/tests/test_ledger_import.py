@@ -231,6 +231,75 @@ def test_it_rolls_back_everything_when_writing_fails_half_way(clerk, monkeypatch
     assert Petitioner.objects.count() == 0
 
 
+def test_it_inserts_each_batch_in_a_writer_thread_while_preparing_the_next(clerk, monkeypatch):
+    import threading
+
+    from huiyin.reports import ledger as module
+
+    monkeypatch.setattr(module, "BATCH", 2)
+    threads = []
+    original = module._insert
+
+    def recording(*args):
+        threads.append(threading.current_thread().name)
+        return original(*args)
+
+    monkeypatch.setattr(module, "_insert", recording)
+    rows = [
+        row(序号=n, 信访人=f"人{n}", 身份证号=make_id(f"1101051990030712{n}"), 信访事项=f"事项{n}")
+        for n in (1, 2, 3, 4)
+    ]
+    rows.append(
+        row(
+            序号=5,
+            信访人="人1",
+            身份证号=make_id("11010519900307121"),
+            信访事项="事项5",
+            是否重复信访="是",
+            登记日期=day(5),
+            受理日期=day(4),
+        )
+    )
+    report = run(ledger(rows), clerk)
+    assert report.ok, report.errors
+    assert report.imported == 5
+    # Batches 1 and 2 in the writer thread while 2 and 3 were prepared; the last one after.
+    assert threads == ["ledger-import-writer", "ledger-import-writer", "MainThread"]
+    cases = list(Case.objects.filter(kind="petition").order_by("id"))
+    assert [c.title for c in cases] == [f"事项{n}" for n in (1, 2, 3, 4, 5)]
+    for case in cases:
+        assert [p.name for p in Petitioner.objects.filter(petition_id=case.pk)] == [
+            "人" + ("1" if case.title == "事项5" else case.title.removeprefix("事项"))
+        ]
+        assert CaseEvent.objects.filter(case=case, kind="imported").count() == 1
+        assert Clock.objects.filter(case=case, code="handling").count() == 1
+    assert Petition.objects.get(case__title="事项5").repeat_of.case.title == "事项1"
+
+
+def test_it_rolls_back_everything_when_the_writer_thread_fails(clerk, monkeypatch):
+    from huiyin.reports import ledger as module
+
+    monkeypatch.setattr(module, "BATCH", 2)
+    calls = {"n": 0}
+    original = module._insert
+
+    def failing(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return original(*args)
+
+    monkeypatch.setattr(module, "_insert", failing)
+    rows = [row(序号=n, 信访人=f"人{n}", 身份证号="") for n in range(1, 6)]
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(ledger(rows), clerk)
+    assert calls["n"] == 2
+    assert Case.objects.count() == 0
+    assert Petitioner.objects.count() == 0
+    assert Clock.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="ledger.import").exists()
+
+
 def test_it_names_the_allowed_communities_for_an_unknown_one(clerk, community, other_community):
     report = run(ledger([row(所属社区="幸福社区")]), clerk)
     assert not report.ok
