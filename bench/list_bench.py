@@ -7,10 +7,11 @@
 Fill the database first with bench/generate.py (the same --data-dir / --database-url). The page
 is rendered through Django's test Client — every middleware, the session, the whole template —
 signed in as a street-wide petition clerk (``clerk``, created in the benchmark database with
-the demo's role and unit when missing). For each set of filters it renders page 1, page 50 and
-the last page: one warm-up, then --repeat times, in one process, and prints the median server
-time, the number of queries (counted on a separate run) and the slowest query. With --explain
-it prints every query of the last page, its time and the database's plan instead.
+the demo's role and unit when missing). For each set of filters it renders page 1, page 50, the
+middle page (the deepest OFFSET: later pages are read from the other end) and the last page:
+one warm-up, then --repeat times, in one process, and prints the median server time, the
+number of queries (counted on a separate run) and the slowest query. With --explain it prints
+the queries that read cases on each of those pages, their times and the database's plans.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def run(repeat: int, explain: bool) -> None:
         first = get(params, None)
         matched = int(re.search(rb'data-count="(\d+)"', first.content).group(1))
         last = max(1, -(-matched // PAGE_SIZE))
-        for page in sorted({1, min(50, last), last}):
+        for page in sorted({1, min(50, last), (last + 1) // 2, last}):
             get(params, page)  # warm-up
             captured = capture(lambda params=params, page=page: get(params, page))
             slowest = max(t for _sql, t in captured)
@@ -172,7 +173,7 @@ def explain_plans(get) -> None:
         first = get(params, None)
         matched = int(re.search(rb'data-count="(\d+)"', first.content).group(1))
         last = max(1, -(-matched // PAGE_SIZE))
-        for page in sorted({1, min(50, last), last}):
+        for page in sorted({1, min(50, last), (last + 1) // 2, last}):
             get(params, page)
             for sql, seconds in capture(lambda params=params, page=page: get(params, page)):
                 if '"cases_case"' not in sql:
