@@ -60,11 +60,19 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def keyfile_secret(name: str, path: Path, *, create: bool, factory=None) -> str:
-    """A secret from the environment; for debug and demo, else from `path`, made once (0600)."""
+def keyfile_secret(
+    name: str, path: Path, *, create: bool, factory=None, throwaway: bool = False
+) -> str:
+    """A secret from the environment; for debug and demo, else from `path`, made once (0600).
+
+    `throwaway`: a command that never reads or writes data (makemigrations, makemessages)
+    gets a random key that is never stored.
+    """
     value = envstr(name)
     if value:
         return value.strip()
+    if throwaway and not create:
+        return factory() if factory else secrets.token_urlsafe(50)
     if not create:
         raise ConfigError(f"{name} is not set (required when HUIYIN_DEBUG is off)")
     if path.exists():

@@ -18,7 +18,11 @@ DATA_DIR = Path(envstr("HUIYIN_DATA_DIR", "var")).resolve()
 ATTACHMENT_DIR = DATA_DIR / "attachments"
 
 _local_keys = DEBUG or DEMO
-SECRET_KEY = keyfile_secret("HUIYIN_SECRET_KEY", DATA_DIR / "secret_key", create=_local_keys)
+# Set by `huiyin` for commands that only read code (makemigrations, makemessages, ...).
+_BUILD_ONLY = envbool("HUIYIN_BUILD_ONLY", False)
+SECRET_KEY = keyfile_secret(
+    "HUIYIN_SECRET_KEY", DATA_DIR / "secret_key", create=_local_keys, throwaway=_BUILD_ONLY
+)
 
 
 def _new_data_key() -> str:
@@ -39,7 +43,11 @@ def _decode_key(name: str, text: str) -> bytes:
 DATA_KEY = _decode_key(
     "HUIYIN_DATA_KEY",
     keyfile_secret(
-        "HUIYIN_DATA_KEY", DATA_DIR / "data_key", create=_local_keys, factory=_new_data_key
+        "HUIYIN_DATA_KEY",
+        DATA_DIR / "data_key",
+        create=_local_keys,
+        factory=_new_data_key,
+        throwaway=_BUILD_ONLY,
     ),
 )
 OLD_DATA_KEYS = [

@@ -111,3 +111,10 @@ def test_it_opens_sqlite_in_wal_mode_with_foreign_keys(db):
         assert cursor.fetchone()[0] == 1
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
+
+
+def test_it_runs_code_only_commands_without_secrets_and_stores_none(tmp_path):
+    result = run_huiyin(["makemigrations", "--check", "--dry-run"], {"HUIYIN_DEBUG": "0"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "secret_key").exists()
+    assert not (tmp_path / "data_key").exists()
