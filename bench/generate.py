@@ -67,6 +67,115 @@ def _receipt(number: int) -> str:
     return "".join(reversed(chars))
 
 
+# Text of the matters, so a search runs on text shaped like an office's: 40 problems, in
+# 15 estates along 12 roads, with how long, what was tried and what is asked. No two
+# descriptions need be alike; common words (小区, 反映, 要求) are in most of them.
+_PROBLEMS = [
+    ("物业服务", "物业公司收费后不履行保洁和安保职责，楼道垃圾长期无人清运"),
+    ("拖欠农民工工资", "施工单位拖欠十余名工人工资共计八万余元，多次讨要未果"),
+    ("违建影响采光", "邻居在楼顶搭建彩钢房，遮挡住户采光并存在消防隐患"),
+    ("噪声扰民", "附近工地夜间连续施工，噪声持续到凌晨，严重影响休息"),
+    ("征地补偿", "集体土地征收补偿款分配方案未公开，部分村民未领到补偿"),
+    ("低保申请", "低保申请提交三个月仍无审核结果，家庭生活困难"),
+    ("邻里纠纷", "楼上住户长期漏水渗到楼下，双方协商不成发生争吵"),
+    ("道路破损", "路面坑洼积水，雨天行人和电动车通行困难，已有老人摔伤"),
+    ("油烟污染", "临街餐馆油烟直排，未安装净化设备，油烟进入住户家中"),
+    ("停车难", "小区车位被外来车辆长期占用，消防通道经常堵塞"),
+    ("电梯故障", "老旧电梯频繁停运，维修基金申请迟迟未批"),
+    ("供暖不热", "冬季室温长期低于十六度，供热公司多次报修未解决"),
+    ("房屋漏水", "顶层房屋屋面防水层老化，下雨时室内漏水"),
+    ("下水道堵塞", "单元下水管道堵塞返水，污水漫进一楼住户"),
+    ("垃圾清运", "垃圾站满溢未及时清运，夏季异味严重蚊蝇滋生"),
+    ("宠物扰民", "邻居饲养大型犬未拴绳，多次惊吓老人和儿童"),
+    ("广场舞噪声", "晚间广场舞音响音量过大，持续到晚上十点以后"),
+    ("占道经营", "商贩在人行道上摆摊经营，占用盲道影响通行"),
+    ("棚改过渡费", "棚户区改造过渡费停发半年，回迁时间一再推迟"),
+    ("拆迁安置", "拆迁安置房面积与协议不符，要求按协议重新安置"),
+    ("房产证办理", "购房十年仍未办理不动产权证，开发商推诿"),
+    ("医保报销", "异地就医费用报销被退回，理由不清"),
+    ("养老金", "退休人员养老金核定有误，少发两年"),
+    ("入学问题", "适龄儿童就近入学被拒，要求按学区政策安排"),
+    ("劳动合同", "公司未签订劳动合同也未缴纳社会保险"),
+    ("食品安全", "超市出售过期食品，投诉后未处理"),
+    ("燃气安全", "小区燃气管道老化锈蚀，有泄漏气味"),
+    ("树木修剪", "小区树木遮挡窗户且枝干压到电线，存在安全隐患"),
+    ("路灯不亮", "背街小巷路灯损坏多日，夜间行走不安全"),
+    ("充电桩", "电动车在楼道内充电，物业未设置集中充电桩"),
+    ("加装电梯", "老旧小区加装电梯意见不一，低层住户反对"),
+    ("租金纠纷", "房东提前收回房屋且不退押金"),
+    ("装修扰民", "邻居装修周末和午休时间施工，电钻声不断"),
+    ("水质问题", "自来水发黄有异味，二次供水水箱长期未清洗"),
+    ("违规养殖", "居民在院内养鸡养鸽，粪便污染环境"),
+    ("消防通道", "消防通道被杂物堆占，多次反映未清理"),
+    ("公共收益", "小区公共收益去向不明，要求业委会公开账目"),
+    ("公交线路", "公交线路调整后老人出行不便，要求恢复站点"),
+    ("无障碍设施", "小区出入口台阶无坡道，轮椅无法通行"),
+    ("工伤认定", "工作中受伤后单位不予申报工伤认定"),
+]
+_ESTATES = [
+    "翠微园",
+    "金鱼池小区",
+    "果丰家园",
+    "北辰花园",
+    "柑子园新村",
+    "翠屏路三巷",
+    "和平里",
+    "东风小区",
+    "幸福苑",
+    "光明楼",
+    "向阳小区",
+    "新华里",
+    "枫林苑",
+    "景泰家园",
+    "百花小区",
+]
+_ROADS = [
+    "翠屏路",
+    "北辰路",
+    "果丰路",
+    "柑子园街",
+    "金鱼池西街",
+    "浓洄大道",
+    "滨河路",
+    "学府路",
+    "建设路",
+    "民主路",
+    "工农路",
+    "光华路",
+]
+_DURATIONS = ["近一个月", "两个多月", "半年来", "一年多", "自去年起", "近期", "多年来"]
+_TRIED = [
+    "曾向物业反映",
+    "曾拨打12345热线",
+    "曾向社区反映",
+    "已向有关部门投诉",
+    "曾自行协商",
+    "曾申请调解",
+    "尚未向其他部门反映",
+]
+_ASKS = [
+    "要求尽快解决",
+    "要求依法处理",
+    "要求给予答复",
+    "要求公开处理结果",
+    "要求协调解决",
+    "要求落实相关政策",
+    "要求有关部门督促整改",
+]
+
+
+def _matter(rng: random.Random, community: str) -> tuple[str, str]:
+    problem, detail = rng.choice(_PROBLEMS)
+    estate = rng.choice(_ESTATES)
+    where = f"{rng.choice(_ROADS)}{rng.randint(1, 199)}号{estate}{rng.randint(1, 30)}号楼"
+    title = f"反映{estate}{problem}问题"
+    description = (
+        f"{community}{where}居民反映：{detail}。{rng.choice(_DURATIONS)}情况未见好转，"
+        f"{rng.choice(_TRIED)}，仍未解决。{rng.choice(_ASKS)}。"
+    )
+    return title, description
+
+
 def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -131,16 +240,6 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
             (Satisfaction.DISSATISFIED, 10),
         ],
     )
-    titles = [
-        "反映小区物业服务问题",
-        "反映拖欠农民工工资",
-        "反映违建影响采光",
-        "反映噪声扰民",
-        "反映征地补偿问题",
-        "反映低保申请进度",
-        "反映邻里纠纷",
-        "反映道路破损",
-    ]
 
     received_days = sorted(rng.choices(days, day_weights, k=count))
     case_id = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
@@ -237,6 +336,7 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
             repeat_of = None
             if case_id - first_case_id > 1000 and rng.random() < 0.08:
                 repeat_of = rng.randint(first_case_id, case_id - 1)
+            title, description = _matter(rng, grid.community.name)
             slot = None
             if ch == Channel.VISIT and received_on in slots and rng.random() < 0.33:
                 slot = slots[received_on]
@@ -248,7 +348,8 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
                     "number": f"浓洄信〔{year}〕{seqs[year]:04d}号",
                     "year": year,
                     "seq": seqs[year],
-                    "title": rng.choice(titles),
+                    "title": title,
+                    "description": description,
                     "community_id": grid.community_id,
                     "grid_id": grid.pk,
                     "status": status,

@@ -70,8 +70,15 @@ def scenarios() -> list[tuple[str, dict]]:
         ),
         ("overdue", {"due": "overdue"}),
         ("q=噪声 + 100 days", {"q": "噪声", **period}),
+        # Free text over all ten years: a common word, a rarer one, a phrase, one character,
+        # a fragment of a case number, and words that are in no case.
         ("q=噪声 (all years)", {"q": "噪声"}),
+        ("q=锈蚀 (all years)", {"q": "锈蚀"}),
+        ("q=彩钢房 (all years)", {"q": "彩钢房"}),
+        ("q=楼顶搭建彩钢房 (all years)", {"q": "楼顶搭建彩钢房"}),
+        ("q=漏 (all years)", {"q": "漏"}),
         (f"q={number} (all years)", {"q": number}),
+        ("q=无此内容 (all years)", {"q": "无此内容"}),
         ("received, oldest first", {"sort": "received"}),
     ]
 

@@ -278,6 +278,16 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs):
+        # The search grams follow the text in the same transaction (see cases/search.py).
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if update_fields is None or {"number", "title", "description"} & set(update_fields):
+                from huiyin.cases import search
+
+                search.refresh([self], using=self._state.db or "default")
+
     def audit_label(self) -> str:
         return self.number
 
@@ -296,6 +306,27 @@ class Case(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+
+class CaseSearch(models.Model):
+    """The search grams of a case's number, title and description (see cases/search.py).
+
+    The text index over `grams` is not a Django index: FTS5 table and triggers on SQLite, a
+    GIN expression index on PostgreSQL, both made by migration 0007. A migration that
+    rebuilds this table on SQLite must make them again.
+    """
+
+    case = models.OneToOneField(
+        Case, models.CASCADE, primary_key=True, related_name="search", verbose_name=_("case")
+    )
+    grams = models.TextField(_("search grams"), blank=True)
+
+    class Meta:
+        verbose_name = _("search grams")
+        verbose_name_plural = _("search grams")
+
+    def __str__(self) -> str:
+        return str(self.case_id)
 
 
 class CaseCounter(models.Model):

@@ -98,6 +98,11 @@ def update_case(case: Case, *, actor, version: int | str, request=None, **fields
             )
             if updated != 1:
                 raise StaleCase()
+            if {"title", "description"} & set(diff):
+                from huiyin.cases import search
+
+                fresh.refresh_from_db(fields=["number", "title", "description"])
+                search.refresh([fresh])
             CaseEvent.objects.create(
                 case=fresh, actor=actor, kind="updated", data={"fields": sorted(diff)}
             )

@@ -21,14 +21,16 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.sql.where import WhereNode
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases import search
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
-from huiyin.cases.models import Case, CaseQuerySet, Category
+from huiyin.cases.models import Case, CaseQuerySet, Category, Clock
 from huiyin.org.models import Community, Grid, Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
 from huiyin.petitions.models import LEVEL_RANK, Channel, FollowUp, Level, Satisfaction, Status
@@ -37,6 +39,10 @@ from huiyin.petitions.models import LEVEL_RANK, Channel, FollowUp, Level, Satisf
 DUE_SOON_DAYS = 3
 #: Longest text search accepted; longer input is cut.
 MAX_QUERY_LENGTH = 100
+#: A text search within a received-date range of at most this many days reads that range's
+#: cases (an index range) and tests each; a longer or open range asks the search index. A
+#: common word's index hits over all years outnumber a few months' cases (bench/README.md).
+SCAN_DAYS = 183
 
 #: Every parameter the filter understands, with the label shown in the filter bar and notices.
 PARAMS: dict[str, Promise] = {
@@ -54,7 +60,9 @@ PARAMS: dict[str, Promise] = {
     "to": _("Received until"),
     "reception_leader": _("Received by leader"),
     "satisfaction": _("Satisfaction"),
+    "answered": _("Reply time"),
     "collective": _("Collective visits"),
+    "first": _("First petitions"),
     "repeat": _("Repeat petitions"),
     "over_level": _("Over-level"),
     "key": _("Key cases"),
@@ -64,10 +72,14 @@ PARAMS: dict[str, Promise] = {
     "sort": _("Sort"),
 }
 
-FLAGS = ("collective", "repeat", "over_level", "key", "open", "concluded", "withdrawn")
-MULTI = ("status", "channel", "level")
+FLAGS = ("collective", "first", "repeat", "over_level", "key", "open", "concluded", "withdrawn")
+MULTI = ("status", "channel", "level", "answered")
 
 DUE_CHOICES = (("soon", _("Due within 3 days")), ("overdue", _("Overdue")))
+#: Replied within the handling time limit or after it: the statistics' on-time rate counts
+#: the petitions whose handling clock stopped with the reply (its latest such clock).
+ANSWERED_CHOICES = (("on_time", _("Replied on time")), ("late", _("Replied late")))
+_ANSWERED_OUTCOME = {"on_time": Clock.Outcome.MET, "late": Clock.Outcome.LATE}
 SORT_CHOICES = (
     ("due", _("Due date, nearest first")),
     ("-received", _("Received, newest first")),
@@ -175,7 +187,12 @@ class CasePaginator(Paginator):
             ids = rows.reverse().values("pk")[total - top : total - bottom]
         else:
             ids = rows.values("pk")[bottom:top]
-        return self._get_page(rows.filter(pk__in=ids), number, self)
+        # The ids carry every filter: the outer query only joins their rows (evaluating the
+        # filters twice would, for instance, run a text search twice). Its joins are all to
+        # single rows (foreign keys), so dropping the conditions cannot repeat a row.
+        page_rows = rows.all()
+        page_rows.query.where = WhereNode()
+        return self._get_page(page_rows.filter(pk__in=ids), number, self)
 
 
 @dataclass(frozen=True)
@@ -209,7 +226,9 @@ class PetitionFilter:
         self.notices: list[str] = []
         self._conditions: list[Q] = []
         self._satisfaction: str | None = None
+        self._answered: list[str] = []
         self._category_ids: set[int] = set()
+        self._received: tuple[date | None, date | None] = (None, None)
         self._parse(params)
 
     # ------------------------------------------------------------------ parsing
@@ -248,6 +267,7 @@ class PetitionFilter:
         self._parse_dates(params)
         self._parse_text(params)
         self._parse_flags(params)
+        self._parse_answered(params)
         satisfaction = self._get(params, "satisfaction")
         if satisfaction:
             if satisfaction in Satisfaction.values:
@@ -274,6 +294,17 @@ class PetitionFilter:
         if chosen:
             self.values[name] = chosen
             self._conditions.append(Q(**{lookup: chosen}))
+
+    def _parse_answered(self, params: Mapping) -> None:
+        chosen = []
+        for value in self._get_all(params, "answered"):
+            if value not in _ANSWERED_OUTCOME:
+                self._ignore("answered")
+            elif value not in chosen:
+                chosen.append(value)
+        if chosen:
+            self.values["answered"] = chosen
+            self._answered = [_ANSWERED_OUTCOME[value] for value in chosen]
 
     def _parse_id(self, params: Mapping, name: str, known: Iterable[int] | None, lookup: str):
         raw = self._get(params, name)
@@ -336,6 +367,7 @@ class PetitionFilter:
         if start and end and start > end:
             self.notices.append(str(MSG_DATES_REVERSED))
             return
+        self._received = (start, end)
         if start:
             self.values["from"] = start.isoformat()
             self._conditions.append(Q(received_at__gte=start_of_day(start)))
@@ -352,15 +384,26 @@ class PetitionFilter:
         # Chinese and digits have no case: a plain LIKE then finds the same rows, and on
         # PostgreSQL at half the cost of UPPER(column) LIKE UPPER(text) on every row.
         lookup = "icontains" if text.lower() != text.upper() else "contains"
-        self._conditions.append(
+        substring = (
             Q(**{f"number__{lookup}": text})
             | Q(**{f"title__{lookup}": text})
             | Q(**{f"description__{lookup}": text})
         )
+        # The bigram index finds the candidates; the substring test confirms them unless the
+        # index alone is exact (see cases/search.py). Punctuation only, or a short period:
+        # the test alone.
+        start, end = self._received
+        short = start is not None and ((end or self.today) - start).days < SCAN_DAYS
+        indexed, exact = (None, False) if short else search.matching(text)
+        if indexed is None:
+            self._conditions.append(substring)
+        else:
+            self._conditions.append(indexed if exact else indexed & substring)
 
     def _parse_flags(self, params: Mapping) -> None:
         conditions = {
             "collective": Q(petition__is_collective=True),
+            "first": Q(petition__repeat_of__isnull=True),
             "repeat": Q(petition__repeat_of__isnull=False),
             "over_level": over_level_q(),
             "key": Q(petition__key_case__isnull=False),
@@ -400,6 +443,17 @@ class PetitionFilter:
             )
             cases = cases.annotate(latest_satisfaction=Subquery(latest)).filter(
                 latest_satisfaction=self._satisfaction
+            )
+        if self._answered:
+            # As the statistics count it: the outcome of the latest stopped handling clock.
+            handling = (
+                Clock.objects.filter(case_id=OuterRef("pk"), code="handling")
+                .filter(stopped_at__isnull=False)
+                .order_by("-stopped_at", "-id")
+                .values("outcome")[:1]
+            )
+            cases = cases.annotate(handling_outcome=Subquery(handling)).filter(
+                handling_outcome__in=self._answered
             )
         return cases
 
@@ -451,7 +505,8 @@ class PetitionFilter:
             ("category", self.categories, 2),
             ("owner_unit", self.units, 2),
             ("owner", self.owners, 2),
-            ("reception_leader", self.leaders, 2),
+            ("reception_leader", self.leaders, 1),
+            ("answered", _choice_options(ANSWERED_CHOICES), 1),
         ]
         fields = []
         for name, options, width in sources:

@@ -66,8 +66,9 @@ from django.utils.translation import gettext_lazy as _
 from huiyin.cases import deadlines
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
-from huiyin.cases.models import Case, CaseCounter, CaseEvent, Category, Clock
+from huiyin.cases.models import Case, CaseCounter, CaseEvent, CaseSearch, Category, Clock
 from huiyin.cases.numbering import format_number
+from huiyin.cases.search import grams_of
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
@@ -1441,8 +1442,8 @@ class _Writer:
         self.note_template = str(MSG_IMPORTED_NOTE)  # translated once, not per row
         # Cases and petitions are pointed to by the rows below them: their ids are chosen here.
         self.tables = {
-            model: _Table(model, self.now, auto_id=model not in (Case, Petition))
-            for model in (Case, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase)
+            model: _Table(model, self.now, auto_id=model not in (Case, CaseSearch, Petition))
+            for model in self._ORDER
         }
         person = Petitioner._meta
         self.id_index = person.get_field("id_number").index_value
@@ -1517,7 +1518,7 @@ class _Writer:
         )
         self.imported += len(rows)
 
-    _ORDER = (Case, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase)
+    _ORDER = (Case, CaseSearch, Petition, Petitioner, Clock, CaseEvent, FollowUp, KeyCase)
 
     def _write_row(self, row, year, seq, number, case_id, code, row_clocks) -> None:
         t = self.tables
@@ -1530,6 +1531,7 @@ class _Writer:
             c["due_on"] for c in row_clocks if "stopped_at" not in c and c["party"] == "office"
         ]
         title = _title_of(row.text)
+        description = row.text if title != row.text else ""
         closed_at = _start_of_day(row.concluded_on) if row.status == Status.CONCLUDED else None
         t[Case].add(
             {
@@ -1540,7 +1542,7 @@ class _Writer:
                 "year": year,
                 "seq": seq,
                 "title": title,
-                "description": row.text if title != row.text else "",
+                "description": description,
                 "community_id": row.community.pk,
                 "category_id": row.category.pk if row.category else None,
                 "status": row.status,
@@ -1551,6 +1553,7 @@ class _Writer:
                 "created_by_id": self.actor_id,
             }
         )
+        t[CaseSearch].add({"case_id": case_id, "grams": grams_of(number, title, description)})
         t[Petition].add(
             {
                 "case_id": case_id,

@@ -227,6 +227,44 @@ def test_it_rates_timeliness_and_satisfaction(street_cases, period):
     assert p["satisfaction_rate"] == 1.0
 
 
+def test_the_lists_behind_first_on_time_and_late_hold_exactly_those_petitions(
+    street_cases, period, personas, client
+):
+    """The dashboard's drill-downs for 初信初访 and 按期答复 list the petitions counted."""
+    from huiyin.petitions.queries import PetitionFilter
+    from huiyin.reports.views.dashboard import Links, _figures
+
+    leader = personas[Role.LEADER]
+    dates = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+    def listed(**params) -> set[str]:
+        cases = PetitionFilter({**dates, **params}, leader).queryset()
+        return set(cases.values_list("number", flat=True))
+
+    def numbers(*letters) -> set[str]:
+        return {street_cases[letter].case.number for letter in letters}
+
+    assert listed(first="1") == numbers("A", "B", "C", "E", "F")
+    assert listed(answered="on_time") == numbers("A")
+    assert listed(answered="late") == numbers("D")
+    assert listed(answered=["on_time", "late"]) == numbers("A", "D")
+    assert listed(first="1", answered="late") == set()
+    bad = PetitionFilter({"answered": "soon"}, leader)
+    assert bad.notices and "answered" not in bad.values
+
+    figures = _figures(stats.compute(period, user=leader), Links(period))
+    client.force_login(leader)
+    for figure, count in (
+        (figures["first"]["url"], 5),
+        (figures["on_time"]["url"], 2),
+        (figures["on_time"]["met_url"], 1),
+        (figures["on_time"]["late_url"], 1),
+    ):
+        response = client.get(figure)
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count == count, figure
+
+
 def test_it_counts_what_was_overdue_at_the_end_of_a_past_period(street_cases, period):
     assert stats.compute(period)["petitions"]["overdue_open"] == 3
 

@@ -103,7 +103,7 @@ def _figures(s: dict, link: Links) -> dict:
             for c, label in channels
         ],
         "collective": {**p["collective"], "url": link(collective=1)},
-        "first": {"count": p["first"], "url": link()},
+        "first": {"count": p["first"], "url": link(first=1)},
         "repeat": {"count": p["repeat"], "url": link(repeat=1)},
         "statuses": [
             {"key": key, "label": label, "count": p[key], "url": link(**filters)}
@@ -113,7 +113,9 @@ def _figures(s: dict, link: Links) -> dict:
         "on_time": {
             "rate": _percent(p["on_time_rate"]),
             **p["on_time"],
-            "url": link(status=["replied", "concluded"]),
+            "url": link(answered=["on_time", "late"]),
+            "met_url": link(answered="on_time"),
+            "late_url": link(answered="late"),
         },
         "satisfaction": {
             "rate": _percent(p["satisfaction_rate"]),

@@ -1,0 +1,169 @@
+"""Text search over cases: a bigram index kept beside every case.
+
+Chinese has no spaces between words, and most words people search for have two characters
+(噪声, 拆迁, 工资), so a word index or a trigram index cannot find them. Huiyin cuts each
+case's number, title and description into runs of letters and digits (punctuation and spaces
+end a run), lower-cased, and stores every run's overlapping character pairs plus its last
+character in :class:`~huiyin.cases.models.CaseSearch` ("翠微园漏水" → 翠微 微园 园漏 漏水 水).
+SQLite indexes that column with FTS5 (external content, kept in step by triggers); PostgreSQL
+with a GIN index over the grams as a ``tsvector``. Both are created by migration
+``cases/0007_case_search``.
+
+A search asks the index for the cases holding every pair of the text (a lone character: any
+gram starting with it, which is why each run's last character is stored too). When that is
+not already exact — a text longer than two characters, or one with spaces or punctuation —
+the usual substring test confirms each candidate, so the index narrows and never decides.
+
+Every write of a case's text goes through :func:`refresh` (``Case.save()``,
+``cases.services.update_case``) or writes the grams itself in bulk (the ledger import, which
+calls :func:`grams_of`). ``huiyin rebuild-search-index`` recomputes them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, connections
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+#: Cases per batch when the grams are recomputed.
+BATCH = 2000
+
+
+def _runs(text: str) -> list[str]:
+    """Runs of letters and digits, lower-cased; anything else separates them."""
+    runs: list[str] = []
+    current: list[str] = []
+    for char in text.lower():
+        if char.isalnum():
+            current.append(char)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+def _plain(char: str) -> bool:
+    return "0" <= char <= "9" or "\u4e00" <= char <= "\u9fff"
+
+
+def _grams_of_run(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def grams_of(*texts: str | None) -> str:
+    """The grams of these texts, distinct, space-separated (what ``CaseSearch.grams`` holds)."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        if text:
+            for run in _runs(text):
+                seen.update(dict.fromkeys(_grams_of_run(run)))
+    return " ".join(seen)
+
+
+def case_grams(case) -> str:
+    """The grams of a case: its number, title and description."""
+    return grams_of(case.number, case.title, case.description)
+
+
+class Query:
+    """A search text turned into index terms: every pair of each run; a lone character as a
+    prefix. ``exact`` when the index alone answers the substring question."""
+
+    def __init__(self, text: str):
+        self.text = text
+        runs = _runs(text)
+        self.pairs: list[str] = []
+        self.prefixes: list[str] = []
+        for run in runs:
+            if len(run) == 1:
+                self.prefixes.append(run)
+            else:
+                self.pairs.extend(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
+        # One or two Chinese characters or digits: the index is the answer. Not for letters
+        # (the database's case-insensitive test may fold more than lower() does) or rarer
+        # characters (where another tokenizer might draw the runs differently).
+        self.exact = 0 < len(text) <= 2 and all(_plain(char) for char in text)
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.pairs or self.prefixes)
+
+    def fts5(self) -> str:
+        """An FTS5 MATCH expression (terms are letters and digits only: nothing to escape)."""
+        terms = [f'"{pair}"' for pair in self.pairs] + [f'"{p}"*' for p in self.prefixes]
+        return " AND ".join(terms)
+
+    def tsquery(self) -> str:
+        """A ``tsquery`` literal of the same terms."""
+        terms = [f"'{pair}'" for pair in self.pairs] + [f"'{p}':*" for p in self.prefixes]
+        return " & ".join(terms)
+
+
+def matching(text: str, *, vendor: str | None = None) -> tuple[Q | None, bool]:
+    """A condition on Case rows from the index for `text`, and whether it is exact.
+
+    ``(None, False)`` when the text holds no letter or digit: the caller falls back to the
+    substring test alone.
+    """
+    query = Query(text)
+    if not query.usable:
+        return None, False
+    vendor = vendor or connection.vendor
+    if vendor == "sqlite":
+        sql = "SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s"
+        params = [query.fts5()]
+    else:
+        sql = (
+            "SELECT case_id FROM cases_casesearch "
+            "WHERE array_to_tsvector(string_to_array(grams, ' ')) @@ %s::tsquery"
+        )
+        params = [query.tsquery()]
+    # Fixed SQL; the search text goes in as a parameter only.
+    return Q(pk__in=RawSQL(sql, params)), query.exact  # noqa: S611
+
+
+def refresh(cases: Iterable, *, using: str = "default") -> None:
+    """Store the grams of these cases (insert or replace), in the caller's transaction."""
+    from huiyin.cases.models import CaseSearch
+
+    rows = [CaseSearch(case_id=case.pk, grams=case_grams(case)) for case in cases]
+    if rows:
+        CaseSearch.objects.using(using).bulk_create(
+            rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=["grams"],
+        )
+
+
+def rebuild(*, using: str = "default", batch: int = BATCH, progress=None) -> int:
+    """Recompute the grams of every case (in batches of `batch`); returns how many.
+
+    On SQLite the FTS5 index is then rebuilt from its content table as well.
+    """
+    from huiyin.cases.models import Case
+
+    done = last = 0
+    fields = ("id", "number", "title", "description")
+    while True:
+        chunk = list(
+            Case.objects.using(using).filter(pk__gt=last).order_by("pk").only(*fields)[:batch]
+        )
+        if not chunk:
+            break
+        refresh(chunk, using=using)
+        last = chunk[-1].pk
+        done += len(chunk)
+        if progress:
+            progress(done)
+    if connections[using].vendor == "sqlite":
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO cases_casesearch_fts(cases_casesearch_fts) VALUES ('rebuild')"
+            )
+    return done

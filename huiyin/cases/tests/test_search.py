@@ -1,0 +1,142 @@
+"""The bigram search index: what it stores, that it never loses a match, that it follows edits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from huiyin.cases import search
+from huiyin.cases.models import Case, CaseSearch
+from huiyin.cases.services import update_case
+from huiyin.cases.tests.factories import make_case
+from huiyin.org.roles import Role
+
+
+def found(text: str, *, among=None) -> set[int]:
+    """Ids of the cases the index alone returns for `text`, then confirmed as the list does."""
+    condition, exact = search.matching(text)
+    assert condition is not None
+    cases = Case.objects.filter(condition)
+    if among is not None:
+        cases = cases.filter(pk__in=[c.pk for c in among])
+    return set(cases.values_list("pk", flat=True))
+
+
+# --------------------------------------------------------------------------- grams
+
+
+def test_grams_are_pairs_of_each_run_and_its_last_character():
+    assert search.grams_of("翠微园漏水").split() == ["翠微", "微园", "园漏", "漏水", "水"]
+    # Punctuation and spaces end a run; letters are lower-cased; repeats are stored once.
+    assert search.grams_of("浓洄信〔2026〕0042号").split() == [
+        "浓洄", "洄信", "信", "20", "02", "26", "6", "00", "04", "42", "2号", "号",
+    ]  # fmt: skip
+    assert search.grams_of("A-b", "ab ab") == "a b ab"
+    assert search.grams_of("", None, "，。") == ""
+
+
+def test_a_query_is_exact_only_when_the_index_alone_answers():
+    assert search.Query("噪声").exact
+    assert search.Query("噪").exact
+    assert not search.Query("噪声扰民").exact  # pairs may be far apart: confirm
+    assert not search.Query("噪声 扰民").exact
+    assert not search.Query("AB").exact  # the database folds case its own way: confirm
+    assert not search.Query("²").exact
+    assert search.Query("42").exact
+    assert not search.Query("，。").usable
+
+
+# Characters a ledger's text holds: Chinese, digits, Latin, full-width, punctuation, spaces.
+ALPHABET = "噪声扰民翠微园漏水拆迁工资信访一二三0123456789AaBbZzＡｂ１２ 　，。、〔〕-()（）"
+
+
+@given(st.text(alphabet=ALPHABET, min_size=1, max_size=40), st.data())
+def test_every_substring_finds_the_text_it_came_from(text, data):
+    """What makes the index safe to narrow with: each term of a substring is a gram of the
+    text (or, for a lone character, the start of one)."""
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    query = search.Query(text[start:end])
+    grams = set(search.grams_of(text).split())
+    assert set(query.pairs) <= grams
+    for prefix in query.prefixes:
+        assert any(gram.startswith(prefix) for gram in grams)
+
+
+# --------------------------------------------------------------------------- the index
+
+
+@pytest.mark.django_db
+def test_the_index_finds_words_anywhere_in_number_title_and_description():
+    noise = make_case(title="反映噪声扰民", description="")
+    leak = make_case(title="反映房屋漏水", description="翠微园3号楼顶层漏水，物业不修")
+    wages = make_case(title="拖欠工资", description="工资拖欠半年")
+    among = [noise, leak, wages]
+    assert found("噪声", among=among) == {noise.pk}
+    assert found("漏水", among=among) == {leak.pk}
+    assert found("水", among=among) == {leak.pk}  # last character of its run
+    assert found("翠", among=among) == {leak.pk}  # first character
+    assert found(wages.number[-5:], among=among) >= {wages.pk}
+    assert found("工资", among=among) == {wages.pk}
+
+
+@pytest.mark.django_db
+def test_the_list_confirms_what_the_index_only_suggests(personas, community):
+    """Every pair of 翠微园漏 is in the text, but not together: not a match."""
+    from huiyin.petitions.queries import PetitionFilter
+
+    clerk = personas[Role.PETITION_CLERK]
+    scattered = make_case(title="翠微园里", description="园漏一处，微园二字", community=community)
+    together = make_case(title="翠微园漏水", description="", community=community)
+    condition, exact = search.matching("翠微园漏")
+    assert not exact
+    assert {scattered.pk, together.pk} <= found("翠微园漏")  # the index alone: both
+    cases = PetitionFilter({"q": "翠微园漏"}, clerk).queryset()
+    assert set(cases.values_list("pk", flat=True)) == {together.pk}
+    # Within a short period the list tests each case of the period instead: the same rows.
+    today = timezone.localdate()
+    for days in (30, 400):
+        start = (today - timedelta(days=days)).isoformat()
+        cases = PetitionFilter({"q": "翠微园漏", "from": start}, clerk).queryset()
+        assert set(cases.values_list("pk", flat=True)) == {together.pk}, days
+    # A two-character word is answered by the index alone, with the same rows as a scan.
+    cases = PetitionFilter({"q": "园漏"}, clerk).queryset()
+    assert set(cases.values_list("pk", flat=True)) == {scattered.pk, together.pk}
+
+
+@pytest.mark.django_db
+def test_the_grams_follow_an_edit_and_leave_with_the_case():
+    case = make_case(title="道路破损")
+    assert found("破损", among=[case]) == {case.pk}
+    case.title = "路灯不亮"
+    case.save(update_fields=["title"])
+    assert found("路灯", among=[case]) == {case.pk}
+    assert found("破损", among=[case]) == set()
+    pk = case.pk
+    case.delete()
+    assert not CaseSearch.objects.filter(pk=pk).exists()
+    assert pk not in found("路灯")
+
+
+@pytest.mark.django_db
+def test_update_case_refreshes_the_grams(personas, community):
+    case = make_case(title="燃气安全", community=community)
+    update_case(case, actor=personas[Role.PETITION_CLERK], version=1, description="管道锈蚀")
+    assert found("锈蚀", among=[case]) == {case.pk}
+    assert found("燃气", among=[case]) == {case.pk}
+
+
+@pytest.mark.django_db
+def test_rebuild_recomputes_lost_grams():
+    case = make_case(title="电梯故障")
+    CaseSearch.objects.filter(pk=case.pk).update(grams="")
+    if connection.vendor == "sqlite":
+        # The update trigger kept the FTS table in step: the word is gone from the index too.
+        assert found("电梯", among=[case]) == set()
+    assert search.rebuild() >= 1
+    assert found("电梯", among=[case]) == {case.pk}
