@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import deadlines
 from huiyin.cases.kinds import KINDS, Kind
+from huiyin.cases.search import GramsField
 from huiyin.org.access import reach_of
 
 # --------------------------------------------------------------------------- categories
@@ -311,15 +312,15 @@ class Case(models.Model):
 class CaseSearch(models.Model):
     """The search grams of a case's number, title and description (see cases/search.py).
 
-    The text index over `grams` is not a Django index: FTS5 table and triggers on SQLite, a
-    GIN expression index on PostgreSQL, both made by migration 0007. A migration that
-    rebuilds this table on SQLite must make them again.
+    Their text index is not a Django index: an FTS5 table kept by triggers on SQLite, a GIN
+    index over the tsvector column on PostgreSQL, both made by migration 0007. A migration
+    that rebuilds this table on SQLite must make the FTS5 table and triggers again.
     """
 
     case = models.OneToOneField(
         Case, models.CASCADE, primary_key=True, related_name="search", verbose_name=_("case")
     )
-    grams = models.TextField(_("search grams"), blank=True)
+    grams = GramsField(_("search grams"), blank=True)
 
     class Meta:
         verbose_name = _("search grams")

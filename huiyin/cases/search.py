@@ -5,8 +5,8 @@ Chinese has no spaces between words, and most words people search for have two c
 case's number, title and description into runs of letters and digits (punctuation and spaces
 end a run), lower-cased, and stores every run's overlapping character pairs plus its last
 character in :class:`~huiyin.cases.models.CaseSearch` ("翠微园漏水" → 翠微 微园 园漏 漏水 水).
-SQLite indexes that column with FTS5 (external content, kept in step by triggers); PostgreSQL
-with a GIN index over the grams as a ``tsvector``. Both are created by migration
+SQLite indexes that column with FTS5 (external content, kept in step by triggers); on
+PostgreSQL the column is a ``tsvector`` with a GIN index. Both are made by migration
 ``cases/0007_case_search``.
 
 A search asks the index for the cases holding every pair of the text (a lone character: any
@@ -23,12 +23,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection, connections
+from django.db import connection, connections, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 #: Cases per batch when the grams are recomputed.
 BATCH = 2000
+
+
+class GramsField(models.TextField):
+    """The grams, space-separated: ``text`` on SQLite (indexed by its FTS5 table), a
+    ``tsvector`` on PostgreSQL (its own GIN index; read back in tsvector notation). A gram
+    holds letters and digits only, so the text is a valid tsvector as it stands."""
+
+    def db_type(self, connection) -> str:
+        return "tsvector" if connection.vendor == "postgresql" else super().db_type(connection)
 
 
 def _runs(text: str) -> list[str]:
@@ -117,10 +126,7 @@ def matching(text: str, *, vendor: str | None = None) -> tuple[Q | None, bool]:
         sql = "SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s"
         params = [query.fts5()]
     else:
-        sql = (
-            "SELECT case_id FROM cases_casesearch "
-            "WHERE array_to_tsvector(string_to_array(grams, ' ')) @@ %s::tsquery"
-        )
+        sql = "SELECT case_id FROM cases_casesearch WHERE grams @@ %s::tsquery"
         params = [query.tsquery()]
     # Fixed SQL; the search text goes in as a parameter only.
     return Q(pk__in=RawSQL(sql, params)), query.exact  # noqa: S611

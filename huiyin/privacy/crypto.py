@@ -47,9 +47,17 @@ class DecryptionError(ValueError):
         self.key_id = key_id
 
 
+@lru_cache(maxsize=16)
 def key_id(key: bytes) -> str:
     """First 8 hex characters of SHA-256 of the raw key."""
     return hashlib.sha256(key).hexdigest()[:8]
+
+
+@lru_cache(maxsize=16)
+def _cipher(key: bytes) -> AESGCM:
+    # One cipher object per key, not per value: an import seals hundreds of thousands.
+    # The key itself is still read from the settings on every call.
+    return AESGCM(key)
 
 
 def _checked(name: str, key: object) -> bytes:
@@ -78,6 +86,7 @@ def known_key_ids() -> list[str]:
     return list(_known_keys())
 
 
+@lru_cache(maxsize=256)
 def _associated_data(context: str) -> bytes:
     return f"huiyin:{VERSION}:{context}".encode()
 
@@ -96,7 +105,7 @@ def encrypt(plaintext: str, *, context: str = "") -> str:
         raise TypeError("encrypt() takes a str")
     key = _current_key()
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), _associated_data(context))
+    sealed = _cipher(key).encrypt(nonce, plaintext.encode("utf-8"), _associated_data(context))
     return f"{VERSION}:{key_id(key)}:{_b64encode(nonce + sealed)}"
 
 
@@ -132,7 +141,7 @@ def decrypt(token: str, *, context: str = "") -> str:
         )
     nonce, sealed = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
     try:
-        plain = AESGCM(key).decrypt(nonce, sealed, _associated_data(context))
+        plain = _cipher(key).decrypt(nonce, sealed, _associated_data(context))
     except InvalidTag:
         raise DecryptionError(
             f"encrypted value (data key {kid}) failed authentication: it was altered or "

@@ -2,11 +2,13 @@
 
 SQLite: an FTS5 table with the grams' table as its external content (ascii tokenizer: every
 gram, letters and digits only, is one token; no positions kept), and triggers that keep it
-in step with every insert, update and delete. PostgreSQL: a GIN index over the grams as a
-tsvector. Existing cases get their grams here, 2,000 at a time (a million take minutes).
+in step with every insert, update and delete. PostgreSQL: the grams column is a tsvector
+with a GIN index. Existing cases get their grams here, 2,000 at a time (a million take minutes).
 """
 
 from django.db import migrations, models
+
+import huiyin.cases.search
 
 FTS = "cases_casesearch_fts"
 
@@ -29,8 +31,7 @@ SQLITE_UNINSTALL = [
     f"DROP TABLE IF EXISTS {FTS}",
 ]
 POSTGRES_INSTALL = [
-    "CREATE INDEX cases_casesearch_grams ON cases_casesearch "
-    "USING gin (array_to_tsvector(string_to_array(grams, ' ')))",
+    "CREATE INDEX cases_casesearch_grams ON cases_casesearch USING gin (grams)",
 ]
 POSTGRES_UNINSTALL = ["DROP INDEX IF EXISTS cases_casesearch_grams"]
 
@@ -90,7 +91,10 @@ class Migration(migrations.Migration):
                         verbose_name="case",
                     ),
                 ),
-                ("grams", models.TextField(blank=True, verbose_name="search grams")),
+                (
+                    "grams",
+                    huiyin.cases.search.GramsField(blank=True, verbose_name="search grams"),
+                ),
             ],
             options={
                 "verbose_name": "search grams",
