@@ -15,7 +15,9 @@ national 0.5 %; 5 % collective visits (5 to 60 people); 8 % repeats; statuses by
 ones open, old ones mostly concluded, a few stuck past their limit); the clocks
 ``acceptance_notice`` and ``handling`` with outcomes; follow-ups with ratings for half the
 replied ones; two leaders' reception days (Mondays and Thursdays) taking a third of the
-visits that day. Petitioners are left out: they are encrypted and play no part in counting.
+visits that day; a title and a description drawn from 40 problems in 15 estates (see
+_matter()) with their search grams. Petitioners are left out: they are encrypted and play no
+part in counting.
 Rows get explicit ids (PostgreSQL sequences are reset at the end), case numbers continue each
 year's sequence, and the case counters are brought up to date.
 """
@@ -184,7 +186,8 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
 
     from huiyin.cases.deadlines import CHINA_TZ
     from huiyin.cases.kinds import Kind
-    from huiyin.cases.models import Case, CaseCounter, Clock
+    from huiyin.cases.models import Case, CaseCounter, CaseSearch, Clock
+    from huiyin.cases.search import grams_of
     from huiyin.org import demo
     from huiyin.org.models import Grid, Staff, Street, Unit
     from huiyin.petitions.models import (
@@ -393,6 +396,16 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
             case_id += 1
         with transaction.atomic():
             insert(Case, cases)
+            insert(
+                CaseSearch,
+                [
+                    {
+                        "case_id": c["id"],
+                        "grams": grams_of(c["number"], c["title"], c["description"]),
+                    }
+                    for c in cases
+                ],
+            )
             insert(Petition, petitions)
             insert(Clock, clocks)
             insert(FollowUp, follow_ups)

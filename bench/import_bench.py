@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="postgres://.../<name with bench>")
     parser.add_argument("--data-dir", default="/tmp/huiyin-import-bench")  # noqa: S108
     parser.add_argument("--keep", help="write the ledger here (default: in --data-dir)")
+    parser.add_argument(
+        "--profile", help="write a cProfile of the import (main thread) to this file"
+    )
     args = parser.parse_args(argv)
 
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
@@ -206,7 +209,16 @@ def main(argv: list[str] | None = None) -> None:
             last[0] = now
             print(f"  … {message} {done:,}/{total or '?'} at {now - began:6.1f} s", flush=True)
 
-    report = import_petition_ledger(path, filename=path.name, actor=None, progress=progress)
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        report = profiler.runcall(
+            import_petition_ledger, path, filename=path.name, actor=None, progress=progress
+        )
+        profiler.dump_stats(args.profile)
+    else:
+        report = import_petition_ledger(path, filename=path.name, actor=None, progress=progress)
     imported, imported_cpu = time.perf_counter() - began, time.process_time() - cpu
     if not report.ok:
         for issue in report.errors[:20]:

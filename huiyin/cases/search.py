@@ -21,7 +21,9 @@ calls :func:`grams_of`). ``huiyin rebuild-search-index`` recomputes them all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from operator import add
 
 from django.db import connection, connections, models
 from django.db.models import Q
@@ -40,37 +42,30 @@ class GramsField(models.TextField):
         return "tsvector" if connection.vendor == "postgresql" else super().db_type(connection)
 
 
+# Letters and digits (str.isalnum(): every script, full-width forms included); anything
+# else, the underscore too, ends a run.
+_RUN = re.compile(r"[^\W_]+")
+
+
 def _runs(text: str) -> list[str]:
     """Runs of letters and digits, lower-cased; anything else separates them."""
-    runs: list[str] = []
-    current: list[str] = []
-    for char in text.lower():
-        if char.isalnum():
-            current.append(char)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
+    return _RUN.findall(text.lower())
 
 
 def _plain(char: str) -> bool:
     return "0" <= char <= "9" or "\u4e00" <= char <= "\u9fff"
 
 
-def _grams_of_run(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
-
-
 def grams_of(*texts: str | None) -> str:
-    """The grams of these texts, distinct, space-separated (what ``CaseSearch.grams`` holds)."""
-    seen: dict[str, None] = {}
+    """The grams of these texts, distinct, space-separated (what ``CaseSearch.grams`` holds):
+    each run's pairs of neighbouring characters, then its last character."""
+    grams: dict[str, None] = {}
     for text in texts:
         if text:
-            for run in _runs(text):
-                seen.update(dict.fromkeys(_grams_of_run(run)))
-    return " ".join(seen)
+            for run in _RUN.findall(text.lower()):
+                grams.update(dict.fromkeys(map(add, run, run[1:])))  # the pairs, in C
+                grams[run[-1]] = None
+    return " ".join(grams)
 
 
 def case_grams(case) -> str:

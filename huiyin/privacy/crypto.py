@@ -11,7 +11,8 @@ exact-match lookups without decrypting. It follows the current DATA_KEY: rotatin
 changes every index, so rotation must recompute them (blind_index_candidates() covers the
 period in between).
 
-Keys are read from django.conf.settings at every call.
+Keys are read from django.conf.settings once and again whenever DATA_KEY or OLD_DATA_KEYS
+changes (the setting_changed signal).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -30,6 +32,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from huiyin.privacy.normalize import normalize_digits
 
@@ -37,6 +41,32 @@ VERSION = "v1"
 NONCE_BYTES = 12
 TAG_BYTES = 16
 KEY_BYTES = 32
+#: Nonces drawn from the OS at once (one os.urandom call per this many values sealed).
+NONCE_BATCH = 256
+
+
+class _Nonces(threading.local):
+    """Random 96-bit nonces, read from os.urandom in blocks: one system call per
+    NONCE_BATCH values instead of one each (an import seals three values per ledger row).
+    Each thread has its own block; a forked child (gunicorn worker) discards the parent's
+    unused block, so no two processes can hand out the same nonce."""
+
+    def __init__(self) -> None:
+        self.block = b""
+        self.offset = 0
+        self.pid = os.getpid()
+
+    def take(self) -> bytes:
+        if self.offset >= len(self.block) or self.pid != os.getpid():
+            self.block = os.urandom(NONCE_BYTES * NONCE_BATCH)
+            self.offset = 0
+            self.pid = os.getpid()
+        start = self.offset
+        self.offset = start + NONCE_BYTES
+        return self.block[start : self.offset]
+
+
+_nonces = _Nonces()
 
 
 class DecryptionError(ValueError):
@@ -56,7 +86,6 @@ def key_id(key: bytes) -> str:
 @lru_cache(maxsize=16)
 def _cipher(key: bytes) -> AESGCM:
     # One cipher object per key, not per value: an import seals hundreds of thousands.
-    # The key itself is still read from the settings on every call.
     return AESGCM(key)
 
 
@@ -66,15 +95,33 @@ def _checked(name: str, key: object) -> bytes:
     return key
 
 
+# The keys as read from the settings, until a setting they come from changes (tests and
+# override_settings send setting_changed): reading the settings object costs more than
+# sealing a short value, and an import seals hundreds of thousands.
+_keys: dict[str, object] = {}
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs) -> None:
+    if setting in ("DATA_KEY", "OLD_DATA_KEYS"):
+        _keys.clear()
+
+
 def _current_key() -> bytes:
-    return _checked("DATA_KEY", getattr(settings, "DATA_KEY", None))
+    key = _keys.get("current")
+    if key is None:
+        key = _keys["current"] = _checked("DATA_KEY", getattr(settings, "DATA_KEY", None))
+    return key
 
 
 def _known_keys() -> dict[str, bytes]:
-    keys = {}
-    for key in [_current_key(), *getattr(settings, "OLD_DATA_KEYS", ())]:
-        keys.setdefault(key_id(_checked("OLD_DATA_KEYS entries", key)), key)
-    return keys
+    known = _keys.get("known")
+    if known is None:
+        known = {}
+        for key in [_current_key(), *getattr(settings, "OLD_DATA_KEYS", ())]:
+            known.setdefault(key_id(_checked("OLD_DATA_KEYS entries", key)), key)
+        _keys["known"] = known
+    return dict(known)
 
 
 def current_key_id() -> str:
@@ -104,7 +151,7 @@ def encrypt(plaintext: str, *, context: str = "") -> str:
     if not isinstance(plaintext, str):
         raise TypeError("encrypt() takes a str")
     key = _current_key()
-    nonce = os.urandom(NONCE_BYTES)
+    nonce = _nonces.take()
     sealed = _cipher(key).encrypt(nonce, plaintext.encode("utf-8"), _associated_data(context))
     return f"{VERSION}:{key_id(key)}:{_b64encode(nonce + sealed)}"
 

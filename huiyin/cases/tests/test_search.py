@@ -140,3 +140,18 @@ def test_rebuild_recomputes_lost_grams():
         assert found("电梯", among=[case]) == set()
     assert search.rebuild() >= 1
     assert found("电梯", among=[case]) == {case.pk}
+
+
+@pytest.mark.django_db
+def test_the_command_rebuilds_the_index():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    case = make_case(title="公交线路调整")
+    CaseSearch.objects.filter(pk=case.pk).delete()
+    assert found("公交", among=[case]) == set()
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert found("公交", among=[case]) == {case.pk}
+    assert "rebuilt" in out.getvalue()

@@ -64,6 +64,36 @@ def test_it_uses_a_fresh_nonce_each_time():
     assert encrypt(ID_NUMBER) != encrypt(ID_NUMBER)
 
 
+def test_its_nonces_never_repeat_across_blocks_threads_or_a_fork(monkeypatch):
+    import os
+    import threading
+
+    from huiyin.privacy import crypto
+
+    def nonce(token: str) -> bytes:
+        return base64.urlsafe_b64decode(token.split(":")[2] + "==")[: crypto.NONCE_BYTES]
+
+    # Several blocks' worth in this thread, and some in another thread at the same time.
+    seen = [nonce(encrypt("同一个值")) for _ in range(crypto.NONCE_BATCH * 3 + 7)]
+    other: list[bytes] = []
+    worker = threading.Thread(target=lambda: other.extend(nonce(encrypt("x")) for _ in range(50)))
+    worker.start()
+    worker.join()
+    assert len(set(seen + other)) == len(seen) + len(other)
+
+    # A forked child must not hand out what is left of its parent's block.
+    crypto._nonces.block = b""
+    encrypt("x")  # a fresh block, of which one nonce is used
+    calls = []
+    real_urandom = os.urandom
+    monkeypatch.setattr(crypto.os, "urandom", lambda n: calls.append(n) or real_urandom(n))
+    encrypt("x")
+    assert calls == []  # still the current block
+    monkeypatch.setattr(crypto.os, "getpid", lambda: -1)
+    encrypt("x")
+    assert calls == [crypto.NONCE_BYTES * crypto.NONCE_BATCH]
+
+
 def test_it_refuses_a_tampered_token():
     token = encrypt(ID_NUMBER, context=CONTEXT)
     with pytest.raises(DecryptionError) as caught:
