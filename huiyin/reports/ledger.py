@@ -17,9 +17,11 @@ Import::
     report = import_petition_ledger(path, filename="2025台账.xlsx", actor=user,
                                     dry_run=False, progress=progress)
 
-reads the sheet twice, streaming: the first pass validates every row and collects the errors,
-warnings and duplicates; the second, only when there is no error, re-reads the rows and
-inserts them in one transaction, in batches. The result is all rows or none.
+reads the sheet once, streaming, in one transaction: every row is validated, and batch by
+batch the valid rows are inserted while the next are read. At the first error nothing more is
+inserted, the rest of the sheet is still checked (to report every error, warning and
+duplicate) and the transaction is rolled back. The result is all rows or none. A dry run only
+checks.
 
 * Errors (the import stops, nothing is written): a bad date, choice, headcount, ID number or
   phone; a 所属社区 or 问题类别 Huiyin does not know (the message lists the allowed values);
@@ -44,12 +46,11 @@ import hashlib
 import json
 import operator
 import os
-import pickle
 import re
-import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -628,21 +629,10 @@ class _Lookups:
             key = _fold(staff.name)
             self.leaders[key] = None if key in self.leaders else staff
 
-        self._by_pk = {
-            Community: {c.pk: c for c in communities},
-            Category: {c.pk: c for c in categories},
-            Unit: {u.pk: u for u in self.units.values()},
-            Staff: {s.pk: s for s in self.leaders.values() if s is not None},
-        }
-
         reach = reach_of(actor)
         # No actor: the command line, run by whoever operates the server.
         self.admin = actor is None or reach.can(Perm.ADMIN_MANAGE)
         self.scope = reach.scope(Perm.PETITIONS_REGISTER)
-
-    def by_pk(self, model) -> dict[int, Any]:
-        """The rows of `model` the checks matched, by primary key (for the spool)."""
-        return self._by_pk[model]
 
     def may_register(self, community: Community) -> bool:
         return self.admin or self.scope.covers(community_id=community.pk)
@@ -1045,75 +1035,20 @@ def _start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
 
 
-class _Spool:
-    """The valid rows of the first pass, kept for the second in an anonymous temporary file.
-
-    The second pass reads them back instead of parsing and checking the sheet again, and
-    memory holds one batch at a time. The file has no name (it is gone when closed, or when
-    the process dies) because the rows carry names and ID numbers in clear.
-    """
-
-    _OBJECTS = ("community", "category", "complained_unit", "owner_unit", "leader")
-
-    def __init__(self):
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self.count = 0
-
-    def write(self, rows: list[_Row]) -> None:
-        if not rows:
-            return
-        packed = []
-        for row in rows:
-            values = [getattr(row, name) for name in _Row.__slots__]
-            for name in self._OBJECTS:
-                index = _Row.__slots__.index(name)
-                values[index] = values[index].pk if values[index] is not None else None
-            packed.append(tuple(values))
-        pickle.dump(packed, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.count += len(rows)
-
-    def batches(self, lookups: _Lookups) -> Iterator[list[_Row]]:
-        self.file.seek(0)
-        objects = {
-            "community": lookups.by_pk(Community),
-            "category": lookups.by_pk(Category),
-            "complained_unit": lookups.by_pk(Unit),
-            "owner_unit": lookups.by_pk(Unit),
-            "leader": lookups.by_pk(Staff),
-        }
-        indexes = [(_Row.__slots__.index(name), objects[name]) for name in self._OBJECTS]
-        while True:
-            try:
-                packed = pickle.load(self.file)  # noqa: S301 - our own file, written just now
-            except EOFError:
-                return
-            rows = []
-            for values in packed:
-                values = list(values)
-                for index, by_pk in indexes:
-                    if values[index] is not None:
-                        values[index] = by_pk[values[index]]
-                rows.append(_Row(*values))
-            yield rows
-
-    def close(self) -> None:
-        self.file.close()
-
-
 @dataclass
 class _Plan:
-    """What the first pass leaves for the second: the valid rows, and which to link."""
+    """What reading the sheet leaves for the end: which rows to link, how many were valid."""
 
-    keep: bool = True  # spool the valid rows (not on a dry run)
-    spool: _Spool = field(default_factory=_Spool)
+    writer: _Writer | None = None  # None on a dry run
     # Repeat rows: their earlier petition in this file (by row number), or None (look in Huiyin).
     repeat_of_row: dict[int, int | None] = field(default_factory=dict)
     valid: int = 0
 
 
-def _first_pass(
+def _read_and_write(
     path, filename: str, checker: _RowChecker, report: ImportReport, plan: _Plan, progress
 ) -> None:
+    """Check every row; while there is no error, hand each batch of valid rows to the writer."""
     in_file: dict[bytes, int] = {}  # duplicate key → first row
     by_person: dict[bytes, list[tuple[date, int]]] = defaultdict(list)
     repeat_rows: list[tuple[int, date, bytes]] = []
@@ -1124,19 +1059,20 @@ def _first_pass(
         kept = []
         for row in pending:
             key = _duplicate_key(row.received_on, row.title, row.person_key)
-            if key in existing:
-                checker.c.duplicate(
-                    row.number,
-                    row.text,
-                    format_lazy(MSG_DUPLICATE_IN_HUIYIN, number=existing[key]),
-                )
-                continue
+            # The file first: the rows of this import inserted so far are in Huiyin too.
             if key in in_file:
                 checker.c.error(
                     row.number,
                     "信访事项",
                     row.text,
                     format_lazy(MSG_DUPLICATE_IN_FILE, row=in_file[key]),
+                )
+                continue
+            if key in existing:
+                checker.c.duplicate(
+                    row.number,
+                    row.text,
+                    format_lazy(MSG_DUPLICATE_IN_HUIYIN, number=existing[key]),
                 )
                 continue
             in_file[key] = row.number
@@ -1150,10 +1086,11 @@ def _first_pass(
                     repeat_rows.append((row.number, row.received_on, person))
             elif row.repeat:
                 plan.repeat_of_row[row.number] = None
-        if plan.keep and not report.error_count:  # after an error nothing will be written
-            plan.spool.write(kept)
+        if plan.writer is not None and not report.error_count:  # after an error, no more
+            plan.writer.write(kept)
         pending.clear()
 
+    message = MSG_PASS_CHECK if plan.writer is None else MSG_PASS_WRITE
     with read_rows(path, filename=filename) as reader:
         checker.c.letters = reader.column_letters
         total = _row_estimate(reader)
@@ -1165,9 +1102,13 @@ def _first_pass(
                 if len(pending) >= BATCH:
                     flush()
             if progress and report.rows % 500 == 0:
-                progress(report.rows, total, MSG_PASS_CHECK)
+                progress(report.rows, total, message)
         flush()
         report.skipped = list(reader.skipped)
+    if plan.writer is not None and not report.error_count:
+        plan.writer.drain()
+    if progress:
+        progress(report.rows, report.rows, message, force=True)
 
     # The earlier petition of each repeat: the latest row of the same ID before it.
     for number, day, person in repeat_rows:
@@ -1414,7 +1355,7 @@ class _Clocks:
         return clocks
 
 
-# -- the second pass ----------------------------------------------------------------------
+# -- writing -------------------------------------------------------------------------------
 
 
 class _Writer:
@@ -1434,9 +1375,10 @@ class _Writer:
         self.plan = plan
         self.now = timezone.now()
         self.clocks = _Clocks(today, self.now)
+        # Which earlier petition a repeat row links to is known only when the whole sheet is
+        # read (an earlier date may come further down): every row's case, and the repeats.
         self.row_to_case: dict[int, int] = {}
-        self.wanted_rows = {n for n in plan.repeat_of_row.values() if n is not None}
-        self.pending_links: list[tuple[int, int]] = []  # (case pk, earlier row)
+        self.repeats: dict[int, tuple[int, str, date]] = {}  # row → (case, ID number, day)
         self.imported = 0
         self.declined_note = gettext("Recorded in an imported ledger")
         self.note_template = str(MSG_IMPORTED_NOTE)  # translated once, not per row
@@ -1508,7 +1450,6 @@ class _Writer:
             raise
         if writing is not None:
             writing.result()
-            self._link_to_huiyin(self.pending[1], self.pending[2])
         # Parents before children, as the foreign keys want them.
         self.pending = (
             [(self.tables[model], self.tables[model].take()) for model in self._ORDER],
@@ -1522,11 +1463,9 @@ class _Writer:
 
     def _write_row(self, row, year, seq, number, case_id, code, row_clocks) -> None:
         t = self.tables
-        if row.number in self.wanted_rows:
-            self.row_to_case[row.number] = case_id
-        earlier = self.plan.repeat_of_row.get(row.number)
-        if row.repeat and earlier is not None:
-            self.pending_links.append((case_id, earlier))
+        self.row_to_case[row.number] = case_id
+        if row.repeat:
+            self.repeats[row.number] = (case_id, row.people[0][1], row.received_on)
         office_due = [
             c["due_on"] for c in row_clocks if "stopped_at" not in c and c["party"] == "office"
         ]
@@ -1640,56 +1579,58 @@ class _Writer:
                 }
             )
 
-    def _link_to_huiyin(self, rows: list[_Row], case_ids: list[int]) -> None:
-        """Repeats whose earlier petition is not in the file: the latest one in Huiyin."""
-        wanted = [
-            (row, case_id)
-            for row, case_id in zip(rows, case_ids, strict=True)
-            if row.repeat
-            and row.number in self.plan.repeat_of_row
-            and self.plan.repeat_of_row[row.number] is None
-            and row.people[0][1]
-        ]
-        if not wanted:
-            return
-        hashes = {self.id_index(row.people[0][1]): (row, case_id) for row, case_id in wanted}
-        earlier = (
-            Petitioner.objects.filter(id_number_hash__in=list(hashes))
-            .exclude(petition_id__in=[case_id for _row, case_id in wanted])
-            .values_list("id_number_hash", "petition_id", "petition__case__received_at")
-        )
-        best: dict[str, tuple[datetime, int]] = {}
-        for digest, petition_id, received_at in earlier:
-            row, _case_id = hashes[digest]
-            if received_at >= _start_of_day(row.received_on):
-                continue
-            if digest not in best or received_at > best[digest][0]:
-                best[digest] = (received_at, petition_id)
-        links = []
-        for digest, (row, case_id) in hashes.items():
-            if digest in best:
-                links.append((best[digest][1], case_id))
-                self.plan.repeat_of_row.pop(row.number, None)
-        _set_repeats(links)
+    def _link_to_huiyin(self, rows: list[int]) -> set[int]:
+        """Repeat rows without an earlier petition in the file: the latest earlier one of the
+        same ID number in Huiyin. Returns the rows linked.
+
+        A petition this import inserted cannot be found here: it would have been an earlier
+        row of the same ID number in the file (only petitions received before the row's day
+        count, and those rows are linked in the file)."""
+        linked: set[int] = set()
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            by_hash: dict[str, list[int]] = defaultdict(list)
+            for number in chunk:
+                by_hash[self.id_index(self.repeats[number][1])].append(number)
+            earlier = Petitioner.objects.filter(id_number_hash__in=list(by_hash)).values_list(
+                "id_number_hash", "petition_id", "petition__case__received_at"
+            )
+            best: dict[int, tuple[datetime, int]] = {}  # row → (received, petition)
+            for digest, petition_id, received_at in earlier:
+                for number in by_hash[digest]:
+                    if received_at >= _start_of_day(self.repeats[number][2]):
+                        continue
+                    if number not in best or received_at > best[number][0]:
+                        best[number] = (received_at, petition_id)
+            _set_repeats([(petition, self.repeats[n][0]) for n, (_at, petition) in best.items()])
+            linked.update(best)
+        return linked
 
     def drain(self) -> None:
         """Insert the batch prepared last."""
         if self.pending is not None:
             _insert(self.connection, self.pending[0])
-            self._link_to_huiyin(self.pending[1], self.pending[2])
             self.pending = None
 
     def finish(self) -> list[int]:
-        """Link the repeats within the file; returns the rows left without an earlier petition."""
+        """Link the repeat rows (to an earlier row of the file, else to Huiyin); returns the
+        rows left without an earlier petition."""
         self.drain()
-        _set_repeats(
-            [
-                (self.row_to_case[row], case_id)
-                for case_id, row in self.pending_links
-                if row in self.row_to_case
-            ]
+        in_file, look_up = [], []
+        for number, earlier in self.plan.repeat_of_row.items():
+            if number not in self.repeats:
+                continue
+            if earlier is not None:
+                in_file.append((self.row_to_case[earlier], self.repeats[number][0]))
+            elif self.repeats[number][1]:
+                look_up.append(number)
+        _set_repeats(in_file)
+        linked = self._link_to_huiyin(look_up)
+        return sorted(
+            n
+            for n, earlier in self.plan.repeat_of_row.items()
+            if earlier is None and n not in linked
         )
-        return sorted(n for n, earlier in self.plan.repeat_of_row.items() if earlier is None)
 
 
 def _set_repeats(links: list[tuple[int, int]]) -> None:
@@ -1760,19 +1701,6 @@ def _track_hash(receipt_code: str, phone: str) -> str:
     return track_hash(receipt_code, phone)
 
 
-def _second_pass(plan: _Plan, lookups: _Lookups, writer: _Writer, progress) -> None:
-    total = plan.valid
-    done = 0
-    for batch in plan.spool.batches(lookups):
-        writer.write(batch)
-        done += len(batch)
-        if progress:
-            progress(done, total, MSG_PASS_WRITE)
-    writer.drain()
-    if progress:
-        progress(done, total, MSG_PASS_WRITE, force=True)
-
-
 def import_petition_ledger(
     path: str | os.PathLike | IO[bytes],
     *,
@@ -1784,8 +1712,8 @@ def import_petition_ledger(
 ) -> ImportReport:
     """Validate the ledger and, when every row is valid and not `dry_run`, import it.
 
-    `path` is a file path or a seekable binary file (it is read twice); `filename` decides the
-    format (.xlsx/.csv) and is recorded on each case. Needs Perm.PETITIONS_REGISTER (rows only
+    `path` is a file path or a binary file; `filename` decides the format (.xlsx/.csv) and is
+    recorded on each case. Needs Perm.PETITIONS_REGISTER (rows only
     in its scope) or ADMIN_MANAGE: PermissionDenied otherwise; `actor` None is the command line
     (every community). A file that cannot be read at all gives a report with `file_error`;
     nothing raises for bad data.
@@ -1797,25 +1725,29 @@ def import_petition_ledger(
     lookups = _Lookups(actor)
     collector = _Collector(report, {})
     checker = _RowChecker(lookups, collector)
-    plan = _Plan(keep=not dry_run)
+    plan = _Plan()
+    unlinked: list[int] = []
     try:
-        _first_pass(_rewind(path), name, checker, report, plan, progress)
-        if report.rows == 0:
-            report.file_error = str(MSG_EMPTY_FILE)
-        if report.truncated:
-            message = str(format_lazy(MSG_TOO_MANY_ERRORS, count=MAX_ERRORS))
-            report.errors.append(RowIssue(None, "", "", "", message))
-        if not report.ok or dry_run:
-            return report
-        writer = _Writer(actor, name, plan, lookups.today)
-        with transaction.atomic():
-            if writer.connection.vendor == "postgresql":
-                # The foreign keys of each batch checked as it is inserted, in the writer thread
-                # beside the preparing of the next, not all at commit: the same checks, earlier
-                # (until the transaction ends).
-                with writer.connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            _second_pass(plan, lookups, writer, progress)
+        # A dry run writes nothing and takes no write lock.
+        with nullcontext() if dry_run else transaction.atomic():
+            if not dry_run:
+                writer = plan.writer = _Writer(actor, name, plan, lookups.today)
+                if writer.connection.vendor == "postgresql":
+                    # The foreign keys of each batch checked as it is inserted, in the writer
+                    # thread beside the reading of the next, not all at commit: the same
+                    # checks, earlier (until the transaction ends).
+                    with writer.connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            _read_and_write(_rewind(path), name, checker, report, plan, progress)
+            if report.rows == 0:
+                report.file_error = str(MSG_EMPTY_FILE)
+            if report.truncated:
+                message = str(format_lazy(MSG_TOO_MANY_ERRORS, count=MAX_ERRORS))
+                report.errors.append(RowIssue(None, "", "", "", message))
+            if not report.ok or dry_run:
+                if not dry_run:
+                    transaction.set_rollback(True)  # what was inserted before the error
+                return report
             unlinked = writer.finish()
             audit.record(
                 IMPORT_ACTION,
@@ -1832,12 +1764,11 @@ def import_petition_ledger(
             )
     except LedgerError as exc:
         report.file_error = str(exc.message)
+        report.imported = 0
         return report
-    finally:
-        plan.spool.close()
     for number in unlinked:
         collector.warn(number, "是否重复信访", "是", MSG_NO_EARLIER)
-    report.imported = writer.imported
+    report.imported = plan.writer.imported
     return report
 
 

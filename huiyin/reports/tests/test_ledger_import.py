@@ -276,6 +276,69 @@ def test_it_inserts_each_batch_in_a_writer_thread_while_preparing_the_next(clerk
     assert Petition.objects.get(case__title="事项5").repeat_of.case.title == "事项1"
 
 
+def test_a_bad_row_after_batches_went_in_undoes_them_and_every_error_is_still_reported(
+    clerk, monkeypatch
+):
+    """Valid batches are inserted while the sheet is read; a later error rolls them back."""
+    from huiyin.reports import ledger as module
+
+    monkeypatch.setattr(module, "BATCH", 2)
+    inserted = []
+    original = module._insert
+    monkeypatch.setattr(module, "_insert", lambda *args: inserted.append(1) or original(*args))
+    rows = [row(序号=n, 信访人=f"人{n}", 身份证号="", 信访事项=f"事项{n}") for n in range(1, 9)]
+    rows[5]["登记日期"] = "2026年13月40日"  # sheet row 9, in the third batch
+    rows[7]["所属社区"] = "不存在社区"  # sheet row 11, after the error: still checked
+    report = run(ledger(rows), clerk)
+    assert inserted  # the first batches did go in before the error was met
+    assert not report.ok and report.imported == 0
+    assert [(e.row, e.column) for e in report.errors] == [(9, "登记日期"), (11, "所属社区")]
+    assert Case.objects.count() == 0
+    assert Petitioner.objects.count() == 0
+    assert Clock.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="ledger.import").exists()
+
+
+def test_a_row_repeated_in_a_later_batch_is_an_error_not_a_skip(clerk, monkeypatch):
+    from huiyin.reports import ledger as module
+
+    monkeypatch.setattr(module, "BATCH", 2)
+    rows = [row(序号=n, 信访人=f"人{n}", 身份证号="", 信访事项=f"事项{n}") for n in range(1, 6)]
+    rows[4] = row(序号=5, 信访人="人1", 身份证号="", 信访事项="事项1")  # as row 1
+    report = run(ledger(rows), clerk)
+    assert not report.ok
+    assert [(e.row, e.column) for e in report.errors] == [(8, "信访事项")]
+    assert report.duplicates == []
+    assert Case.objects.count() == 0
+
+
+def test_it_links_repeats_to_an_earlier_row_further_down_or_to_huiyin(clerk, monkeypatch):
+    from huiyin.reports import ledger as module
+
+    before = run(ledger([row(序号=1, 身份证号=ID_2, 信访人="李四", 登记日期=day(60))]), clerk)
+    assert before.ok
+    monkeypatch.setattr(module, "BATCH", 2)
+    rows = [
+        # A repeat whose earlier petition is the last row of the file (an earlier date).
+        row(序号=1, 是否重复信访="是", 登记日期=day(5), 受理日期=day(4), 信访事项="第三次"),
+        row(序号=2, 信访人="王五", 身份证号="", 信访事项="无关"),
+        # A repeat of the petition imported before, in Huiyin already.
+        row(序号=3, 身份证号=ID_2, 信访人="李四", 是否重复信访="是", 信访事项="李四再访"),
+        row(序号=4, 是否重复信访="是", 登记日期=day(20), 受理日期=day(19), 信访事项="第二次"),
+        row(序号=5, 登记日期=day(40), 受理日期=day(39), 信访事项="第一次"),
+    ]
+    report = run(ledger(rows), clerk)
+    assert report.ok, report.errors
+    assert not [w for w in report.warnings if w.column == "是否重复信访"]
+
+    def earlier(title: str) -> str:
+        return Petition.objects.get(case__title=title).repeat_of.case.title
+
+    assert earlier("第三次") == "第二次"
+    assert earlier("第二次") == "第一次"
+    assert earlier("李四再访") == "小区电梯长期故障"
+
+
 def test_it_rolls_back_everything_when_the_writer_thread_fails(clerk, monkeypatch):
     from huiyin.reports import ledger as module
 
