@@ -1055,6 +1055,8 @@ def _read_and_write(
     pending: list[_Row] = []
 
     def flush() -> None:
+        if plan.writer is not None:
+            plan.writer.wait()  # the connection is the writer thread's until then
         existing = _existing_duplicates(pending)
         kept = []
         for row in pending:
@@ -1361,11 +1363,12 @@ class _Clocks:
 class _Writer:
     """Inserts validated rows in batches: cases, petitions, people, clocks, events...
 
-    Two threads share the work, one at a time on the connection: while the rows of a batch
-    are prepared here (numbered, encrypted, their clocks computed — Python), the batch before
-    is inserted by a writer thread (the database's work: SQLite's and PostgreSQL's own, with
-    Python's lock released). Every insert is in the import's one transaction; an error in
-    either thread stops the import and rolls it all back.
+    Two threads share the work, one at a time on the connection: while the next rows are read
+    and checked and a batch is prepared here (numbered, encrypted, its clocks computed —
+    Python), the batch before is inserted by a writer thread (the database's work: SQLite's
+    and PostgreSQL's own, with Python's lock released). Whatever else needs the connection
+    first waits for the writer (:meth:`wait`). Every insert is in the import's one
+    transaction; an error in either thread stops the import and rolls it all back.
     """
 
     def __init__(self, actor, filename: str, plan: _Plan, today: date):
@@ -1391,6 +1394,7 @@ class _Writer:
         self.id_index = person.get_field("id_number").index_value
         self.phone_index = person.get_field("phone").index_value
         self.connection = connections[router.db_for_write(Case)]
+        self.writing: _Background | None = None  # the insert running in the writer thread
         # The batch prepared last, not yet inserted: table rows, ledger rows, case ids and
         # receipt codes (the next batch's must differ from these too).
         self.pending: tuple[list, list[_Row], list[int], list[str]] | None = None
@@ -1427,10 +1431,12 @@ class _Writer:
         return self.note_template.format(file=self.filename, row=row.number)
 
     def write(self, rows: list[_Row]) -> None:
-        """Prepare this batch while the writer thread inserts the one before; the last batch
-        is inserted by :meth:`finish`."""
+        """Start inserting the batch before in the writer thread, prepare this one, and
+        return with the insert still running: it goes on while the next rows are read and
+        checked. The last batch is inserted by :meth:`drain`."""
         if not rows:
             return
+        self.wait()
         # Numbers, ids and receipt codes first: these ask the database, which is free now.
         numbers = self._numbers(rows)
         pending_ids, pending_codes = (
@@ -1438,18 +1444,12 @@ class _Writer:
         )
         case_ids = _new_ids(Case, len(rows), above=max(pending_ids, default=0))
         codes = _receipt_codes(len(rows), taken=pending_codes)
-        writing = _Background(_insert, self.connection, self.pending[0]) if self.pending else None
-        try:
-            for row, (year, seq, number), case_id, code in zip(
-                rows, numbers, case_ids, codes, strict=True
-            ):
-                self._write_row(row, year, seq, number, case_id, code, self.clocks.build(row))
-        except BaseException:
-            if writing is not None:
-                writing.thread.join()  # off the connection before the rollback
-            raise
-        if writing is not None:
-            writing.result()
+        if self.pending:
+            self.writing = _Background(_insert, self.connection, self.pending[0])
+        for row, (year, seq, number), case_id, code in zip(
+            rows, numbers, case_ids, codes, strict=True
+        ):
+            self._write_row(row, year, seq, number, case_id, code, self.clocks.build(row))
         # Parents before children, as the foreign keys want them.
         self.pending = (
             [(self.tables[model], self.tables[model].take()) for model in self._ORDER],
@@ -1606,8 +1606,23 @@ class _Writer:
             linked.update(best)
         return linked
 
+    def wait(self) -> None:
+        """Wait for the insert in the writer thread, if one is running (re-raising its error):
+        before anything else uses the connection."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            writing.result()
+
+    def stop(self) -> None:
+        """Off the connection before a rollback: wait for the writer thread, ignoring its
+        error (the one being handled already says what went wrong)."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            writing.thread.join()
+
     def drain(self) -> None:
         """Insert the batch prepared last."""
+        self.wait()
         if self.pending is not None:
             _insert(self.connection, self.pending[0])
             self.pending = None
@@ -1738,7 +1753,11 @@ def import_petition_ledger(
                     # checks, earlier (until the transaction ends).
                     with writer.connection.cursor() as cursor:
                         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            _read_and_write(_rewind(path), name, checker, report, plan, progress)
+            try:
+                _read_and_write(_rewind(path), name, checker, report, plan, progress)
+            finally:
+                if plan.writer is not None:
+                    plan.writer.stop()
             if report.rows == 0:
                 report.file_error = str(MSG_EMPTY_FILE)
             if report.truncated:
