@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import repeat
 from operator import add
 
 from django.db import connection, connections, models
@@ -45,6 +46,7 @@ class GramsField(models.TextField):
 # Letters and digits (str.isalnum(): every script, full-width forms included); anything
 # else, the underscore too, ends a run.
 _RUN = re.compile(r"[^\W_]+")
+_NONE = repeat(None)
 
 
 def _runs(text: str) -> list[str]:
@@ -63,7 +65,7 @@ def grams_of(*texts: str | None) -> str:
     for text in texts:
         if text:
             for run in _RUN.findall(text.lower()):
-                grams.update(dict.fromkeys(map(add, run, run[1:])))  # the pairs, in C
+                grams.update(zip(map(add, run, run[1:]), _NONE, strict=False))  # pairs, in C
                 grams[run[-1]] = None
     return " ".join(grams)
 
