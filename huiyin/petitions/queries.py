@@ -78,7 +78,7 @@ MULTI = ("status", "channel", "level", "answered")
 DUE_CHOICES = (("soon", _("Due within 3 days")), ("overdue", _("Overdue")))
 #: Replied within the handling time limit or after it: the statistics' on-time rate counts
 #: the petitions whose handling clock stopped with the reply (its latest such clock).
-ANSWERED_CHOICES = (("on_time", _("Replied on time")), ("late", _("Replied late")))
+ANSWERED_CHOICES = (("on_time", _("Answered on time")), ("late", _("Answered late")))
 _ANSWERED_OUTCOME = {"on_time": Clock.Outcome.MET, "late": Clock.Outcome.LATE}
 SORT_CHOICES = (
     ("due", _("Due date, nearest first")),
