@@ -102,6 +102,15 @@ def test_a_collective_visit_is_registered_assigned_replied_and_tracked(
     assert petition.petitioners.filter(is_representative=True).count() == 3
     screenshot(page, "petition-2-receipt")
 
+    # The clerk finds it again by a two-character word of its title, typed into the list's
+    # search box (the filter bar answers through htmx).
+    page.goto(live_url("/petitions/"))
+    page.fill("#f-q", "安置")
+    page.press("#f-q", "Enter")
+    expect(page).to_have_url(re.compile(r"q=%E5%AE%89%E7%BD%AE"))
+    expect(page.locator("#petition-results")).to_contain_text(petition.case.number)
+    screenshot(page, "petition-2b-search")
+
     # Accept, then assign to 城建办 and its handler.
     page.goto(live_url(f"/petitions/{pk}/"))
     expect(page.locator("#case-status")).to_have_text("已登记")
