@@ -205,6 +205,10 @@ def needs_rotation(token: str) -> bool:
 
 def normalize_for_index(value: str) -> str:
     """NFKC, whitespace removed, case folded: the spelling a blind index is computed on."""
+    if value and value.isascii() and value.isalnum():
+        # Plain letters and digits (ID and phone numbers as validated): NFKC and the digit
+        # folding leave them as they are.
+        return value.casefold()
     return normalize_digits(unicodedata.normalize("NFKC", value or "")).casefold()
 
 
