@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"parse with cells  {parsed:8.1f} s   CPU {parsed_cpu:6.1f} s (cells parsed as on import)"
     )
-    print(f"import            {imported:8.1f} s   CPU {imported_cpu:6.1f} s (two passes)")
+    print(f"import            {imported:8.1f} s   CPU {imported_cpu:6.1f} s (one pass)")
     print(f"ratio to raw      {imported / raw:8.2f}×  CPU {imported_cpu / raw_cpu:6.2f}×")
     print(f"ratio to parse    {imported / parsed:8.2f}×  CPU {imported_cpu / parsed_cpu:6.2f}×")
     print(f"petitions         {report.imported:,}")

