@@ -10,8 +10,8 @@ PostgreSQL the column is a ``tsvector`` with a GIN index. Both are made by migra
 ``cases/0007_case_search``.
 
 A search asks the index for the cases holding every pair of the text (a lone character: any
-gram starting with it, which is why each run's last character is stored too). When that is
-not already exact — a text longer than two characters, or one with spaces or punctuation —
+gram starting with it, which is why each run's last character is stored too). Unless the
+text is one or two Chinese characters or digits — where holding the pairs is the answer —
 the usual substring test confirms each candidate, so the index narrows and never decides.
 
 Every write of a case's text goes through :func:`refresh` (``Case.save()``,
