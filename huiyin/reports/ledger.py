@@ -1159,6 +1159,10 @@ class _Table:
         # Names from the model's own metadata, quoted; values are parameters.
         table = quote(model._meta.db_table)
         self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        # PostgreSQL: the column types for a binary COPY, asked before the writer thread
+        # starts (see binary()); None: text COPY.
+        self.types: list[int] | None = None
+        self._select_none = f"SELECT {columns} FROM {table} WHERE false"  # noqa: S608
         self.defaults = {}
         for f in self.fields:
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
@@ -1216,6 +1220,15 @@ class _Table:
                 row[index] = converted
         self.rows.append(row)
 
+    def binary(self, cursor) -> None:
+        """Switch this table to a binary COPY: no text to format here nor to parse on the
+        server. Not for columns psycopg cannot write in binary (tsvector)."""
+        cursor.execute(self._select_none)
+        types = [column.type_code for column in cursor.description]
+        if 3614 not in types:  # tsvector
+            self.types = types
+            self.copy_sql += " (FORMAT BINARY)"
+
     def take(self) -> list[list]:
         """The rows added since the last take(), for :func:`_insert`."""
         rows, self.rows = self.rows, []
@@ -1236,6 +1249,8 @@ def _insert(connection, batch: list[tuple[_Table, list[list]]]) -> None:
                 if connection.vendor == "postgresql":
                     # COPY: the fastest way in, several times faster than executemany().
                     with cursor.copy(table.copy_sql) as copy:
+                        if table.types is not None:
+                            copy.set_types(table.types)
                         for row in rows:
                             copy.write_row(row)
                 else:
@@ -1394,6 +1409,10 @@ class _Writer:
         self.id_index = person.get_field("id_number").index_value
         self.phone_index = person.get_field("phone").index_value
         self.connection = connections[router.db_for_write(Case)]
+        if self.connection.vendor == "postgresql":
+            with self.connection.cursor() as cursor:
+                for table in self.tables.values():
+                    table.binary(cursor)
         self.writing: _Background | None = None  # the insert running in the writer thread
         # The batch prepared last, not yet inserted: table rows, ledger rows, case ids and
         # receipt codes (the next batch's must differ from these too).
