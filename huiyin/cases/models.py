@@ -257,10 +257,10 @@ class Case(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
         ]
         indexes = [
-            models.Index(fields=["status"], name="case_status"),
+            # Every query of cases names the kind: no index on status or due_on alone, which
+            # every insert and transition would keep up for nothing (migration 0008).
             models.Index(fields=["kind", "status"], name="case_kind_status"),
             models.Index(fields=["kind", "-received_at"], name="case_kind_received"),
-            models.Index(fields=["due_on"], name="case_due_on"),
             # The case lists' orders (nearest due date first; newest or oldest first) over the
             # cases not withdrawn, so a page of a million is an index walk, not a sort.
             # `withdrawn` (always false here) is listed so SQLite counts from the index alone.
