@@ -1037,12 +1037,11 @@ def _start_of_day(day: date) -> datetime:
 
 @dataclass
 class _Plan:
-    """What reading the sheet leaves for the end: which rows to link, how many were valid."""
+    """What reading the sheet leaves for the end: the writer, and which rows to link."""
 
     writer: _Writer | None = None  # None on a dry run
     # Repeat rows: their earlier petition in this file (by row number), or None (look in Huiyin).
     repeat_of_row: dict[int, int | None] = field(default_factory=dict)
-    valid: int = 0
 
 
 def _read_and_write(
@@ -1078,7 +1077,6 @@ def _read_and_write(
                 )
                 continue
             in_file[key] = row.number
-            plan.valid += 1
             kept.append(row)
             id_number = row.people[0][1]
             if id_number:
