@@ -124,7 +124,7 @@ audit.register_action(IMPORT_ACTION, _("Imported a ledger"))
 #: Several people in one cell: 张三、李四 (also , ， ; ； and line breaks).
 SEPARATOR = "、"
 _SPLIT = re.compile(r"\s*[、,，;；\n]\s*")
-#: Rows per insert batch (and per duplicate lookup in the first pass).
+#: Ledger rows per insert batch (and per duplicate lookup).
 BATCH = 1000
 #: Export rows fetched per chunk (each chunk prefetches its related rows).
 EXPORT_CHUNK = 2000
