@@ -155,3 +155,32 @@ def test_the_command_rebuilds_the_index():
     call_command("rebuild_search_index", stdout=out)
     assert found("公交", among=[case]) == {case.pk}
     assert "rebuilt" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        "'",
+        '噪"声',
+        "a' OR 1=1 --",
+        'NEAR("噪" 声) OR *',
+        "声:*",
+        "a & !b",
+        "\\",
+        "*",
+        "噪 -声",
+    ],
+)
+def test_search_syntax_in_the_text_is_only_text(personas, community, text):
+    """Quotes, operators and wildcards of FTS5 or tsquery are never passed as syntax."""
+    from huiyin.petitions.queries import PetitionFilter
+
+    plain = make_case(title="噪声扰民", community=community)
+    odd = make_case(title=f"记录{text}原文", community=community)
+    cases = PetitionFilter({"q": text}, personas[Role.PETITION_CLERK]).queryset()
+    found_ids = set(cases.values_list("pk", flat=True))
+    assert odd.pk in found_ids  # the text itself is found, as a substring
+    # And another case only when the text is part of it.
+    assert (plain.pk in found_ids) == (text in plain.title or text in plain.number)
