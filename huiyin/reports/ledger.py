@@ -1412,9 +1412,9 @@ class _Writer:
                 for table in self.tables.values():
                     table.binary(cursor)
         self.writing: _Background | None = None  # the insert running in the writer thread
-        # The batch prepared last, not yet inserted: table rows, ledger rows, case ids and
-        # receipt codes (the next batch's must differ from these too).
-        self.pending: tuple[list, list[_Row], list[int], list[str]] | None = None
+        # The batch prepared last, not yet inserted: table rows, case ids and receipt codes
+        # (the next batch's must differ from these too).
+        self.pending: tuple[list, list[int], list[str]] | None = None
 
     def _numbers(self, rows: list[_Row]) -> list[tuple[int, int, str]]:
         """(year, seq, number) for each row, allocated in blocks from the case counters."""
@@ -1457,7 +1457,7 @@ class _Writer:
         # Numbers, ids and receipt codes first: these ask the database, which is free now.
         numbers = self._numbers(rows)
         pending_ids, pending_codes = (
-            (self.pending[2], self.pending[3]) if self.pending else ([], [])
+            (self.pending[1], self.pending[2]) if self.pending else ([], [])
         )
         case_ids = _new_ids(Case, len(rows), above=max(pending_ids, default=0))
         codes = _receipt_codes(len(rows), taken=pending_codes)
@@ -1470,7 +1470,6 @@ class _Writer:
         # Parents before children, as the foreign keys want them.
         self.pending = (
             [(self.tables[model], self.tables[model].take()) for model in self._ORDER],
-            rows,
             case_ids,
             codes,
         )
