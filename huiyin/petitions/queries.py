@@ -43,6 +43,11 @@ MAX_QUERY_LENGTH = 100
 #: cases (an index range) and tests each; a longer or open range asks the search index. A
 #: common word's index hits over all years outnumber a few months' cases (bench/README.md).
 SCAN_DAYS = 183
+#: A text search over a longer or open period counts and lists at most this many matters (the
+#: first in the chosen order), like a search engine's result pages: counting or sorting every
+#: hit of a common word over ten years means reading tens of thousands of rows on each page
+#: (bench/README.md). The ledger export of the same search holds every match.
+TEXT_MATCH_LIMIT = 1000
 
 #: Every parameter the filter understands, with the label shown in the filter bar and notices.
 PARAMS: dict[str, Promise] = {
@@ -171,7 +176,30 @@ class CasePaginator(Paginator):
     get their joins and annotations; a page past the middle is picked from the other end in
     the reversed order, so the last page costs what the first does. The order must end on a
     unique column (the id), or reversing it would not give the same pages.
+
+    With `limit`, only the first `limit` rows are counted and paged through (``truncated``
+    tells whether there were more): one query fetches their ids in order, and a page is a
+    slice of them.
     """
+
+    def __init__(self, object_list, per_page, *, limit: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = limit
+        self.truncated = False
+
+    @cached_property
+    def _first_ids(self) -> list[int]:
+        """With a limit: the ids of the first `limit` rows and one more, in order (one query
+        that both counts and pages)."""
+        return list(self.object_list.values_list("pk", flat=True)[: self.limit + 1])
+
+    @cached_property
+    def count(self) -> int:
+        if self.limit is None:
+            return super().count
+        found = len(self._first_ids)
+        self.truncated = found > self.limit
+        return min(found, self.limit)
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
@@ -183,7 +211,9 @@ class CasePaginator(Paginator):
         rows: QuerySet = self.object_list
         if top <= bottom:
             return self._get_page(rows.none(), number, self)
-        if bottom > total - top:
+        if self.limit is not None:
+            ids = self._first_ids[bottom:top]
+        elif bottom > total - top:
             ids = rows.reverse().values("pk")[total - top : total - bottom]
         else:
             ids = rows.values("pk")[bottom:top]
@@ -229,6 +259,8 @@ class PetitionFilter:
         self._answered: list[str] = []
         self._category_ids: set[int] = set()
         self._received: tuple[date | None, date | None] = (None, None)
+        #: At most this many matches are counted and listed (a text search over a long period).
+        self.match_limit: int | None = None
         self._parse(params)
 
     # ------------------------------------------------------------------ parsing
@@ -395,6 +427,8 @@ class PetitionFilter:
         start, end = self._received
         short = start is not None and ((end or self.today) - start).days < SCAN_DAYS
         indexed, exact = (None, False) if short else search.matching(text)
+        if not short:
+            self.match_limit = TEXT_MATCH_LIMIT
         if indexed is None:
             self._conditions.append(substring)
         else:
@@ -610,6 +644,7 @@ def _staff_options(perm: str) -> list[Option]:
 
 __all__ = [
     "DUE_SOON_DAYS",
+    "TEXT_MATCH_LIMIT",
     "CasePaginator",
     "PARAMS",
     "Option",

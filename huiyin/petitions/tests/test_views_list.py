@@ -488,3 +488,78 @@ def test_it_words_the_time_left_badge():
     late = time_left(today - timedelta(days=4), today)
     assert (late.state, late.days, late.text) == ("overdue", -4, "4 day(s) overdue")
     assert 'data-state="none"' in clock_badge(None)
+
+
+# --------------------------------------------------------------------------- capped text search
+
+
+@pytest.fixture
+def limit_of_70(monkeypatch):
+    monkeypatch.setattr("huiyin.petitions.queries.TEXT_MATCH_LIMIT", 70)
+
+
+def test_a_text_search_over_all_years_lists_only_the_first_matches(
+    client, clerk, many, limit_of_70
+):
+    # 160 matches of 事项, a limit of 70: two pages (50 + 20) of the first 70 in the list's
+    # own order, and the page says there were more.
+    expected = [case.number for case in PetitionFilter({"q": "事项"}, clerk).ordered()]
+    assert len(expected) == 160
+    client.force_login(clerk)
+    first = client.get(URL, {"q": "事项"})
+    html = first.content.decode()
+    assert 'data-count="70" data-truncated="1"' in html
+    assert 'id="petition-truncated"' in html
+    assert "找到的信访件超过 70 件，按当前排序列出前 70 件" in html
+    assert "第 1 页，共 2 页" in html
+    seen = numbers(first) + numbers(client.get(URL, {"q": "事项", "page": 2}))
+    assert seen == expected[:70]
+    # A page past the limit is the last one, not the far end of all matches.
+    assert numbers(client.get(URL, {"q": "事项", "page": 4})) == expected[50:70]
+
+
+@pytest.mark.parametrize("sort", ["-received", "received"])
+def test_the_first_matches_follow_the_chosen_order(client, clerk, many, limit_of_70, sort):
+    expected = [c.number for c in PetitionFilter({"q": "事项", "sort": sort}, clerk).ordered()]
+    client.force_login(clerk)
+    assert numbers(client.get(URL, {"q": "事项", "sort": sort, "page": 2})) == expected[50:70]
+
+
+def test_a_text_search_with_no_more_matches_than_the_limit_is_counted_exactly(
+    client, clerk, many, limit_of_70
+):
+    client.force_login(clerk)
+    html = client.get(URL, {"q": "事项00"}).content.decode()  # 事项000 … 事项009
+    assert 'data-count="10"' in html
+    assert "data-truncated" not in html
+    assert "共找到 10 件" in html
+
+
+@pytest.mark.parametrize(("limit", "shown", "truncated"), [(159, 159, True), (160, 160, False)])
+def test_exactly_the_limit_is_not_more_than_it(
+    client, clerk, many, monkeypatch, limit, shown, truncated
+):
+    monkeypatch.setattr("huiyin.petitions.queries.TEXT_MATCH_LIMIT", limit)
+    client.force_login(clerk)
+    html = client.get(URL, {"q": "事项"}).content.decode()
+    assert f'data-count="{shown}"' in html
+    assert ("data-truncated" in html) is truncated
+
+
+def test_filters_and_a_short_period_count_every_match(client, clerk, many, limit_of_70):
+    client.force_login(clerk)
+    # No text: every petition counted.
+    assert 'data-count="160"' in client.get(URL).content.decode()
+    # Text within a period of half a year or less reads that period: counted exactly.
+    start = (timezone.localdate() - timedelta(days=60)).isoformat()
+    html = client.get(URL, {"q": "事项", "from": start}).content.decode()
+    assert 'data-count="160"' in html
+    assert "data-truncated" not in html
+
+
+def test_the_ledger_export_of_a_capped_search_holds_every_match(clerk, many, limit_of_70):
+    from huiyin.reports.ledger import ledger_cases
+
+    cases, filters, _notices = ledger_cases(clerk, {"q": "事项"})
+    assert filters == {"q": "事项"}
+    assert cases.count() == 160

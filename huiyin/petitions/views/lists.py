@@ -37,7 +37,9 @@ def petition_list(request: HttpRequest) -> HttpResponse:
         .select_related("petition", "community", "category", "owner_unit", "owner")
         .annotate(is_key_case=Exists(KeyCase.objects.filter(petition_id=OuterRef("pk"))))
     )
-    page = CasePaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CasePaginator(rows, PAGE_SIZE, limit=petitions.match_limit).get_page(
+        request.GET.get("page")
+    )
     reach = reach_of(request.user)
     export_query = petitions.querystring(with_sort=False)
     # The received-date header toggles between newest and oldest first.
