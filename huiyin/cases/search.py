@@ -27,8 +27,9 @@ from itertools import repeat
 from operator import add
 
 from django.db import connection, connections, models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 
 #: Cases per batch when the grams are recomputed.
 BATCH = 2000
@@ -109,24 +110,59 @@ class Query:
         return " & ".join(terms)
 
 
-def matching(text: str, *, vendor: str | None = None) -> tuple[Q | None, bool]:
+#: SQLite: walk the list's order rather than fetch every hit when hits² exceed this times
+#: the rows wanted times the cases (a walk reads about rows wanted × cases / hits index
+#: entries at a fraction of the cost of fetching and sorting one hit; bench/README.md).
+WALK_FACTOR = 0.15
+
+_HITS = "SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s"
+
+
+class _Unindexed(Func):
+    """``+column``: SQLite then uses no index for the condition on it (the query planner's
+    documented way to steer it), and tests it row by row."""
+
+    template = "+%(expressions)s"
+    output_field = models.IntegerField()
+
+
+def matching(
+    text: str, *, vendor: str | None = None, first: int | None = None
+) -> tuple[Q | None, bool]:
     """A condition on Case rows from the index for `text`, and whether it is exact.
 
     ``(None, False)`` when the text holds no letter or digit: the caller falls back to the
-    substring test alone.
+    substring test alone. `first`: the caller reads only that many rows in an indexed order
+    and filters on nothing else. SQLite otherwise starts from the index's hits — fetching and
+    sorting every one of them; for a common word it then walks the order instead, testing
+    each row against the hits, and stops after `first` of them.
     """
     query = Query(text)
     if not query.usable:
         return None, False
     vendor = vendor or connection.vendor
     if vendor == "sqlite":
-        sql = "SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s"
         params = [query.fts5()]
-    else:
-        sql = "SELECT case_id FROM cases_casesearch WHERE grams @@ %s::tsquery"
-        params = [query.tsquery()]
-    # Fixed SQL; the search text goes in as a parameter only.
-    return Q(pk__in=RawSQL(sql, params)), query.exact  # noqa: S611
+        # Fixed SQL; the search text goes in as a parameter only.
+        hits = RawSQL(_HITS, params)  # noqa: S611
+        if first is not None and _many_hits(params[0], first):
+            return Q(In(_Unindexed(F("pk")), hits)), query.exact
+        return Q(pk__in=hits), query.exact
+    sql = "SELECT case_id FROM cases_casesearch WHERE grams @@ %s::tsquery"
+    return Q(pk__in=RawSQL(sql, [query.tsquery()])), query.exact  # noqa: S611
+
+
+def _many_hits(expression: str, first: int) -> bool:
+    with connection.cursor() as cursor:
+        # The FTS5 index counts its hits without reading a row; the highest id stands in for
+        # the number of cases.
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM cases_casesearch_fts "
+            "WHERE cases_casesearch_fts MATCH %s), (SELECT max(id) FROM cases_case)",
+            [expression],
+        )
+        hits, cases = cursor.fetchone()
+    return hits * hits > WALK_FACTOR * first * (cases or 0)
 
 
 def refresh(cases: Iterable, *, using: str = "default") -> None:

@@ -261,6 +261,7 @@ class PetitionFilter:
         self._received: tuple[date | None, date | None] = (None, None)
         #: At most this many matches are counted and listed (a text search over a long period).
         self.match_limit: int | None = None
+        self._text: tuple[str, Q] | None = None  # a search over a long or open period
         self._parse(params)
 
     # ------------------------------------------------------------------ parsing
@@ -425,14 +426,22 @@ class PetitionFilter:
         # index alone is exact (see cases/search.py). Punctuation only, or a short period:
         # the test alone.
         start, end = self._received
-        short = start is not None and ((end or self.today) - start).days < SCAN_DAYS
-        indexed, exact = (None, False) if short else search.matching(text)
-        if not short:
-            self.match_limit = TEXT_MATCH_LIMIT
-        if indexed is None:
+        if start is not None and ((end or self.today) - start).days < SCAN_DAYS:
             self._conditions.append(substring)
-        else:
-            self._conditions.append(indexed if exact else indexed & substring)
+            return
+        self.match_limit = TEXT_MATCH_LIMIT
+        self._text = (text, substring)
+
+    def _text_condition(self, paged: bool) -> Q | None:
+        if self._text is None:
+            return None
+        text, substring = self._text
+        # A list with no other filter reads only the first matches, in its order.
+        alone = paged and not (self._conditions or self._satisfaction or self._answered)
+        indexed, exact = search.matching(text, first=TEXT_MATCH_LIMIT + 1 if alone else None)
+        if indexed is None:
+            return substring
+        return indexed if exact else indexed & substring
 
     def _parse_flags(self, params: Mapping) -> None:
         conditions = {
@@ -462,11 +471,16 @@ class PetitionFilter:
         """Withdrawn matters leave the list; `withdrawn=1` shows only them."""
         return self.values.get("withdrawn") == "1"
 
-    def queryset(self) -> CaseQuerySet:
-        """The visible petitions (Case rows) matching every valid filter, unordered."""
+    def queryset(self, *, paged: bool = False) -> CaseQuerySet:
+        """The visible petitions (Case rows) matching every valid filter, unordered.
+
+        `paged`: only the first rows in an indexed order will be read (the list, which reads
+        at most :attr:`match_limit` of a text search), not all of them (an export).
+        """
         cases = Case.objects.visible_to(self.user).filter(kind=Kind.PETITION)
         cases = cases.filter(withdrawn=self.withdrawn)
-        for condition in self._conditions:
+        text = self._text_condition(paged)
+        for condition in self._conditions if text is None else [*self._conditions, text]:
             cases = cases.filter(condition)
         if self._satisfaction:
             # The petitioner's latest satisfaction (a later follow-up supersedes an earlier one).
@@ -491,9 +505,9 @@ class PetitionFilter:
             )
         return cases
 
-    def ordered(self) -> CaseQuerySet:
+    def ordered(self, *, paged: bool = False) -> CaseQuerySet:
         """:meth:`queryset` in the chosen order (nearest due date first by default)."""
-        cases = self.queryset()
+        cases = self.queryset(paged=paged)
         if self.sort == "received":
             return cases.order_by("received_at", "id")
         if self.sort == "-received":

@@ -184,3 +184,21 @@ def test_search_syntax_in_the_text_is_only_text(personas, community, text):
     assert odd.pk in found_ids  # the text itself is found, as a substring
     # And another case only when the text is part of it.
     assert (plain.pk in found_ids) == (text in plain.title or text in plain.number)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("factor", [0.0, 1e12])  # always walk the order / never
+def test_walking_the_order_finds_what_fetching_the_hits_finds(monkeypatch, factor):
+    monkeypatch.setattr(search, "WALK_FACTOR", factor)
+    noise = [make_case(title=f"反映噪声扰民{i}", description="") for i in range(5)]
+    other = make_case(title="拖欠工资", description="噪")
+    for text, expected in (("噪声", noise), ("噪", [*noise, other]), ("工资", [other])):
+        condition, _exact = search.matching(text, first=3)
+        rows = Case.objects.filter(condition).order_by("-id")
+        assert list(rows.values_list("pk", flat=True)) == [c.pk for c in expected][::-1]
+        # Inside a subquery (Django renames the table) the condition keeps to its own rows.
+        outer = Case.objects.filter(pk__in=rows.values("pk")[:2])
+        assert set(outer.values_list("pk", flat=True)) == {c.pk for c in expected[::-1][:2]}
+    sql = str(Case.objects.filter(search.matching("噪声", first=3)[0]).query)
+    walked = connection.vendor == "sqlite" and factor == 0.0
+    assert ('+"cases_case"."id" IN' in sql) is walked

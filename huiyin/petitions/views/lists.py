@@ -33,7 +33,7 @@ def url_or(name: str, fallback: str) -> str:
 def petition_list(request: HttpRequest) -> HttpResponse:
     petitions = PetitionFilter(request.GET, request.user)
     rows = (
-        petitions.ordered()
+        petitions.ordered(paged=True)
         .select_related("petition", "community", "category", "owner_unit", "owner")
         .annotate(is_key_case=Exists(KeyCase.objects.filter(petition_id=OuterRef("pk"))))
     )
