@@ -43,8 +43,8 @@ def _soon(today: date) -> Q:
 
 
 def _open_petitions(user, perm: str):
-    return Case.objects.visible_to(user, perm=perm).filter(
-        kind=Kind.PETITION, withdrawn=False, closed_at__isnull=True
+    return Case.objects.visible_to(user, perm=perm, kind=Kind.PETITION).filter(
+        withdrawn=False, closed_at__isnull=True
     )
 
 

@@ -477,7 +477,7 @@ class PetitionFilter:
         `paged`: only the first rows in an indexed order will be read (the list, which reads
         at most :attr:`match_limit` of a text search), not all of them (an export).
         """
-        cases = Case.objects.visible_to(self.user).filter(kind=Kind.PETITION)
+        cases = Case.objects.visible_to(self.user, kind=Kind.PETITION)
         cases = cases.filter(withdrawn=self.withdrawn)
         text = self._text_condition(paged)
         for condition in self._conditions if text is None else [*self._conditions, text]:

@@ -219,12 +219,14 @@ def petition_cases(
 
     Every number here starts from this queryset (and so may a caller that wants the rows).
     """
-    cases = Case.objects.filter(kind=Kind.PETITION, withdrawn=False)
+    if user is None:
+        cases = Case.objects.filter(kind=Kind.PETITION)
+    else:
+        cases = Case.objects.visible_to(user, kind=Kind.PETITION)
+    cases = cases.filter(withdrawn=False)
     if period is not None:
         first, after = period.bounds()
         cases = cases.filter(received_at__gte=first, received_at__lt=after)
-    if user is not None:
-        cases = cases.visible_to(user)
     if scope is not None:
         if scope.community_id is not None:
             cases = cases.filter(community_id=scope.community_id)

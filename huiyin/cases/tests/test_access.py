@@ -59,6 +59,18 @@ def test_it_shows_each_role_the_cases_in_its_scope(personas, cases, role):
     assert _names(cases, Case.objects.visible_to(personas[role])) == EXPECTED[role]
 
 
+@pytest.mark.parametrize("role", list(EXPECTED))
+@pytest.mark.parametrize("kind", [Kind.PETITION, Kind.DISPUTE])
+def test_it_narrows_to_one_kind_as_a_filter_on_the_kind_would(personas, cases, role, kind):
+    user = personas[role]
+    expected = _names(cases, Case.objects.visible_to(user).filter(kind=kind))
+    assert _names(cases, Case.objects.visible_to(user, kind=kind)) == expected
+    assert all(("dispute" in name) == (kind == Kind.DISPUTE) for name in expected)
+    if expected:  # (a person who sees none of the kind gets no SQL at all)
+        sql = str(Case.objects.visible_to(user, kind=kind).query)
+        assert sql.count('"cases_case"."kind" =') == 1  # tested once per row, not twice
+
+
 def test_it_shows_nothing_to_people_without_a_role(cases, outsider):
     assert not Case.objects.visible_to(outsider).exists()
 
