@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -202,3 +203,25 @@ def test_walking_the_order_finds_what_fetching_the_hits_finds(monkeypatch, facto
     sql = str(Case.objects.filter(search.matching("噪声", first=3)[0]).query)
     walked = connection.vendor == "sqlite" and factor == 0.0
     assert ('+"cases_case"."id" IN' in sql) is walked
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("share", [0.0, 2.0])  # always common / never
+def test_a_sampled_common_text_is_read_with_the_substring_test_alone(monkeypatch, share):
+    monkeypatch.setattr(search, "SAMPLE_FROM", 0)
+    monkeypatch.setattr(search, "WALK_SHARE", share)
+    phrase = [make_case(title=f"楼顶搭建彩钢房{i}", description="") for i in range(4)]
+    apart = make_case(title="彩钢瓦", description="钢房")  # both pairs, not the phrase
+    make_case(title="拖欠工资", description="")
+    walked = connection.vendor == "postgresql" and share == 0.0
+    for text, expected in (("彩钢房", phrase), ("钢房", [*phrase, apart]), ("50%_", [])):
+        condition, exact = search.matching(text, first=3)
+        assert (condition is None) is walked
+        if condition is None:  # the list then tests the substring alone
+            condition = Q(title__contains=text) | Q(description__contains=text)
+        elif not exact:
+            condition &= Q(title__contains=text) | Q(description__contains=text)
+        ids = set(Case.objects.filter(condition).values_list("pk", flat=True))
+        assert ids == {case.pk for case in expected}
+    # Without `first` (an export) the index is asked whatever the sample says.
+    assert search.matching("彩钢房")[0] is not None
