@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 
 from huiyin.env import ConfigError, envbool, envint, envlist, envstr, keyfile_secret
+from huiyin.privacy import client as _client
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -167,14 +168,17 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
-# Throttling of failed sign-ins (django-axes): per account and per address.
+# Throttling of failed sign-ins (django-axes): per account from one address, and per address.
+# Not per account alone: five wrong passwords from anywhere would then lock the real user out
+# everywhere (a denial of service for anyone who knows a username). The client's address is
+# huiyin.privacy.client.client_address: behind nginx, the one nginx saw.
 AXES_FAILURE_LIMIT = envint("HUIYIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = envint("HUIYIN_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "huiyin.privacy.client.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -215,9 +219,17 @@ SECURE_HSTS_PRELOAD = HTTPS
 BEHIND_PROXY = envbool("HUIYIN_BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # nginx appends the client's address; sign-in throttling must count that, not nginx's.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The proxies whose client-address header is believed (huiyin/privacy/client.py): none without
+# a proxy; behind one, nginx on this machine unless HUIYIN_TRUSTED_PROXIES lists others.
+TRUSTED_PROXIES = _client.trusted_proxies(
+    "HUIYIN_TRUSTED_PROXIES",
+    envlist("HUIYIN_TRUSTED_PROXIES", _client.DEFAULT_TRUSTED_PROXIES if BEHIND_PROXY else []),
+)
+if TRUSTED_PROXIES and not BEHIND_PROXY:
+    raise ConfigError("HUIYIN_TRUSTED_PROXIES is set but HUIYIN_BEHIND_PROXY is not")
+PROXY_CLIENT_HEADER = _client.proxy_header(
+    "HUIYIN_PROXY_HEADER", envstr("HUIYIN_PROXY_HEADER", "X-Forwarded-For")
+)
 
 LOGGING = {
     "version": 1,

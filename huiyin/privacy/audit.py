@@ -28,6 +28,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.privacy.client import client_address
 from huiyin.privacy.models import GENESIS_HASH, AuditEntry
 
 # What each action means, for the auditor's page. Apps add their own with register_action().
@@ -121,7 +122,8 @@ def record(
 ) -> AuditEntry:
     """Append one entry to the audit trail, in the caller's transaction (or its own).
 
-    `actor` defaults to request.user, the address to request.META["REMOTE_ADDR"]. `target` is
+    `actor` defaults to request.user, the address to the client's (`client.client_address`,
+    which behind the proxy is the one nginx saw, not nginx's own). `target` is
     a model instance; its label is `target_label`, or `target.audit_label()` when the model
     defines one (never str(target), which may carry personal data).
     """
@@ -132,7 +134,7 @@ def record(
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if ip is None and request is not None:
-        ip = request.META.get("REMOTE_ADDR")
+        ip = client_address(request)
     target_type = target_id = ""
     if target is not None:
         target_type = target._meta.label_lower

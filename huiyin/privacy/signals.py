@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from huiyin.privacy import audit
+from huiyin.privacy.client import client_address
 
 
 @receiver(user_logged_in, dispatch_uid="huiyin.privacy.login")
@@ -27,5 +28,5 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         "auth.login_failed",
         actor=None,
         target_label=tried,
-        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip=client_address(request) if request is not None else None,
     )

@@ -130,10 +130,25 @@ def test_it_reads_the_rate_from_settings_with_a_sane_default(settings, monkeypat
 
 def test_it_trusts_the_forwarded_address_only_behind_the_proxy(rf, settings):
     request = rf.post(TRACK, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.9")
-    settings.SECURE_PROXY_SSL_HEADER = None
+    settings.TRUSTED_PROXIES = []
     assert client_address(request) == "127.0.0.1"
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
     assert client_address(request) == "10.0.0.9"
+    # From a peer that is not the proxy, the header is the client's own claim.
+    spoofed = rf.post(TRACK, REMOTE_ADDR="10.0.0.7", HTTP_X_FORWARDED_FOR="10.0.0.9")
+    assert client_address(spoofed) == "10.0.0.7"
+
+
+def test_it_counts_lookups_per_forwarded_address_behind_the_proxy(client, petition, settings):
+    settings.HUIYIN_TRACK_RATE = "2/10m"
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+    codes = [
+        lookup(client, petition.receipt_code, HTTP_X_FORWARDED_FOR="10.0.0.1").status_code
+        for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    # Everyone comes through nginx (127.0.0.1): another address still has its own count.
+    assert lookup(client, petition.receipt_code, HTTP_X_FORWARDED_FOR="10.0.0.2").status_code == 200
 
 
 def test_it_needs_the_csrf_token(petition):

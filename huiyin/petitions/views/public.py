@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from huiyin.petitions import services
 from huiyin.petitions.forms import RatingForm, TrackForm
 from huiyin.petitions.models import TrackAttempt
+from huiyin.privacy.client import client_address
 
 #: Lookups per client address and window: "<count>/<window>", the window in seconds or with
 #: a unit s, m or h ("10/10m": ten lookups in any ten minutes).
@@ -45,20 +46,11 @@ def track_rate() -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2)) * _UNIT_SECONDS[match.group(3)]
 
 
-def client_address(request: HttpRequest) -> str:
-    """The client's address; behind the proxy (HUIYIN_BEHIND_PROXY) the one nginx appended."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_limit(request: HttpRequest) -> int | None:
     """Count this attempt; the seconds to wait when over the limit, else None."""
     allowed, window = track_rate()
-    # A keyed hash: the table counts addresses without holding any.
+    # A keyed hash: the table counts addresses without holding any. Behind the proxy the
+    # address is the one nginx saw (client_address trusts only the configured proxies).
     client = salted_hmac(
         "huiyin.petitions.track", client_address(request), algorithm="sha256"
     ).hexdigest()
