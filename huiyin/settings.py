@@ -234,6 +234,32 @@ PROXY_CLIENT_HEADER = _client.proxy_header(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Query strings (a searched phone or ID number) are cut from logged addresses; gunicorn's
+    # access log gets the same from huiyin.privacy.logredact.AccessLogger (`huiyin serve`).
+    "filters": {"redact_queries": {"()": "huiyin.privacy.logredact.RedactQueryStrings"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
+    },
+    "loggers": {
+        # runserver's request lines (development only; production serves with gunicorn).
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["redact_queries"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -42,5 +42,7 @@ class Command(BaseCommand):
                 "threads": 4,
                 "timeout": 120,
                 "accesslog": "-",
+                # Paths only: a query string may hold a searched phone or ID number.
+                "logger_class": "huiyin.privacy.logredact.AccessLogger",
             }
         ).run()
