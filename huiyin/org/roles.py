@@ -38,6 +38,9 @@ class Perm:
     ASSESSMENT_MANAGE = "assessment.manage"
     REPORTS_VIEW = "reports.view"
     REPORTS_EXPORT = "reports.export"
+    # Fill reports from a Word template of one's own: a template is code run on the server,
+    # so only the office that owns the report wording (综治办) may hand one in.
+    REPORT_TEMPLATES_MANAGE = "reports.templates"
     AUDIT_VIEW = "audit.view"
     ADMIN_MANAGE = "admin.manage"
 
@@ -69,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.ASSESSMENT_MANAGE,
             P.REPORTS_VIEW,
             P.REPORTS_EXPORT,
+            P.REPORT_TEMPLATES_MANAGE,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(

@@ -16,15 +16,23 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import textwrap
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import IO, Any
 
+import jinja2
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from jinja2 import meta, nodes
+from jinja2.runtime import LoopContext
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from huiyin.reports import docx_layout as gb
 from huiyin.reports import stats
@@ -36,7 +44,10 @@ __all__ = [
     "ReportTemplateError",
     "build_context",
     "campaign_report",
+    "check_template",
     "placeholders_markdown",
+    "plain",
+    "render_template",
 ]
 
 Progress = Callable[..., None]
@@ -51,6 +62,15 @@ MSG_TEMPLATE_UNKNOWN = _(
 )
 MSG_TEMPLATE_FILE = _("The template is not a Word document (.docx). Save it as .docx first.")
 MSG_TEMPLATE_FAILED = _("The template could not be filled: {detail}")
+MSG_TEMPLATE_FORBIDDEN = _(
+    "The template was refused: it uses {detail}, which a report template may not use. A "
+    "template may only show the placeholders and lists in TEMPLATES.md, with the filters "
+    "listed there."
+)
+MSG_TEMPLATE_TOO_LARGE = _(
+    "The template is too large: a Word template may be at most {size} MB, and at most "
+    "{unpacked} MB once unpacked."
+)
 MSG_STEP_COUNT = _("Counting the figures")
 MSG_STEP_LISTS = _("Listing communities and overdue matters")
 MSG_STEP_WRITE = _("Writing the document")
@@ -497,47 +517,328 @@ def build_document(data: ReportData):
 
 
 # ------------------------------------------------------------------------------ templates
+#
+# A template is code that runs on the server, handed in by a user: it is rendered only in a
+# sandbox (ImmutableSandboxedEnvironment) with no globals, a short list of filters, no
+# attribute but the keys of the data, and a context of plain data (`plain()`). Before
+# anything runs, every part docxtpl will render is parsed and checked (`_check_tree`), so a
+# template that reaches for anything else is refused with a message, at upload and again
+# when it is filled.
+
+#: The largest template accepted, as uploaded and once its parts are unpacked (zip bombs).
+TEMPLATE_MAX_BYTES = 10 * 1024 * 1024
+TEMPLATE_MAX_UNPACKED = 50 * 1024 * 1024
+TEMPLATE_MAX_PARTS = 2000
+
+#: The filters a template may use; anything else (attr, map, pprint, random...) is refused.
+TEMPLATE_FILTERS = (
+    "abs",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "format",
+    "int",
+    "join",
+    "last",
+    "length",
+    "lower",
+    "max",
+    "min",
+    "replace",
+    "reverse",
+    "round",
+    "sort",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+)
+
+#: Names no template may mention, even as its own variables: Jinja's globals, the template
+#: itself, and what escapes from other template engines reach for.
+FORBIDDEN_NAMES = frozenset(
+    {
+        "lipsum",
+        "cycler",
+        "joiner",
+        "namespace",
+        "range",
+        "dict",
+        "self",
+        "config",
+        "request",
+        "settings",
+        "os",
+        "sys",
+        "builtins",
+        "globals",
+        "locals",
+        "getattr",
+        "eval",
+        "exec",
+        "open",
+        "import",
+    }
+)
+#: Attributes refused outright (besides every name starting with "_").
+FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro", "func_globals", "f_globals"})
+#: What a template may read as an attribute (everything else on data is a key of a dict).
+_LOOP_ATTRIBUTES = frozenset(
+    {"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0"}
+)
+_DICT_METHODS = frozenset({"items", "keys", "values", "get"})
+#: "%" conversions the format filter and operator accept: flags, a width and precision of
+#: at most two digits, and s d i f % (no "%(name)s" lookups, no huge widths).
+_PERCENT_SPEC = re.compile(r"%(?:%|[-+ 0#]{0,3}\d{0,2}(?:\.\d{1,2})?[sdif])")
+#: Bounds of what a template's arithmetic may build.
+_MAX_EXPONENT = 64
+_MAX_REPEAT = 10_000
+
+
+def plain(value: Any, *, _depth: int = 0) -> Any:
+    """`value` as plain data for a user's template: dict, list, str, int, float, bool, None.
+
+    Decimals and dates become text; lazy translations become their text; str and int
+    subclasses (choices, safe strings) become exact str and int. Anything else (a model, a
+    queryset, a module, a function) is refused with TypeError: a template never gets an
+    object to reach through.
+    """
+    if _depth > 20:
+        raise TypeError("Report context nested too deep")
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return str.__str__(value)  # an exact str, not SafeString or a choices member
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Promise):
+        return str.__str__(str(value))
+    if isinstance(value, dict):
+        result = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"Report context key {key!r} is not text")
+            result[str.__str__(key)] = plain(item, _depth=_depth + 1)
+        return result
+    if isinstance(value, list | tuple):
+        return [plain(item, _depth=_depth + 1) for item in value]
+    raise TypeError(f"Report context holds a {type(value).__name__}, not plain data")
+
+
+def _plain_scalar(value: Any) -> Any:
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    raise jinja2.exceptions.SecurityError(f"format of a {type(value).__name__}")
+
+
+def _percent(text: Any, args: Any) -> str:
+    """`text % args`, for texts whose conversions are all plain (see _PERCENT_SPEC)."""
+    if not isinstance(text, str):
+        raise jinja2.exceptions.SecurityError("format of something that is not text")
+    rest = _PERCENT_SPEC.sub("", text)
+    if "%" in rest:
+        raise jinja2.exceptions.SecurityError("a format string")
+    if isinstance(args, tuple | list):
+        args = tuple(_plain_scalar(arg) for arg in args)
+    else:
+        args = _plain_scalar(args)
+    return text % args
+
+
+def _format_filter(value: Any, *args: Any) -> str:
+    """The format filter, "%" style only: ``{{ "%.1f"|format(rate * 100) }}``."""
+    return _percent(str(value) if isinstance(value, jinja2.Undefined) else value, args)
+
+
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    """The only environment user templates are rendered in (see the section's comment)."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self):
+        super().__init__(undefined=jinja2.StrictUndefined, autoescape=True)
+        self.globals.clear()
+        default = self.filters
+        self.filters = {name: default[name] for name in TEMPLATE_FILTERS}
+        self.filters["format"] = _format_filter
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr.startswith("_") or not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, LoopContext):
+            return attr in _LOOP_ATTRIBUTES
+        if isinstance(obj, dict):
+            return attr in _DICT_METHODS
+        return False
+
+    def wrap_str_format(self, value: Any) -> None:
+        return None  # no str.format / format_map: they are refused as attributes
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            return _percent(left, right) if isinstance(left, str) else left % right
+        if operator == "**":
+            if not isinstance(right, int | float) or abs(right) > _MAX_EXPONENT:
+                raise jinja2.exceptions.SecurityError("a power that large")
+            return left**right
+        for seq, times in ((left, right), (right, left)):
+            repeated = isinstance(seq, str | list | tuple) and isinstance(times, int)
+            if repeated and len(seq) * times > _MAX_REPEAT:
+                raise jinja2.exceptions.SecurityError("a repetition that long")
+        return left * right
+
+    def from_string(self, source, globals=None, template_class=None):
+        """Parse, check (`_check_tree`) and only then compile what docxtpl hands over."""
+        tree = self.parse(source) if isinstance(source, str) else source
+        _check_tree(self, tree)
+        return super().from_string(tree, globals, template_class)
+
+
+class _CheckingSandbox(TemplateSandbox):
+    """Checks and compiles every part docxtpl would render, runs none of them."""
+
+    def from_string(self, source, globals=None, template_class=None):
+        super().from_string(source, globals, template_class)
+        return _Unrendered(source if isinstance(source, str) else "")
+
+
+@dataclass(frozen=True)
+class _Unrendered:
+    source: str
+
+    def render(self, *args, **kwargs) -> str:
+        return self.source
+
+
+def known_names() -> frozenset[str]:
+    """The top-level names a template may use: the placeholders, the lists and `stats`."""
+    names = {"stats"}
+    names.update(p.name for p in PLACEHOLDERS)
+    names.update(p.alias for p in PLACEHOLDERS)
+    for name, alias, _keys in LISTS:
+        names.update((name, alias))
+    return frozenset(names)
+
+
+def _forbidden(detail: str) -> ReportTemplateError:
+    return ReportTemplateError(format_lazy(MSG_TEMPLATE_FORBIDDEN, detail=detail))
+
+
+def _check_tree(env: jinja2.Environment, tree: nodes.Template) -> None:
+    """Refuse a parsed template that reaches beyond the report's plain data."""
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        raise _forbidden(f"{{% {type(node).__name__.lower()} %}}")
+    for node in tree.find_all(nodes.Name):
+        if node.name.startswith("_") or node.name in FORBIDDEN_NAMES:
+            raise _forbidden(node.name)
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr.startswith("_") or node.attr in FORBIDDEN_ATTRIBUTES:
+            raise _forbidden(f".{node.attr}")
+    for node in tree.find_all(nodes.Getitem):
+        key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        if isinstance(key, str) and (key.startswith("_") or key in FORBIDDEN_ATTRIBUTES):
+            raise _forbidden(f"[{key!r}]")
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in env.filters:
+            raise _forbidden(f"|{node.name}")
+    for node in tree.find_all(nodes.Test):
+        if node.name not in env.tests:
+            raise _forbidden(f"is {node.name}")
+    unknown = sorted(meta.find_undeclared_variables(tree) - known_names())
+    if unknown:
+        raise ReportTemplateError(format_lazy(MSG_TEMPLATE_UNKNOWN, detail="、".join(unknown)))
 
 
 def _read_template(template: str | os.PathLike | IO[bytes]) -> io.BytesIO:
+    """The template's bytes, once they are known to be a .docx of a bounded size."""
+    too_large = ReportTemplateError(
+        format_lazy(
+            MSG_TEMPLATE_TOO_LARGE,
+            size=TEMPLATE_MAX_BYTES // (1024 * 1024),
+            unpacked=TEMPLATE_MAX_UNPACKED // (1024 * 1024),
+        )
+    )
     if isinstance(template, str | os.PathLike):
+        if os.path.getsize(template) > TEMPLATE_MAX_BYTES:
+            raise too_large
         with open(template, "rb") as handle:
-            content = handle.read()
+            content = handle.read(TEMPLATE_MAX_BYTES + 1)
     else:
         template.seek(0)
-        content = template.read()
+        content = template.read(TEMPLATE_MAX_BYTES + 1)
+    if len(content) > TEMPLATE_MAX_BYTES:
+        raise too_large
     buffer = io.BytesIO(content)
     try:
         with zipfile.ZipFile(buffer) as archive:
-            if "word/document.xml" not in archive.namelist():
+            entries = archive.infolist()
+            if "word/document.xml" not in {entry.filename for entry in entries}:
                 raise ReportTemplateError(MSG_TEMPLATE_FILE)
-    except zipfile.BadZipFile:
+            # The sizes a zip declares bound what zipfile will unpack of each part.
+            unpacked = sum(entry.file_size for entry in entries)
+            if len(entries) > TEMPLATE_MAX_PARTS or unpacked > TEMPLATE_MAX_UNPACKED:
+                raise too_large
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
         raise ReportTemplateError(MSG_TEMPLATE_FILE) from None
     buffer.seek(0)
     return buffer
 
 
-def render_template(template, context: dict, out) -> None:
-    """Fill a docxtpl template; a broken template raises ReportTemplateError, never a trace."""
-    import jinja2
+def _run_docxtpl(template, context: dict, env: TemplateSandbox, out=None) -> None:
+    """Render `template` with docxtpl in `env`; every failure becomes a ReportTemplateError."""
     from docxtpl import DocxTemplate
 
     source = _read_template(template)
     try:
         document = DocxTemplate(source)
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
-        document.render(context, jinja_env=env)
-        document.save(out)
+        document.render(context, jinja_env=env, autoescape=True)
+        if out is not None:
+            document.save(out)
+    except ReportTemplateError:
+        raise
+    except jinja2.exceptions.SecurityError as exc:
+        raise _forbidden(str(exc.message or exc)) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ReportTemplateError(
             format_lazy(MSG_TEMPLATE_SYNTAX, line=exc.lineno or "?", detail=exc.message or "")
         ) from None
     except jinja2.UndefinedError as exc:
         raise ReportTemplateError(format_lazy(MSG_TEMPLATE_UNKNOWN, detail=exc.message)) from None
-    except ReportTemplateError:
-        raise
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise ReportTemplateError(format_lazy(MSG_TEMPLATE_FAILED, detail=str(exc))) from None
+    except Exception as exc:  # noqa: BLE001 - a user's template: a message, never a trace
+        raise ReportTemplateError(
+            format_lazy(MSG_TEMPLATE_FAILED, detail=str(exc) or type(exc).__name__)
+        ) from None
+
+
+def check_template(template: str | os.PathLike | IO[bytes]) -> None:
+    """Refuse (ReportTemplateError) a template that is broken, too large or unsafe.
+
+    Every part docxtpl renders (body, headers, footers, footnotes, properties) is parsed and
+    checked exactly as when it is filled; nothing of the template runs. For the upload form.
+    """
+    _run_docxtpl(template, {}, _CheckingSandbox())
+
+
+def render_template(template, context: dict, out) -> None:
+    """Fill a docxtpl template in the sandbox with `plain(context)`; a broken or unsafe
+    template raises ReportTemplateError, never a trace."""
+    _run_docxtpl(template, plain(context), TemplateSandbox(), out)
 
 
 # ------------------------------------------------------------------------------ the report
@@ -596,6 +897,36 @@ def placeholders_markdown() -> str:
         "",
         "A placeholder that is not in these tables stops the report with a message naming it;",
         "so does a template with a syntax error.",
+        "",
+        "## What a template may use",
+        "",
+        "A template is run on the server, so it is checked when it is uploaded and filled in a",
+        "sandbox (Jinja2's `ImmutableSandboxedEnvironment`) on plain data only: texts, numbers,",
+        "lists and tables of them. Handing in a template of one's own needs the permission",
+        "`reports.templates` (综治办 governance staff); other roles get the built-in report.",
+        "",
+        "- **Names**: the placeholders and lists below, and `stats`; the names a template sets",
+        "  itself (`{% for 行 in 社区情况 %}`, `{% set %}`) and `loop` (`loop.index`,",
+        "  `loop.first`, `loop.last`, `loop.length`...).",
+        "- **Tags**: `{{ }}`, `{% if %}`, `{% for %}`, `{% set %}`, `{% macro %}`, comments, and",
+        "  docxtpl's `{%p %}`, `{%tr %}`, `{%tc %}`, `{%r %}` forms.",
+        '- **Keys**: `行.社区`, `stats.petitions.batches`, `stats["petitions"]`; of a table',
+        "  also `.items()`, `.keys()`, `.values()`, `.get(key)`.",
+        *textwrap.wrap(
+            "- **Filters**: " + ", ".join(f"`{name}`" for name in TEMPLATE_FILTERS) + ".",
+            width=88,
+            subsequent_indent="  ",
+        ),
+        "  `format` takes `%` conversions only, with a width and precision of at most two",
+        '  digits: `{{ "%.1f"|format(stats.petitions.batches / 2) }}`; so does the `%` operator.',
+        "- **Refused**, with a message and no report: any name or attribute starting with `_`,",
+        '  other attributes and methods (`"…".format`, `.join`, `.pop`...), Jinja\'s globals',
+        "  (`range`, `lipsum`, `cycler`, `joiner`, `namespace`, `dict`), `self`, `config`,",
+        "  `request`, the filters not listed (`attr`, `map`, `pprint`...), `{% include %}`,",
+        "  `{% import %}`, `{% extends %}`, and arithmetic that builds huge numbers or texts.",
+        "- **Size**: at most "
+        + f"{TEMPLATE_MAX_BYTES // (1024 * 1024)} MB as uploaded and "
+        + f"{TEMPLATE_MAX_UNPACKED // (1024 * 1024)} MB once unpacked.",
         "",
         "This file is generated from `huiyin.reports.word.PLACEHOLDERS` and `LISTS`",
         "(`placeholders_markdown()`); a test checks that it matches.",

@@ -306,7 +306,7 @@ def test_it_writes_the_report_as_a_job_and_audits_the_download(client, personas,
 
 
 def test_it_fills_an_uploaded_template(client, personas, petitions):
-    client.force_login(personas[Role.PETITION_CLERK])
+    client.force_login(personas[Role.GOVERNANCE_STAFF])
     p = period()
     upload = SimpleUploadedFile("通报模板.docx", template_with(["共{{ 受理批次 }}批"]).getvalue())
     response = client.post(
@@ -326,10 +326,34 @@ def test_it_fills_an_uploaded_template(client, personas, petitions):
     assert doc.paragraphs[0].text == f"共{stats.compute(p)['petitions']['batches']}批"
 
 
-def test_it_shows_a_broken_template_as_a_message_on_the_job_page(client, personas, petitions):
-    client.force_login(personas[Role.PETITION_CLERK])
+def test_it_refuses_a_broken_template_on_the_form(client, personas, petitions):
+    client.force_login(personas[Role.GOVERNANCE_STAFF])
     p = period()
     upload = SimpleUploadedFile("坏模板.docx", template_with(["{{ 受理批次 "]).getvalue())
+    response = client.post(
+        reverse("reports:word"),
+        {
+            "period": "custom",
+            "from": p.start.isoformat(),
+            "to": p.end.isoformat(),
+            "template": upload,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-error-for="template"' in page
+    assert "行附近有错误" in page
+    assert "Traceback" not in page
+
+
+def test_it_shows_a_template_failing_when_filled_as_a_message_on_the_job_page(
+    client, personas, petitions
+):
+    client.force_login(personas[Role.GOVERNANCE_STAFF])
+    p = period()
+    # Passes the check on upload (行 is the loop's own), fails on the first row.
+    paragraphs = ["{% for 行 in 社区情况 %}{{ 行.不存在 }}{% endfor %}"]
+    upload = SimpleUploadedFile("坏模板.docx", template_with(paragraphs).getvalue())
     response = client.post(
         reverse("reports:word"),
         {
@@ -342,7 +366,7 @@ def test_it_shows_a_broken_template_as_a_message_on_the_job_page(client, persona
     )
     page = response.content.decode()
     assert 'data-state="failed"' in page
-    assert "行附近有错误" in page
+    assert "不存在" in page
     assert "Traceback" not in page
     assert reverse("reports:job_download", args=[response.context["job"].id]) not in page
 
@@ -364,7 +388,7 @@ def test_it_shows_form_errors_beside_the_field(client, personas, data, field):
 
 
 def test_it_refuses_a_template_that_is_not_docx_on_the_form(client, personas):
-    client.force_login(personas[Role.PETITION_CLERK])
+    client.force_login(personas[Role.GOVERNANCE_STAFF])
     upload = SimpleUploadedFile("模板.doc", b"old word")
     response = client.post(
         reverse("reports:word"),

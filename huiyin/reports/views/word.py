@@ -22,6 +22,7 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community
@@ -30,7 +31,7 @@ from huiyin.privacy import audit
 from huiyin.reports import jobs, stats, word
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TEMPLATE_MAX_BYTES = 10 * 1024 * 1024
+TEMPLATE_MAX_BYTES = word.TEMPLATE_MAX_BYTES
 
 MSG_TO_BEFORE_FROM = _("The end date cannot be earlier than the start date.")
 MSG_DATE_REQUIRED = _("Enter a date.")
@@ -79,8 +80,10 @@ class WordReportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".docx"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_use_template: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not may_use_template:
+            del self.fields["template"]
         campaigns = _campaigns()
         if campaigns is None:
             del self.fields["campaign"]
@@ -88,10 +91,14 @@ class WordReportForm(forms.Form):
         else:
             self.fields["campaign"].queryset = campaigns
         self.fields["community"].queryset = Community.objects.order_by("order", "id")
-        self.fields["from"] = forms.DateField(
-            label=_("From"), required=False, widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+        self.fields["from"] = bounds.DateField(
+            future_ok=True,
+            label=_("From"),
+            required=False,
+            widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
         )
-        self.fields["to"] = forms.DateField(
+        self.fields["to"] = bounds.DateField(
+            future_ok=True,
             label=_("To (inclusive)"),
             required=False,
             widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
@@ -106,6 +113,13 @@ class WordReportForm(forms.Form):
             raise forms.ValidationError(MSG_TEMPLATE_TYPE)
         if upload.size > TEMPLATE_MAX_BYTES:
             raise forms.ValidationError(MSG_TEMPLATE_SIZE)
+        # Refused here, before any job: broken, too large unpacked, or reaching beyond the
+        # report's data (the sandbox refuses it again when the template is filled).
+        try:
+            word.check_template(upload)
+        except word.ReportTemplateError as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+        upload.seek(0)
         return upload
 
     def clean(self):
@@ -180,11 +194,14 @@ def _run_report(
 
 @require_perm(Perm.REPORTS_VIEW)
 def word_report(request: HttpRequest) -> HttpResponse:
-    may_generate = reach_of(request.user).can(Perm.REPORTS_EXPORT)
+    reach = reach_of(request.user)
+    may_generate = reach.can(Perm.REPORTS_EXPORT)
+    # A template is code run on the server: handing one in is its own permission.
+    may_use_template = may_generate and reach.can(Perm.REPORT_TEMPLATES_MANAGE)
     if request.method == "POST":
-        if not may_generate:
+        if not may_generate or ("template" in request.FILES and not may_use_template):
             raise PermissionDenied
-        form = WordReportForm(request.POST, request.FILES)
+        form = WordReportForm(request.POST, request.FILES, may_use_template=may_use_template)
         if form.is_valid():
             period, campaign = form.resolve()
             community = form.cleaned_data.get("community")
@@ -210,7 +227,10 @@ def word_report(request: HttpRequest) -> HttpResponse:
             return redirect("reports:job", job.id)
     else:
         month = stats.Period.this_month()
-        form = WordReportForm(initial={"period": "custom", "from": month.start, "to": month.end})
+        form = WordReportForm(
+            initial={"period": "custom", "from": month.start, "to": month.end},
+            may_use_template=may_use_template,
+        )
     return render(
         request,
         "reports/word.html",
@@ -218,6 +238,7 @@ def word_report(request: HttpRequest) -> HttpResponse:
             "nav_active": "reports",
             "form": form,
             "may_generate": may_generate,
+            "may_use_template": may_use_template,
             "placeholders": word.PLACEHOLDERS,
             "lists": word.LISTS,
         },
