@@ -47,7 +47,6 @@ def record_text(record: logging.LogRecord) -> str:
 
 def test_no_id_number_nor_phone_reaches_any_log(client, clerk, outsider, community, caplog):
     caplog.set_level(logging.DEBUG)
-    logging.getLogger().setLevel(logging.DEBUG)
 
     # Sign in (a wrong password first: axes and the audit log it).
     client.post(reverse("login"), {"username": "clerk", "password": "wrong-wrong-1"})
