@@ -442,6 +442,7 @@ class Planner:
         self.slots: list[SlotPlan] = []
         self.reserved: set[int] = set()  # plans the set pieces build on: no random repeats
         self._doc_numbers: dict[str, int] = {}
+        self._quota: dict[str, int] = {}
 
     # ----------------------------------------------------------------- days
 
@@ -454,10 +455,24 @@ class Planner:
         return d
 
     def working_day_near(self, d: date) -> date:
-        """`d`, or the last working day before it."""
+        """`d`, or the last working day before it; the first one after it where going back
+        would leave the period (which day of the week the period starts on depends on today)."""
+        back = d
+        while not self.working(back):
+            back -= timedelta(days=1)
+        if back >= self.start:
+            return back
         while not self.working(d):
-            d -= timedelta(days=1)
+            d += timedelta(days=1)
         return d
+
+    def quota(self, name: str, share: float) -> bool:
+        """True for `share` of the calls under `name`, spread evenly: the demo's shares (of
+        collective visits, say) stay the same whichever day it is loaded on, where a random
+        draw would drift with the number of working days in the period."""
+        seen = self._quota.get(name, 0) + 1
+        self._quota[name] = seen
+        return int(seen * share) > int((seen - 1) * share)
 
     def ago(self, days: int) -> date:
         return self.today - timedelta(days=days)
@@ -809,7 +824,7 @@ class Planner:
             for _i in range(count):
                 at = self.moment(slot.on, slot.start, slot.end)
                 group: dict = {}
-                if rng.random() < 0.12:
+                if self.quota("slot_collective", 0.12):
                     group = {
                         "collective": True,
                         "headcount": rng.choice([5, 6, 8, 9, 12, 15, 18, 26]),
@@ -846,7 +861,7 @@ class Planner:
                     Channel.ONLINE: (time(7, 0), time(23, 30)),
                 }[channel]
                 group: dict = {}
-                if channel == Channel.VISIT and rng.random() < 0.09:
+                if channel == Channel.VISIT and self.quota("daily_collective", 0.14):
                     group = {
                         "collective": True,
                         "headcount": rng.choice([5, 7, 8, 10, 11, 14, 20, 23, 35]),
