@@ -710,22 +710,6 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         return super().from_string(tree, globals, template_class)
 
 
-class _CheckingSandbox(TemplateSandbox):
-    """Checks and compiles every part docxtpl would render, runs none of them."""
-
-    def from_string(self, source, globals=None, template_class=None):
-        super().from_string(source, globals, template_class)
-        return _Unrendered(source if isinstance(source, str) else "")
-
-
-@dataclass(frozen=True)
-class _Unrendered:
-    source: str
-
-    def render(self, *args, **kwargs) -> str:
-        return self.source
-
-
 def known_names() -> frozenset[str]:
     """The top-level names a template may use: the placeholders, the lists and `stats`."""
     names = {"stats"}
@@ -754,6 +738,10 @@ def _check_tree(env: jinja2.Environment, tree: nodes.Template) -> None:
         key = node.arg.value if isinstance(node.arg, nodes.Const) else None
         if isinstance(key, str) and (key.startswith("_") or key in FORBIDDEN_ATTRIBUTES):
             raise _forbidden(f"[{key!r}]")
+    for node in tree.find_all(nodes.Const):
+        # Names of attributes handed to filters: sort(attribute="__class__").
+        if isinstance(node.value, str) and node.value.startswith("__"):
+            raise _forbidden(repr(node.value))
     for node in tree.find_all(nodes.Filter):
         if node.name not in env.filters:
             raise _forbidden(f"|{node.name}")
@@ -800,16 +788,17 @@ def _read_template(template: str | os.PathLike | IO[bytes]) -> io.BytesIO:
     return buffer
 
 
-def _run_docxtpl(template, context: dict, env: TemplateSandbox, out=None) -> None:
-    """Render `template` with docxtpl in `env`; every failure becomes a ReportTemplateError."""
+def render_template(template, context: dict, out) -> None:
+    """Fill a docxtpl template in the sandbox with `plain(context)`; a broken or unsafe
+    template raises ReportTemplateError, never a trace."""
     from docxtpl import DocxTemplate
 
+    context = plain(context)
     source = _read_template(template)
     try:
         document = DocxTemplate(source)
-        document.render(context, jinja_env=env, autoescape=True)
-        if out is not None:
-            document.save(out)
+        document.render(context, jinja_env=TemplateSandbox(), autoescape=True)
+        document.save(out)
     except ReportTemplateError:
         raise
     except jinja2.exceptions.SecurityError as exc:
@@ -826,19 +815,52 @@ def _run_docxtpl(template, context: dict, env: TemplateSandbox, out=None) -> Non
         ) from None
 
 
+#: The document properties docxtpl fills (DocxTemplate.render_properties).
+_TEMPLATE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
+def _template_sources(document) -> list[str]:
+    """The Jinja source of every part docxtpl renders: body, headers, footers, footnotes and
+    properties, patched as docxtpl patches them (its tags split across Word's runs joined)."""
+    document.init_docx()
+    sources = [document.patch_xml(document.get_xml())]
+    for uri in (document.HEADER_URI, document.FOOTER_URI):
+        for _key, part in document.get_headers_footers(uri):
+            sources.append(document.patch_xml(document.get_part_xml(part)))
+    for part in document.docx.part.package.iter_parts():
+        if part.content_type == _FOOTNOTES:
+            blob = part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob
+            sources.append(document.patch_xml(blob))
+    properties = document.docx.core_properties
+    sources += [getattr(properties, name) or "" for name in _TEMPLATE_PROPERTIES]
+    return sources
+
+
 def check_template(template: str | os.PathLike | IO[bytes]) -> None:
     """Refuse (ReportTemplateError) a template that is broken, too large or unsafe.
 
-    Every part docxtpl renders (body, headers, footers, footnotes, properties) is parsed and
-    checked exactly as when it is filled; nothing of the template runs. For the upload form.
+    Every part docxtpl renders is parsed, checked (`_check_tree`) and compiled; nothing of
+    the template runs. For the upload form and the command line, before any counting; the
+    sandbox checks each part again when the template is filled.
     """
-    _run_docxtpl(template, {}, _CheckingSandbox())
+    from docxtpl import DocxTemplate
 
-
-def render_template(template, context: dict, out) -> None:
-    """Fill a docxtpl template in the sandbox with `plain(context)`; a broken or unsafe
-    template raises ReportTemplateError, never a trace."""
-    _run_docxtpl(template, plain(context), TemplateSandbox(), out)
+    source = _read_template(template)
+    env = TemplateSandbox()
+    try:
+        for text in _template_sources(DocxTemplate(source)):
+            env.from_string(text)
+    except ReportTemplateError:
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        raise ReportTemplateError(
+            format_lazy(MSG_TEMPLATE_SYNTAX, line=exc.lineno or "?", detail=exc.message or "")
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a user's file: a message, never a trace
+        raise ReportTemplateError(
+            format_lazy(MSG_TEMPLATE_FAILED, detail=str(exc) or type(exc).__name__)
+        ) from None
 
 
 # ------------------------------------------------------------------------------ the report

@@ -50,6 +50,8 @@ CHECKED = [
     "{{ 受理批次.__class__ }}",
     "{{ stats['__class__'] }}",
     "{{ stats.get.__self__ }}",
+    "{{ 社区情况|sort(attribute='__class__')|join }}",
+    "{{ 社区情况|join(attribute='__init__') }}",
     "{% include 'x' %}",
     "{% import 'x' as x %}",
 ]
@@ -418,3 +420,49 @@ def test_docxtpl_row_tags_still_fill_tables(db, community):
     filled = Document(io.BytesIO(fill(out.getvalue())))
     names = [row.cells[0].text for row in filled.tables[0].rows]
     assert community.name in names
+
+
+def test_docxtpl_cell_tags_pass_the_upload_check(db):
+    doc = Document()
+    table = doc.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "{% colspan 2 %}{{ 受理批次 }}"
+    out = io.BytesIO()
+    doc.save(out)
+    word.check_template(io.BytesIO(out.getvalue()))
+    assert "{{" not in document_text(fill(out.getvalue()))
+
+
+def test_it_checks_footnotes_too(tmp_path):
+    """A footnotes part (Word's own) holding a payload is refused on upload."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx_with(["x"]))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/word/footnotes.xml" ContentType="'
+                    + word._FOOTNOTES.encode()
+                    + b'"/></Types>',
+                )
+            if item.filename == "word/_rels/document.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdF" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>'
+                    b"</Relationships>",
+                )
+            target.writestr(item, data)
+        target.writestr(
+            "word/footnotes.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            '<w:footnote w:id="1"><w:p><w:r><w:t>{{ lipsum.__globals__ }}</w:t></w:r></w:p>'
+            "</w:footnote></w:footnotes>",
+        )
+    with pytest.raises(word.ReportTemplateError) as refused:
+        word.check_template(io.BytesIO(out.getvalue()))
+    assert_refused(str(refused.value.message))

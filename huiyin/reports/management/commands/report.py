@@ -92,6 +92,10 @@ class Command(BaseCommand):
             raise SystemExit(2) from None
         progress = StderrProgress(self.stderr._out)
         try:
+            if template:
+                # Refused before any counting: broken, too large, or reaching beyond the data.
+                # The command line has no account: the sandbox is the same as on the page.
+                word.check_template(template)
             word.campaign_report(
                 out,
                 period=period,
