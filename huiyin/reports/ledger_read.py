@@ -25,6 +25,8 @@ import csv
 import math
 import os
 import re
+import struct
+import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +36,7 @@ from pathlib import PurePath
 from types import MappingProxyType
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
@@ -41,6 +44,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.constants import SHARED_STRINGS
 
 __all__ = [
     "CHANNELS",
@@ -53,10 +57,12 @@ __all__ = [
     "YES_NO",
     "CellError",
     "LedgerError",
+    "LedgerLimits",
     "LedgerReader",
     "LedgerRow",
     "SkippedRow",
     "choice_label",
+    "ledger_limits",
     "normalize_header",
     "parse_choice",
     "parse_date",
@@ -85,7 +91,64 @@ MSG_ENCODING_ROW = _(
     "The CSV file changes its text encoding near row {row}. Save it again from Excel as "
     "“CSV UTF-8”."
 )
-MSG_CSV_ROW = _("The CSV file cannot be read near row {row}: {reason}.")
+MSG_CSV_BROKEN = _(
+    "The CSV file cannot be read near row {row}; a quotation mark may be out of place. "
+    "Save it again from Excel as “CSV UTF-8”."
+)
+MSG_CSV_TOO_LONG = _(
+    "Near line {row}, the CSV file has a line or cell longer than {limit} characters (a "
+    "quotation mark may be left open). Check the file and save it again from Excel as "
+    "“CSV UTF-8”."
+)
+MSG_CSV_NUL = _(
+    "The CSV file contains a NUL byte on line {row}, so it is not plain text (it may be "
+    "UTF-16 without a byte order mark, or another kind of file). Save it again from Excel as "
+    "“CSV UTF-8”."
+)
+MSG_FILE_TOO_LARGE = _(
+    "The file is larger than {mb} MB. Split the ledger into several files and import them "
+    "one by one."
+)
+MSG_TOO_MANY_ROWS = _(
+    "Row {row} holds data, but a ledger may have at most {limit} rows. Split the ledger into "
+    "several files of at most {limit} rows each and import them one by one."
+)
+MSG_DIMENSION = _(
+    "The workbook says its sheet reaches row {row}, beyond Excel's last row; the file is "
+    "damaged. Open it in Excel and save it again as .xlsx."
+)
+MSG_CELL_TOO_LONG = _(
+    "Row {row}, column {column} holds {length} characters; a cell may hold at most {limit}. "
+    "Shorten it and import again."
+)
+MSG_TEXT_TOO_LONG = _(
+    "The workbook holds a text longer than {limit} characters; a cell may hold at most "
+    "{limit}. Shorten it and import again."
+)
+MSG_TEXT_TOO_LONG_ROW = _(
+    "Near row {row}, the workbook holds a text longer than {limit} characters; a cell may "
+    "hold at most {limit}. Shorten it and import again."
+)
+MSG_FAR_COLUMN = _(
+    "Row {row} has a value in column {column}, beyond column {limit}; a ledger has far fewer "
+    "columns. Delete the columns on the far right and import again."
+)
+MSG_XLSX_TOO_LARGE = _(
+    "The workbook unpacks to more than a ledger can need (its part {part} is over {mb} MB). "
+    "Split the ledger into several files, or open it in Excel and save it again as .xlsx."
+)
+MSG_XLSX_PARTS = _(
+    "The workbook holds more than {limit} parts, which an Excel ledger never does. Open it in "
+    "Excel and save it again as .xlsx."
+)
+MSG_XLSX_DOCTYPE = _(
+    "The workbook's part {part} contains a document type declaration (DOCTYPE), which Excel "
+    "never writes; it is refused for safety. Open the file in Excel and save it again as .xlsx."
+)
+MSG_XLSX_MERGED = _(
+    "The sheet has more than {limit} merged cells. Unmerge the cells of the data rows and "
+    "import again."
+)
 MSG_NO_HEADER = _(
     "No header row was found in the first {rows} rows. The header should name columns such "
     "as {expected}."
@@ -234,6 +297,53 @@ _EARLIEST_SERIAL = (EARLIEST_DATE - _EXCEL_EPOCH).days
 _LATEST_SERIAL = (LATEST_DATE - _EXCEL_EPOCH).days
 
 HEADER_SCAN_ROWS = 15
+
+# ---------------------------------------------------------------------------------------------
+# Limits: what a ledger may be, checked before and while reading so that a hostile or broken
+# file costs no more than a large honest one (a 100,000-row ledger is an 11 MB .xlsx whose
+# sheet unpacks to 115 MB, or a 25 MB CSV; see bench/README.md).
+
+EXCEL_MAX_ROWS = 1_048_576
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLimits:
+    """The limits of one ledger file. Defaults are overridden in the settings by
+    ``HUIYIN_LEDGER_LIMITS = {"max_rows": 300_000, ...}``; ``max_bytes`` defaults to
+    ``HUIYIN_LEDGER_MAX_BYTES``, the upload limit of the import page."""
+
+    #: The file as uploaded (bytes).
+    max_bytes: int = 100 * _MB
+    #: The last sheet row (or CSV record) that may hold data, title and header rows included.
+    max_rows: int = 200_000
+    #: Characters in one cell; Excel's own limit is 32,767.
+    max_cell_chars: int = 10_000
+    #: The rightmost column that may hold a value (a ledger has about 21).
+    max_columns: int = 256
+    #: A CSV line (between line breaks), in characters.
+    max_line_chars: int = 1_000_000
+    #: Merged ranges in the sheet.
+    max_merged: int = 100_000
+    #: .xlsx: entries in the zip package and the size of its central directory (bytes).
+    max_zip_entries: int = 1_000
+    max_zip_directory: int = 1 * _MB
+    #: .xlsx: uncompressed bytes of all entries together, of one worksheet, of the shared
+    #: strings and of any other part (workbook, styles, relationships …).
+    max_unzipped_bytes: int = 1024 * _MB
+    max_sheet_bytes: int = 512 * _MB
+    max_strings_bytes: int = 128 * _MB
+    max_part_bytes: int = 32 * _MB
+
+
+def ledger_limits() -> LedgerLimits:
+    """The limits as configured (HUIYIN_LEDGER_LIMITS, HUIYIN_LEDGER_MAX_BYTES)."""
+    overrides = dict(getattr(settings, "HUIYIN_LEDGER_LIMITS", None) or {})
+    max_bytes = getattr(settings, "HUIYIN_LEDGER_MAX_BYTES", None)
+    if max_bytes is not None:
+        overrides.setdefault("max_bytes", int(max_bytes))
+    return LedgerLimits(**overrides)
+
 
 # ---------------------------------------------------------------------------------------------
 # Errors and results
@@ -553,23 +663,261 @@ def parse_text(value: Any, *, required: bool = False) -> str:
 # Sources: an .xlsx sheet or a .csv file as an iterator of row tuples, from row 1
 
 
+def _file_size(file) -> int | None:
+    """The size of an open file (from where it is now), or None when it cannot seek."""
+    try:
+        start = file.tell()
+        end = file.seek(0, os.SEEK_END)
+        file.seek(start)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end - start
+
+
+def _check_file_size(file, limits: LedgerLimits) -> None:
+    size = _file_size(file)
+    if size is not None and size > limits.max_bytes:
+        raise LedgerError(format_lazy(MSG_FILE_TOO_LARGE, mb=math.ceil(limits.max_bytes / _MB)))
+
+
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+
+
+def _check_zip_directory(file, limits: LedgerLimits) -> None:
+    """The zip's own count of entries and size of its directory, read from its end record
+    before zipfile reads (and builds an object for) every entry the directory lists."""
+    start = file.tell()
+    try:
+        end = file.seek(0, os.SEEK_END)
+        tail_size = min(end - start, _EOCD.size + 0xFFFF + _ZIP64_LOCATOR.size)
+        file.seek(end - tail_size)
+        tail = file.read(tail_size)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or at + _EOCD.size > len(tail):
+            raise LedgerError(MSG_BAD_XLSX)
+        fields = _EOCD.unpack_from(tail, at)
+        entries, directory = fields[4], fields[5]
+        locator_at = at - _ZIP64_LOCATOR.size
+        if locator_at >= 0 and tail[locator_at : locator_at + 4] == b"PK\x06\x07":
+            offset = _ZIP64_LOCATOR.unpack_from(tail, locator_at)[2]
+            file.seek(start + offset)
+            record = file.read(_ZIP64_EOCD.size)
+            if len(record) < _ZIP64_EOCD.size or record[:4] != b"PK\x06\x06":
+                raise LedgerError(MSG_BAD_XLSX)
+            zip64 = _ZIP64_EOCD.unpack(record)
+            entries, directory = max(entries, zip64[7]), max(directory, zip64[8])
+    finally:
+        file.seek(start)
+    if entries > limits.max_zip_entries or directory > limits.max_zip_directory:
+        raise LedgerError(format_lazy(MSG_XLSX_PARTS, limit=limits.max_zip_entries))
+
+
+def _prolog_problem(head: bytes, complete: bool) -> str | None:
+    """Why the start of an XML part is refused: "doctype", "damaged" or None (fine).
+
+    A DTD — the only place entities are declared — may only stand before the root element:
+    reading the prolog (declaration, comments, processing instructions) up to the root's
+    start tag is enough. Excel writes UTF-8; UTF-16 is read too, anything else refused.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        text = head[3:].decode("latin-1")
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head[: len(head) // 2 * 2].decode("utf-16", "replace")
+    elif head.startswith(b"<\x00"):
+        text = head[: len(head) // 2 * 2].decode("utf-16-le", "replace")
+    elif head.startswith(b"\x00<"):
+        text = head[: len(head) // 2 * 2].decode("utf-16-be", "replace")
+    else:
+        text = head.decode("latin-1")
+    at, size = 0, len(text)
+    while True:
+        while at < size and text[at] in " \t\r\n":
+            at += 1
+        if at >= size:
+            return None if complete else "damaged"  # an empty part: the parser says so
+        if text.startswith("<?", at):
+            end = text.find("?>", at)
+            if end < 0:
+                return None if complete else "damaged"
+            at = end + 2
+        elif text.startswith("<!--", at):
+            end = text.find("-->", at)
+            if end < 0:
+                return None if complete else "damaged"
+            at = end + 3
+        elif text.startswith("<!", at):
+            return "doctype"
+        elif text[at] == "<" and at + 1 < size and (text[at + 1].isalpha() or text[at + 1] in "_:"):
+            return None  # the root element
+        else:
+            return "damaged"
+
+
+class _CappedEntry:
+    """A zip entry being read, refused once it has given more than `cap` bytes (its header
+    may understate its size)."""
+
+    def __init__(self, handle, name: str, cap: int):
+        self._handle = handle
+        self._name = name
+        self._cap = cap
+        self._count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            chunks = []
+            while chunk := self.read(1 << 20):
+                chunks.append(chunk)
+            return b"".join(chunks)
+        data = self._handle.read(min(size, self._cap + 1 - self._count) or 1)
+        self._count += len(data)
+        if self._count > self._cap:
+            raise LedgerError(
+                format_lazy(MSG_XLSX_TOO_LARGE, part=self._name, mb=math.ceil(self._cap / _MB))
+            )
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> _CappedEntry:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class _GuardedZip(zipfile.ZipFile):
+    """A read-only zip whose entries are capped in size, by kind of part, when opened (the
+    size the directory records) and while read (the bytes actually unpacked)."""
+
+    def __init__(self, file, limits: LedgerLimits):
+        super().__init__(file)
+        self.limits = limits
+        self.caps: dict[str, int] = {}  # part name → cap, for the parts known by their role
+
+    def cap_of(self, name: str) -> int:
+        cap = self.caps.get(name)
+        if cap is not None:
+            return cap
+        if name.startswith("xl/worksheets/"):
+            return self.limits.max_sheet_bytes
+        if "sharedstrings" in name.lower():
+            return self.limits.max_strings_bytes
+        return self.limits.max_part_bytes
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
+        handle = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode != "r":
+            return handle
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        cap = self.cap_of(info.filename)
+        if info.file_size > cap:
+            handle.close()
+            raise LedgerError(
+                format_lazy(MSG_XLSX_TOO_LARGE, part=info.filename, mb=math.ceil(cap / _MB))
+            )
+        return _CappedEntry(handle, info.filename, cap)
+
+    _PROLOG = 1 << 16
+
+    def check(self) -> None:
+        """Entries, sizes (as recorded) and the prolog of every XML part."""
+        limits = self.limits
+        entries = self.infolist()
+        if len(entries) > limits.max_zip_entries:
+            raise LedgerError(format_lazy(MSG_XLSX_PARTS, limit=limits.max_zip_entries))
+        total = 0
+        for info in entries:
+            total += info.file_size
+            cap = self.cap_of(info.filename)
+            if info.file_size > cap:
+                part, mb = info.filename, math.ceil(cap / _MB)
+                raise LedgerError(format_lazy(MSG_XLSX_TOO_LARGE, part=part, mb=mb))
+            if total > limits.max_unzipped_bytes:
+                part, mb = info.filename, math.ceil(limits.max_unzipped_bytes / _MB)
+                raise LedgerError(format_lazy(MSG_XLSX_TOO_LARGE, part=part, mb=mb))
+        for info in entries:
+            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            with self.open(info) as source:
+                head = source.read(self._PROLOG)
+            problem = _prolog_problem(head, complete=len(head) < self._PROLOG)
+            if problem == "doctype":
+                raise LedgerError(format_lazy(MSG_XLSX_DOCTYPE, part=info.filename))
+            if problem:
+                raise LedgerError(MSG_BAD_XLSX)
+
+
+class _LongText:
+    """A shared string longer than a cell may be, kept as its length only."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int):
+        self.length = length
+
+
+def _huge_text(exc: Exception) -> bool:
+    """lxml refusing a text node over 10 MB (libxml2 without XML_PARSE_HUGE)."""
+    text = str(exc).lower()
+    return isinstance(exc, etree.XMLSyntaxError) and ("too long" in text or "huge" in text)
+
+
+def _read_shared_strings(archive: _GuardedZip, part: str, max_chars: int) -> list[Any]:
+    """The shared string table as openpyxl reads it (plain text of each <si>: its <t> and the
+    <t> of its runs, phonetic runs left out), streamed with lxml; a string over `max_chars`
+    is kept as a _LongText and refused by the cell that uses it."""
+    strings: list[Any] = []
+    append = strings.append
+    with archive.open(part) as source:
+        parser = etree.iterparse(source, events=("end",), tag="{*}si", resolve_entities=False)
+        for _event, item in parser:
+            ns = item.tag[: item.tag.index("}") + 1] if item.tag[0] == "{" else ""
+            t_tag, r_tag = ns + "t", ns + "r"
+            parts = []
+            for child in item:
+                if child.tag == t_tag:
+                    parts.append(child.text or "")
+                elif child.tag == r_tag:
+                    run = child.find(t_tag)
+                    if run is not None:
+                        parts.append(run.text or "")
+            text = "".join(parts)
+            if "x005F_" in text:
+                text = text.replace("x005F_", "")
+            append(text if len(text) <= max_chars else _LongText(len(text)))
+            item.clear()
+            while item.getprevious() is not None:
+                del item.getparent()[0]
+    return strings
+
+
 class _XlsxSource:
     """The first visible worksheet of an .xlsx package, read as values (formulas' cached
     results), row by row.
 
-    openpyxl reads the package: shared strings, the stylesheet (which styles are dates), the
-    date epoch, the sheets and their visibility — what `load_workbook(read_only=True,
-    data_only=True)` does, except building its read-only worksheets: a read-only worksheet
-    looks for the sheet's recorded size when it is created, and a sheet without one (as
-    openpyxl's own write-only mode saves them) is then parsed in full, before a single row is
-    read. The rows themselves are read by _SheetRows.
+    The package is checked first against the limits (file size, entries, unpacked sizes, no
+    DTD in any XML part; see LedgerLimits). openpyxl then reads the package: the stylesheet
+    (which styles are dates), the date epoch, the sheets and their visibility — what
+    `load_workbook(read_only=True, data_only=True)` does, except building its read-only
+    worksheets: a read-only worksheet looks for the sheet's recorded size when it is created,
+    and a sheet without one (as openpyxl's own write-only mode saves them) is then parsed in
+    full, before a single row is read. The shared strings are read by _read_shared_strings,
+    the rows by _SheetRows.
     """
 
     format = "xlsx"
     encoding = None
     delimiter = None
 
-    def __init__(self, path_or_file):
+    def __init__(self, path_or_file, limits: LedgerLimits | None = None):
+        limits = limits or ledger_limits()
         # openpyxl refuses a path whose suffix is not .xlsx (an upload's temporary file): give
         # it an open file instead.
         self._file = None
@@ -577,10 +925,20 @@ class _XlsxSource:
         if isinstance(path_or_file, str | os.PathLike):
             path_or_file = self._file = open(path_or_file, "rb")  # noqa: SIM115 - see close()
         try:
+            _check_file_size(path_or_file, limits)
+            _check_zip_directory(path_or_file, limits)
+            archive = self._archive = _GuardedZip(path_or_file, limits)
+            archive.check()
             package = ExcelReader(path_or_file, read_only=True, data_only=True)
-            self._archive = package.archive
+            package.archive.close()
+            package.archive = archive  # every part openpyxl reads goes through the caps
             package.read_manifest()
-            package.read_strings()
+            strings_part = package.package.find(SHARED_STRINGS)
+            strings: list[Any] = []
+            if strings_part is not None:
+                strings_path = strings_part.PartName[1:]
+                archive.caps[strings_path] = limits.max_strings_bytes
+                strings = _read_shared_strings(archive, strings_path, limits.max_cell_chars)
             package.read_workbook()
             apply_stylesheet(package.archive, package.wb)
             sheet = next(
@@ -593,24 +951,41 @@ class _XlsxSource:
                 ),
                 None,
             )
+        except LedgerError:
+            self.close()
+            raise
         except Exception as exc:  # a zip error, a missing part, broken XML: all the same to a user
             self.close()
+            if _huge_text(exc):
+                raise LedgerError(
+                    format_lazy(MSG_TEXT_TOO_LONG, limit=limits.max_cell_chars)
+                ) from exc
             raise LedgerError(MSG_BAD_XLSX) from exc
         if sheet is None:
             self.close()
             raise LedgerError(MSG_NO_SHEET)
         self.sheet_name, self._target = sheet
+        archive.caps[self._target] = limits.max_sheet_bytes
         self.last_row_hint = None
         try:
             self._rows = _SheetRows(
-                open_xml=lambda: package.archive.open(self._target),
-                strings=package.shared_strings,
+                open_xml=lambda: archive.open(self._target),
+                strings=strings,
                 date_styles=package.wb._date_formats,
                 duration_styles=package.wb._timedelta_formats,
                 epoch=package.wb.epoch,
+                limits=limits,
             )
-            self.last_row_hint = self._recorded_last_row()
-            self.merged = self._merged_ranges()
+            last_row = self._recorded_last_row()
+            if last_row is not None and last_row > EXCEL_MAX_ROWS:
+                raise LedgerError(format_lazy(MSG_DIMENSION, row=last_row))
+            # A sheet may record a size past the limit for formatted empty rows; the rows
+            # themselves are checked as they are read.
+            self.last_row_hint = last_row if last_row and last_row <= limits.max_rows else None
+            self.merged = self._merged_ranges(limits)
+        except LedgerError:
+            self.close()
+            raise
         except Exception as exc:
             self.close()
             raise LedgerError(MSG_BAD_XLSX) from exc
@@ -635,37 +1010,42 @@ class _XlsxSource:
 
     _MERGE_TAG = re.compile(rb"<(?:\w+:)?mergeCells\b")
     _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+    _MERGE_KEEP = 512  # bytes kept between chunks: more than one <mergeCell> element
 
-    def _merged_ranges(self) -> list[tuple[int, int, int, int]]:
+    def _merged_ranges(self, limits: LedgerLimits) -> list[tuple[int, int, int, int]]:
         """(min_col, min_row, max_col, max_row) of each merged range, 1-based.
 
         Read-only worksheets do not parse <mergeCells>, which follows the cell data; scan the
-        sheet's XML for it without building a tree.
+        sheet's XML for it without building a tree, a chunk at a time. Ranges starting right
+        of the last column a ledger may use are left out.
         """
-        found = b""
+        ranges = []
+        started = False
         tail = b""
         with self._archive.open(self._target) as source:
             while chunk := source.read(1 << 20):
                 data = tail + chunk
-                if found:
-                    found += chunk
-                    continue
-                if b"mergeCells" in data:
-                    match = self._MERGE_TAG.search(data)
-                    if match:
-                        found = data[match.start() :]
+                if not started:
+                    if b"mergeCells" not in data or not (match := self._MERGE_TAG.search(data)):
+                        tail = data[-64:]
                         continue
-                tail = data[-64:]
-        ranges = []
-        for col1, row1, col2, row2 in self._MERGE_REF.findall(found):
-            ranges.append(
-                (
-                    column_index_from_string(col1.decode()),
-                    int(row1),
-                    column_index_from_string(col2.decode()),
-                    int(row2),
-                )
-            )
+                    started = True
+                    data = data[match.start() :]
+                end = 0
+                for match in self._MERGE_REF.finditer(data):
+                    end = match.end()
+                    col1, row1, col2, row2 = match.groups()
+                    if len(col1) > 3 or len(col2) > 3:
+                        continue
+                    first = column_index_from_string(col1.decode())
+                    if first > limits.max_columns:
+                        continue
+                    ranges.append(
+                        (first, int(row1), column_index_from_string(col2.decode()), int(row2))
+                    )
+                    if len(ranges) > limits.max_merged:
+                        raise LedgerError(format_lazy(MSG_XLSX_MERGED, limit=limits.max_merged))
+                tail = data[max(end, len(data) - self._MERGE_KEEP) :]
         return ranges
 
 
@@ -676,15 +1056,30 @@ class _SheetRows:
     an object; this walks the same XML with lxml (a dependency of python-docx) and builds
     the values directly, with openpyxl's shared strings, date styles, epoch and date
     conversion, several times faster. Missing rows come out empty, so the n-th row yielded
-    is sheet row n.
+    is sheet row n. Rows are cut after their last value.
+
+    The limits are checked as the rows come: a row numbered past `max_rows` that holds data
+    stops the reading (blank ones are passed over, and no gap is walked to reach them), as
+    does a row numbered out of order, a cell longer than `max_cell_chars` or a value right of
+    `max_columns`.
     """
 
-    def __init__(self, *, open_xml, strings, date_styles, duration_styles, epoch):
+    def __init__(
+        self,
+        *,
+        open_xml,
+        strings,
+        date_styles,
+        duration_styles,
+        epoch,
+        limits: LedgerLimits | None = None,
+    ):
         self._open = open_xml
         self._strings = strings
         self._date_styles = frozenset(date_styles)
         self._duration_styles = frozenset(duration_styles)
         self._epoch = epoch
+        self._limits = limits or ledger_limits()
 
     def _number(self, text: str | None, style: str | None, style_kinds: dict, epoch) -> Any:
         if not text:
@@ -709,9 +1104,36 @@ class _SheetRows:
         except (OverflowError, ValueError):
             return "#VALUE!"
 
+    def _too_long(self, number: int, column: int, length: int) -> LedgerError:
+        return LedgerError(
+            format_lazy(
+                MSG_CELL_TOO_LONG,
+                row=number,
+                column=get_column_letter(column),
+                length=length,
+                limit=self._limits.max_cell_chars,
+            )
+        )
+
     def __iter__(self) -> Iterator[list[Any]]:
+        self._at = 0  # the last row read
+        try:
+            yield from self._rows()
+        except etree.XMLSyntaxError as exc:
+            if _huge_text(exc):
+                limit, row = self._limits.max_cell_chars, self._at + 1
+                raise LedgerError(format_lazy(MSG_TEXT_TOO_LONG_ROW, limit=limit, row=row)) from exc
+            raise
+
+    def _rows(self) -> Iterator[list[Any]]:
         strings = self._strings
         epoch = self._epoch
+        limits = self._limits
+        max_rows, max_chars, max_columns = (
+            limits.max_rows,
+            limits.max_cell_chars,
+            limits.max_columns,
+        )
         style_kinds: dict[str, int] = {}  # style id → 0 plain, 1 date, 2 duration
         columns: dict[str, int] = {}  # "AB" → 27
         digits = "0123456789"
@@ -726,10 +1148,8 @@ class _SheetRows:
                     run_path = f"{r_tag}/{t_tag}"
                 declared = row.get("r")
                 position = int(declared) if declared else number + 1
-                while number + 1 < position:  # rows the file leaves out
-                    number += 1
-                    yield []
-                number = position
+                if position <= number:  # Excel writes rows in order, each once
+                    raise LedgerError(format_lazy(MSG_BAD_XLSX_ROW, row=position))
                 values: list[Any] = []
                 column = 0
                 for cell in row:
@@ -756,6 +1176,8 @@ class _SheetRows:
                             value = holder[0].text or ""
                         else:  # rich text: the runs' texts
                             value = "".join(t.text or "" for t in holder.iterfind(run_path))
+                        if len(value) > max_chars:
+                            raise self._too_long(position, column, len(value))
                     else:
                         child = cell[0]
                         text = child.text if child.tag == v_tag else cell.findtext(v_tag)
@@ -763,27 +1185,58 @@ class _SheetRows:
                             value = self._number(text, cell.get("s"), style_kinds, epoch)
                         elif kind == "s":
                             value = strings[int(text)] if text else None
+                            if value.__class__ is _LongText:
+                                raise self._too_long(position, column, value.length)
                         elif kind == "b":
                             value = bool(int(text)) if text else None
                         elif kind == "d":
                             value = from_ISO8601(text) if text else None
                         else:  # "str" (a formula's text), "e" (an error such as #N/A)
                             value = text
+                            if value and len(value) > max_chars:
+                                raise self._too_long(position, column, len(value))
                     size = len(values)
                     if column == size + 1:
                         values.append(value)
                     elif column > size:
+                        if value is None:  # an empty (formatted) cell past the last value
+                            continue
+                        if column > max_columns:
+                            raise LedgerError(
+                                format_lazy(
+                                    MSG_FAR_COLUMN,
+                                    row=position,
+                                    column=get_column_letter(column),
+                                    limit=get_column_letter(max_columns),
+                                )
+                            )
                         values.extend([None] * (column - size - 1))
                         values.append(value)
                     else:
                         values[column - 1] = value
-                yield values
                 row.clear()
                 while row.getprevious() is not None:
                     del row.getparent()[0]
+                if position > max_rows:
+                    if any(not _is_blank(value) for value in values):
+                        raise LedgerError(
+                            format_lazy(MSG_TOO_MANY_ROWS, row=position, limit=max_rows)
+                        )
+                    number = self._at = position  # a blank row past the end: no gap walked
+                    continue
+                while values and values[-1] is None:
+                    values.pop()
+                while number + 1 < position:  # rows the file leaves out
+                    number += 1
+                    yield []
+                number = self._at = position
+                yield values
 
 
 class _CsvSource:
+    """A CSV file as rows of strings, within the limits: file size, line and cell length,
+    rows; NUL bytes and undecodable text refused with a message naming the line."""
+
     format = "csv"
     sheet_name = None
     last_row_hint = None
@@ -793,7 +1246,8 @@ class _CsvSource:
     _SAMPLE_MAX = 1 << 20
     _CHUNK = 1 << 16
 
-    def __init__(self, path_or_file):
+    def __init__(self, path_or_file, limits: LedgerLimits | None = None):
+        self._limits = limits or ledger_limits()
         if isinstance(path_or_file, str | os.PathLike):
             self._file: IO = open(path_or_file, "rb")  # noqa: SIM115 - closed by close()
             self._owned = True
@@ -801,6 +1255,7 @@ class _CsvSource:
             self._file = path_or_file
             self._owned = False
         try:
+            _check_file_size(self._file, self._limits)
             self._open()
         except BaseException:
             self.close()
@@ -833,7 +1288,7 @@ class _CsvSource:
             rest = decoded()
         newline = "\n" if "\n" in sample or "\r" not in sample else "\r"
         self.delimiter = self._sniff_delimiter(sample, newline)
-        self._lines = self._split_lines(chain([sample], rest), newline)
+        self._lines = self._split_lines(chain([sample], rest), newline, self._limits.max_line_chars)
 
     @staticmethod
     def _sniff_encoding(head: bytes) -> str:
@@ -857,21 +1312,67 @@ class _CsvSource:
         return "\t" if tabs > commas else ","
 
     @staticmethod
-    def _split_lines(chunks: Iterable[str], newline: str) -> Iterator[str]:
+    def _split_lines(chunks: Iterable[str], newline: str, max_line: int) -> Iterator[str]:
+        """Lines of at most `max_line` characters, and no NUL; LedgerError naming the line."""
         pending = ""
+        line = 0  # lines given out
         for chunk in chunks:
             if not chunk:
                 continue
-            pending += chunk
-            parts = pending.split(newline)
+            if "\0" in chunk:
+                before = pending + chunk[: chunk.index("\0")]
+                row = line + before.count(newline) + 1
+                raise LedgerError(format_lazy(MSG_CSV_NUL, row=row))
+            if newline not in chunk:
+                pending += chunk
+                if len(pending) > max_line:
+                    raise LedgerError(format_lazy(MSG_CSV_TOO_LONG, row=line + 1, limit=max_line))
+                continue
+            parts = chunk.split(newline)
+            parts[0] = pending + parts[0]
             pending = parts.pop()
             for part in parts:
+                line += 1
+                if len(part) > max_line:
+                    raise LedgerError(format_lazy(MSG_CSV_TOO_LONG, row=line, limit=max_line))
                 yield part + newline
+            if len(pending) > max_line:
+                raise LedgerError(format_lazy(MSG_CSV_TOO_LONG, row=line + 1, limit=max_line))
         if pending:
             yield pending
 
     def rows(self) -> Iterator[list[str]]:
-        return csv.reader(self._lines, delimiter=self.delimiter)
+        limits = self._limits
+        max_rows, max_chars = limits.max_rows, limits.max_cell_chars
+        number = 0
+        reader = csv.reader(self._lines, delimiter=self.delimiter)
+        while True:
+            line = reader.line_num + 1  # where the record starts
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # "field larger than field limit": an open quotation mark swallowing lines.
+                if "larger than" in str(exc):
+                    limit = min(max_chars, csv.field_size_limit())
+                    raise LedgerError(format_lazy(MSG_CSV_TOO_LONG, row=line, limit=limit)) from exc
+                raise LedgerError(format_lazy(MSG_CSV_BROKEN, row=number + 1)) from exc
+            number += 1
+            if row and max(map(len, row)) > max_chars:
+                column = next(i for i, cell in enumerate(row) if len(cell) > max_chars)
+                raise LedgerError(
+                    format_lazy(
+                        MSG_CELL_TOO_LONG,
+                        row=number,
+                        column=get_column_letter(column + 1),
+                        length=len(row[column]),
+                        limit=max_chars,
+                    )
+                )
+            if number > max_rows and any(cell and not cell.isspace() for cell in row):
+                raise LedgerError(format_lazy(MSG_TOO_MANY_ROWS, row=number, limit=max_rows))
+            yield row
 
     def close(self) -> None:
         if self._owned:
@@ -980,7 +1481,7 @@ class LedgerReader:
         if isinstance(exc, UnicodeDecodeError):
             return LedgerError(format_lazy(MSG_ENCODING_ROW, row=number))
         if isinstance(exc, csv.Error):
-            return LedgerError(format_lazy(MSG_CSV_ROW, row=number, reason=str(exc)))
+            return LedgerError(format_lazy(MSG_CSV_BROKEN, row=number))
         return LedgerError(format_lazy(MSG_BAD_XLSX_ROW, row=number))
 
     def _match(self, row: Sequence[Any]) -> dict[int, str]:
@@ -1238,21 +1739,24 @@ def read_rows(
     aliases: Mapping[str, Sequence[str]] = PETITION_ALIASES,
     required: Collection[str] = PETITION_REQUIRED,
     scan_rows: int = HEADER_SCAN_ROWS,
+    limits: LedgerLimits | None = None,
 ) -> LedgerReader:
     """Open a ledger (.xlsx: the first visible sheet; .csv: UTF-8 with or without BOM, or
     GB18030; comma or tab) and find its header. `filename` decides the format.
 
     `columns` are the canonical column names expected, `aliases` other spellings of them,
     `required` the columns without which the file is refused. Raises LedgerError for a file
-    that cannot be read, has no recognisable header or lacks a required column. The reader
+    that cannot be read, has no recognisable header or lacks a required column, and (before or
+    while rows are read) for one beyond `limits` (default: `ledger_limits()`). The reader
     is single-pass and holds the file open until iterated to the end or closed; use it as a
     context manager.
     """
     suffix = PurePath(filename).suffix.lower()
+    limits = limits or ledger_limits()
     if suffix == ".xlsx":
-        source: _XlsxSource | _CsvSource = _XlsxSource(path_or_file)
+        source: _XlsxSource | _CsvSource = _XlsxSource(path_or_file, limits)
     elif suffix == ".csv":
-        source = _CsvSource(path_or_file)
+        source = _CsvSource(path_or_file, limits)
     else:
         raise LedgerError(MSG_FORMAT)
     try:
