@@ -7,7 +7,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from huiyin.cases import calendar, deadlines
+        from huiyin.cases import bounds, calendar, deadlines
+
+        # A date stored before the plausibility checks existed is read, not fatal (bounds.py).
+        bounds.read_bad_rows_tolerantly()
 
         # Deadlines read the holiday table an administrator keeps (see calendar.py).
         deadlines.set_calendar_provider(calendar.db_calendar)

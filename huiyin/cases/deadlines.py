@@ -182,7 +182,11 @@ class Due:
 def _as_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         if timezone.is_aware(value):
-            return timezone.localtime(value, CHINA_TZ).date()
+            try:
+                return timezone.localtime(value, CHINA_TZ).date()
+            except (OverflowError, ValueError):
+                # A moment at the very end of the calendar (a bad row): its own date.
+                return value.date()
         return value.date()
     if isinstance(value, date):
         return value
@@ -204,10 +208,19 @@ class _Probe:
     def next_working_day(self, d: date) -> date:
         """``d`` itself if it is a working day, else the first working day after it."""
         for _step in range(_MAX_REST_RUN):
-            if self.working(d):
+            if self.working(d) or d == date.max:
                 return d
             d += _ONE_DAY
         raise ValueError("the calendar has no working day within a year")
+
+
+def _plus(d: date, days: int) -> date:
+    """``d + days``, ending on the calendar's last day rather than failing (a start date in
+    year 9999 comes only from a bad row; its deadline is then shown as 9999-12-31)."""
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        return date.max
 
 
 def due(
@@ -237,6 +250,8 @@ def due(
             counted = 0
             rest_run = 0
             while counted < days:
+                if end == date.max:
+                    break
                 end += _ONE_DAY
                 if probe.working(end):
                     counted += 1
@@ -248,7 +263,7 @@ def due(
     elif days == 0:
         end = start
     else:
-        end = probe.next_working_day(start + timedelta(days=days))
+        end = probe.next_working_day(_plus(start, days))
 
     return Due(date=end, unknown_years=tuple(sorted(probe.unknown)))
 
@@ -283,11 +298,11 @@ def working_days_between(
         a, b, sign = b, a, -1
     cal = calendar if calendar is not None else current_calendar()
     count = 0
-    d = a + _ONE_DAY
-    while d <= b:
+    d = a
+    while d < b:
+        d += _ONE_DAY
         if cal.is_working_day(d):
             count += 1
-        d += _ONE_DAY
     return sign * count
 
 

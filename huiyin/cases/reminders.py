@@ -21,20 +21,24 @@ see a case (a petition about their own unit, 条例 art. 30/46) is never told ab
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from huiyin.cases import bounds
 from huiyin.cases import clocks as clock_service
 from huiyin.cases.kinds import Kind, spec
 from huiyin.cases.models import Case, Clock, Notification, notification_text
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
+
+logger = logging.getLogger("huiyin.tick")
 
 #: Remind this many days before a due date (0 = on the last day only).
 DEFAULT_REMIND_DAYS = 3
@@ -53,6 +57,7 @@ class TickResult:
     overdue: int = 0  # clocks reminded as overdue
     notifications: int = 0
     windows_closed: int = 0
+    skipped: int = 0  # clocks whose row could not be handled (logged)
 
     def summary(self) -> str:
         return gettext(
@@ -140,7 +145,7 @@ def remind(today: date | None = None, *, days: int | None = None) -> TickResult:
             stopped_at__isnull=True,
             party=Clock.Party.OFFICE,
             case__withdrawn=False,
-            due_on__lte=today + timedelta(days=days),
+            due_on__lte=bounds.add_days(today, days),
         )
         .select_related("case", "case__owner__user")
         .order_by("due_on", "id")
@@ -164,31 +169,46 @@ def remind(today: date | None = None, *, days: int | None = None) -> TickResult:
     )
     with translation.override(settings.LANGUAGE_CODE):
         for clock, kind in todo:
-            people = sorted(u for u in wanted[clock.pk] if clock.case_id in visible.get(u, ()))
-            message = _message(clock, kind)
-            with transaction.atomic():
-                if not _claim(clock, kind):
-                    continue  # another copy of tick has it
-                Notification.objects.bulk_create(
-                    [
-                        Notification(
-                            recipient_id=user_id,
-                            case_id=clock.case_id,
-                            clock=clock,
-                            kind=kind,
-                            due_on=clock.due_on,
-                            message=message[:300],
-                        )
-                        for user_id in people
-                    ],
-                    ignore_conflicts=True,
-                )
+            try:
+                sent = _send(clock, kind, wanted[clock.pk], visible)
+            except (ArithmeticError, ValueError, DatabaseError):
+                # One bad row (an absurd date stored before the checks) is logged and skipped:
+                # the other reminders still go out.
+                logger.exception("tick: clock %s of case %s skipped", clock.pk, clock.case_id)
+                result.skipped += 1
+                continue
+            if sent is None:
+                continue  # another copy of tick has it
             if kind == Notification.Kind.OVERDUE:
                 result.overdue += 1
             else:
                 result.due_soon += 1
-            result.notifications += len(people)
+            result.notifications += sent
     return result
+
+
+def _send(clock: Clock, kind: str, wanted: set[int], visible: dict[int, set[int]]) -> int | None:
+    """Write one clock's notifications; how many, or None when another copy claimed it."""
+    people = sorted(u for u in wanted if clock.case_id in visible.get(u, ()))
+    message = _message(clock, kind)
+    with transaction.atomic():
+        if not _claim(clock, kind):
+            return None
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=user_id,
+                    case_id=clock.case_id,
+                    clock=clock,
+                    kind=kind,
+                    due_on=clock.due_on,
+                    message=message[:300],
+                )
+                for user_id in people
+            ],
+            ignore_conflicts=True,
+        )
+    return len(people)
 
 
 def _visible_cases(user_ids: set[int], case_ids: set[int]) -> dict[int, set[int]]:

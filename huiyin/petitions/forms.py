@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases import bounds
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Category
@@ -31,6 +33,8 @@ from huiyin.petitions.models import (
 )
 
 PETITIONER_PREFIX = "p"
+#: The longest description of a matter (characters); longer text is refused beside the field.
+MAX_DESCRIPTION = 5000
 MAX_PETITIONERS = 50
 
 # Phone and ID inputs: digits keyboard on tablets, no autofill of the clerk's own details.
@@ -104,7 +108,7 @@ class IntakeForm(forms.Form):
     handling_level = forms.ChoiceField(
         label=_label(Petition, "handling_level"), choices=Level.choices, initial=Level.STREET
     )
-    received_at = forms.DateTimeField(
+    received_at = bounds.DateTimeField(
         label=_label(Case, "received_at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -118,12 +122,17 @@ class IntakeForm(forms.Form):
     )
     title = forms.CharField(label=_("Title of the matter"), required=False, max_length=200)
     description = forms.CharField(
-        label=_label(Case, "description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_label(Case, "description"),
+        required=False,
+        max_length=MAX_DESCRIPTION,
+        help_text=bounds.max_length_help(MAX_DESCRIPTION),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     is_collective = forms.BooleanField(label=_label(Petition, "is_collective"), required=False)
     headcount = forms.IntegerField(
         label=_label(Petition, "headcount"),
         required=False,
+        min_value=1,
         help_text=_("People who came (person-times). Leave empty for one person per petitioner."),
     )
     complained_unit = forms.ModelChoiceField(
@@ -176,14 +185,15 @@ class IntakeForm(forms.Form):
             }
         )
         self.fields["title"].widget.attrs["maxlength"] = 200
+        # The plausible number of people is a setting (HUIYIN_MAX_HEADCOUNT): checked here too.
+        most = bounds.max_headcount()
+        self.fields["headcount"].validators.append(MaxValueValidator(most))
+        self.fields["headcount"].widget.attrs["max"] = most
 
     def _community_id(self) -> int | None:
         raw = self.data.get(self.add_prefix("community")) if self.is_bound else None
         raw = raw or self.initial.get("community")
-        try:
-            return int(getattr(raw, "pk", raw))
-        except (TypeError, ValueError):
-            return None
+        return bounds.bounded_int(getattr(raw, "pk", raw), 1, bounds.MAX_ID)
 
     @property
     def shows_assigned(self) -> bool:
@@ -365,5 +375,6 @@ class RatingForm(forms.Form):
         label=_("Anything you would like to add (optional)"),
         required=False,
         max_length=500,
+        help_text=bounds.max_length_help(500),
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.cases import search
+from huiyin.cases import bounds, search
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseQuerySet, Category, Clock
@@ -278,7 +278,9 @@ class PetitionFilter:
         else:
             value = params.get(name)
             raw = list(value) if isinstance(value, list | tuple) else [value]
-        return [str(v).strip() for v in raw if v is not None and str(v).strip()]
+        # NUL characters never reach the database (PostgreSQL refuses them in text).
+        texts = (bounds.strip_nul(str(v)).strip() for v in raw if v is not None)
+        return [text for text in texts if text]
 
     def _get(self, params: Mapping, name: str) -> str:
         values = self._get_all(params, name)
@@ -343,7 +345,7 @@ class PetitionFilter:
         raw = self._get(params, name)
         if not raw:
             return
-        value = int(raw) if raw.isascii() and raw.isdigit() else None
+        value = bounds.bounded_int(raw, 1, bounds.MAX_ID)
         # The option lists are loaded only when the parameter is given.
         if value is None or value not in (known() if callable(known) else known):
             self._ignore(name)
@@ -355,7 +357,7 @@ class PetitionFilter:
         raw = self._get(params, "category")
         if not raw:
             return
-        value = int(raw) if raw.isascii() and raw.isdigit() else None
+        value = bounds.bounded_int(raw, 1, bounds.MAX_ID)
         tree = self._category_tree
         if value is None or value not in tree:
             self._ignore("category")
@@ -390,10 +392,12 @@ class PetitionFilter:
         try:
             if not _ISO_DAY.fullmatch(raw):
                 raise ValueError(raw)
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             self._ignore(name)
             return None
+        # Clamped to the calendar years the system supports (9999-12-31 is "no end").
+        return bounds.clamp_date(day)
 
     def _parse_dates(self, params: Mapping) -> None:
         start, end = self._parse_day(params, "from"), self._parse_day(params, "to")

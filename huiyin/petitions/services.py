@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.cases import clocks, numbering
+from huiyin.cases import bounds, clocks, numbering
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.exceptions import CaseRefused, TransitionRefused
 from huiyin.cases.kinds import Kind
@@ -68,6 +68,7 @@ MSG_CHOICE = _("Choose one of the options.")
 MSG_NOT_FOUND = _("No such record.")
 MSG_RECEIVED_FUTURE = _("The date received cannot be in the future.")
 MSG_HEADCOUNT_MIN = _("Headcount must be at least 1.")
+MSG_HEADCOUNT_MAX = _("Headcount cannot exceed %(max)s; please check the number.")
 MSG_HEADCOUNT_BELOW = _("Headcount cannot be lower than the number of petitioners entered.")
 MSG_REPRESENTATIVES_MIN = _(
     "Mark at least one petitioner as a representative of the collective visit."
@@ -127,14 +128,12 @@ def _resolve(model, value):
         return None
     if isinstance(value, model):
         return value
-    try:
-        return model.objects.filter(pk=int(value)).first()
-    except (TypeError, ValueError):
-        return None
+    pk = bounds.bounded_int(getattr(value, "pk", value), 1, bounds.MAX_ID)
+    return model.objects.filter(pk=pk).first() if pk is not None else None
 
 
 def _text(value, limit: int | None = None) -> str:
-    text = str(value or "").strip()
+    text = bounds.strip_nul(str(value or "")).strip()
     return text[:limit] if limit else text
 
 
@@ -186,6 +185,11 @@ def _received_at(value, errors: _Errors) -> datetime | None:
     if moment > now + _CLOCK_SKEW:
         errors.add("received_at", MSG_RECEIVED_FUTURE)
         return None
+    try:
+        bounds.check_date(moment)
+    except ValidationError as exc:
+        errors.add("received_at", exc.messages[0])
+        return None
     return moment
 
 
@@ -231,12 +235,16 @@ def _headcount(data: dict, people: list[dict], errors: _Errors) -> tuple[bool, i
     raw = data.get("headcount")
     headcount = None
     if raw not in (None, ""):
-        try:
-            headcount = int(raw)
-        except (TypeError, ValueError):
-            headcount = 0
+        headcount = bounds.bounded_int(raw, -(10**18), 10**18)
+        if headcount is None:
+            # Digits beyond any count are "too many", anything else is not a number.
+            digits = str(raw).strip()
+            headcount = 10**18 if digits.isascii() and digits.isdigit() else 0
         if headcount < 1:
             errors.add("headcount", MSG_HEADCOUNT_MIN)
+            return collective, 1
+        if headcount > bounds.max_headcount():
+            errors.add("headcount", str(MSG_HEADCOUNT_MAX) % {"max": bounds.max_headcount()})
             return collective, 1
     if collective:
         if headcount is None:
@@ -262,7 +270,8 @@ def _repeat_of(value, actor) -> Petition | None:
         case_pk = value.pk  # a petition's key is its case's
     else:
         text = str(value).strip()
-        lookup = {"pk": int(text)} if text.isdigit() else {"number": text}
+        pk = bounds.bounded_int(text, 1, bounds.MAX_ID)
+        lookup = {"pk": pk} if pk is not None else {"number": text[:40]}
         case_pk = Case.objects.filter(kind=Kind.PETITION, **lookup).values_list("pk", flat=True)
         case_pk = case_pk.first()
     if case_pk is None or not Case.objects.visible_to(actor).filter(pk=case_pk).exists():
@@ -1045,27 +1054,37 @@ def schedule_reception(
 
 
 def reception_slots(
-    date_from: date, date_to: date, *, leader: Staff | None = None
+    date_from: date, date_to: date, *, leader: Staff | None = None, user=None
 ) -> QuerySet[ReceptionSlot]:
-    """Slots in a period (inclusive), each with `headcount` and `petition_count` annotated."""
+    """Slots in a period (inclusive), each with `headcount` and `petition_count` annotated.
+
+    With `user`, only the petitions that person may see are counted (every count on a page
+    comes with the viewer's scope); the slots themselves are the leaders' public schedule.
+    """
     slots = ReceptionSlot.objects.filter(date__gte=date_from, date__lte=date_to)
     if leader is not None:
         slots = slots.filter(leader=leader)
     live = Q(petitions__case__withdrawn=False)
+    if user is not None:
+        live &= Q(petitions__case__in=Case.objects.visible_to(user).values("pk"))
     return slots.select_related("leader", "community").annotate(
         headcount=Sum("petitions__headcount", filter=live, default=0),
         petition_count=Count("petitions", filter=live),
     )
 
 
-def reception_headcount(leader: Staff, date_from: date, date_to: date) -> int:
-    """People received (headcount, 人次) in the leader's reception slots in a period (inclusive)."""
-    total = Petition.objects.filter(
+def reception_headcount(leader: Staff, date_from: date, date_to: date, *, user=None) -> int:
+    """People received (headcount, 人次) in the leader's reception slots in a period (inclusive);
+    with `user`, in the petitions that person may see."""
+    petitions = Petition.objects.filter(
         reception_slot__leader=leader,
         reception_slot__date__gte=date_from,
         reception_slot__date__lte=date_to,
         case__withdrawn=False,
-    ).aggregate(total=Sum("headcount"))["total"]
+    )
+    if user is not None:
+        petitions = petitions.filter(case__in=Case.objects.visible_to(user).values("pk"))
+    total = petitions.aggregate(total=Sum("headcount"))["total"]
     return total or 0
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.cases import clocks
+from huiyin.cases import bounds, clocks
 from huiyin.cases.deadlines import limit
 from huiyin.cases.models import Case
 from huiyin.cases.workflow import Transition
@@ -122,7 +122,12 @@ class TransitionForm(forms.Form):
             widget = DateInput()
             if key != "new_due_on":
                 widget.attrs["max"] = today.isoformat()
-            field = forms.DateField(label=label, required=required, widget=widget)
+            field = bounds.DateField(
+                label=label,
+                required=required,
+                widget=widget,
+                future_ok=key == "new_due_on",
+            )
             if key in TODAY_KEYS:
                 field.initial = today
             if key == "new_due_on":
@@ -150,6 +155,7 @@ class TransitionForm(forms.Form):
                 label=label,
                 required=required,
                 max_length=5000,
+                help_text=bounds.max_length_help(5000),
                 widget=forms.Textarea(attrs={"rows": 3 if key != "note" else 2}),
             )
         else:
@@ -181,11 +187,12 @@ class FollowUpForm(forms.Form):
     satisfaction = forms.ChoiceField(
         label=_("Satisfaction"), choices=Satisfaction.choices, widget=forms.RadioSelect
     )
-    on = forms.DateField(label=_("Date of the follow-up"), widget=DateInput(), required=False)
+    on = bounds.DateField(label=_("Date of the follow-up"), widget=DateInput(), required=False)
     note = forms.CharField(
         label=_("Note"),
         required=False,
         max_length=2000,
+        help_text=bounds.max_length_help(2000),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -201,7 +208,10 @@ class FollowUpForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        max_length=5000,
+        help_text=bounds.max_length_help(5000),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -221,7 +231,10 @@ class ReasonForm(forms.Form):
     """A reason, and for the case itself the version: withdrawing a case or an attachment."""
 
     reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        max_length=2000,
+        help_text=bounds.max_length_help(2000),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 

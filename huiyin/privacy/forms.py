@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases import bounds
 from huiyin.privacy.audit import action_label, target_type_label
 
 
@@ -10,12 +11,14 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("Account"), required=False, max_length=150)
     target_type = forms.ChoiceField(label=_("Object type"), required=False)
-    date_from = forms.DateField(
+    date_from = bounds.DateField(
+        future_ok=True,
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
+    date_to = bounds.DateField(
+        future_ok=True,
         label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -93,6 +93,14 @@ def _cell(value) -> str:
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as CSV (UTF-8 with BOM, for Excel). The export is itself audited."""
     form, entries = _filtered(request)
+    if form.is_bound and not form.is_valid():
+        # A filter that is not valid exports nothing (not the whole trail): say why.
+        return render(
+            request,
+            "400.html",
+            {"message": " ".join(str(m) for ms in form.errors.values() for m in ms)},
+            status=400,
+        )
     filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
     with transaction.atomic():
         audit.record(

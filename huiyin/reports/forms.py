@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases import bounds
 from huiyin.org.models import Community, Unit
 from huiyin.reports.models import Campaign
 from huiyin.reports.stats import Period
@@ -57,11 +58,17 @@ class PeriodForm(forms.Form):
         self.today = today or timezone.localdate()
         self.fields["campaign"].queryset = Campaign.objects.order_by("-start", "-id")
         # "from" is a Python keyword: these two fields are added by name.
-        self.fields["from"] = forms.DateField(
-            label=_("From"), required=False, widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+        self.fields["from"] = bounds.DateField(
+            label=_("From"),
+            required=False,
+            future_ok=True,
+            widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
         )
-        self.fields["to"] = forms.DateField(
-            label=_("To"), required=False, widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+        self.fields["to"] = bounds.DateField(
+            label=_("To"),
+            required=False,
+            future_ok=True,
+            widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
         )
 
     def clean(self):
@@ -103,14 +110,22 @@ class CampaignForm(forms.Form):
 
     name = forms.CharField(label=_("Campaign name"), max_length=100)
     theme = forms.CharField(label=_("Theme"), max_length=200, required=False)
-    start = forms.DateField(
-        label=_("First day"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    start = bounds.DateField(
+        label=_("First day"),
+        future_ok=True,
+        widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
-        label=_("Last day"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    end = bounds.DateField(
+        label=_("Last day"),
+        future_ok=True,
+        widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
     )
     goals = forms.CharField(
-        label=_("Goals"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Goals"),
+        required=False,
+        max_length=2000,
+        help_text=bounds.max_length_help(2000),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     communities = forms.ModelMultipleChoiceField(
         label=_("Participating communities"),
@@ -160,7 +175,7 @@ class PledgeForm(forms.Form):
     party = forms.ChoiceField(
         label=_("Signed for"), widget=forms.Select(attrs={"class": "form-select"})
     )
-    signed_on = forms.DateField(
+    signed_on = bounds.DateField(
         label=_("Signed on"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
     )
     signed_by = forms.CharField(

@@ -64,7 +64,7 @@ from __future__ import annotations
 import calendar as _calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -82,6 +82,7 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from huiyin.cases import bounds
 from huiyin.cases.clocks import PETITIONER_WINDOWS
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
@@ -171,8 +172,10 @@ class Period:
 
     @classmethod
     def of_campaign(cls, campaign) -> Period:
-        """The period of a campaign (anything with `start` and `end` dates)."""
-        return cls(campaign.start, campaign.end)
+        """The period of a campaign (anything with `start` and `end` dates), within the years
+        the system supports (a campaign stored with an absurd year does not span millennia)."""
+        start, end = bounds.clamp_date(campaign.start), bounds.clamp_date(campaign.end)
+        return cls(min(start, end), end)
 
     @property
     def days(self) -> int:
@@ -181,8 +184,8 @@ class Period:
     def bounds(self) -> tuple[datetime, datetime]:
         """[first instant, first instant after) of the period, aware, in Beijing time."""
         return (
-            datetime.combine(self.start, time.min, tzinfo=CHINA_TZ),
-            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=CHINA_TZ),
+            bounds.day_start(self.start, CHINA_TZ),
+            bounds.day_start(bounds.add_days(self.end, 1), CHINA_TZ),
         )
 
     def reference_day(self, today: date | None = None) -> date:

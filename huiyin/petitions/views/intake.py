@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from huiyin.cases import bounds
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Clock
 from huiyin.cases.services import holds
@@ -92,10 +93,7 @@ def new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def grids(request: HttpRequest) -> HttpResponse:
     """The grid options of a community, for the intake form's grid select (htmx)."""
-    try:
-        community_id = int(request.GET.get("community", ""))
-    except ValueError:
-        community_id = None
+    community_id = bounds.bounded_int(request.GET.get("community"), 1, bounds.MAX_ID)
     return render(request, "petitions/intake_grids.html", {"grids": grids_of(community_id)})
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from huiyin.cases import bounds
 from huiyin.cases.exceptions import TransitionRefused
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, _staff_id
@@ -85,7 +86,8 @@ class KeyCaseForm(forms.Form):
     plan = forms.CharField(
         label=gettext_lazy("Plan"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
-    time_limit = forms.DateField(
+    time_limit = bounds.DateField(
+        future_ok=True,
         label=gettext_lazy("Time limit"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from huiyin.cases import bounds
 from huiyin.cases.models import _staff_id
 from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
@@ -46,7 +47,8 @@ class SlotForm(forms.Form):
     kind = forms.ChoiceField(
         choices=ReceptionSlot.SlotKind.choices, label=gettext_lazy("Kind of reception")
     )
-    date = forms.DateField(
+    date = bounds.DateField(
+        future_ok=True,
         label=gettext_lazy("Date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -83,12 +85,15 @@ class SlotForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = bounds.DateField(
+        future_ok=True,
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    date_to = bounds.DateField(
+        future_ok=True,
+        label=gettext_lazy("To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self):
@@ -154,7 +159,7 @@ def month(request: HttpRequest) -> HttpResponse:
         if leader is None:
             notice = _("The leader was not found; showing every leader.")
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(shown.year, shown.month)
-    slots = services.reception_slots(weeks[0][0], weeks[-1][-1], leader=leader)
+    slots = services.reception_slots(weeks[0][0], weeks[-1][-1], leader=leader, user=request.user)
     by_day: dict[date, list] = {}
     for slot in slots:
         slot.list_url = slot_list_url(slot)
@@ -289,7 +294,7 @@ def leader_page(request: HttpRequest, staff_id: int) -> HttpResponse:
         form = PeriodForm({"date_from": start, "date_to": end})
         form.is_valid()
     style(form)
-    slots = list(services.reception_slots(start, end, leader=leader))
+    slots = list(services.reception_slots(start, end, leader=leader, user=request.user))
     for slot in slots:
         slot.list_url = slot_list_url(slot)
     return render(
@@ -303,7 +308,7 @@ def leader_page(request: HttpRequest, staff_id: int) -> HttpResponse:
             "date_from": start,
             "date_to": end,
             "slots": slots,
-            "headcount": services.reception_headcount(leader, start, end),
+            "headcount": services.reception_headcount(leader, start, end, user=request.user),
             "petition_count": sum(s.petition_count for s in slots),
             "list_url": petition_list_url(
                 reception_leader=leader.pk, **{"from": start.isoformat(), "to": end.isoformat()}

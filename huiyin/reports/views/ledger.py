@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community
@@ -72,12 +73,14 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = Community.objects.order_by("order", "id")
         # "from" is a keyword: the date fields are added by name, as the petition list has them.
-        self.fields["from"] = forms.DateField(
+        self.fields["from"] = bounds.DateField(
+            future_ok=True,
             label=_("Received from"),
             required=False,
             widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
         )
-        self.fields["to"] = forms.DateField(
+        self.fields["to"] = bounds.DateField(
+            future_ok=True,
             label=_("Received until"),
             required=False,
             widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
