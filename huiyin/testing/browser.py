@@ -70,8 +70,19 @@ def new_context(browser):
 
 
 def watch_assets(page) -> list[str]:
-    """Start recording stylesheets, scripts, fonts and images that fail to load."""
+    """Start recording stylesheets, scripts, fonts and images that fail to load.
+
+    Also what the Content-Security-Policy refused (an inline script, handler or style) and a
+    Permissions-Policy the browser did not understand: Chromium reports both on the console.
+    """
     broken: list[str] = []
+
+    def on_console(message):
+        text = message.text
+        if message.type == "error" and (
+            "Content Security Policy" in text or "Permissions-Policy" in text
+        ):
+            broken.append(f"refused: {text}")
 
     def on_response(response):
         if response.request.resource_type in ASSET_TYPES and response.status >= 400:
@@ -83,6 +94,7 @@ def watch_assets(page) -> list[str]:
 
     page.on("response", on_response)
     page.on("requestfailed", on_failed)
+    page.on("console", on_console)
     return broken
 
 

@@ -82,7 +82,7 @@ def page(request, chromium):
     yield page
     context.close()
     if broken:
-        pytest.fail("assets failed to load:\n" + "\n".join(broken), pytrace=False)
+        pytest.fail("assets failed to load or were refused:\n" + "\n".join(broken), pytrace=False)
 
 
 @pytest.hookimpl(trylast=True)

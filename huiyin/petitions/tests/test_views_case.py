@@ -82,7 +82,7 @@ def test_it_shows_the_case_page_to_the_clerk(client, clerk, petition):
     assert petition.case.number in html
     assert 'id="case-timeline"' in html
     assert 'data-clock="register_transfer"' in html
-    assert "@media print" in html
+    assert "huiyin/case.css" in html  # with the print layout
 
 
 def test_it_answers_404_outside_the_scope(client, clerk, handler, petition):

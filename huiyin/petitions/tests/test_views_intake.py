@@ -3,8 +3,10 @@
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -328,7 +330,7 @@ def test_it_prints_a_receipt_with_the_code_and_the_acceptance_deadline(clerk_cli
     assert petition.case.number in page
     assert f"{due.year}年{due.month}月{due.day}日" in page
     assert "http://testserver/track/" in page
-    assert "window.print()" in page and "size: A4" in page
+    assert "data-hy-print" in page and "huiyin/receipt-a4.css" in page
     assert "张*" in page
     for secret in ("张三", ID_1, PHONE_1, "5678", "翠屏路12号", "小区违建"):
         assert secret not in page
@@ -337,9 +339,12 @@ def test_it_prints_a_receipt_with_the_code_and_the_acceptance_deadline(clerk_cli
 def test_it_prints_on_a5(clerk_client, clerk):
     petition = register(clerk)
     page = clerk_client.get(receipt_url(petition, size="a5")).content.decode()
-    assert "size: A5" in page
+    assert "huiyin/receipt-a5.css" in page and "receipt-a4.css" not in page
     page = clerk_client.get(receipt_url(petition, size="letter")).content.decode()
-    assert "size: A4" in page
+    assert "huiyin/receipt-a4.css" in page and "receipt-a5.css" not in page
+    for size in ("A4", "A5"):
+        sheet = Path(finders.find(f"huiyin/receipt-{size.lower()}.css")).read_text()
+        assert f"size: {size} portrait" in sheet
 
 
 def test_it_audits_every_receipt(clerk_client, clerk):

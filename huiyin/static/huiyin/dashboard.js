@@ -5,6 +5,9 @@
   "use strict";
 
   var COLOURS = ["#2563eb", "#f59e0b", "#dc2626", "#16a34a"];
+  // Tooltips drawn on the canvas: the HTML ones carry style="" attributes, which the
+  // Content-Security-Policy refuses (and names would otherwise be inserted as HTML).
+  var TOOLTIP = "richText";
 
   function readData() {
     var node = document.getElementById("dashboard-data");
@@ -35,7 +38,7 @@
     var L = data.labels;
     c.setOption({
       color: COLOURS,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: TOOLTIP },
       legend: { data: [L.batches, L.headcount], top: 0 },
       grid: { left: 40, right: 16, top: 32, bottom: 28 },
       xAxis: { type: "category", data: data.trend.map(function (r) { return r.label; }) },
@@ -74,7 +77,7 @@
     var rows = data.communities;
     c.setOption({
       color: COLOURS,
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: TOOLTIP },
       legend: { data: [L.batches, L.headcount], top: 0 },
       grid: { left: 40, right: 16, top: 32, bottom: 28, containLabel: true },
       xAxis: { type: "category", data: rows.map(function (r) { return r.name; }) },
@@ -111,10 +114,11 @@
     c.setOption({
       tooltip: {
         trigger: "item",
+        renderMode: TOOLTIP,
         formatter: function (p) {
           var v = p.data || { value: 0, headcount: 0 };
-          return p.name + "<br>" + data.labels.batches + ": " + v.value +
-            "<br>" + data.labels.headcount + ": " + v.headcount;
+          return p.name + "\n" + data.labels.batches + ": " + v.value +
+            "\n" + data.labels.headcount + ": " + v.headcount;
         },
       },
       visualMap: {

@@ -5,6 +5,23 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import wsgi as gunicorn_wsgi
+
+_default_headers = gunicorn_wsgi.Response.default_headers
+
+
+def _headers_without_banner(response) -> list[str]:
+    return [line for line in _default_headers(response) if not line.lower().startswith("server:")]
+
+
+def hide_server_banner(worker=None) -> None:
+    """No ``Server: gunicorn`` line: it tells a scanner which server (and which bugs) to try.
+
+    gunicorn writes that line itself (``Response.default_headers``), with no setting to turn it
+    off; this leaves it out. Applied in the arbiter before workers fork, and again in each worker
+    (``post_worker_init``), so a reloaded worker has it too. nginx in front: ``server_tokens off``.
+    """
+    gunicorn_wsgi.Response.default_headers = _headers_without_banner
 
 
 class _Server(BaseApplication):
@@ -15,6 +32,7 @@ class _Server(BaseApplication):
     def load_config(self):
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        hide_server_banner()
 
     def load(self):
         from huiyin.wsgi import application
@@ -44,5 +62,6 @@ class Command(BaseCommand):
                 "accesslog": "-",
                 # Paths only: a query string may hold a searched phone or ID number.
                 "logger_class": "huiyin.privacy.logredact.AccessLogger",
+                "post_worker_init": hide_server_banner,
             }
         ).run()
