@@ -573,7 +573,10 @@ class TrackDue:
 
 @dataclass(frozen=True)
 class TrackView:
-    """What the public page shows: the stage and dates, no names, no text of the matter."""
+    """What the public page shows: the office, the matter's number and title, its stage and
+    dates — what the petitioner was given on the receipt and told in writing. Never a person
+    (no names, no phone), never the text of the matter or of the reply, never the unit it is
+    about nor the unit handling it."""
 
     receipt_code: str
     stage: str
@@ -590,6 +593,16 @@ class TrackView:
     dues: tuple[TrackDue, ...] = field(default_factory=tuple)
     can_rate: bool = False
     rated: bool = False
+    street: str = ""  # the organ: "<street> Sub-district Office" on the page
+    number: str = ""
+    title: str = ""
+    #: "accepted", "declined" or "transferred" once decided (the date is the written notice's).
+    decision: str = ""
+    referral_label: str = ""  # a declined matter: where it belongs instead, as told
+    transferred_to: str = ""  # a transferred matter: the body it went to, as told
+    handling_since: date | None = None  # handed to the handling unit (the unit is not named)
+    extension_told_on: date | None = None
+    delivery_label: str = ""  # how the written reply was delivered
 
 
 def _find_by_receipt(receipt_code: str, phone_last4: str) -> Petition | None:
@@ -607,7 +620,16 @@ def _find_by_receipt(receipt_code: str, phone_last4: str) -> Petition | None:
     )
     if petition_id is None:
         return None
-    return Petition.objects.select_related("case").get(pk=petition_id)
+    return Petition.objects.select_related("case__street").get(pk=petition_id)
+
+
+def _handed_over_on(at: datetime | None, replied_on: date | None) -> date | None:
+    """The day the matter was handed over for handling; None when recorded only after the
+    reply's date (a reply entered afterwards), where it would read out of order."""
+    if at is None:
+        return None
+    day = timezone.localtime(at, CHINA_TZ).date()
+    return None if replied_on is not None and day > replied_on else day
 
 
 def track(receipt_code: str, phone_last4: str, *, request=None) -> TrackView | None:
@@ -636,7 +658,30 @@ def track(receipt_code: str, phone_last4: str, *, request=None) -> TrackView | N
         ).order_by("due_on", "id")
     )
     rated = petition.follow_ups.filter(source=FollowUp.Source.PUBLIC).exists()
+    if petition.transferred_to:
+        decision = Status.TRANSFERRED
+    elif petition.decline_reason:
+        decision = Status.DECLINED
+    else:
+        decision = Status.ACCEPTED if petition.accept_decision_on else ""
+    handed_over = (
+        CaseEvent.objects.filter(case=case, kind__in=("assign", "start_handling"))
+        .order_by("at", "id")
+        .values_list("at", flat=True)
+        .first()
+    )
     return TrackView(
+        street=case.street.name,
+        number=case.number,
+        title=case.title,
+        decision=decision,
+        referral_label=(
+            petition.get_referral_channel_display() if decision == Status.DECLINED else ""
+        ),
+        transferred_to=petition.transferred_to if decision == Status.TRANSFERRED else "",
+        handling_since=_handed_over_on(handed_over, petition.replied_on),
+        extension_told_on=petition.extension_told_on,
+        delivery_label=petition.get_reply_delivery_display() if petition.replied_on else "",
         receipt_code=petition.receipt_code,
         stage=case.status,
         stage_label=status_label(case.kind, case.status),

@@ -152,8 +152,11 @@ def test_a_collective_visit_is_registered_assigned_replied_and_tracked(
     expect(stage).to_have_text("已答复")
     expect(stage).to_have_attribute("data-stage", "replied")
     result = page.locator("#track-result")
-    # Only the stage and dates: no names, no text of the matter.
-    for secret in (REPRESENTATIVES[1]["name"], "安置房", "柑子园小区"):
+    # The matter as on the receipt (number, title), its stages and dates: no names, not the
+    # text of the matter or of the reply, not the unit handling it.
+    expect(page.locator("#track-title")).to_have_text(petition.case.title)
+    expect(page.locator("#track-number")).to_have_text(petition.case.number)
+    for secret in (REPRESENTATIVES[1]["name"], "推选代表", "下月底前交付", unit.name):
         expect(result).not_to_contain_text(secret)
     expect(page.locator("#rating-form")).to_be_visible()
     screenshot(page, "petition-6-track")

@@ -26,7 +26,7 @@ from huiyin.privacy.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 
-def test_it_shows_the_stage_and_dates_only(petition):
+def test_it_shows_the_matter_its_stage_and_dates_only(petition):
     view = track(petition.receipt_code, "5678")
     assert isinstance(view, TrackView)
     assert (view.stage, view.stage_label) == (Status.REGISTERED, "Registered")
@@ -36,9 +36,34 @@ def test_it_shows_the_stage_and_dates_only(petition):
         "Tell the petitioner in writing whether the matter is accepted",
     ]
     assert not view.can_rate and not view.rated
+    # What the receipt says: the office, the number, the title; nothing decided yet.
+    case = petition.case
+    assert (view.street, view.number, view.title) == (case.street.name, case.number, case.title)
+    assert (view.decision, view.handling_since, view.delivery_label) == ("", None, "")
     text = repr(view)
-    for secret in ("张三", "5678", "小区违建", petition.case.number):
+    for secret in ("张三", "张*", "5678", "1381234", "翠屏路"):
         assert secret not in text
+
+
+def test_it_tells_the_decision_and_the_delivery_of_the_reply(petition, personas, unit):
+    bring_to(petition, "replied", personas, unit=unit)
+    view = track(petition.receipt_code, "5678")
+    today = days_ago(0)
+    assert (view.decision, view.decided_on) == (Status.ACCEPTED, today)
+    assert view.handling_since == today  # the day it was handed over (the unit is not named)
+    assert (view.replied_on, view.delivery_label) == (today, "Handed over in person")
+    assert unit.name not in repr(view) and "责令整改" not in repr(view)
+
+
+def test_it_tells_where_a_transferred_matter_went(petition, personas, unit):
+    bring_to(petition, "transferred", personas, unit=unit)
+    view = track(petition.receipt_code, "5678")
+    assert (view.decision, view.transferred_to, view.referral_label) == (
+        Status.TRANSFERRED,
+        "区住建委",
+        "",
+    )
+    assert view.handling_since is None and view.replied_on is None
 
 
 def test_it_answers_the_same_for_an_unknown_code_and_wrong_digits(petition):

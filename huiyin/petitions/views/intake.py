@@ -19,20 +19,23 @@ from huiyin.cases.services import holds
 from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
-from huiyin.petitions import services
+from huiyin.petitions import receipt_qr, services
 from huiyin.petitions.forms import (
     IntakeForm,
     PetitionerFormSet,
     apply_errors,
     grids_of,
 )
-from huiyin.petitions.models import Petition
+from huiyin.petitions.models import Petition, Petitioner
 from huiyin.privacy import audit
+from huiyin.privacy.identity import reveal
 
 audit.register_action("petition.receipt", gettext_lazy("Printed a petition receipt"))
 
 SIMILAR_LIMIT = 5
 RECEIPT_SIZES = ("a4", "a5")
+#: What of the description goes into the receipt's one-line summary (characters).
+RECEIPT_SUMMARY_CHARS = 60
 
 
 def _detail_url(pk: int) -> str | None:
@@ -137,6 +140,23 @@ def similar(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _phone_on_slip(masked: str) -> str:
+    """The masked phone with its last digits masked too: on paper next to the receipt code,
+    the last four digits would open the public tracker to whoever finds the slip."""
+    if not masked:
+        return ""
+    kept = masked.rstrip("0123456789")
+    return kept + "*" * (len(masked) - len(kept))
+
+
+def _summary(description: str) -> str:
+    """The first characters of what is asked, on one line."""
+    text = " ".join((description or "").split())
+    if len(text) <= RECEIPT_SUMMARY_CHARS:
+        return text
+    return text[:RECEIPT_SUMMARY_CHARS].rstrip() + "…"
+
+
 @require_perm(Perm.PETITIONS_REGISTER, Perm.IDENTITY_VIEW)
 @require_GET
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
@@ -154,6 +174,17 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if size not in RECEIPT_SIZES:
         size = "a4"
     people = services.petitioners_for_display(petition)
+    # The slip is the petitioners' own copy: their names in full, opened like any identity
+    # (IDENTITY_VIEW, an "identity.view" entry naming the field). ID and phone stay masked.
+    rows = list(
+        Petitioner.objects.filter(petition=petition).order_by("order", "id").only("name", "pk")
+    )
+    shown = reveal(request, target=case, fields={f"name.{p.pk}": p.name for p in rows})
+    for person in people:
+        person["name"] = shown.get(f"name.{person['id']}") or person["name_masked"]
+        person["phone_on_slip"] = _phone_on_slip(person["phone_masked"])
+    track_url = request.build_absolute_uri(reverse("public:track"))
+    can_track = any(p["phone_masked"] for p in people)
     with transaction.atomic():
         audit.record("petition.receipt", request=request, target=case, diff={"size": size})
     return render(
@@ -164,9 +195,13 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
             "case": petition.case,
             "petition": petition,
             "notice": notice,
-            "names": [p["name_masked"] for p in people],
-            "can_track": any(p["phone_masked"] for p in people),
-            "track_url": request.build_absolute_uri(reverse("public:track")),
+            "names": [p["name"] for p in people],
+            "people": people,
+            "summary": _summary(petition.case.description),
+            "can_track": can_track,
+            "track_url": track_url,
+            # The address only: the tracker takes no code in its address (POST only).
+            "track_qr": receipt_qr.tracker_qr_svg(track_url) if can_track else "",
             "size": size,
             "detail_url": _detail_url(case.pk),
             "can_register": reach_of(request.user).can(Perm.PETITIONS_REGISTER),

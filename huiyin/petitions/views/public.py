@@ -1,6 +1,9 @@
 """The public tracker (no sign-in): the receipt code and the phone's last four digits give the
-stage of the matter and its dates, never a name or the text of the matter; once replied, the
-petitioner rates the handling there (条例 art. 21).
+office, the matter's number and title (as on the receipt), its stage and dates, never a name
+or the text of the matter; once replied, the petitioner rates the handling there (条例 art. 21).
+
+A miss shows the form again with the code as typed, never the digits. The code is taken by
+POST only (no prefilled code in the address), so it stays out of addresses and logs.
 
 Lookups are limited per client address with rows in the database (:class:`TrackAttempt`),
 so the limit holds across every server process. ``services.track`` audits each lookup.
@@ -78,13 +81,14 @@ def _too_many(request: HttpRequest, wait_seconds: int) -> HttpResponse:
     return response
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    # The same page for an unknown code and for wrong digits: nothing typed is echoed back.
+def _not_found(request: HttpRequest, code: str) -> HttpResponse:
+    # The same page for an unknown code and for wrong digits: the code typed is kept (to be
+    # corrected, not typed again), the digits never are.
     return render(
         request,
         "public/track.html",
         {
-            "form": TrackForm(),
+            "form": TrackForm(initial={"code": code[:20]}),
             "message": str(services.MSG_TRACK_NOT_FOUND),
             "message_level": "danger",
         },
@@ -109,11 +113,15 @@ def track(request: HttpRequest) -> HttpResponse:
         return _too_many(request, wait)
     form = TrackForm(request.POST)
     if not form.is_valid():
+        # Shown again with its messages and the code, without the phone digits.
+        data = form.data.copy()
+        data.pop("last4", None)
+        form.data = data
         return render(request, "public/track.html", {"form": form}, status=400)
     code, last4 = form.cleaned_data["code"], form.cleaned_data["last4"]
     view = services.track(code, last4, request=request)
     if view is None:
-        return _not_found(request)
+        return _not_found(request, code)
     return _status(request, view, code, last4)
 
 
@@ -143,7 +151,7 @@ def rate(request: HttpRequest) -> HttpResponse:
             message, level = _("Thank you. Your rating has been recorded."), "success"
     view = services.track(code, last4, request=request)
     if view is None:
-        return _not_found(request)
+        return _not_found(request, code)
     extra = {"message": message, "message_level": level}
     if not form.is_valid() and view.can_rate:
         extra["rating_form"] = form
