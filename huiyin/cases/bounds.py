@@ -128,6 +128,19 @@ def date_validator(value) -> None:
     check_date(value, future_ok=True)
 
 
+def _past_validator(message):
+    """A past-date validator whose "in the future" message names the field."""
+
+    def validate(value) -> None:
+        error = date_error(value)
+        if error is not None and error.code == "date_future":
+            raise ValidationError(message, code="date_future")
+        if error is not None:
+            raise error
+
+    return validate
+
+
 def clamp_date(value: date) -> date:
     """A filter's day moved into the supported calendar years (1990..next year by default)."""
     first = date(earliest_date().year, 1, 1)
@@ -206,10 +219,13 @@ class BoundedDateMixin:
 
     with_time = False
 
-    def __init__(self, *args, future_ok: bool = False, **kwargs):
+    def __init__(self, *args, future_ok: bool = False, future_message=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.future_ok = future_ok
-        self.validators.append(date_validator if future_ok else past_date_validator)
+        if future_message is not None and not future_ok:
+            self.validators.append(_past_validator(future_message))
+        else:
+            self.validators.append(date_validator if future_ok else past_date_validator)
         _limit_widget(self, future_ok=future_ok, with_time=self.with_time)
 
     def get_bound_field(self, form, field_name):
@@ -231,6 +247,21 @@ class DateField(BoundedDateMixin, forms.DateField):
 
 class DateTimeField(BoundedDateMixin, forms.DateTimeField):
     with_time = True
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Ids out of any integer column's range are an invalid choice, not a database error
+    (SQLite cannot even bind 10^23)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            if not isinstance(pk, int) and bounded_int(pk, 1, MAX_ID) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:40]},
+                )
+        return super()._check_values(value)
 
 
 def bound_date_field(field: forms.Field, *, future_ok: bool = False) -> forms.Field:

@@ -110,6 +110,7 @@ class IntakeForm(forms.Form):
     )
     received_at = bounds.DateTimeField(
         label=_label(Case, "received_at"),
+        future_message=_("The date received cannot be in the future."),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -132,7 +133,6 @@ class IntakeForm(forms.Form):
     headcount = forms.IntegerField(
         label=_label(Petition, "headcount"),
         required=False,
-        min_value=1,
         help_text=_("People who came (person-times). Leave empty for one person per petitioner."),
     )
     complained_unit = forms.ModelChoiceField(

@@ -127,13 +127,13 @@ class CampaignForm(forms.Form):
         help_text=bounds.max_length_help(2000),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    communities = forms.ModelMultipleChoiceField(
+    communities = bounds.ModelMultipleChoiceField(
         label=_("Participating communities"),
         queryset=Community.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    units = forms.ModelMultipleChoiceField(
+    units = bounds.ModelMultipleChoiceField(
         label=_("Participating units"),
         queryset=Unit.objects.none(),
         required=False,
