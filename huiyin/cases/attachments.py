@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases.bounds import strip_nul
 from huiyin.cases.exceptions import AttachmentRefused, TransitionRefused
 from huiyin.cases.kinds import spec
 from huiyin.cases.models import Attachment, Case, CaseEvent
@@ -40,6 +41,8 @@ MSG_TYPE = _(
 )
 MSG_NO_WORK_PERM = _("Your role does not allow adding or withdrawing attachments on this matter.")
 MSG_REASON = _("Please give the reason for withdrawing the attachment.")
+#: A reason is a sentence or two; what is longer is cut, never stored whole.
+REASON_MAX_LENGTH = 500
 
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -255,18 +258,18 @@ def withdraw_attachment(user, attachment_id: int, *, reason: str, request=None) 
     case = Case.objects.get_for_user(user, attachment.case_id)
     if not _may_work(user, case):
         raise TransitionRefused(MSG_NO_WORK_PERM)
-    if not (reason or "").strip():
+    # Text from a form the service reads directly: no NUL (PostgreSQL refuses it), bounded.
+    reason = strip_nul(reason or "").strip()[:REASON_MAX_LENGTH]
+    if not reason:
         raise TransitionRefused(MSG_REASON)
     with transaction.atomic():
-        Attachment.objects.filter(pk=attachment.pk).update(
-            withdrawn=True, withdrawn_reason=reason.strip()
-        )
-        attachment.withdrawn, attachment.withdrawn_reason = True, reason.strip()
+        Attachment.objects.filter(pk=attachment.pk).update(withdrawn=True, withdrawn_reason=reason)
+        attachment.withdrawn, attachment.withdrawn_reason = True, reason
         CaseEvent.objects.create(
             case=case,
             actor=user,
             kind="attachment_withdrawn",
-            note=reason.strip(),
+            note=reason,
             data={"attachment": attachment.pk, "name": attachment.original_name},
         )
         record(

@@ -205,3 +205,13 @@ def test_it_withdraws_an_attachment_without_deleting_it(case, clerk):
     assert Path(attachment.file.path).is_file()
     with pytest.raises(Http404):
         open_attachment(clerk, attachment.pk)
+
+
+def test_a_withdrawal_reason_loses_nul_characters_and_is_bounded(case, clerk):
+    attachment = attach(case, upload(), actor=clerk)
+    with pytest.raises(TransitionRefused):
+        withdraw_attachment(clerk, attachment.pk, reason="\x00 \x00")
+    withdraw_attachment(clerk, attachment.pk, reason="上传\x00错误" + "字" * 2000)
+    attachment.refresh_from_db()
+    assert attachment.withdrawn_reason.startswith("上传错误")
+    assert len(attachment.withdrawn_reason) == 500
