@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from huiyin.cases import deadlines
+from huiyin.cases import bounds, deadlines
 from huiyin.cases.attachments import attach, open_attachment, withdraw_attachment
 from huiyin.cases.exceptions import AttachmentRefused, CaseRefused, StaleCase
 from huiyin.cases.kinds import Kind, spec
@@ -352,7 +352,11 @@ def attachment_withdraw(request: HttpRequest, pk: int, attachment_id: int) -> Ht
         raise Http404
     try:
         withdraw_attachment(
-            request.user, attachment_id, reason=request.POST.get("reason", ""), request=request
+            request.user,
+            attachment_id,
+            # Raw text from outside: no NUL (PostgreSQL refuses it), no more than the form takes.
+            reason=bounds.strip_nul(request.POST.get("reason", ""))[:2000],
+            request=request,
         )
     except CaseRefused as refusal:
         return _refused(request, pk, refusal)
