@@ -654,10 +654,13 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """An in-app message to one person about one case: a time limit due soon or overdue.
+    """An in-app message to one person about one case: its time limits due soon or overdue.
 
-    Written by ``huiyin tick`` (:mod:`huiyin.cases.reminders`), once per recipient, clock,
-    kind and due date — the unique constraint is the database's guarantee of "once".
+    Written by ``huiyin tick`` (:mod:`huiyin.cases.reminders`), once per recipient, case, kind
+    and due date — the unique constraint is the database's guarantee of "once". Clocks of the
+    case that fall due on the same day (register/transfer and the acceptance notice, 条例
+    art. 22 and 23, both 15 days from receipt) share one notification that names them all
+    (``codes``); ``clock`` is the first of them.
     """
 
     class Kind(models.TextChoices):
@@ -684,6 +687,8 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # The due date reminded about: an extended clock is reminded again for its new date.
     due_on = models.DateField(_("due on"), null=True, blank=True)
+    # The codes of the clocks reminded about (deadlines.LIMITS), in statutory order.
+    codes = models.JSONField(_("time limits"), default=list, blank=True)
     message = models.CharField(_("message"), max_length=300)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -696,7 +701,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "clock", "kind", "due_on"], name="notification_once"
+                fields=["recipient", "case", "kind", "due_on"], name="notification_once_per_day"
             ),
         ]
         indexes = [
@@ -714,16 +719,50 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         """The message in the reader's language (the stored one when there is no clock)."""
-        if self.clock_id is None or self.due_on is None:
+        if self.due_on is None:
             return self.message
-        return notification_text(self.kind, self.case.number, self.clock.label, self.due_on)
+        labels = [str(deadlines.LIMITS[c].label) for c in self.codes if c in deadlines.LIMITS]
+        if not labels:
+            if self.clock_id is None:
+                return self.message
+            labels = [self.clock.label]
+        return notification_text(self.kind, self.case.number, labels, self.due_on)
 
 
-def notification_text(kind: str, number: str, limit: str, due_on: date) -> str:
-    """The sentence of a reminder: which limit of which case falls due, or fell due, when."""
-    from django.utils.translation import gettext
+def limit_order(code: str) -> int:
+    """The place of a clock's code in the statute's order (unknown codes last)."""
+    order = list(deadlines.LIMITS)
+    return order.index(code) if code in order else len(order)
 
-    params = {"number": number, "limit": limit, "date": due_on.isoformat()}
+
+def notification_text(kind: str, number: str, limits: str | list[str], due_on: date) -> str:
+    """The sentence of a reminder: which limits of which case fall due, or fell due, when.
+
+    One limit: "…: “limit” is due on …"; several due the same day: one sentence naming them
+    all ("…：两项期限：“…”、“…”，均于 … 到期").
+    """
+    from django.utils.translation import gettext, ngettext, pgettext
+
+    if isinstance(limits, str):
+        limits = [limits]
+    day = due_on.isoformat()
+    if len(limits) == 1:
+        params = {"number": number, "limit": limits[0], "date": day}
+        if kind == Notification.Kind.OVERDUE:
+            return gettext("%(number)s: “%(limit)s” was due on %(date)s and is overdue.") % params
+        return gettext("%(number)s: “%(limit)s” is due on %(date)s.") % params
+    count = len(limits)
+    words = {2: gettext("two time limits"), 3: gettext("three time limits")}
+    how_many = words.get(count) or ngettext(
+        "%(count)d time limit", "%(count)d time limits", count
+    ) % {"count": count}
+    named = pgettext("between items of a list", ", ").join(f"“{label}”" for label in limits)
+    params = {"number": number, "how_many": how_many, "limits": named, "date": day}
     if kind == Notification.Kind.OVERDUE:
-        return gettext("%(number)s: “%(limit)s” was due on %(date)s and is overdue.") % params
-    return gettext("%(number)s: “%(limit)s” is due on %(date)s.") % params
+        return (
+            gettext(
+                "%(number)s: %(how_many)s, %(limits)s, were all due on %(date)s and are overdue."
+            )
+            % params
+        )
+    return gettext("%(number)s: %(how_many)s, %(limits)s, are all due on %(date)s.") % params

@@ -1,12 +1,20 @@
 """Reminders: in-app notifications for the office's time limits that are due soon or overdue.
 
-``huiyin tick`` (run from cron every few minutes) calls :func:`tick`. It is safe to run twice
-at once: each clock is claimed with a conditional UPDATE of its ``reminded_*_for`` column
-(``filter(pk=..., due_on=D).exclude(reminded_overdue_for=D).update(reminded_overdue_for=D)``)
-in the same transaction that writes the notifications, so only the copy whose UPDATE changed
-the row writes them; the unique constraint on :class:`~huiyin.cases.models.Notification` is
-the database's own guarantee. On PostgreSQL the second copy's UPDATE waits for the first's
-row lock and then finds the row already claimed; SQLite serialises writers.
+``huiyin tick`` (run from cron every few minutes) calls :func:`tick`. One notification per
+person, case, kind (due soon / overdue) and due date: the clocks of a case that fall due the
+same day (a petition's register/transfer and acceptance notice, 条例 art. 22 and 23, both 15
+days from receipt) are reminded together, in one sentence naming them all.
+
+It is safe to run twice at once: each clock is claimed with a conditional UPDATE of its
+``reminded_*_for`` column (``filter(pk=..., due_on=D).exclude(reminded_overdue_for=D)
+.update(reminded_overdue_for=D)``) in the same transaction that writes the notifications, so
+only the copy whose UPDATE changed the row writes them; the clocks of one case and day are
+claimed in the same order by every copy. The unique constraint on
+:class:`~huiyin.cases.models.Notification` (recipient, case, kind, due_on) is the database's
+own guarantee; a clock that joins a day already reminded (an extension moved it there) is
+added to the existing notification, which becomes unread again. On PostgreSQL the second
+copy's UPDATE waits for the first's row lock and then finds the row already claimed; SQLite
+serialises writers.
 
 Who is told, for a clock of the office (never a petitioner's window):
 
@@ -34,8 +42,9 @@ from django.utils.translation import gettext
 
 from huiyin.cases import bounds
 from huiyin.cases import clocks as clock_service
+from huiyin.cases.deadlines import LIMITS
 from huiyin.cases.kinds import Kind, spec
-from huiyin.cases.models import Case, Clock, Notification, notification_text
+from huiyin.cases.models import Case, Clock, Notification, limit_order, notification_text
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
 
 logger = logging.getLogger("huiyin.tick")
@@ -55,7 +64,7 @@ def remind_days() -> int:
 class TickResult:
     due_soon: int = 0  # clocks reminded as due soon
     overdue: int = 0  # clocks reminded as overdue
-    notifications: int = 0
+    notifications: int = 0  # notifications written or given another clock
     windows_closed: int = 0
     skipped: int = 0  # clocks whose row could not be handled (logged)
 
@@ -120,8 +129,8 @@ def recipients(case: Case, kind: str, grants: Iterable[_Grant]) -> set[int]:
     return users
 
 
-def _message(clock: Clock, kind: str) -> str:
-    return notification_text(kind, clock.case.number, clock.label, clock.due_on)
+def _message(case: Case, clocks: list[Clock], kind: str, due_on: date) -> str:
+    return notification_text(kind, case.number, [clock.label for clock in clocks], due_on)
 
 
 def _claim(clock: Clock, kind: str) -> bool:
@@ -150,65 +159,93 @@ def remind(today: date | None = None, *, days: int | None = None) -> TickResult:
         .select_related("case", "case__owner__user")
         .order_by("due_on", "id")
     )
-    # Skip what is already reminded before doing any work for it.
-    todo = []
+    # Skip what is already reminded before doing any work for it; group the rest by case,
+    # kind and due date: one notification each.
+    todo: dict[tuple[int, str, date], list[Clock]] = {}
     for clock in due:
         if clock.due_on < today:
             kind, seen = Notification.Kind.OVERDUE, clock.reminded_overdue_for
         else:
             kind, seen = Notification.Kind.DUE_SOON, clock.reminded_soon_for
         if seen != clock.due_on:
-            todo.append((clock, kind))
+            todo.setdefault((clock.case_id, kind, clock.due_on), []).append(clock)
     if not todo:
         return result
 
     grants = _grants()
-    wanted = {clock.pk: recipients(clock.case, kind, grants) for clock, kind in todo}
-    visible = _visible_cases(
-        set().union(*wanted.values()), {clock.case_id for clock, _kind in todo}
-    )
+    wanted = {key: recipients(clocks[0].case, key[1], grants) for key, clocks in todo.items()}
+    visible = _visible_cases(set().union(*wanted.values()), {key[0] for key in todo})
     with translation.override(settings.LANGUAGE_CODE):
-        for clock, kind in todo:
+        for key, clocks in todo.items():
+            clocks.sort(key=lambda c: (limit_order(c.code), c.pk))
             try:
-                sent = _send(clock, kind, wanted[clock.pk], visible)
+                sent = _send(clocks, key[1], wanted[key], visible)
             except (ArithmeticError, ValueError, DatabaseError):
                 # One bad row (an absurd date stored before the checks) is logged and skipped:
                 # the other reminders still go out.
-                logger.exception("tick: clock %s of case %s skipped", clock.pk, clock.case_id)
-                result.skipped += 1
+                logger.exception("tick: clocks of case %s skipped", key[0])
+                result.skipped += len(clocks)
                 continue
             if sent is None:
-                continue  # another copy of tick has it
-            if kind == Notification.Kind.OVERDUE:
-                result.overdue += 1
+                continue  # another copy of tick has them
+            claimed, written = sent
+            if key[1] == Notification.Kind.OVERDUE:
+                result.overdue += claimed
             else:
-                result.due_soon += 1
-            result.notifications += sent
+                result.due_soon += claimed
+            result.notifications += written
     return result
 
 
-def _send(clock: Clock, kind: str, wanted: set[int], visible: dict[int, set[int]]) -> int | None:
-    """Write one clock's notifications; how many, or None when another copy claimed it."""
-    people = sorted(u for u in wanted if clock.case_id in visible.get(u, ()))
-    message = _message(clock, kind)
+def _send(
+    clocks: list[Clock], kind: str, wanted: set[int], visible: dict[int, set[int]]
+) -> tuple[int, int] | None:
+    """Write the notifications of one case's clocks due the same day, one per person.
+
+    Returns (clocks claimed, notifications written or extended), or None when another copy of
+    tick claimed them all.
+    """
+    first = clocks[0]
+    case, due_on = first.case, first.due_on
+    people = sorted(u for u in wanted if case.pk in visible.get(u, ()))
     with transaction.atomic():
-        if not _claim(clock, kind):
+        claimed = [clock for clock in clocks if _claim(clock, kind)]
+        if not claimed:
             return None
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    recipient_id=user_id,
-                    case_id=clock.case_id,
-                    clock=clock,
-                    kind=kind,
-                    due_on=clock.due_on,
-                    message=message[:300],
-                )
-                for user_id in people
-            ],
-            ignore_conflicts=True,
-        )
-    return len(people)
+        same_day = Notification.objects.filter(case_id=case.pk, kind=kind, due_on=due_on)
+        existing = {
+            n.recipient_id: n
+            for n in same_day.filter(recipient_id__in=people).select_related("clock")
+        }
+        extended = []
+        for note in existing.values():
+            codes = set(note.codes) | {clock.code for clock in claimed}
+            if note.clock_id is not None and not note.codes:
+                codes.add(note.clock.code)
+            if codes != set(note.codes):
+                note.codes = sorted(codes, key=limit_order)
+                labels = [str(LIMITS[c].label) for c in note.codes if c in LIMITS]
+                note.message = notification_text(kind, case.number, labels, due_on)[:300]
+                note.read_at = None  # a further limit: worth reading again
+                extended.append(note)
+        if extended:
+            Notification.objects.bulk_update(extended, ["codes", "message", "read_at"])
+        message = _message(case, claimed, kind, due_on)[:300]
+        new = [
+            Notification(
+                recipient_id=user_id,
+                case_id=case.pk,
+                clock=claimed[0],
+                kind=kind,
+                due_on=due_on,
+                codes=[clock.code for clock in claimed],
+                message=message,
+            )
+            for user_id in people
+            if user_id not in existing
+        ]
+        Notification.objects.bulk_create(new, ignore_conflicts=True)
+    return len(claimed), len(new) + len(extended)
 
 
 def _visible_cases(user_ids: set[int], case_ids: set[int]) -> dict[int, set[int]]:

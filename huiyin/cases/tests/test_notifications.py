@@ -183,3 +183,31 @@ def test_a_person_without_notifications_sees_an_empty_list(client, outsider):
 def test_a_notification_without_a_clock_shows_its_stored_message(clerk, case):
     note = Notification.objects.create(recipient=clerk, case=case, kind="overdue", message="旧提醒")
     assert note.text == "旧提醒"
+
+
+def test_mark_all_read_needs_the_csrf_token(clerk, case):
+    from django.test import Client
+
+    notify(clerk, case, n=2)
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(clerk)
+    assert guarded.post(reverse("cases:notifications_read")).status_code == 403
+    assert Notification.objects.filter(recipient=clerk, read_at=None).count() == 2
+    page = guarded.get(reverse("cases:notifications")).content.decode()
+    assert 'id="mark-all-read"' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_the_list_shows_one_line_for_the_clocks_due_the_same_day(client, clerk, case):
+    day = timezone.localdate() + timedelta(days=2)
+    Clock.objects.filter(case=case, stopped_at=None, party="office").update(due_on=day)
+    from huiyin.cases import reminders
+
+    reminders.tick()
+    client.force_login(clerk)
+    with translation.override("zh-hans"):
+        html = client.get(reverse("cases:notifications")).content.decode()
+    assert html.count("data-id=") == 1
+    assert "登记并转送、交办信访事项" in html
+    assert "书面告知信访人是否受理" in html
+    assert 'id="bell-count">1<' in html

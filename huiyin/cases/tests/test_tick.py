@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from huiyin.cases import reminders
 from huiyin.cases.models import Case, Clock, Notification
@@ -238,14 +238,106 @@ def test_two_ticks_at_once_send_each_reminder_once(personas):
         thread.join(timeout=60)
 
     assert errors == []
-    # 8 cases x 2 clocks, each to the clerk and the leader: 32, whoever sent which.
-    assert Notification.objects.count() == 32
+    # 8 cases x 2 clocks due the same day, one notification per case to the clerk and the
+    # leader: 16, whoever sent which.
+    assert Notification.objects.count() == 16
     assert sum(r.overdue for r in results) == 16
-    assert sum(r.notifications for r in results) == 32
+    assert sum(r.notifications for r in results) == 16
+    assert all(len(n.codes) == 2 for n in Notification.objects.all())
     duplicates = (
-        Notification.objects.values("recipient", "clock", "kind")
+        Notification.objects.values("recipient", "case", "kind", "due_on")
         .order_by()
         .annotate(n=Count("id"))
         .filter(n__gt=1)
     )
     assert list(duplicates) == []
+
+
+# --------------------------------------------------------------------------- one per case and day
+
+
+def test_two_clocks_due_the_same_day_make_one_notification_naming_both(personas, fresh):
+    clerk = personas[Role.PETITION_CLERK]
+    day = today() + timedelta(days=2)
+    set_due(fresh, day)  # register/transfer and the acceptance notice (art. 22, 23)
+    assert Clock.objects.filter(case=fresh, due_on=day).count() == 2
+
+    result = reminders.tick()
+
+    note = Notification.objects.get(recipient=clerk)
+    assert note.codes == ["register_transfer", "acceptance_notice"]
+    assert (result.due_soon, result.notifications) == (2, 1)
+    with translation.override("en"):
+        assert note.text == (
+            f"{fresh.number}: two time limits, “Register and transfer or assign the matter”,"
+            " “Tell the petitioner in writing whether the matter is accepted”, are all due on"
+            f" {day.isoformat()}."
+        )
+    with translation.override("zh-hans"):
+        assert note.message == note.text  # stored in the site's language
+        assert "“登记并转送、交办信访事项”" in note.text
+        assert "“书面告知信访人是否受理”" in note.text
+
+
+def test_ticking_again_keeps_the_one_notification(personas, fresh):
+    set_due(fresh, today() - timedelta(days=1))
+    reminders.tick()
+    again = reminders.tick()
+    assert again.notifications == 0
+    assert Notification.objects.filter(recipient=personas[Role.PETITION_CLERK]).count() == 1
+    assert told(Notification.Kind.OVERDUE) == {("clerk", fresh.pk), ("leader", fresh.pk)}
+    with translation.override("en"):
+        assert (
+            Notification.objects.filter(kind="overdue")
+            .first()
+            .text.endswith(
+                f"were all due on {(today() - timedelta(days=1)).isoformat()} and are overdue."
+            )
+        )
+
+
+def test_a_clock_due_another_day_makes_a_second_notification(personas, fresh):
+    clerk = personas[Role.PETITION_CLERK]
+    set_due(fresh, today() + timedelta(days=1), code="acceptance_notice")
+    Clock.objects.filter(case=fresh, code="register_transfer").update(
+        due_on=today() + timedelta(days=2)
+    )
+    reminders.tick()
+    reminders.tick()
+    notes = Notification.objects.filter(recipient=clerk).order_by("due_on")
+    assert [(n.due_on, n.codes) for n in notes] == [
+        (today() + timedelta(days=1), ["acceptance_notice"]),
+        (today() + timedelta(days=2), ["register_transfer"]),
+    ]
+
+
+def test_a_clock_moved_onto_a_day_already_reminded_joins_its_notification(personas, fresh):
+    clerk = personas[Role.PETITION_CLERK]
+    day = today() + timedelta(days=1)
+    set_due(fresh, day, code="acceptance_notice")
+    reminders.tick()
+    Notification.objects.filter(recipient=clerk).update(read_at=timezone.now())
+
+    Clock.objects.filter(case=fresh, code="register_transfer").update(due_on=day)
+    result = reminders.tick()
+
+    note = Notification.objects.get(recipient=clerk)
+    assert note.codes == ["register_transfer", "acceptance_notice"]
+    assert note.read_at is None  # a further limit is news
+    assert (result.due_soon, result.notifications) == (1, 1)
+
+
+def test_the_database_refuses_a_second_notification_for_the_same_case_and_day(personas, fresh):
+    set_due(fresh, today() - timedelta(days=1))
+    reminders.tick()
+    note = Notification.objects.filter(recipient=personas[Role.PETITION_CLERK]).get()
+    other = Clock.objects.filter(case=fresh).exclude(pk=note.clock_id).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(
+            recipient=note.recipient,
+            case=note.case,
+            clock=other,
+            kind=note.kind,
+            due_on=note.due_on,
+            message="again",
+        )
