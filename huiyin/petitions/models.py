@@ -196,6 +196,10 @@ class Petition(models.Model):
         related_name="repeats",
         verbose_name=_("repeat of"),
     )
+    # 重复信访 as recorded. Always set with `repeat_of`; also set alone when the office marked
+    # the petition a repeat but the earlier one is not in Huiyin (a ledger's own mark): the
+    # statistics count this mark, the link stays optional.
+    is_repeat = models.BooleanField(_("repeat petition"), default=False)
     # 条例 art. 36: a petition on facts already re-examined is flagged, never blocked.
     after_reexamination = models.BooleanField(_("after re-examination"), default=False)
 
@@ -257,6 +261,10 @@ class Petition(models.Model):
         verbose_name_plural = _("petitions")
         constraints = [
             models.CheckConstraint(condition=Q(headcount__gte=1), name="petition_headcount_min"),
+            models.CheckConstraint(
+                condition=Q(repeat_of__isnull=True) | Q(is_repeat=True),
+                name="petition_repeat_link_is_repeat",
+            ),
         ]
         indexes = [
             models.Index(fields=["channel"], name="petition_channel"),
@@ -266,16 +274,21 @@ class Petition(models.Model):
     def __str__(self) -> str:
         return self.case.number
 
+    def save(self, *args, **kwargs) -> None:
+        # A link to an earlier petition makes this one a repeat (the constraint holds it).
+        if self.repeat_of_id is not None and not self.is_repeat:
+            self.is_repeat = True
+            fields = kwargs.get("update_fields")
+            if fields is not None and not {"repeat_of", "repeat_of_id"}.isdisjoint(fields):
+                kwargs["update_fields"] = [*fields, "is_repeat"]
+        super().save(*args, **kwargs)
+
     def audit_label(self) -> str:
         return self.case.number
 
     @property
     def is_over_level(self) -> bool:
         return LEVEL_RANK[self.level] > LEVEL_RANK[self.handling_level]
-
-    @property
-    def is_repeat(self) -> bool:
-        return self.repeat_of_id is not None
 
     @property
     def extended(self) -> bool:

@@ -5,12 +5,16 @@ Export::
     count = export_petition_ledger(out, user=request.user, params=request.GET,
                                    with_identity=False, request=request)
 
-writes the columns of :data:`~huiyin.reports.ledger_read.PETITION_COLUMNS`, in that order,
+writes the columns of :data:`~huiyin.reports.xlsx_ledger.PETITION_EXPORT_COLUMNS` (the columns
+an import reads, with 信访编号 and 办理结果 besides), in that order,
 for the petitions the petition list shows with the same GET filters
 (:class:`huiyin.petitions.queries.PetitionFilter`), oldest first. Names, ID and phone numbers
 are masked unless the person holds Perm.IDENTITY_VIEW and asks for them; either way the export
 is audited ("export", with the row count and ``identity``). Rows stream from the database in
-chunks, each chunk with its petitioners, follow-ups and import notes prefetched.
+chunks, each chunk with its petitioners, follow-ups and import notes prefetched. 办理状态 is the
+label the web shows (the workflow's, :func:`huiyin.cases.workflow.status_label`), except that a
+declined matter stays 不予受理 once concluded; 办理结果 is the decision or the reply; the people of
+a collective visit are written one to a line.
 
 Import::
 
@@ -28,16 +32,23 @@ checks.
   dates that contradict the 办理状态 or each other; a row repeated within the file.
 * Warnings (the row is imported): a 责任单位, 被反映单位 or 包案领导 that matches no unit or
   person is kept as written — the 被反映单位 in the petition, the other two on the case's
-  "imported" timeline event (and the export shows them again).
+  "imported" timeline event (and the export shows them again). A 不予受理 row without 受理日期:
+  the decline is recorded with its date unknown (never guessed), and the clocks the decision
+  stops are stopped with no outcome, counted neither on time nor late. A 重复信访 = 是 whose
+  earlier petition is not found: counted as a repeat, as the office marked it, without a link.
 * Duplicates of petitions already in Huiyin — same date received, same 信访事项 and the same
   first petitioner (by ID number, else by name) — are **skipped** and listed, so importing the
   same ledger twice, or a ledger that has grown since, never doubles a case.
 
 Imported petitions keep their state and dates: the status, the decision, reply and conclusion
 dates, the statutory clocks (stopped on the ledger's dates, or running), a follow-up with the
-satisfaction, a key case when the 包案领导 and the 责任单位 are both known, and a link to the
-earlier petition of the same person for a 重复信访 (by ID number). Each case gets an "imported"
-timeline event naming the file and the row; the import gets one audit entry with the count.
+satisfaction, a key case when the 包案领导 and the 责任单位 are both known, the 办理结果 (as the
+decline reason, the body transferred to or the reply; otherwise on the "imported" event), the
+office's 重复信访 mark and a link to the earlier petition of the same person when there is one
+(by ID number). 不予受理 with a 办结日期 is a declined matter since concluded; 已交办 is read as
+itself, the review and re-examination states as 已答复 (the ledger has no dates for them). Each
+case gets an "imported" timeline event naming the file, the row and the 信访编号 written; the
+import gets one audit entry with the count.
 """
 
 from __future__ import annotations
@@ -54,12 +65,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +82,7 @@ from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseCounter, CaseEvent, CaseSearch, Category, Clock
 from huiyin.cases.numbering import format_number
 from huiyin.cases.search import grams_of
+from huiyin.cases.workflow import status_label
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
@@ -89,6 +102,8 @@ from huiyin.reports.ledger_read import (
     CHANNELS,
     LEVELS,
     MSG_REQUIRED,
+    PETITION_ALIASES,
+    PETITION_COLUMNS,
     SATISFACTION,
     STATUSES,
     YES_NO,
@@ -123,6 +138,9 @@ audit.register_action(IMPORT_ACTION, _("Imported a ledger"))
 
 #: Several people in one cell: 张三、李四 (also , ， ; ； and line breaks).
 SEPARATOR = "、"
+#: The people of one petition in an exported cell: one to a line (the cell wraps), the 、 kept
+#: so that a person without an ID number or phone still takes a line of their own.
+PEOPLE_SEPARATOR = "、\n"
 _SPLIT = re.compile(r"\s*[、,，;；\n]\s*")
 #: Ledger rows per insert batch (and per duplicate lookup).
 BATCH = 1000
@@ -133,23 +151,33 @@ MAX_ERRORS = 2000
 #: Row numbers remembered per warning.
 WARNING_ROWS = 20
 TITLE_LENGTH = Case._meta.get_field("title").max_length
+TRANSFERRED_TO_LENGTH = Petition._meta.get_field("transferred_to").max_length
 NAME_LENGTH = 40
 
-# The ledger's 7 states; a petition's finer states show as the nearest of them.
-EXPORT_STATUS = {
-    Status.REGISTERED: "registered",
-    Status.ACCEPTED: "accepted",
-    Status.DECLINED: "declined",
-    Status.TRANSFERRED: "transferred",
-    Status.ASSIGNED: "handling",
-    Status.HANDLING: "handling",
-    Status.REPLIED: "replied",
-    Status.REVIEW_REQUESTED: "replied",
-    Status.REVIEW_ANSWERED: "replied",
-    Status.REEXAM_REQUESTED: "replied",
-    Status.REEXAM_ANSWERED: "replied",
-    Status.CONCLUDED: "concluded",
-}
+# The columns an import reads: the ledger's, and the two an export adds.
+IMPORT_COLUMNS: tuple[str, ...] = (*PETITION_COLUMNS, "信访编号", "办理结果")
+IMPORT_ALIASES = MappingProxyType(
+    {
+        **PETITION_ALIASES,
+        "信访编号": ("信访件编号", "案件编号", "事项编号", "信访事项编号"),
+        "办理结果": ("处理结果", "办理情况", "处理意见", "答复意见", "答复内容", "办理结果及答复"),
+    }
+)
+
+# 办理状态 as a ledger spells it, and as the web labels the petition's states (what an export
+# writes): the finer states of review and re-examination are read as the nearest the ledger
+# keeps dates for (答复), 已交办 as itself.
+LEDGER_STATUSES = MappingProxyType(
+    {
+        **STATUSES,
+        "已交办": "assigned",
+        "assigned": "assigned",
+        "已申请复查": "replied",
+        "已复查": "replied",
+        "已申请复核": "replied",
+        "已复核": "replied",
+    }
+)
 
 MSG_FUTURE = _("The date {value} is in the future.")
 MSG_BEFORE = _("{column} ({value}) cannot be earlier than {other} ({other_value}).")
@@ -181,7 +209,12 @@ MSG_UNKNOWN_UNIT = _("No unit of this name in Huiyin; kept as written.")
 MSG_UNKNOWN_LEADER = _("No leader of this name in Huiyin; kept as written.")
 MSG_AMBIGUOUS_LEADER = _("Several staff members have this name; kept as written.")
 MSG_NO_EARLIER = _(
-    "No earlier petition of the same person (by ID number) was found; counted as a first petition."
+    "No earlier petition of the same person (by ID number) was found; counted as a repeat "
+    "petition, as the ledger marks it, without a link to the earlier one."
+)
+MSG_DECISION_DATE_UNKNOWN = _(
+    "No 受理日期 (the date of the decision): the decline is recorded with its date unknown, and "
+    "the time limits it stops count neither as met nor as late."
 )
 MSG_TOO_MANY_ERRORS = _("More errors follow; only the first {count} are listed.")
 MSG_EMPTY_FILE = _("The sheet has no data rows below its header.")
@@ -269,7 +302,34 @@ def matter_text(case: Case) -> str:
     return case.title
 
 
-def _export_row(number: int, case: Case, with_identity: bool, ambiguous: set[str]) -> list:
+def status_labels() -> dict[str, str]:
+    """The petition states as the web shows them (the workflow's labels), in Chinese: a ledger
+    is a Chinese document whatever the language of the person exporting it."""
+    with translation.override("zh-hans"):
+        return {status: status_label(Kind.PETITION, status) for status in Status.values}
+
+
+def ledger_status(case: Case) -> str:
+    """The state a ledger shows: the case's own, but a declined matter stays declined once
+    concluded (its conclusion is the decline notice, not a reply)."""
+    petition = case.petition
+    if case.status == Status.CONCLUDED and petition.decline_reason and not petition.replied_on:
+        return Status.DECLINED
+    return case.status
+
+
+def outcome_text(petition: Petition, kept: Mapping[str, str]) -> str:
+    """办理结果: what the office decided or replied, as written."""
+    if kept.get("outcome"):
+        return kept["outcome"]
+    if petition.replied_on:
+        return petition.reply_text
+    return petition.decline_reason or petition.transferred_to
+
+
+def _export_row(
+    number: int, case: Case, with_identity: bool, ambiguous: set[str], labels: Mapping
+) -> list:
     petition = case.petition
     people = list(petition.petitioners.all())
     if with_identity:
@@ -290,12 +350,13 @@ def _export_row(number: int, case: Case, with_identity: bool, ambiguous: set[str
     )
     return [
         number,
+        case.number,
         case.received_on,
         choice_label(CHANNELS, petition.channel),
         choice_label(LEVELS, petition.level),
         "是" if petition.is_collective else "否",
         petition.headcount,
-        SEPARATOR.join(names),
+        PEOPLE_SEPARATOR.join(names),
         _joined(ids),
         _joined(phones),
         case.community.name if case.community_id else "",
@@ -304,18 +365,20 @@ def _export_row(number: int, case: Case, with_identity: bool, ambiguous: set[str
         complained,
         case.owner_unit.name if case.owner_unit_id else kept.get("owner_unit", ""),
         key_case.leader.name if key_case is not None else kept.get("key_leader", ""),
-        choice_label(STATUSES, EXPORT_STATUS.get(case.status, "registered")),
+        labels.get(ledger_status(case), case.status),
         petition.accept_decision_on,
         petition.replied_on,
         petition.concluded_on,
-        "是" if petition.repeat_of_id else "否",
+        outcome_text(petition, kept),
+        "是" if petition.is_repeat else "否",
         choice_label(SATISFACTION, follow_ups[-1].satisfaction) if follow_ups else "",
     ]
 
 
 def _joined(values: list[str]) -> str:
-    """Values of several petitioners; empty when nobody has one (no lone separators)."""
-    return SEPARATOR.join(values) if any(values) else ""
+    """Values of several petitioners, one to a line; empty when nobody has one (no lone
+    separators)."""
+    return PEOPLE_SEPARATOR.join(values) if any(values) else ""
 
 
 def export_petition_ledger(
@@ -346,13 +409,14 @@ def export_petition_ledger(
     cases, filters, _notices = ledger_cases(user, params)
     total = cases.count()
     ambiguous = _ambiguous_category_names()
+    labels = status_labels()
     if progress:
         progress(0, total, MSG_EXPORTING, force=True)
 
     def rows() -> Iterator[list]:
         queryset = _export_queryset(cases, with_identity)
         for number, case in enumerate(queryset.iterator(chunk_size=EXPORT_CHUNK), start=1):
-            yield _export_row(number, case, with_identity, ambiguous)
+            yield _export_row(number, case, with_identity, ambiguous, labels)
             if progress and number % 500 == 0:
                 progress(number, total, MSG_EXPORTING)
 
@@ -561,6 +625,10 @@ class _Row:
     concluded_on: date | None
     repeat: bool
     satisfaction: str | None
+    # A declined matter (its status may be "concluded": declined, then concluded).
+    declined: bool = False
+    outcome: str = ""  # 办理结果 as written
+    ledger_number: str = ""  # 信访编号 as written
 
     @property
     def title(self) -> str:
@@ -677,13 +745,15 @@ class _RowChecker:
         level = choice(number, values, "信访层级", LEVELS) or "street"
         collective = bool(choice(number, values, "是否集体访", YES_NO))
         headcount = cell("人数", parse_int, 1)
-        status = choice(number, values, "办理状态", STATUSES)
+        status = choice(number, values, "办理状态", LEDGER_STATUSES)
         dates = {}
         for column in ("受理日期", "答复日期", "办结日期"):
             dates[column] = cell(column, parse_date)
         repeat = bool(choice(number, values, "是否重复信访", YES_NO))
         satisfaction = choice(number, values, "满意度", SATISFACTION)
         text = cell("信访事项", parse_text, required=True) or ""
+        outcome = cell("办理结果", parse_text) or ""
+        ledger_number = cell("信访编号", parse_text) or ""
 
         people = self._people(number, values)
         community = self._community(number, values)
@@ -750,6 +820,9 @@ class _RowChecker:
             )
         if status is not None:
             self._status_dates(number, values, status, dates)
+        declined = status == "declined"
+        if declined and concluded_on is not None:
+            status = "concluded"  # declined, then concluded: the decline notice was the answer
         if satisfaction and replied_on is None:
             err(number, "满意度", values.get("满意度"), MSG_SATISFACTION_NO_REPLY)
         if community is not None and not look.may_register(community):
@@ -769,6 +842,8 @@ class _RowChecker:
         ):
             if written and found is None:
                 self.c.warn(number, column, written, MSG_UNKNOWN_UNIT)
+        if declined and accepted_on is None:
+            self.c.warn(number, "受理日期", "", MSG_DECISION_DATE_UNKNOWN)
         if leader_text and leader is None:
             ambiguous = look.leaders.get(_fold(leader_text), False) is None
             self.c.warn(
@@ -800,6 +875,9 @@ class _RowChecker:
             concluded_on=concluded_on,
             repeat=repeat,
             satisfaction=satisfaction,
+            declined=declined,
+            outcome=outcome,
+            ledger_number=ledger_number[:60],
         )
 
     # -- columns ---------------------------------------------------------------------------
@@ -939,12 +1017,15 @@ class _RowChecker:
 
     def _status_dates(self, number: int, values: Mapping, status: str, dates: dict) -> None:
         """Which of 受理日期 / 答复日期 / 办结日期 each state needs, and which it cannot have."""
-        label = choice_label(STATUSES, status)
+        label = choice_label(LEDGER_STATUSES, status)
+        # 不予受理 without 受理日期 is imported with the decision date unknown (a warning), and
+        # with a 办结日期 it is a declined matter since concluded.
         needs = {
             "registered": (),
             "accepted": ("受理日期",),
+            "assigned": ("受理日期",),
             "handling": ("受理日期",),
-            "declined": ("受理日期",),
+            "declined": (),
             "transferred": ("受理日期",),
             "replied": ("受理日期", "答复日期"),
             "concluded": ("办结日期",),
@@ -952,8 +1033,9 @@ class _RowChecker:
         forbids = {
             "registered": ("受理日期", "答复日期", "办结日期"),
             "accepted": ("答复日期", "办结日期"),
+            "assigned": ("答复日期", "办结日期"),
             "handling": ("答复日期", "办结日期"),
-            "declined": ("答复日期", "办结日期"),
+            "declined": ("答复日期",),
             "transferred": ("答复日期", "办结日期"),
             "replied": ("办结日期",),
             "concluded": (),
@@ -1091,7 +1173,9 @@ def _read_and_write(
         pending.clear()
 
     message = MSG_PASS_CHECK if plan.writer is None else MSG_PASS_WRITE
-    with read_rows(path, filename=filename) as reader:
+    with read_rows(
+        path, filename=filename, columns=IMPORT_COLUMNS, aliases=IMPORT_ALIASES
+    ) as reader:
         checker.c.letters = reader.column_letters
         total = _row_estimate(reader)
         for line in reader:
@@ -1331,7 +1415,9 @@ class _Clocks:
         """The clocks of an imported petition, stopped on the ledger's dates or running."""
         clocks: list[dict] = []
 
-        def add(code: str, start: date, stop: date | None, *, lapse: bool = False) -> None:
+        def add(
+            code: str, start: date, stop: date | None, *, lapse: bool = False, unknown=False
+        ) -> None:
             computed = self.due(code, start)
             lim = self.limits[code]
             clock = {
@@ -1343,7 +1429,10 @@ class _Clocks:
                 "working_days": lim.working_days,
                 "unknown_years": list(computed.unknown_years),
             }
-            if stop is not None:
+            if unknown:
+                # Stopped on a day nobody wrote down: no stop date, no outcome (not "met").
+                clock["stopped_at"], clock["stopped_on"], clock["outcome"] = self.now, None, ""
+            elif stop is not None:
                 clock["stopped_at"], clock["stopped_on"] = self.now, stop
                 met = stop <= computed.date
                 clock["outcome"] = Clock.Outcome.MET if met else Clock.Outcome.LATE
@@ -1354,13 +1443,17 @@ class _Clocks:
             clocks.append(clock)
 
         status = row.status
-        decided = row.accepted_on or (row.concluded_on if status == "concluded" else None)
+        # A decline without its date: decided, on a day unknown — never the conclusion's date.
+        unknown = row.declined and row.accepted_on is None
+        decided = row.accepted_on or (
+            row.concluded_on if status == "concluded" and not row.declined else None
+        )
         codes = ["register_transfer", "acceptance_notice"]
         if row.channel == Channel.ASSIGNED:
             codes.append("transfer_objection")
         for code in codes:
-            add(code, row.received_on, decided)
-        handled = status in ("accepted", "handling", "replied") or (
+            add(code, row.received_on, decided, unknown=unknown)
+        handled = status in ("accepted", "assigned", "handling", "replied") or (
             status == "concluded" and row.replied_on is not None
         )
         if handled and row.accepted_on is not None:
@@ -1488,6 +1581,16 @@ class _Writer:
         title = _title_of(row.text)
         description = row.text if title != row.text else ""
         closed_at = _start_of_day(row.concluded_on) if row.status == Status.CONCLUDED else None
+        transferred_to = ""
+        if row.status == Status.TRANSFERRED:
+            transferred_to = (row.outcome or self.declined_note)[:TRANSFERRED_TO_LENGTH]
+        # 办理结果 lands in the field of the step it answers; what fits none is kept on the
+        # "imported" event (and exported again).
+        outcome_placed = bool(row.outcome) and (
+            row.declined
+            or row.replied_on is not None
+            or (row.status == Status.TRANSFERRED and transferred_to == row.outcome)
+        )
         t[Case].add(
             {
                 "id": case_id,
@@ -1519,12 +1622,15 @@ class _Writer:
                 "headcount": row.headcount,
                 "complained_unit_id": row.complained_unit.pk if row.complained_unit else None,
                 "complained_text": row.complained_text,
+                # None when a 不予受理 row has no 受理日期: unknown, not guessed.
                 "accept_decision_on": row.accepted_on,
                 # The statistics tell declines and transfers by these, also once concluded.
-                "decline_reason": self.declined_note if row.status == Status.DECLINED else "",
-                "transferred_to": self.declined_note if row.status == Status.TRANSFERRED else "",
+                "decline_reason": (row.outcome or self.declined_note) if row.declined else "",
+                "transferred_to": transferred_to,
                 "replied_on": row.replied_on,
+                "reply_text": row.outcome if row.replied_on else "",
                 "concluded_on": row.concluded_on,
+                "is_repeat": row.repeat,
             }
         )
         for order, (name, id_number, phone) in enumerate(row.people):
@@ -1553,7 +1659,11 @@ class _Writer:
             kept["owner_unit"] = row.owner_unit_text
         if row.leader_text or (row.leader is not None and not keyed):
             kept["key_leader"] = row.leader_text or row.leader.name
+        if row.outcome and not outcome_placed:
+            kept["outcome"] = row.outcome
         data: dict[str, Any] = {"source": self.filename, "row": row.number}
+        if row.ledger_number:
+            data["ledger_number"] = row.ledger_number
         if kept:
             data["kept"] = kept
         note = self._note(row)
@@ -1665,7 +1775,8 @@ class _Writer:
 
 
 def _set_repeats(links: list[tuple[int, int]]) -> None:
-    """(earlier petition, petition) pairs: set repeat_of, one executemany."""
+    """(earlier petition, petition) pairs: set repeat_of, one executemany (the petitions
+    were inserted with is_repeat set)."""
     if not links:
         return
     connection = connections[router.db_for_write(Petition)]

@@ -36,40 +36,55 @@ from openpyxl.xml.functions import xmlfile
 
 from huiyin.reports.ledger_read import PETITION_COLUMNS
 
-__all__ = ["KINDS", "PETITION_LEDGER_LAYOUT", "write_ledger"]
+__all__ = ["KINDS", "PETITION_EXPORT_COLUMNS", "PETITION_LEDGER_LAYOUT", "write_ledger"]
 
 KINDS = ("text", "wrap", "date", "int", "number")
 
-# (column name, width in Excel character units, kind), in the order of the issue.
-PETITION_LEDGER_LAYOUT: tuple[tuple[str, float, str], ...] = tuple(
-    zip(
-        PETITION_COLUMNS,
-        (6, 12, 10, 9, 8, 6, 10, 21, 14, 14, 12, 40, 16, 16, 10, 10, 12, 12, 12, 9, 10),
-        (
-            "int",
-            "date",
-            "text",
-            "text",
-            "text",
-            "int",
-            "text",
-            "text",
-            "text",
-            "text",
-            "text",
-            "wrap",
-            "wrap",
-            "wrap",
-            "text",
-            "text",
-            "date",
-            "date",
-            "date",
-            "text",
-            "text",
-        ),
-        strict=True,
+#: The columns of an exported petition ledger: the columns an import reads
+#: (PETITION_COLUMNS) with the case number after 序号 and the outcome after 办结日期.
+PETITION_EXPORT_COLUMNS: tuple[str, ...] = tuple(
+    name
+    for column in PETITION_COLUMNS
+    for name in (
+        (column, "信访编号")
+        if column == "序号"
+        else (column, "办理结果")
+        if column == "办结日期"
+        else (column,)
     )
+)
+
+# Width in Excel character units and kind of each column. 信访人, 身份证号 and 联系电话 wrap:
+# the people of a collective visit are written one to a line.
+_PETITION_COLUMN_FORMAT: dict[str, tuple[float, str]] = {
+    "序号": (6, "int"),
+    "信访编号": (18, "text"),
+    "登记日期": (12, "date"),
+    "信访形式": (10, "text"),
+    "信访层级": (9, "text"),
+    "是否集体访": (8, "text"),
+    "人数": (6, "int"),
+    "信访人": (10, "wrap"),
+    "身份证号": (21, "wrap"),
+    "联系电话": (14, "wrap"),
+    "所属社区": (14, "text"),
+    "问题类别": (12, "text"),
+    "信访事项": (40, "wrap"),
+    "被反映单位": (16, "wrap"),
+    "责任单位": (16, "wrap"),
+    "包案领导": (10, "text"),
+    "办理状态": (10, "text"),
+    "受理日期": (12, "date"),
+    "答复日期": (12, "date"),
+    "办结日期": (12, "date"),
+    "办理结果": (40, "wrap"),
+    "是否重复信访": (9, "text"),
+    "满意度": (10, "text"),
+}
+
+# (column name, width, kind) of the exported petition ledger, in order.
+PETITION_LEDGER_LAYOUT: tuple[tuple[str, float, str], ...] = tuple(
+    (name, *_PETITION_COLUMN_FORMAT[name]) for name in PETITION_EXPORT_COLUMNS
 )
 
 FONT_NAME = "宋体"

@@ -54,12 +54,16 @@ def petition_row(number, **overrides):
     return [row[name] for name in PETITION_COLUMNS]
 
 
+#: The columns an office's ledger has (the export adds 信访编号 and 办理结果).
+OFFICE_LAYOUT = tuple(column for column in PETITION_LEDGER_LAYOUT if column[0] in PETITION_COLUMNS)
+
+
 def write(target, rows, **kwargs):
     return write_ledger(
         target,
         title=TITLE,
         subtitle=SUBTITLE,
-        columns=kwargs.pop("columns", PETITION_LEDGER_LAYOUT),
+        columns=kwargs.pop("columns", OFFICE_LAYOUT),
         rows=rows,
         **kwargs,
     )

@@ -30,7 +30,7 @@ from huiyin.petitions.tests.factories import (
 )
 from huiyin.privacy.models import AuditEntry
 from huiyin.reports.ledger import export_petition_ledger
-from huiyin.reports.ledger_read import PETITION_COLUMNS
+from huiyin.reports.xlsx_ledger import PETITION_EXPORT_COLUMNS
 
 ID_3 = make_id("51130219700101003")
 
@@ -129,7 +129,7 @@ def petitions(personas, community, other_community, unit):
 
 
 def by_column(row: list) -> dict:
-    return dict(zip(PETITION_COLUMNS, row, strict=True))
+    return dict(zip(PETITION_EXPORT_COLUMNS, row, strict=True))
 
 
 def test_it_writes_the_columns_of_the_issue_in_order_with_title_and_period(personas, petitions):
@@ -140,7 +140,7 @@ def test_it_writes_the_columns_of_the_issue_in_order_with_title_and_period(perso
     # A far end date is clamped to the last year the system supports (cases/bounds.py).
     last = bounds.latest_date()
     assert "2000年1月1日" in rows[1][0] and f"{last.year}年12月31日" in rows[1][0]
-    assert rows[2] == list(PETITION_COLUMNS)
+    assert rows[2] == list(PETITION_EXPORT_COLUMNS)
     assert [r[0] for r in rows[3:]] == list(range(1, 8))
 
 
@@ -171,14 +171,14 @@ def test_it_shows_each_petition_as_the_ledger_spells_it(personas, petitions, uni
     collective = data[2]
     assert collective["是否集体访"] == "是"
     assert collective["人数"] == 12
-    assert collective["信访人"] == "王五、欧阳修文"
-    assert collective["身份证号"] == f"、{ID_3}"
+    assert collective["信访人"] == "王五、\n欧阳修文"
+    assert collective["身份证号"] == f"、\n{ID_3}"
     repeat = data[3]
     assert repeat["是否重复信访"] == "是"
     assert repeat["办理状态"] == "不予受理"
     key = data[4]
     assert key["包案领导"] == personas[Role.LEADER].staff.name
-    assert key["办理状态"] == "办理中"
+    assert key["办理状态"] == "已交办"  # assigned, as the web labels it
     assert key["信访层级"] == "省"
     assert data[5]["满意度"] == "基本满意"
     assert data[6]["办理状态"] == "已登记"
@@ -191,7 +191,7 @@ def test_it_masks_names_ids_and_phones_without_identity(personas, petitions):
     assert first["信访人"] == "张*"
     assert first["身份证号"] == ID_1[:6] + "********" + ID_1[-4:]
     assert first["联系电话"] == "138****5678"
-    assert by_column(rows[5])["信访人"] == "王*、欧阳**"
+    assert by_column(rows[5])["信访人"] == "王*、\n欧阳**"
     text = "".join(str(v) for row in rows for v in row if v)
     assert ID_1 not in text and PHONE_2 not in text and "李四" not in text
 
@@ -315,15 +315,15 @@ def test_it_writes_real_dates_and_a_frozen_header(personas, petitions):
     export_petition_ledger(out, user=personas[Role.PETITION_CLERK], params={})
     ws = load_workbook(io.BytesIO(out.getvalue())).active
     assert ws.freeze_panes == "A4"
-    assert ws["B4"].is_date
-    assert ws.column_dimensions["L"].width == 40
-    assert isinstance(ws["B4"].value.date(), date)
+    assert ws["C4"].is_date
+    assert ws.column_dimensions["M"].width == 40  # 信访事项
+    assert isinstance(ws["C4"].value.date(), date)
 
 
 def test_it_exports_an_empty_ledger_with_its_header(personas):
     count, rows = export(personas[Role.PETITION_CLERK])
     assert count == 0
-    assert rows[2] == list(PETITION_COLUMNS)
+    assert rows[2] == list(PETITION_EXPORT_COLUMNS)
 
 
 def test_it_names_the_community_in_the_unit_line(personas, petitions, other_community):
