@@ -1,6 +1,9 @@
-"""The person's notifications: the list behind the bell in the top bar."""
+"""The person's notifications (the list behind the bell) and the top bar's "go to number" box."""
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,10 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from huiyin.cases.kinds import Kind
+from huiyin.cases import bounds
+from huiyin.cases.kinds import KINDS, Kind
 from huiyin.cases.models import Case, Notification
 
 PAGE_SIZE = 30
@@ -72,3 +77,88 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if count:
         messages.success(request, _("All notifications marked as read."))
     return redirect("cases:notifications")
+
+
+# --------------------------------------------------------------------------- go to a number
+
+#: The longest text the box takes (a case number has at most 40 characters).
+GOTO_MAX_LENGTH = 40
+
+_KIND_BY_LETTER = {kind_spec.letter: kind for kind, kind_spec in KINDS.items()}
+#: 浓洄信〔2026〕0042号, also without the street (信〔2026〕42号), other brackets or none
+#: (信[2026]42, 2026-0042); read after NFKC folding and with the spaces taken out.
+_NUMBER = re.compile(
+    r"^(?P<street>\w*?)(?P<letter>[" + "".join(_KIND_BY_LETTER) + r"])?"
+    r"[\[(〔【]?(?P<year>\d{4})[\])〕】]?[-/.]?(?P<seq>\d{1,6})号?$"
+)
+
+
+def _goto_back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the box was used on (this site only), else the person's home."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if (
+        referer
+        and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and reverse("cases:goto") not in referer
+    ):
+        return redirect(referer)
+    return redirect("home")
+
+
+def _goto_matches(user, text: str) -> list[tuple[int, str]]:
+    """(pk, kind) of at most two visible cases with this number, exact first, then read loosely."""
+    visible = Case.objects.visible_to(user)
+    found = list(visible.filter(number=text).values_list("pk", "kind")[:2])
+    if found:
+        return found
+    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    match = _NUMBER.match(folded)
+    if match is None:
+        return []
+    lookup = {"year": int(match["year"]), "seq": int(match["seq"])}
+    if match["letter"]:
+        lookup["kind"] = _KIND_BY_LETTER[match["letter"]]
+    elif match["street"]:
+        return []  # a street without the kind's letter is not a number's shape
+    if match["street"]:
+        lookup["street__short_name"] = match["street"]
+    return list(visible.filter(**lookup).order_by("pk").values_list("pk", "kind")[:2])
+
+
+@login_required
+def goto(request: HttpRequest) -> HttpResponse:
+    """Open the case with the number typed into the top bar, among the cases the person may see.
+
+    Exact after trimming; the number without the street's short name, with other brackets or
+    with full-width digits is read too. A number that is not there and one the person may not
+    see get the same answer.
+    """
+    raw = bounds.strip_nul(request.GET.get("number", ""))
+    text = raw.strip()
+    if not text:
+        messages.warning(request, _("Enter a case number."))
+        return _goto_back(request)
+    if len(text) > GOTO_MAX_LENGTH:
+        messages.warning(
+            request,
+            _("A case number has at most %(limit)s characters.") % {"limit": GOTO_MAX_LENGTH},
+        )
+        return _goto_back(request)
+    found = _goto_matches(request.user, text)
+    if len(found) == 1:
+        pk, kind = found[0]
+        return redirect(case_url(kind, pk))
+    if found:
+        messages.warning(
+            request,
+            _("Several matters have the number “%(number)s”; enter it in full.") % {"number": text},
+        )
+    else:
+        messages.warning(
+            request,
+            _("No matter numbered “%(number)s” was found, or you may not see it.")
+            % {"number": text},
+        )
+    return _goto_back(request)

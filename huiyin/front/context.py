@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from huiyin.cases.kinds import KINDS
 from huiyin.front.navigation import sections_for
 from huiyin.org.access import reach_of
 
@@ -18,6 +19,8 @@ def shell(request: HttpRequest) -> dict:
         "reach": reach,
         "staff": staff,
         "nav_sections": sections_for(reach),
+        # The top bar's "go to number" box, for those who may see some kind of case.
+        "can_goto": any(reach.can(k.view_perm) for k in KINDS.values()),
         "grants": list(staff.grants.select_related("community", "grid__community", "unit"))
         if staff
         else [],
