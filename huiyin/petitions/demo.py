@@ -934,6 +934,8 @@ class Planner:
             if not p.data["is_collective"]
             and (self.today - p.received_on).days >= 45
             and any(s.action == "reply" for s in p.steps)
+            # Coming back after a re-examination is the one set piece of its own (art. 36).
+            and not any(s.action == "answer_reexam" for s in p.steps)
             and p.repeat_of is None
             and p.key not in self.reserved
         ]

@@ -140,10 +140,13 @@ def test_it_removes_jobs_older_than_a_day(settings, clerk, data_dir):
     settings.HUIYIN_JOBS_SYNC = True
     old = jobs.start(clerk, "word", "报告", counting, steps=1)
     fresh = jobs.start(clerk, "word", "报告", counting, steps=1)
-    long_ago = time.time() - 2 * 24 * 3600
+    # Stamp both jobs' files by Python's clock (the one cleanup reads), which a test run may
+    # have moved away from the file system's (HUIYIN_TEST_NOW).
+    now = time.time()
+    long_ago = now - 2 * 24 * 3600
     for path in (data_dir / "jobs").iterdir():
-        if path.name.startswith(old.id):
-            os.utime(path, (long_ago, long_ago))
+        stamp = long_ago if path.name.startswith(old.id) else now
+        os.utime(path, (stamp, stamp))
     assert jobs.cleanup() == 1
     assert jobs.load(old.id) is None
     assert not jobs.job_dir(old.id).exists()
