@@ -160,7 +160,8 @@ IMPORT_ALIASES = MappingProxyType(
     {
         **PETITION_ALIASES,
         "信访编号": ("信访件编号", "案件编号", "事项编号", "信访事项编号"),
-        "办理结果": ("处理结果", "办理情况", "处理意见", "答复意见", "答复内容", "办理结果及答复"),
+        # Not 办理情况: offices use it as the group label over 受理日期 and 办结日期.
+        "办理结果": ("处理结果", "处理意见", "答复意见", "答复内容", "办理结果及答复"),
     }
 )
 
