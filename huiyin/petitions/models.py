@@ -305,7 +305,9 @@ class Petitioner(models.Model):
     petition = models.ForeignKey(
         Petition, models.PROTECT, related_name="petitioners", verbose_name=_("petition")
     )
-    name = EncryptedTextField(_("name"))
+    # The blind index of the name: the list's exact lookup of a returning petitioner's matters.
+    name = EncryptedTextField(_("name"), index_field="name_hash", index_purpose="name")
+    name_hash = BlindIndexField()
     name_masked = models.CharField(_("name (masked)"), max_length=40)
     id_number = EncryptedTextField(
         _("resident ID"), blank=True, index_field="id_number_hash", index_purpose="resident_id"
