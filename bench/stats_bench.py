@@ -77,8 +77,9 @@ def hand_written_sql() -> tuple[str, list[str]]:
     for status in ("declined", "transferred", "concluded"):
         count(f"petitions.{status}", f"t.status = '{status}'")
     count("petitions.overdue_open", "t.overdue")
-    count("petitions.on_time.met", "t.handling = 'met'")
+    count("petitions.on_time.met", "t.handling = 'met' AND NOT t.overdue")
     count("petitions.on_time.late", "t.handling = 'late'")
+    count("petitions.on_time.overdue", "t.overdue AND (t.handling IS NULL OR t.handling <> 'late')")
     count("petitions.rated", "t.rating IS NOT NULL")
     for rating in RATINGS:
         count(f"petitions.satisfaction.{rating}", f"t.rating = '{rating}'")

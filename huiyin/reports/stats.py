@@ -30,9 +30,16 @@ Definitions (also in the README, "Statistics")
   replied, under review or re-examination); **declined** = declined (不予受理) and not yet
   concluded; **transferred** the same for transfers; **concluded** = concluded (办结). Each
   matches the petition list filtered by those statuses.
-* **on_time_rate** = of the petitions whose handling clock (条例 art. 34, 60 days from
-  acceptance, extended once at most) has stopped because they were replied to, the share that
-  stopped on or before its due date: ``met / (met + late)``; ``None`` when there is none.
+* **on_time_rate** (按期办结率) = 按期答复件数 ÷ 应答复件数, where an answer owed and not
+  given by its due date counts against it: ``met / (met + late + overdue)``; ``None`` when
+  all three are 0. Each petition counts once, the first that applies:
+  ``on_time.late`` = its handling clock (条例 art. 34, 60 days from acceptance, extended once
+  at most) stopped after its due date (replied late); ``on_time.overdue`` = it is
+  ``overdue_open`` (an office clock — the acceptance notice, the handling, a review answer —
+  running past its due date at the end of the reference day) and was not replied late;
+  ``on_time.met`` = its handling clock stopped on or before its due date and nothing of it is
+  overdue. So the rate is below 100 % whenever ``overdue_open`` is not 0: a leader never
+  reads 100 % beside overdue matters.
 * **satisfaction_rate** = (满意 + 基本满意) / rated petitions, each petition rated by its latest
   follow-up (by staff or the petitioner's own rating); ``None`` when none is rated.
   ``satisfaction.<satisfied|basically_satisfied|dissatisfied>`` count the rated petitions by
@@ -341,7 +348,7 @@ def _empty() -> dict[str, Any]:
         "transferred": 0,
         "concluded": 0,
         "overdue_open": 0,
-        "on_time": {"met": 0, "late": 0},
+        "on_time": {"met": 0, "late": 0, "overdue": 0},
         "rated": 0,
         "satisfaction": dict.fromkeys(Satisfaction.values, 0),
     }
@@ -379,13 +386,18 @@ def _fold(rows: Iterable[dict]) -> dict[str, Any]:
             out[status] += b
         if row["overdue"]:
             out["overdue_open"] += b
-        if row["handling"] in (Clock.Outcome.MET, Clock.Outcome.LATE):
-            out["on_time"][row["handling"]] += b
+        # 按期办结率: late, else overdue and unanswered, else on time (module docstring).
+        if row["handling"] == Clock.Outcome.LATE:
+            out["on_time"]["late"] += b
+        elif row["overdue"]:
+            out["on_time"]["overdue"] += b
+        elif row["handling"] == Clock.Outcome.MET:
+            out["on_time"]["met"] += b
         if row["rating"] in out["satisfaction"]:
             out["rated"] += b
             out["satisfaction"][row["rating"]] += b
-    met, late = out["on_time"]["met"], out["on_time"]["late"]
-    out["on_time_rate"] = _rate(met, met + late)
+    on_time = out["on_time"]
+    out["on_time_rate"] = _rate(on_time["met"], sum(on_time.values()))
     satisfied = sum(out["satisfaction"][value] for value in SATISFIED)
     out["satisfaction_rate"] = _rate(satisfied, out["rated"])
     return out
@@ -579,12 +591,15 @@ def per_grid(period: Period, *, user=None) -> list[dict]:
     ]
 
 
-def weekly_trend(period: Period, *, user=None) -> list[dict]:
+def weekly_trend(period: Period, *, user=None, today: date | None = None) -> list[dict]:
     """Petitions per week (Monday to Sunday) touching the period, zeros included.
 
     Rows: ``week_start`` (a date, a Monday; the first and last week may reach outside the
-    period, but only the period's days are counted), ``batches``, ``headcount``.
+    period, but only the period's days are counted), ``batches``, ``headcount``. A week that
+    starts after today (Beijing) has not happened: its ``batches`` and ``headcount`` are
+    ``None``, not 0, so a chart of this month leaves a gap instead of falling to zero.
     """
+    today = today or _today()
     rows = (
         petition_cases(period, user=user)
         .annotate(week=TruncWeek("received_at", tzinfo=CHINA_TZ))
@@ -605,7 +620,10 @@ def weekly_trend(period: Period, *, user=None) -> list[dict]:
     monday = period.start - timedelta(days=period.start.weekday())
     trend = []
     while monday <= period.end:
-        counts = found.get(monday, {"batches": 0, "headcount": 0})
+        if monday > today:
+            counts = {"batches": None, "headcount": None}
+        else:
+            counts = found.get(monday, {"batches": 0, "headcount": 0})
         trend.append({"week_start": monday, **counts})
         monday += timedelta(days=7)
     return trend

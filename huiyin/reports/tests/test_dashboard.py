@@ -165,12 +165,15 @@ def test_it_embeds_the_chart_data_with_links(client, personas, recent, community
     assert data["map"]["values"] == [
         {
             "name": "柑子园社区·第1网格",
+            "label": "柑子园社区 第1网格",
+            "community": "柑子园社区",
+            "grid": "第1网格",
             "value": 2,
             "headcount": 21,
             "url": f"/petitions/?from={period.start:%Y-%m-%d}&to={period.end:%Y-%m-%d}&grid={grid.pk}",
         }
     ]
-    assert sum(row["batches"] for row in data["trend"]) == 3
+    assert sum(row["batches"] or 0 for row in data["trend"]) == 3
     assert all(row["url"].startswith("/petitions/?from=") for row in data["trend"])
 
 
@@ -303,3 +306,92 @@ def test_it_shows_the_same_numbers_as_the_command(client, personas, recent):
         stdout=out,
     )
     assert json.loads(out.getvalue()) == response.context["stats"]
+
+
+# --------------------------------------------------------------------------- an honest dashboard
+
+
+def trend_at(client, personas, moment: str) -> list[dict]:
+    import time_machine
+
+    with time_machine.travel(moment, tick=False):
+        client.logout()
+        client.force_login(personas[Role.LEADER])  # a session of that moment
+        response = client.get(URL)
+        assert response.status_code == 200
+        return chart_data(response)["trend"]
+
+
+def test_the_trend_stops_at_today_instead_of_falling_to_zero(client, personas, db):
+    # Monday 30 November 2026, late evening: all six weeks touching November have happened.
+    november = trend_at(client, personas, "2026-11-30T23:30:00+08:00")
+    assert [row["week"] for row in november][0] == "2026-10-26"
+    assert len(november) == 6
+    assert all(row["batches"] == 0 for row in november)
+
+    # An hour later it is December: the month's axis has five weeks, only the first has begun.
+    december = trend_at(client, personas, "2026-12-01T00:30:00+08:00")
+    assert [row["week"] for row in december] == [
+        "2026-11-30",
+        "2026-12-07",
+        "2026-12-14",
+        "2026-12-21",
+        "2026-12-28",
+    ]
+    assert [row["batches"] for row in december] == [0, None, None, None, None]
+    assert [row["headcount"] for row in december] == [0, None, None, None, None]
+    shown = [row for row in december if row["batches"] is not None]
+    assert len(shown) == 1 != len([row for row in november if row["batches"] is not None])
+
+
+def test_the_grid_labels_carry_their_community(client, personas, community, other_community, grid):
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    grid.geometry = square
+    grid.save(update_fields=["geometry"])
+    f.GridFactory(community=other_community, name="第1网格", geometry=square)
+    client.force_login(personas[Role.LEADER])
+    values = chart_data(client.get(URL))["map"]["values"]
+    labels = [v["label"] for v in values]
+    assert f"{community.name} 第1网格" in labels
+    assert f"{other_community.name} 第1网格" in labels
+    assert len(set(labels)) == len(labels)
+    assert all(v["community"] and v["grid"] for v in values)
+
+
+def test_the_rates_say_what_they_count_on_hover(client, personas, recent):
+    from django.utils import translation
+
+    client.force_login(personas[Role.LEADER])
+    with translation.override("en"):
+        response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    page = html_tree(response)
+    on_time = page.xpath("//*[@data-rate-help='on_time']")[0].get("title")
+    satisfaction = page.xpath("//*[@data-rate-help='satisfaction']")[0].get("title")
+    figures = response.context["figures"]
+    assert on_time == figures["on_time"]["help"]
+    assert satisfaction == figures["satisfaction"]["help"]
+    assert "answered on time ÷" in on_time or "按期答复件数 ÷" in on_time
+    assert "÷" in satisfaction
+    assert page.xpath("//*[@data-rate-help]/@tabindex") == ["0", "0"]
+
+
+def test_the_on_time_rate_is_below_100_beside_an_overdue_matter(client, personas, recent):
+    overdue = recent["other"].case
+    yesterday = timezone.localdate() - timedelta(days=1)
+    overdue.clocks.filter(stopped_at=None).update(due_on=yesterday)
+    type(overdue).objects.filter(pk=overdue.pk).update(due_on=yesterday)
+    client.force_login(personas[Role.LEADER])
+    today = timezone.localdate().isoformat()
+    response = client.get(URL, {"period": "custom", "from": today, "to": today})
+    figures = response.context["figures"]
+    assert figures["overdue_open"]["count"] == 1
+    assert figures["on_time"]["overdue"] == 1
+    assert figures["on_time"]["rate"] == "0.0%"
+    assert figures["on_time"]["rate"] != "100.0%"
+    assert 'data-figure-link="on_time_overdue"' in response.content.decode()
+
+
+def html_tree(response):
+    from lxml import html
+
+    return html.fromstring(response.content.decode())

@@ -219,8 +219,10 @@ def test_it_partitions_the_petitions_by_present_status(street_cases, period):
 
 def test_it_rates_timeliness_and_satisfaction(street_cases, period):
     p = stats.compute(period)["petitions"]
-    assert p["on_time"] == {"met": 1, "late": 1}
-    assert p["on_time_rate"] == 0.5
+    # A on time, D replied late; B, E and F owed the acceptance notice and were past due at
+    # the end of P: answers not given in time count against the rate (1 / 5, not 1 / 2).
+    assert p["on_time"] == {"met": 1, "late": 1, "overdue": 3}
+    assert p["on_time_rate"] == 0.2
     # D's latest follow-up (基本满意) supersedes its first (不满意).
     assert p["rated"] == 2
     assert p["satisfaction"] == {"satisfied": 1, "basically_satisfied": 1, "dissatisfied": 0}
@@ -449,3 +451,25 @@ def test_it_counts_what_is_overdue_today_for_a_period_reaching_today(street_case
     assert stats.compute(up_to_today)["petitions"]["overdue_open"] == 4
     listed = stats.overdue_cases(today=today).filter(received_at__gte=up_to_today.bounds()[0])
     assert listed.count() == 4
+
+
+def test_an_open_matter_past_its_due_date_keeps_the_on_time_rate_below_100(personas, unit):
+    """Replied on time and one matter overdue, unanswered: never 100 % beside it."""
+    from huiyin.petitions.tests.factories import bring_to
+
+    clerk = personas[Role.PETITION_CLERK]
+    today = timezone.localdate()
+    replied = bring_to(register(clerk, received_at=today), "replied", personas, unit=unit)
+    assert replied.clocks.get(code="handling").outcome == "met"
+    period = Period(today, today)
+    assert stats.compute(period)["petitions"]["on_time_rate"] == 1.0
+
+    late = register(clerk, received_at=today)
+    late.case.clocks.filter(stopped_at=None).update(due_on=today - timedelta(days=1))
+    Case.objects.filter(pk=late.case.pk).update(due_on=today - timedelta(days=1))
+
+    p = stats.compute(period)["petitions"]
+    assert p["overdue_open"] == 1
+    assert p["on_time"] == {"met": 1, "late": 0, "overdue": 1}
+    assert p["on_time_rate"] == 0.5
+    assert p["on_time_rate"] < 1

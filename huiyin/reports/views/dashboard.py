@@ -53,6 +53,38 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+def _on_time_help(on_time: dict) -> str:
+    """What the on-time rate counts, for its hover text (stats: the definition)."""
+    owed = on_time["met"] + on_time["late"] + on_time["overdue"]
+    return " ".join(
+        (
+            _(
+                "On-time rate = matters answered on time ÷ matters owed an answer"
+                " (including those past their due date and not yet answered)."
+            ),
+            _(
+                "Here: %(met)s ÷ %(owed)s (%(late)s answered late,"
+                " %(overdue)s past due and unanswered)."
+            )
+            % {**on_time, "owed": owed},
+        )
+    )
+
+
+def _satisfaction_help(p: dict) -> str:
+    """What the satisfaction rate counts, for its hover text."""
+    satisfied = sum(p["satisfaction"][key] for key in stats.SATISFIED)
+    return " ".join(
+        (
+            _(
+                "Satisfaction = matters rated satisfied or basically satisfied ÷ matters rated"
+                " (each by its latest rating)."
+            ),
+            _("Here: %(satisfied)s ÷ %(rated)s.") % {"satisfied": satisfied, "rated": p["rated"]},
+        )
+    )
+
+
 def _figures(s: dict, link: Links) -> dict:
     """The headline figures with their links, ready for the template."""
     p = s["petitions"]
@@ -116,9 +148,12 @@ def _figures(s: dict, link: Links) -> dict:
             "url": link(answered=["on_time", "late"]),
             "met_url": link(answered="on_time"),
             "late_url": link(answered="late"),
+            "overdue_url": link(due="overdue"),
+            "help": _on_time_help(p["on_time"]),
         },
         "satisfaction": {
             "rate": _percent(p["satisfaction_rate"]),
+            "help": _satisfaction_help(p),
             "rated": p["rated"],
             "items": [
                 {"label": label, "count": p["satisfaction"][key], "url": link(satisfaction=key)}
@@ -166,12 +201,18 @@ def _goals(s: dict, link: Links) -> list[dict]:
     return board
 
 
+def _grid_label(row: dict) -> str:
+    """ "柑子园社区 第1网格": the grid with its community (grid names repeat across them)."""
+    return _("%(community)s %(grid)s") % {"community": row["community"], "grid": row["name"]}
+
+
 def _grid_map(rows: list[dict], link: Links) -> dict:
     """A GeoJSON FeatureCollection of the grids with a boundary, and the value of each."""
     features, values = [], []
     for row in rows:
         if not row["geometry"]:
             continue
+        # Every community numbers its grids from 1: a grid is named with its community.
         name = f"{row['community']}·{row['name']}"
         features.append(
             {
@@ -183,6 +224,9 @@ def _grid_map(rows: list[dict], link: Links) -> dict:
         values.append(
             {
                 "name": name,
+                "label": _grid_label(row),
+                "community": row["community"],
+                "grid": row["name"],
                 "value": row["batches"],
                 "headcount": row["headcount"],
                 "url": link(grid=row["id"]),
@@ -221,7 +265,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     s = stats.compute(period, user=user)
     communities = stats.per_community(period, user=user)
     grids = stats.per_grid(period, user=user)
-    trend = stats.weekly_trend(period, user=user)
+    trend = stats.weekly_trend(period, user=user, today=today)
     overdue = list(stats.overdue_cases(user=user, today=today)[: LIST_ROWS + 1])
     due_soon = list(stats.due_soon_cases(user=user, today=today)[: LIST_ROWS + 1])
 
@@ -232,6 +276,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "petitions": _("Petitions"),
             "no_map": _("No grid has a boundary on record."),
         },
+        # The last day with numbers: the weeks after it are gaps (None), not zeros.
+        "today": today.isoformat(),
         "trend": [
             {
                 "week": row["week_start"].isoformat(),

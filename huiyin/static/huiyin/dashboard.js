@@ -32,6 +32,12 @@
     return instance;
   }
 
+  // A week after today has no numbers yet (null): "-" is ECharts' empty value, so the line
+  // stops at today instead of falling to zero; the axis still shows the whole period.
+  function point(value, url) {
+    return value === null || value === undefined ? { value: "-" } : { value: value, url: url };
+  }
+
   function trend(data) {
     var c = chart("chart-trend");
     if (!c) return;
@@ -48,13 +54,13 @@
           name: L.batches,
           type: "line",
           smooth: false,
-          data: data.trend.map(function (r) { return { value: r.batches, url: r.url }; }),
+          data: data.trend.map(function (r) { return point(r.batches, r.url); }),
         },
         {
           name: L.headcount,
           type: "line",
           smooth: false,
-          data: data.trend.map(function (r) { return { value: r.headcount, url: r.url }; }),
+          data: data.trend.map(function (r) { return point(r.headcount, r.url); }),
         },
       ],
     });
@@ -66,7 +72,7 @@
       if (!c.containPixel("grid", point)) return;
       var index = c.convertFromPixel({ seriesIndex: 0 }, point)[0];
       var row = data.trend[Math.round(index)];
-      if (row) go(row.url);
+      if (row && row.batches !== null) go(row.url);
     });
   }
 
@@ -117,7 +123,7 @@
         renderMode: TOOLTIP,
         formatter: function (p) {
           var v = p.data || { value: 0, headcount: 0 };
-          return p.name + "\n" + data.labels.batches + ": " + v.value +
+          return (v.label || p.name) + "\n" + data.labels.batches + ": " + v.value +
             "\n" + data.labels.headcount + ": " + v.headcount;
         },
       },
@@ -142,7 +148,14 @@
           right: 56,
           top: 8,
           bottom: 8,
-          label: { show: true, fontSize: 10, formatter: function (p) { return p.name.split("·").pop(); } },
+          // Two lines: the community, then the grid (every community has a 第1网格).
+          label: {
+            show: true,
+            fontSize: 10,
+            formatter: function (p) {
+              return p.data && p.data.grid ? p.data.community + "\n" + p.data.grid : p.name;
+            },
+          },
           emphasis: { label: { show: true }, itemStyle: { areaColor: "#fde68a" } },
           itemStyle: { borderColor: "#475569", borderWidth: 0.6 },
           data: map.values,
@@ -166,8 +179,17 @@
     update();
   }
 
+  // What each rate counts, on hover and on focus (a tap on a phone): Bootstrap's tooltips.
+  function rateHelp() {
+    if (typeof bootstrap === "undefined") return;  // the title attribute still shows it
+    document.querySelectorAll("[data-rate-help]").forEach(function (node) {
+      new bootstrap.Tooltip(node);
+    });
+  }
+
   function start() {
     periodPicker();
+    rateHelp();
     var data = readData();
     if (!data) return;
     trend(data);
