@@ -23,6 +23,8 @@ class AuditFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # Successful sign-ins and sign-outs are hidden unless asked for (failed ones always show).
+    logins = forms.BooleanField(label=_("Show sign-ins"), required=False)
 
     def __init__(self, *args, actions=(), target_types=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,11 +36,12 @@ class AuditFilterForm(forms.Form):
             ((t, target_type_label(t)) for t in target_types), key=lambda c: c[1]
         )
         for field in self.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field, forms.ChoiceField)
-                else "form-control form-control-sm"
-            )
+            if isinstance(field, forms.BooleanField):
+                css = "form-check-input"
+            elif isinstance(field, forms.ChoiceField):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css)
 
     def clean(self):

@@ -39,8 +39,12 @@ def _filtered(request: HttpRequest):
     )
     form = AuditFilterForm(request.GET or None, actions=actions, target_types=target_types)
     entries = AuditEntry.objects.select_related("actor", "actor__staff").order_by("-seq")
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
+    valid = form.is_bound and form.is_valid()
+    data = form.cleaned_data if valid else {}
+    # Routine sign-ins and sign-outs only when asked for, or when they are what is filtered.
+    if not (data.get("logins") or data.get("action") in audit.SIGN_IN_ACTIONS):
+        entries = entries.exclude(action__in=audit.SIGN_IN_ACTIONS)
+    if valid:
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["actor"]:
@@ -63,6 +67,8 @@ def _filtered(request: HttpRequest):
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, entries = _filtered(request)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Every entry of the page read at once: one query per kind of name, never one per row.
+    page.object_list = audit.describe(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -76,6 +82,21 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "verification": audit.verify(),
         },
     )
+
+
+EXPORT_CHUNK = 2000
+
+
+def _chunks(items, size: int):
+    """Lists of at most `size` items, so that names are looked up once per chunk."""
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class _Echo:
@@ -119,6 +140,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         _("Object id"),
         _("Object"),
         _("Details"),
+        _("Details (readable)"),
         _("Hash"),
     ]
     tz = timezone.get_current_timezone()
@@ -126,24 +148,26 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     def rows():
         writer = csv.writer(_Echo())
         yield "\ufeff" + writer.writerow(header)
-        for e in entries.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        e.seq,
-                        e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                        e.actor_label,
-                        e.ip,
-                        e.action_label,
-                        e.target_type,
-                        e.target_id,
-                        e.target_label,
-                        e.diff_text,
-                        e.hash,
-                    )
-                ]
-            )
+        for chunk in _chunks(entries.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
+            for e in audit.describe(chunk):
+                yield writer.writerow(
+                    [
+                        _cell(v)
+                        for v in (
+                            e.seq,
+                            e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                            e.actor_label,
+                            e.ip,
+                            e.action_label,
+                            e.target_type,
+                            e.target_id,
+                            e.target_label,
+                            e.diff_text,
+                            audit.readable_text(e.readable),
+                            e.hash,
+                        )
+                    ]
+                )
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
