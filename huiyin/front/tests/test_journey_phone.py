@@ -25,7 +25,7 @@ from huiyin.org.models import Staff
 from huiyin.org.roles import Role
 from huiyin.petitions.models import KeyCase
 from huiyin.reports.models import Campaign
-from huiyin.testing.browser import screenshot
+from huiyin.testing.browser import SCREENSHOTS, screenshot
 from huiyin.testing.crawl import ROLE_USERS
 from huiyin.testing.factories import PASSWORD
 
@@ -58,13 +58,16 @@ def no_overflow(page, what: str) -> None:
         pytest.fail(f"{what}: the page is {width} px wide at {inner} px: {wide}")
 
 
-def menu_opens(page) -> None:
+def menu_opens(page, shot: str | None = None) -> None:
     """The menu button slides the navigation in; its close button slides it out again."""
     nav = page.locator("#main-nav")
     expect(nav).not_to_be_in_viewport()
     page.click("#menu-toggle")
     expect(page.locator("#hy-sidebar")).to_have_class(re.compile(r"\bshow\b"))
     expect(nav).to_be_in_viewport()
+    if shot:
+        page.wait_for_timeout(400)  # the slide's transition
+        page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"))
     page.click("#hy-sidebar .btn-close")
     expect(page.locator("#hy-sidebar")).not_to_have_class(re.compile(r"\bshow\b"))
     expect(page.locator(".offcanvas-backdrop")).to_have_count(0)
@@ -136,7 +139,7 @@ def test_every_page_of_the_role_fits_a_phone(page, live_url, demo_street, role):
         assert abs(box["y"] - toggle["y"]) < 8, (path, box, toggle)
         no_overflow(page, f"{role.value} {path}")
         screenshot(page, f"phone-{role.value}-{name}")
-        menu_opens(page)
+        menu_opens(page, f"phone-{role.value}-menu" if name == "home" else None)
         opened.append(name)
 
     assert "home" in opened
