@@ -48,6 +48,7 @@ from huiyin.petitions.models import (
     ReceptionSlot,
     Referral,
     Satisfaction,
+    TellManner,
 )
 from huiyin.privacy.validators import resident_id_check_digit
 
@@ -353,7 +354,7 @@ DATE_KEY = {
     "answer_review": "answered_on",
     "request_reexam": "requested_on",
     "answer_reexam": "answered_on",
-    "extend": "told_on",
+    "extend": "approved_on",
 }
 
 
@@ -1292,6 +1293,10 @@ class Loader:
         else:
             if step.action in DATE_KEY:
                 payload[DATE_KEY[step.action]] = step.on
+            if step.action == "extend":
+                # The reason is told in writing the day it is approved (延期告知书).
+                payload.setdefault("told_on", step.on)
+                payload.setdefault("told_manner", TellManner.WRITTEN)
             extend_days = payload.pop("_extend_days", None)
             if extend_days is not None:
                 running = clocks.running_clock(plan.case, "handling")

@@ -73,6 +73,15 @@ class Delivery(models.TextChoices):
     ONLINE = "online", _("Online")
 
 
+class TellManner(models.TextChoices):
+    """How the petitioner was told (a decision, an extension's reason): 书面, 当面, 电话…"""
+
+    WRITTEN = "written", _("In writing")
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online or by text message")
+
+
 class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
@@ -223,6 +232,22 @@ class Petition(models.Model):
     )
     extension_due_on = models.DateField(_("extended to"), null=True, blank=True)
     extension_told_on = models.DateField(_("petitioner told on"), null=True, blank=True)
+    # How the reason was told (the 延期告知书 needs it), when the leader approved, how many
+    # extensions there were (the office may allow more than one within the 30 days) and the
+    # due date before the first one: the 30 days count from it.
+    extension_told_manner = models.CharField(
+        _("petitioner told"), max_length=20, choices=TellManner.choices, blank=True
+    )
+    extension_approved_on = models.DateField(_("extension approved on"), null=True, blank=True)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    extension_from_due_on = models.DateField(
+        _("time limit before the extension"), null=True, blank=True
+    )
+    # Approved on or after the last day of the period (recorded only where the office's rules
+    # say so): the period had ended, the handling stays late.
+    extension_late = models.BooleanField(
+        _("extension approved after the period ended"), default=False
+    )
 
     # The written reply (处理意见书).
     reply_text = models.TextField(_("reply"), blank=True)

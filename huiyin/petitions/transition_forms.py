@@ -13,13 +13,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds, clocks
-from huiyin.cases.deadlines import limit
 from huiyin.cases.models import Case
 from huiyin.cases.workflow import Transition
 from huiyin.org.models import Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
-from huiyin.petitions.models import Delivery, Petition, Referral, Satisfaction
-from huiyin.petitions.workflow import FIELDS, PAYLOAD
+from huiyin.petitions.models import Delivery, Petition, Referral, Satisfaction, TellManner
+from huiyin.petitions.workflow import FIELDS, PAYLOAD, extension_limits
 
 DATE_KEYS = frozenset(
     {
@@ -30,6 +29,7 @@ DATE_KEYS = frozenset(
         "concluded_on",
         "requested_on",
         "answered_on",
+        "approved_on",
     }
 )
 #: Dates that default to today (the service does the same when they are left empty).
@@ -45,6 +45,8 @@ LABELS: dict[tuple[str, str], Promise] = {
     ("answer_reexam", "text"): _("Re-examination answer"),
     ("decline", "reason"): _("Reason for declining"),
     ("extend", "reason"): _("Reason for the extension (told to the petitioner)"),
+    ("extend", "told_on"): _("Date the petitioner was told the reason"),
+    ("extend", "told_manner"): _("How the petitioner was told the reason"),
 }
 
 
@@ -128,7 +130,7 @@ class TransitionForm(forms.Form):
                 widget=widget,
                 future_ok=key == "new_due_on",
             )
-            if key in TODAY_KEYS:
+            if key in TODAY_KEYS or (key == "told_on" and required):
                 field.initial = today
             if key == "new_due_on":
                 self._extension_hint(field)
@@ -145,6 +147,10 @@ class TransitionForm(forms.Form):
         elif key == "delivery":
             field = forms.ChoiceField(
                 choices=[("", "---------"), *Delivery.choices], label=label, required=required
+            )
+        elif key == "told_manner":
+            field = forms.ChoiceField(
+                choices=[("", "---------"), *TellManner.choices], label=label, required=required
             )
         elif key == "referral":
             field = forms.ChoiceField(
@@ -166,7 +172,7 @@ class TransitionForm(forms.Form):
         clock = clocks.running_clock(self.case, "handling")
         if clock is None:
             return
-        latest = limit("extension_max").due(clock.due_on).date
+        _base, latest = extension_limits(self.petition, clock)
         field.help_text = _("Now due %(current)s; at most %(latest)s.") % {
             "current": clock.due_on.isoformat(),
             "latest": latest.isoformat(),

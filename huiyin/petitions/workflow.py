@@ -8,7 +8,7 @@
     replied|concluded ─request_review→ review_requested ─answer_review→ review_answered
     review_answered|concluded ─request_reexam→ reexam_requested ─answer_reexam→ reexam_answered
     review_answered|reexam_answered ─conclude→ concluded
-    accepted|assigned|handling ─extend→ (same state; once, by a leader)
+    accepted|assigned|handling ─extend→ (same state; by a leader, before the period ends)
 
 Payload keys (see :data:`PAYLOAD`); dates may be ``date`` objects or ISO strings and default to
 today where optional. Clocks (条例 articles in :mod:`huiyin.cases.deadlines`):
@@ -16,8 +16,13 @@ today where optional. Clocks (条例 articles in :mod:`huiyin.cases.deadlines`):
 * registration starts ``register_transfer`` and ``acceptance_notice`` from the date received,
   and ``transfer_objection`` (5 working days) when the matter was assigned from above;
   accept / decline / transfer stop all three;
-* accept starts ``handling`` (60 days) from the decision date; extend moves its due date once,
-  by at most 30 days; reply stops it and opens the petitioner's ``review_request`` window;
+* accept starts ``handling`` (60 days) from the decision date; extend moves its due date, by at
+  most 30 days in total (条例 art. 34), approved before the period ends, the reason told to the
+  petitioner (date and manner recorded). "Only once" is the office's own rule
+  (``HUIYIN_PETITION_EXTEND_ONCE``, default on). An extension approved on or after the due date
+  is refused, or — with ``HUIYIN_PETITION_LATE_EXTENSION_RECORDED`` — recorded as late without
+  moving the clock (the handling stays late); reply stops it and opens the petitioner's
+  ``review_request`` window;
 * request_review closes that window and starts ``review_answer``; answer_review stops it and
   opens ``reexam_request``; request_reexam closes it and starts ``reexam_answer``;
   answer_reexam stops it and closes the facts (条例 art. 36).
@@ -31,8 +36,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import clocks
@@ -42,18 +49,24 @@ from huiyin.cases.kinds import Kind, register_exclusion
 from huiyin.cases.workflow import Context, Transition, Workflow, register_workflow
 from huiyin.org.models import RoleGrant, Staff, Unit
 from huiyin.org.roles import Perm
-from huiyin.petitions.models import Delivery, Petition, Referral, Status
+from huiyin.petitions.models import Delivery, Petition, Referral, Status, TellManner
 
 S = Status
 
 MSG_DATE_INVALID = _("“%(field)s” is not a valid date.")
 MSG_DATE_FUTURE = _("“%(field)s” cannot be in the future.")
 MSG_DATE_BEFORE = _("“%(field)s” cannot be earlier than %(date)s.")
-MSG_EXTEND_ONCE = _("The handling period can be extended only once (Regulations art. 34).")
+MSG_EXTEND_ONCE = _("This office's rules allow only one extension of the handling period.")
+MSG_EXTEND_EXPIRED = _(
+    "The handling period ended on %(date)s and can no longer be extended (Regulations art. 34: "
+    "an extension is approved before the period ends)."
+)
+MSG_TOLD_MANNER = _("Choose how the petitioner was told.")
 MSG_NO_HANDLING_PERIOD = _("There is no running handling period to extend.")
 MSG_EXTEND_NOT_LATER = _("The new time limit must be later than the current one, %(date)s.")
 MSG_EXTEND_TOO_LONG = _(
-    "The new time limit can be at most %(days)s days after the current one, that is %(date)s."
+    "Extensions add at most %(days)s days in total to the time limit %(base)s: the new time "
+    "limit can be %(date)s at the latest (Regulations art. 34)."
 )
 MSG_NO_REPLY = _("A matter cannot be concluded without a reply on record.")
 MSG_REQUEST_PENDING = _("A review or re-examination request is waiting for its answer.")
@@ -79,6 +92,8 @@ FIELDS = {
     "handler": _("Handler"),
     "new_due_on": _("New time limit"),
     "told_on": _("Date the petitioner was told"),
+    "told_manner": _("How the petitioner was told"),
+    "approved_on": _("Date approved"),
     "text": _("Text"),
     "replied_on": _("Date of reply"),
     "delivery": _("Delivery"),
@@ -240,44 +255,105 @@ def _apply_start_handling(ctx: Context) -> None:
 # --------------------------------------------------------------------------- extension
 
 
+def _late_extension_recorded() -> bool:
+    """The office's rule: record an extension approved after the period ended (default: no)."""
+    return bool(getattr(settings, "HUIYIN_PETITION_LATE_EXTENSION_RECORDED", False))
+
+
+def _extend_once() -> bool:
+    """The office's rule: one extension only (default: yes). Art. 34 caps the total, not the
+    number."""
+    return bool(getattr(settings, "HUIYIN_PETITION_EXTEND_ONCE", True))
+
+
+def _extensions(petition: Petition) -> int:
+    # Rows from before the count was kept have an extension date and a count of 0.
+    return max(petition.extension_count, 1 if petition.extended else 0)
+
+
 def _extension_precondition(ctx: Context):
-    if ctx.detail.extended:
-        return MSG_EXTEND_ONCE
     if clocks.running_clock(ctx.case, "handling") is None:
         return MSG_NO_HANDLING_PERIOD
+    if _extend_once() and _extensions(ctx.detail):
+        return MSG_EXTEND_ONCE
     return None
+
+
+def extension_limits(petition: Petition, clock) -> tuple[date, date]:
+    """(the due date the 30 days count from, the latest new time limit) for `clock`."""
+    base = petition.extension_from_due_on or clock.due_on
+    return base, limit("extension_max").due(base).date
+
+
+def _clean_told(ctx: Context, *, floor: date, required: bool) -> None:
+    """``told_on`` and ``told_manner`` into ctx.cleaned: both or neither (a manner alone is
+    dated `floor`); with `required`, both."""
+    manner = (ctx.payload.get("told_manner") or "").strip()
+    has_date = ctx.payload.get("told_on") not in (None, "")
+    if manner and manner not in TellManner.values:
+        _refuse(MSG_TOLD_MANNER)
+    if (has_date or required) and not manner:
+        _refuse(MSG_TOLD_MANNER)
+    told_on = _date(ctx, "told_on", not_before=floor) if has_date else (floor if manner else None)
+    ctx.cleaned.update(told_on=told_on, told_manner=manner)
 
 
 def _clean_extend(ctx: Context) -> None:
     clock = clocks.running_clock(ctx.case, "handling")
+    floor = ctx.detail.accept_decision_on or ctx.case.received_on
+    approved_on = _date(ctx, "approved_on", not_before=floor)
+    late = approved_on >= clock.due_on
+    if late and not _late_extension_recorded():
+        # 条例 art. 34: an extension is approved before the period ends.
+        _refuse(MSG_EXTEND_EXPIRED, date=date_format(clock.due_on))
     new_due = _date(ctx, "new_due_on", future_ok=True)
     if new_due <= clock.due_on:
         _refuse(MSG_EXTEND_NOT_LATER, date=clock.due_on.isoformat())
-    longest = limit("extension_max")
-    latest = longest.due(clock.due_on).date
+    base, latest = extension_limits(ctx.detail, clock)
     if new_due > latest:
-        _refuse(MSG_EXTEND_TOO_LONG, days=longest.days, date=latest.isoformat())
-    told_on = None
-    if ctx.payload.get("told_on") not in (None, ""):
-        told_on = _date(ctx, "told_on")
-    ctx.cleaned.update(new_due_on=new_due, told_on=told_on, old_due_on=clock.due_on)
+        _refuse(
+            MSG_EXTEND_TOO_LONG,
+            days=limit("extension_max").days,
+            base=base.isoformat(),
+            date=latest.isoformat(),
+        )
+    _clean_told(ctx, floor=approved_on, required=True)
+    ctx.cleaned.update(
+        new_due_on=new_due, approved_on=approved_on, late=late, old_due_on=clock.due_on, base=base
+    )
 
 
 def _apply_extend(ctx: Context) -> None:
-    new_due = ctx.cleaned["new_due_on"]
-    clocks.extend_clock(ctx.case, "handling", new_due_on=new_due)
+    c = ctx.cleaned
+    new_due, late = c["new_due_on"], c["late"]
+    if not late:
+        clocks.extend_clock(ctx.case, "handling", new_due_on=new_due)
+    # A late extension leaves the clock as it was: the period ended, the handling is late.
+    count = _extensions(ctx.detail) + 1
     _save(
         ctx.detail,
         extension_reason=_text(ctx, "reason"),
         extension_approved_by=Staff.objects.filter(pk=ctx.staff_id).first(),
+        extension_approved_on=c["approved_on"],
         extension_due_on=new_due,
-        extension_told_on=ctx.cleaned["told_on"],
+        extension_told_on=c["told_on"],
+        extension_told_manner=c["told_manner"],
+        extension_count=count,
+        extension_from_due_on=c["base"],
+        extension_late=ctx.detail.extension_late or late,
     )
     ctx.note = _text(ctx, "reason")
     ctx.data.update(
-        old_due_on=ctx.cleaned["old_due_on"].isoformat(), new_due_on=new_due.isoformat()
+        old_due_on=c["old_due_on"].isoformat(),
+        new_due_on=new_due.isoformat(),
+        approved_on=c["approved_on"].isoformat(),
+        told_on=c["told_on"].isoformat(),
+        told_manner=c["told_manner"],
+        late=late,
+        count=count,
     )
-    ctx.diff["handling_due_on"] = [ctx.cleaned["old_due_on"], new_due]
+    if not late:
+        ctx.diff["handling_due_on"] = [c["old_due_on"], new_due]
 
 
 # --------------------------------------------------------------------------- reply
@@ -488,8 +564,8 @@ TRANSITIONS = (
         None,
         (Perm.PETITIONS_APPROVE,),
         _("Extend the handling period"),
-        requires=("reason", "new_due_on"),
-        optional=("told_on",),
+        requires=("reason", "new_due_on", "told_on", "told_manner"),
+        optional=("approved_on",),
         precondition=_extension_precondition,
         clean=_clean_extend,
         apply=_apply_extend,

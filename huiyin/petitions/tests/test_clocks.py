@@ -89,10 +89,11 @@ def test_it_runs_the_clocks_from_acceptance_to_reexamination(clerk, personas):
     assert (clock(case, "handling").days, clock(case, "handling").due_on) == (60, D("2026-05-06"))
     assert due_on(case) == D("2026-05-06")
 
-    # One extension, by a leader, at most 30 days past the handling due date.
+    # One extension, by a leader before the due date, at most 30 days past it.
+    told = {"approved_on": D("2026-05-05"), "told_on": D("2026-05-06"), "told_manner": "written"}
     with pytest.raises(TransitionRefused):
-        step(case, "extend", leader, reason="复杂", new_due_on=D("2026-06-06"))
-    step(case, "extend", leader, reason="复杂", new_due_on=D("2026-06-05"), told_on=D("2026-05-06"))
+        step(case, "extend", leader, reason="复杂", new_due_on=D("2026-06-06"), **told)
+    step(case, "extend", leader, reason="复杂", new_due_on=D("2026-06-05"), **told)
     handling = clock(case, "handling")
     assert (handling.due_on, handling.extended, handling.running) == (D("2026-06-05"), True, True)
     assert due_on(case) == D("2026-06-05")

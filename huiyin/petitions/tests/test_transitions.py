@@ -28,7 +28,15 @@ SETUP = {
     "transfer": ("registered", {"transferred_to": "区住建委"}),
     "assign": ("accepted", {"unit": "UNIT"}),
     "start_handling": ("assigned", {}),
-    "extend": ("handling", {"reason": "案情复杂，需调查", "new_due_on": "HANDLING+10"}),
+    "extend": (
+        "handling",
+        {
+            "reason": "案情复杂，需调查",
+            "new_due_on": "HANDLING+10",
+            "told_on": "TODAY",
+            "told_manner": "written",
+        },
+    ),
     "reply": ("handling", {"text": "经核查，已责令整改。", "delivery": "post"}),
     "conclude": ("replied", {}),
     "request_review": ("replied", {"text": "对处理意见不服"}),
@@ -78,6 +86,8 @@ def _payload(name, case, unit):
         payload["unit"] = unit
     if payload.get("new_due_on") == "HANDLING+10":
         payload["new_due_on"] = running(case, "handling").due_on + timedelta(days=10)
+    if payload.get("told_on") == "TODAY":
+        payload["told_on"] = timezone.localdate()
     return payload
 
 
@@ -231,41 +241,216 @@ def test_it_records_the_reply(case, personas, unit):
     assert CaseEvent.objects.get(case=case, kind="reply").note == "处理意见书正文"
 
 
-def test_it_allows_one_extension_only(case, personas, unit):
+TOLD = {"told_manner": "written"}
+
+
+def _told(**payload):
+    """An extension's payload with the telling of its reason (today, in writing)."""
+    return {"told_on": timezone.localdate(), **TOLD, **payload}
+
+
+def test_it_allows_one_extension_only_by_the_offices_rule(case, personas, unit):
     bring_to(case.petition, "handling", personas, unit=unit)
     leader = personas[LEADER]
     due = running(case, "handling").due_on
-    step(case, "extend", leader, reason="需现场勘查", new_due_on=due + timedelta(days=10))
+    step(case, "extend", leader, **_told(reason="需现场勘查", new_due_on=due + timedelta(days=10)))
     petition = refresh(case.petition)
     assert petition.extension_due_on == due + timedelta(days=10)
     assert petition.extension_approved_by == Staff.objects.get(user=leader)
     assert petition.extension_reason == "需现场勘查"
-    refused(
+    assert (petition.extension_count, petition.extension_from_due_on) == (1, due)
+    error = refused(
         case,
         "extend",
         leader,
         wf.MSG_EXTEND_ONCE,
-        reason="还要延",
-        new_due_on=due + timedelta(days=20),
+        **_told(reason="还要延", new_due_on=due + timedelta(days=20)),
     )
+    assert "art. 34" not in str(error)  # the office's rule, not the Regulations'
     assert "extend" not in {t.name for t in available_transitions(case, leader)}
+
+
+def test_it_allows_a_second_extension_within_30_days_in_total_where_the_office_does(
+    case, personas, unit, settings
+):
+    settings.HUIYIN_PETITION_EXTEND_ONCE = False
+    bring_to(case.petition, "handling", personas, unit=unit)
+    leader = personas[LEADER]
+    due = running(case, "handling").due_on
+    step(case, "extend", leader, **_told(reason="需勘查", new_due_on=due + timedelta(days=10)))
+    latest = wf.extension_limits(refresh(case.petition), running(case, "handling"))[1]
+    error = refused(
+        case, "extend", leader, **_told(reason="再延", new_due_on=latest + timedelta(days=1))
+    )
+    assert f"at most 30 days in total to the time limit {due.isoformat()}" in str(error)
+    step(case, "extend", leader, **_told(reason="再延", new_due_on=latest))
+    petition = refresh(case.petition)
+    assert (petition.extension_count, petition.extension_due_on) == (2, latest)
+    assert running(case, "handling").due_on == latest
 
 
 def test_it_limits_the_extension_to_30_days(case, personas, unit):
     bring_to(case.petition, "handling", personas, unit=unit)
     leader = personas[LEADER]
     due = running(case, "handling").due_on
-    error = refused(case, "extend", leader, reason="r", new_due_on=due + timedelta(days=45))
-    assert str(error).startswith("The new time limit can be at most 30 days after the current one")
+    error = refused(
+        case, "extend", leader, **_told(reason="r", new_due_on=due + timedelta(days=45))
+    )
+    assert str(error).startswith("Extensions add at most 30 days in total")
     refused(
         case,
         "extend",
         leader,
         f"The new time limit must be later than the current one, {due.isoformat()}.",
-        reason="r",
-        new_due_on=due,
+        **_told(reason="r", new_due_on=due),
     )
-    refused(case, "extend", leader, "Please fill in “Reason”.", reason="", new_due_on=due)
+    refused(case, "extend", leader, "Please fill in “Reason”.", **_told(reason="", new_due_on=due))
+
+
+def _backdate_handling(case, due):
+    """Make the running handling period end on `due` (a matter accepted long ago)."""
+    from huiyin.cases.models import Clock
+
+    Clock.objects.filter(case=case, code="handling", stopped_at__isnull=True).update(due_on=due)
+
+
+def test_it_refuses_an_extension_approved_on_the_due_date(case, personas, unit):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    leader = personas[LEADER]
+    today = timezone.localdate()
+    _backdate_handling(case, today)
+    error = refused(
+        case, "extend", leader, **_told(reason="迟了", new_due_on=today + timedelta(days=10))
+    )
+    assert "can no longer be extended" in str(error)
+    assert "art. 34" in str(error)
+    assert running(case, "handling").due_on == today
+
+
+def test_it_names_the_due_date_in_chinese(case, personas, unit):
+    from django.utils import translation
+
+    from huiyin.cases.exceptions import TransitionRefused
+
+    bring_to(case.petition, "handling", personas, unit=unit)
+    today = timezone.localdate()
+    _backdate_handling(case, today)
+    current = Case.objects.get(pk=case.pk)
+    with translation.override("zh-hans"), pytest.raises(TransitionRefused) as caught:
+        fire(
+            current,
+            "extend",
+            actor=personas[LEADER],
+            version=current.version,
+            **_told(reason="迟了", new_due_on=today + timedelta(days=5)),
+        )
+    assert f"{today.year}年{today.month}月{today.day}日" in str(caught.value.message)
+
+
+def test_it_accepts_an_extension_approved_the_day_before_the_due_date(case, personas, unit):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    leader = personas[LEADER]
+    today = timezone.localdate()
+    _backdate_handling(case, today + timedelta(days=1))
+    step(
+        case, "extend", leader, **_told(reason="赶在届满前", new_due_on=today + timedelta(days=20))
+    )
+    assert running(case, "handling").due_on == today + timedelta(days=20)
+    assert not refresh(case.petition).extension_late
+
+
+def test_it_refuses_a_backdated_approval_on_the_due_date(case, personas, clerk):
+    step(case, "accept", clerk, decided_on=days_ago(10))
+    today = timezone.localdate()
+    due = today - timedelta(days=1)
+    _backdate_handling(case, due)
+    error = refused(
+        case,
+        "extend",
+        personas[LEADER],
+        **_told(reason="补录", new_due_on=due + timedelta(days=5), approved_on=due),
+    )
+    assert "can no longer be extended" in str(error)
+    # The day before the due date was still in time.
+    step(
+        case,
+        "extend",
+        personas[LEADER],
+        **_told(
+            reason="补录", new_due_on=due + timedelta(days=5), approved_on=due - timedelta(days=1)
+        ),
+    )
+    assert running(case, "handling").due_on == due + timedelta(days=5)
+
+
+def test_it_records_a_late_extension_where_the_office_says_so(case, personas, unit, settings):
+    settings.HUIYIN_PETITION_LATE_EXTENSION_RECORDED = True
+    bring_to(case.petition, "handling", personas, unit=unit)
+    leader = personas[LEADER]
+    today = timezone.localdate()
+    _backdate_handling(case, today - timedelta(days=2))
+    step(case, "extend", leader, **_told(reason="逾期补批", new_due_on=today + timedelta(days=10)))
+    petition = refresh(case.petition)
+    assert petition.extension_late
+    assert petition.extension_due_on == today + timedelta(days=10)
+    handling = running(case, "handling")
+    assert handling.due_on == today - timedelta(days=2)  # the period ended: still late
+    assert CaseEvent.objects.get(case=case, kind="extend").data["late"] is True
+    step(case, "reply", personas[HANDLER], text="答复", delivery="post")
+    from huiyin.cases.models import Clock
+
+    stopped = Clock.objects.get(case=case, code="handling")
+    assert stopped.outcome == Clock.Outcome.LATE
+
+
+def test_it_records_when_and_how_the_reason_was_told(case, personas, unit):
+    bring_to(case.petition, "handling", personas, unit=unit)
+    leader = personas[LEADER]
+    due = running(case, "handling").due_on
+    today = timezone.localdate()
+    refused(
+        case,
+        "extend",
+        leader,
+        "Please fill in “How the petitioner was told”.",
+        reason="r",
+        new_due_on=due + timedelta(days=5),
+        told_on=today,
+    )
+    refused(
+        case,
+        "extend",
+        leader,
+        "Please fill in “Date the petitioner was told”.",
+        reason="r",
+        new_due_on=due + timedelta(days=5),
+        told_manner="phone",
+    )
+    refused(
+        case,
+        "extend",
+        leader,
+        wf.MSG_TOLD_MANNER,
+        reason="r",
+        new_due_on=due + timedelta(days=5),
+        told_on=today,
+        told_manner="pigeon",
+    )
+    step(
+        case,
+        "extend",
+        leader,
+        reason="需鉴定",
+        new_due_on=due + timedelta(days=5),
+        told_on=today,
+        told_manner="phone",
+    )
+    petition = refresh(case.petition)
+    assert (petition.extension_told_on, petition.extension_told_manner) == (today, "phone")
+    assert petition.extension_approved_on == today
+    data = CaseEvent.objects.get(case=case, kind="extend").data
+    assert (data["told_on"], data["told_manner"]) == (today.isoformat(), "phone")
+    assert data["approved_on"] == today.isoformat()
 
 
 def test_it_refuses_to_conclude_without_a_reply(case, personas, unit, clerk):

@@ -448,14 +448,19 @@ def test_it_lets_a_leader_extend_once_within_the_limit(client, leader, assigned)
     html = client.get(page_url(assigned.case)).content.decode()
     assert f'min="{due.isoformat()}"' in html  # the form says how far it may go
     too_far = (due + timedelta(days=60)).isoformat()
+    told = {"told_on": timezone.localdate().isoformat(), "told_manner": "written"}
     response = post_transition(
-        client, assigned.case, "extend", reason="案情复杂", new_due_on=too_far
+        client, assigned.case, "extend", reason="案情复杂", new_due_on=too_far, **told
     )
     assert response.status_code == 400
     assert running(assigned.case, "handling").due_on == due
     later = (due + timedelta(days=20)).isoformat()
-    response = post_transition(client, assigned.case, "extend", reason="案情复杂", new_due_on=later)
+    response = post_transition(
+        client, assigned.case, "extend", reason="案情复杂", new_due_on=later, **told
+    )
     assert response.status_code == 302
     assert running(assigned.case, "handling").due_on.isoformat() == later
     html = client.get(page_url(assigned.case)).content.decode()
     assert 'data-transition="extend"' not in html  # once only
+    extension = html[html.index('id="extension"') :]
+    assert timezone.localdate().isoformat() in extension[: extension.index("</dd>")]
