@@ -23,8 +23,9 @@ Definitions (also in the README, "Statistics")
   every channel; **visits_by_level** the same for channel = visit only (the speech's
   进京 / 赴省 / 到市 / 到区 / 来街道上访).
 * **over_level (越级)** = lodged at a level above the level that should handle it.
-* **collective (集体访)** = petitions marked collective. **first / repeat** = petitions without /
-  with ``repeat_of`` (初信初访 / 重复信访), in batches.
+* **collective (集体访)** = petitions marked collective. **first / repeat** = petitions not
+  marked / marked ``is_repeat`` (初信初访 / 重复信访: the office's own mark, with or without
+  a link to the earlier petition), in batches.
 * **By present status** (they add up to ``batches``): **registered** = awaiting the decision on
   acceptance; **accepted** = accepted and not yet concluded (accepted, assigned, in handling,
   replied, under review or re-examination); **declined** = declined (不予受理) and not yet
@@ -306,9 +307,7 @@ def _groups(cases: QuerySet[Case], day: date, by: str | None = None) -> list[dic
         g_reception=ExpressionWrapper(
             Q(petition__reception_slot__isnull=False), output_field=BooleanField()
         ),
-        g_repeat=ExpressionWrapper(
-            Q(petition__repeat_of__isnull=False), output_field=BooleanField()
-        ),
+        g_repeat=ExpressionWrapper(Q(petition__is_repeat=True), output_field=BooleanField()),
         g_overdue=_overdue(day),
         g_handling=Subquery(handling.values("outcome")[:1]),
         g_rating=Subquery(latest.values("satisfaction")[:1]),

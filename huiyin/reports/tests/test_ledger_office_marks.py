@@ -195,11 +195,6 @@ def test_the_offices_repeat_mark_counts_without_an_earlier_petition(
     assert [r["是否重复信访"] for r in rows] == ["是", "是", "是"]
 
 
-@pytest.mark.xfail(
-    reason="stats.py still derives repeat from repeat_of; it must read Petition.is_repeat: "
-    "g_repeat=ExpressionWrapper(Q(petition__is_repeat=True), ...)",
-    strict=False,
-)
 def test_the_repeat_figure_equals_the_ledgers_count_of_repeat_marks(
     clerk, community, other_community
 ):
