@@ -147,6 +147,12 @@ class CampaignForm(forms.Form):
         self.fields["units"].queryset = Unit.objects.order_by("kind", "name")
         for name in ("name", "theme", "goals"):
             self.fields[name].widget.attrs.setdefault("class", "form-control")
+        # Each community and unit a Bootstrap checkbox (the template lays them out).
+        for name in ("communities", "units"):
+            self.fields[name].widget.attrs.setdefault("class", "form-check-input")
+        # The dates as tall as the other inputs of this form.
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs["class"] = "form-control"
 
     def clean(self):
         data = super().clean()
