@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.sql.where import WhereNode
@@ -31,9 +32,21 @@ from huiyin.cases import bounds, search
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseQuerySet, Category, Clock
+from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Grid, Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
-from huiyin.petitions.models import LEVEL_RANK, Channel, FollowUp, Level, Satisfaction, Status
+from huiyin.petitions.models import (
+    LEVEL_RANK,
+    Channel,
+    FollowUp,
+    Level,
+    Petitioner,
+    Satisfaction,
+    Status,
+)
+from huiyin.privacy import masking
+from huiyin.privacy.fields import lookup_q
+from huiyin.privacy.validators import validate_phone, validate_resident_id
 
 #: "Due soon": a running office clock whose last day is within this many days (today included).
 DUE_SOON_DAYS = 3
@@ -48,6 +61,13 @@ SCAN_DAYS = 183
 #: hit of a common word over ten years means reading tens of thousands of rows on each page
 #: (bench/README.md). The ledger export of the same search holds every match.
 TEXT_MATCH_LIMIT = 1000
+#: Page sizes offered; another number asks for the nearest one below it (at least the first).
+PAGE_SIZES = (20, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+#: Most cases named by ``ids`` (a selection: batch export, batch assignment); more are refused.
+MAX_IDS = 500
+#: Longest identity accepted by the petitioner lookup; longer input is refused, not cut.
+MAX_PERSON_LENGTH = 40
 
 #: Every parameter the filter understands, with the label shown in the filter bar and notices.
 PARAMS: dict[str, Promise] = {
@@ -74,8 +94,12 @@ PARAMS: dict[str, Promise] = {
     "open": _("Open"),
     "concluded": _("Concluded"),
     "withdrawn": _("Withdrawn"),
+    "ids": _("Selected matters"),
     "sort": _("Sort"),
+    "size": _("Per page"),
 }
+#: Parameters that shape the page, not the rows: kept out of exports and drill-down links.
+DISPLAY = ("sort", "size")
 
 FLAGS = ("collective", "first", "repeat", "over_level", "key", "open", "concluded", "withdrawn")
 MULTI = ("status", "channel", "level", "answered")
@@ -94,6 +118,21 @@ DEFAULT_SORT = "due"
 
 MSG_INVALID = _("The filter “%(name)s” has a value that is not valid; it was ignored.")
 MSG_DATES_REVERSED = _("The start date is after the end date; the date range was ignored.")
+MSG_TOO_MANY_IDS = _(
+    "At most %(limit)s matters can be selected at once; the selection was not used and "
+    "nothing is listed."
+)
+MSG_PERSON_TOO_LONG = _(
+    "The petitioner lookup takes at most %(limit)s characters; nothing was looked up."
+)
+MSG_PERSON_INVALID = _(
+    "The petitioner lookup takes a full name, an 18-digit resident ID or a phone number; "
+    "“%(value)s” is none of these, so nothing was looked up."
+)
+#: How a looked-up identity is read: (kind, blind index field, index purpose).
+PERSON_BY_NAME = ("name", "name_hash", "name")
+PERSON_BY_ID = ("id_number", "id_number_hash", "resident_id")
+PERSON_BY_PHONE = ("phone", "phone_hash", "phone")
 
 _TRUE = {"1", "true", "on", "yes"}
 _FALSE = {"", "0", "false", "off", "no"}
@@ -247,7 +286,9 @@ class BarField:
 class PetitionFilter:
     """Parses the list's GET parameters; see the module docstring and :data:`PARAMS`."""
 
-    def __init__(self, params: Mapping, user, *, today: date | None = None):
+    def __init__(
+        self, params: Mapping, user, *, today: date | None = None, person: str | None = None
+    ):
         self.user = user
         self.today = today or timezone.localdate()
         #: The valid values, as strings (lists for the MULTI parameters): for forms and links.
@@ -262,7 +303,14 @@ class PetitionFilter:
         #: At most this many matches are counted and listed (a text search over a long period).
         self.match_limit: int | None = None
         self._text: tuple[str, Q] | None = None  # a search over a long or open period
+        #: The petitioner lookup (see :meth:`_parse_person`): never in ``values``, so never in
+        #: a link, an export or the page's address.
+        self.person: str = ""
+        self.person_kind: str = ""
+        self.person_masked: str = ""
         self._parse(params)
+        if person is not None:
+            self._parse_person(person)
 
     # ------------------------------------------------------------------ parsing
 
@@ -302,6 +350,7 @@ class PetitionFilter:
         self._parse_dates(params)
         self._parse_text(params)
         self._parse_flags(params)
+        self._parse_ids(params)
         self._parse_answered(params)
         satisfaction = self._get(params, "satisfaction")
         if satisfaction:
@@ -317,6 +366,9 @@ class PetitionFilter:
         self.sort = sort or DEFAULT_SORT
         if sort:
             self.values["sort"] = sort
+        self.page_size = page_size(self._get(params, "size"))
+        if self._get(params, "size"):
+            self.values["size"] = str(self.page_size)
 
     def _parse_choices(self, params: Mapping, name: str, allowed: list[str], lookup: str):
         chosen = []
@@ -447,6 +499,63 @@ class PetitionFilter:
             return substring
         return indexed if exact else indexed & substring
 
+    def _parse_ids(self, params: Mapping) -> None:
+        """``ids``: a selection of cases (comma-separated or repeated), at most MAX_IDS.
+
+        A malformed id is ignored with a notice; too many refuse the whole selection and then
+        nothing matches (an export of a refused selection must not become an export of all).
+        """
+        raw = [part for value in self._get_all(params, "ids") for part in value.split(",")]
+        raw = [part.strip() for part in raw if part.strip()]
+        if not raw:
+            return
+        if len(raw) > MAX_IDS:
+            self.notices.append(str(MSG_TOO_MANY_IDS) % {"limit": MAX_IDS})
+            self._conditions.append(Q(pk__in=[]))
+            return
+        ids: list[int] = []
+        for part in raw:
+            value = bounds.bounded_int(part, 1, bounds.MAX_ID)
+            if value is None:
+                self._ignore("ids")
+            elif value not in ids:
+                ids.append(value)
+        if ids:
+            self.values["ids"] = ",".join(map(str, ids))
+            self._conditions.append(Q(pk__in=ids))
+
+    def _parse_person(self, raw: str) -> None:
+        """The petitioner lookup: an exact name, resident ID or phone, by its blind index.
+
+        Only for those who may see identities; for anyone else it is ignored. Matches the
+        matters (cases) any petitioner of which has that name, ID or phone; the value itself
+        is kept out of ``values`` (links, exports) and only its masked form is shown.
+        """
+        if not reach_of(self.user).can(Perm.IDENTITY_VIEW):
+            return
+        text = bounds.strip_nul(str(raw or "")).strip()
+        if not text:
+            return
+        if len(text) > MAX_PERSON_LENGTH:
+            self.notices.append(str(MSG_PERSON_TOO_LONG) % {"limit": MAX_PERSON_LENGTH})
+            return
+        self.person = text
+        found = _read_person(text)
+        if found is None:
+            # Shown masked like the rest: stars, the last four characters of a long value.
+            shown = "*" * len(text) if len(text) <= 8 else "*" * (len(text) - 4) + text[-4:]
+            self.notices.append(str(MSG_PERSON_INVALID) % {"value": shown})
+            self._conditions.append(Q(pk__in=[]))
+            return
+        (kind, index_field, purpose), value, masked = found
+        self.person_kind, self.person_masked = kind, masked
+        people = Petitioner.objects.filter(lookup_q(index_field, value, purpose))
+        self._conditions.append(Q(pk__in=people.values("petition_id")))
+
+    @property
+    def person_active(self) -> bool:
+        return bool(self.person_kind)
+
     def _parse_flags(self, params: Mapping) -> None:
         conditions = {
             "collective": Q(petition__is_collective=True),
@@ -520,8 +629,36 @@ class PetitionFilter:
 
     @property
     def filters(self) -> dict[str, str | list[str]]:
-        """The valid filter values without the sort order (for export and drill-down links)."""
-        return {k: v for k, v in self.values.items() if k != "sort"}
+        """The valid filter values without the sort order and page size (for export and
+        drill-down links). Never the petitioner lookup, which is not among the values."""
+        return {k: v for k, v in self.values.items() if k not in DISPLAY}
+
+    def hidden_fields(self, *, without: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """The valid values as (name, value) pairs, for hidden inputs of a GET form."""
+        pairs = []
+        for name, value in self.values.items():
+            if name in without:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                pairs.append((name, item))
+        return pairs
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, chosen values as text) of each filter in use: for the printed list."""
+        shown: list[tuple[str, str]] = []
+        options = {field.name: field for field in self.bar_fields()}
+        for name, value in self.filters.items():
+            label = str(PARAMS[name])
+            if name in options:
+                texts = [o.label.lstrip("— ") for o in options[name].options if o.selected]
+                shown.append((label, "、".join(texts)))
+            elif name in FLAGS:
+                shown.append((label, "✓"))
+            elif name == "ids":
+                shown.append((label, str(len(value.split(",")))))
+            else:
+                shown.append((label, value if isinstance(value, str) else "、".join(value)))
+        return shown
 
     def querystring(self, *, with_sort: bool = True, **overrides) -> str:
         """The valid values as a query string without "?" (for page and export links)."""
@@ -584,6 +721,9 @@ class PetitionFilter:
     def sort_options(self) -> list[Option]:
         return [Option(v, str(label), 0, v == self.sort) for v, label in SORT_CHOICES]
 
+    def size_options(self) -> list[Option]:
+        return [Option(str(n), str(n), 0, n == self.page_size) for n in PAGE_SIZES]
+
     # ------------------------------------------------------------------ options
 
     @cached_property
@@ -645,6 +785,39 @@ class PetitionFilter:
         return {int(o.value) for o in self.leaders}
 
 
+def page_size(raw) -> int:
+    """The page size asked for: one of PAGE_SIZES, the largest not above the number given (the
+    smallest for less); the default for anything that is not a number."""
+    number = bounds.bounded_int(raw, 1, 10**9)
+    if number is None:
+        # A number beyond the bound is still a large number: the largest size.
+        text = str(raw or "").strip()
+        if text.isascii() and text.isdigit():
+            return PAGE_SIZES[-1]
+        return DEFAULT_PAGE_SIZE
+    fitting = [size for size in PAGE_SIZES if size <= number]
+    return fitting[-1] if fitting else PAGE_SIZES[0]
+
+
+def _read_person(text: str) -> tuple[tuple[str, str, str], str, str] | None:
+    """(how it is looked up, the normalised value, its masked form), or None when the text is
+    neither a valid resident ID, a phone number nor a name (a name has no digits)."""
+    if any(c.isdigit() for c in text):
+        try:
+            value = validate_resident_id(text)
+        except ValidationError:
+            pass
+        else:
+            return PERSON_BY_ID, value, masking.mask_resident_id(value)
+        try:
+            value = validate_phone(text)
+        except ValidationError:
+            return None
+        return PERSON_BY_PHONE, value, masking.mask_phone(value)
+    # Names are compared as saved, up to width, whitespace and case (the index folds them).
+    return PERSON_BY_NAME, text, masking.mask_name(text)
+
+
 def _choice_options(choices: Iterable[tuple[str, object]]) -> list[Option]:
     return [Option(value, str(label)) for value, label in choices]
 
@@ -662,6 +835,9 @@ def _staff_options(perm: str) -> list[Option]:
 
 __all__ = [
     "DUE_SOON_DAYS",
+    "MAX_IDS",
+    "MAX_PERSON_LENGTH",
+    "PAGE_SIZES",
     "TEXT_MATCH_LIMIT",
     "CasePaginator",
     "PARAMS",
@@ -671,5 +847,6 @@ __all__ = [
     "list_url",
     "over_level_q",
     "overdue_q",
+    "page_size",
     "start_of_day",
 ]

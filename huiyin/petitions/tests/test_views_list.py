@@ -29,7 +29,9 @@ def numbers(response) -> list[str]:
     """The case numbers listed, in order."""
     html = response.content.decode()
     return re.findall(
-        r'<tr data-case="\d+"[^>]*>\s*<td class="text-nowrap"><a [^>]*>([^<]+)</a>', html
+        r'<tr data-case="\d+"[^>]*>\s*(?:<td><input [^>]*></td>\s*)?'
+        r'<td class="text-nowrap"><a [^>]*>([^<]+)</a>',
+        html,
     )
 
 

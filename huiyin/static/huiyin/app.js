@@ -97,3 +97,47 @@
     document.addEventListener("DOMContentLoaded", install);
   }
 })();
+
+// The petition list's selection: "select all" ticks the boxes of its form on this page, a
+// matter ticked in the table is ticked in its card too, and the bar counts the selection.
+(function () {
+  "use strict";
+
+  function boxes(formId) {
+    return Array.prototype.slice.call(
+      document.querySelectorAll('input[data-hy-select][form="' + formId + '"]')
+    );
+  }
+
+  function count(formId) {
+    var label = document.querySelector('[data-hy-selected-count="' + formId + '"]');
+    if (!label) return;
+    var seen = {};
+    boxes(formId).forEach(function (box) {
+      if (box.checked) seen[box.value] = true;
+    });
+    var n = Object.keys(seen).length;
+    if (!label.hasAttribute("data-hy-idle")) label.setAttribute("data-hy-idle", label.textContent);
+    label.textContent = n
+      ? label.getAttribute("data-hy-template").replace("%(count)s", String(n))
+      : label.getAttribute("data-hy-idle");
+  }
+
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.hasAttribute) return;
+    var formId = field.getAttribute("data-hy-select-all");
+    if (formId) {
+      boxes(formId).forEach(function (box) {
+        box.checked = field.checked;
+      });
+      count(formId);
+    } else if (field.hasAttribute("data-hy-select")) {
+      formId = field.getAttribute("form");
+      boxes(formId).forEach(function (box) {
+        if (box.value === field.value) box.checked = field.checked;
+      });
+      count(formId);
+    }
+  });
+})();
