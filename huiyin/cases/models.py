@@ -77,8 +77,11 @@ class CaseQuerySet(models.QuerySet):
         For each kind: the scope of the kind's view permission (the whole street, the person's
         communities and grids, or — for a unit-scoped grant — the cases their unit owns), plus
         cases assigned to the person, minus the kind's exclusions (a petition about the person's
-        own unit). With `perm`, only cases also inside that permission's scope. With `kind`,
-        only cases of that kind (one condition on it: filtering the kind again afterwards
+        own unit). Who works on a kind without its view permission (a community worker
+        registering a petition received in their community, 社区代办) sees only the cases they
+        created themselves, while those stay inside that working permission's scope. With
+        `perm`, only cases also inside that permission's scope. With `kind`, only cases of
+        that kind (one condition on it: filtering the kind again afterwards
         makes the database test it twice on every row, a third of a million-case count).
         Nobody without the permission sees anything, superusers included.
         """
@@ -88,6 +91,8 @@ class CaseQuerySet(models.QuerySet):
         kinds = KINDS.items() if kind is None else [(kind, KINDS[kind])]
         for name, kind_spec in kinds:
             kind_q = _scope_q(reach, kind_spec.view_perm, staff_id)
+            if kind_q is None:
+                kind_q = _created_q(reach, kind_spec, user)
             if kind_q is None:
                 continue
             if perm is not None:
@@ -140,6 +145,22 @@ def _scope_q(reach, perm: str, staff_id: int | None) -> Q | None:
     if staff_id is not None and not scope.street_wide:
         condition |= Q(owner_id=staff_id)
     return condition
+
+
+def _created_q(reach, kind_spec, user) -> Q | None:
+    """The cases `user` created, inside the scope of a working permission of the kind that they
+    hold; None when they hold none. Only for people without the kind's view permission, so
+    nobody else's door changes (and no query gains a condition)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    scopes = [reach.scope(perm) for perm in kind_spec.work_perms]
+    scopes = [scope for scope in scopes if not scope.empty]
+    if not scopes:
+        return None
+    within = Q(pk__in=[])
+    for scope in scopes:
+        within |= scope.q(community="community", grid="grid", unit="owner_unit")
+    return Q(created_by_id=user.pk) & within
 
 
 def _lookup(pk_or_number: int | str) -> dict | None:

@@ -21,6 +21,15 @@ class Section:
     url_name: str  # the section's own page once its app exists; else the section overview
     summary: Promise
 
+    @property
+    def installed(self) -> bool:
+        """Whether the section's own page exists in this release."""
+        try:
+            reverse(self.url_name)
+        except NoReverseMatch:
+            return False
+        return True
+
     def url(self) -> str:
         try:
             return reverse(self.url_name)
@@ -90,9 +99,28 @@ SECTIONS: tuple[Section, ...] = (
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 
 
-def sections_for(reach: Reach) -> list[Section]:
+def _permitted(reach: Reach) -> list[Section]:
     perms = reach.permissions()
     return [s for s in SECTIONS if any(p in perms for p in s.perms)]
+
+
+def sections_for(reach: Reach) -> list[Section]:
+    """The sections the navigation links to: the person's, whose pages exist in this release.
+
+    A section whose app is not installed yet (disputes, incidents, patrols, assessment) is no
+    link: it would lead to an empty page. The home page names it as coming (`coming_for`).
+    """
+    return [s for s in _permitted(reach) if s.installed]
+
+
+def coming_for(reach: Reach) -> list[Section]:
+    """The person's sections whose pages are not in this release yet ("即将上线")."""
+    return [s for s in _permitted(reach) if not s.installed]
+
+
+def may_open(reach: Reach, section: Section) -> bool:
+    """Whether the person's roles give them the section (installed or coming)."""
+    return section in _permitted(reach)
 
 
 @dataclass(frozen=True)

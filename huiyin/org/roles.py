@@ -77,6 +77,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.COMMUNITY_WORKER: frozenset(
         {
+            # 社区代办: registers a petition received in the community (the grant's scope)
+            # and follows the ones they registered (Case.objects.visible_to), identity masked.
+            P.PETITIONS_REGISTER,
             P.DISPUTES_VIEW,
             P.DISPUTES_SCREEN,
             P.DISPUTES_MEDIATE,

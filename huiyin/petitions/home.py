@@ -206,3 +206,39 @@ def petition_todos(user, reach: Reach) -> list[TodoItem]:
     if reach.can(Perm.PETITIONS_APPROVE):
         items += leader_items(user, today)
     return items
+
+
+# --------------------------------------------------------------------------- home page panels
+
+#: The petitions a community worker registered, newest first, on their home page.
+REGISTERED_ROWS = 20
+#: Upcoming reception slots shown to a leader.
+RECEPTION_ROWS = 5
+
+
+def upcoming_receptions(user, today: date, limit: int = RECEPTION_ROWS) -> list[ReceptionSlot]:
+    """The leader's own reception slots (reception days, outreach, roving), from today on."""
+    staff_id = _staff_id(user)
+    if staff_id is None:
+        return []
+    return list(
+        ReceptionSlot.objects.filter(leader_id=staff_id, date__gte=today)
+        .select_related("community")
+        .order_by("date", "start_time", "id")[:limit]
+    )
+
+
+def reception_calendar_url(user, day: date) -> str:
+    """The reception calendar at the month of `day`, showing the person's own slots."""
+    params = {"month": day.strftime("%Y-%m"), "leader": _staff_id(user) or ""}
+    return reverse("petitions:reception") + "?" + urlencode(params)
+
+
+def registered_by(user, limit: int = REGISTERED_ROWS) -> list[Case]:
+    """The latest petitions the person registered, through the door (at most `limit`)."""
+    return list(
+        Case.objects.visible_to(user, kind=Kind.PETITION)
+        .filter(created_by_id=user.pk, withdrawn=False)
+        .select_related("community")
+        .order_by("-received_at", "-id")[:limit]
+    )

@@ -3,7 +3,9 @@ from django.urls import reverse
 
 from huiyin.org.roles import Role
 
-EXPECTED = {
+#: The sections each role's permissions give it (its own pages or, until its app is
+#: installed, the section overview).
+PERMITTED = {
     Role.PETITION_CLERK: {"petitions", "reports"},
     Role.GOVERNANCE_STAFF: {
         "petitions",
@@ -13,6 +15,7 @@ EXPECTED = {
         "assessment",
         "reports",
     },
+    # 社区代办: registers petitions and follows them from the home page, without the list.
     Role.COMMUNITY_WORKER: {"disputes", "incidents", "patrols", "assessment"},
     Role.GRID_WORKER: {"disputes", "incidents", "patrols"},
     Role.MEDIATOR: {"disputes"},
@@ -29,6 +32,10 @@ EXPECTED = {
     },
     Role.ADMINISTRATOR: {"system"},
 }
+#: Not in this release: named on the home page as coming, never linked from the navigation.
+COMING = {"disputes", "incidents", "patrols", "assessment"}
+#: The sections the navigation links to, per role.
+EXPECTED = {role: sections - COMING for role, sections in PERMITTED.items()}
 ALL = {"petitions", "disputes", "incidents", "patrols", "assessment", "reports", "system"}
 
 
@@ -40,10 +47,10 @@ def test_it_shows_each_role_only_its_sections(client, personas, role):
     assert shown == EXPECTED[role]
 
 
-@pytest.mark.parametrize("role", list(EXPECTED))
+@pytest.mark.parametrize("role", list(PERMITTED))
 def test_it_refuses_sections_outside_the_role_in_chinese(client, personas, role):
     client.force_login(personas[role])
-    for key in ALL - EXPECTED[role] - {"system"}:
+    for key in ALL - PERMITTED[role] - {"system"}:
         response = client.get(reverse("section", args=[key]))
         assert response.status_code == 403
         assert "您的角色无权访问此页面" in response.content.decode()

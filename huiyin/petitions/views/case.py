@@ -51,6 +51,10 @@ from huiyin.petitions.transition_forms import (
     UploadForm,
 )
 
+#: Who may open a petition's page: those who see petitions, and those who register them (a
+#: community worker sees only the ones they registered: the door, visible_to, decides the rows).
+SEES_PETITIONS = (Perm.PETITIONS_VIEW, Perm.PETITIONS_REGISTER)
+
 MSG_FIX_FIELDS = _("Please correct the fields marked below.")
 MSG_DONE = _("“%(action)s” done.")
 MSG_NOTE_ADDED = _("Note added.")
@@ -203,17 +207,21 @@ def _page(
         )
         if key_case
         else "",
-        "can_print_receipt": reach.can(Perm.PETITIONS_REGISTER),
+        # The receipt shows the petitioners' names in full: identity holders only.
+        "can_print_receipt": reach.can(Perm.PETITIONS_REGISTER) and reach.can(Perm.IDENTITY_VIEW),
         "receipt_url": _url_or("petitions:receipt", [case.pk], f"/petitions/{case.pk}/receipt/"),
         "keycase_url": _url_or(
             "petitions:keycase_new", [case.pk], f"/petitions/{case.pk}/keycase/"
         ),
-        "list_url": reverse("petitions:list"),
+        # Who registers without the list (a community worker) finds theirs on the home page.
+        "list_url": reverse("petitions:list")
+        if reach.can(Perm.PETITIONS_VIEW)
+        else reverse("home"),
     }
     return render(request, "petitions/case_detail.html", context, status=status)
 
 
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*SEES_PETITIONS)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _case(request, pk))
 
@@ -241,7 +249,7 @@ def _invalid(request: HttpRequest, case: Case, key: str, form: forms.Form) -> Ht
 
 
 @require_POST
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*SEES_PETITIONS)
 def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = _case(request, pk)
     chosen = workflow_for(case.kind).by_name.get(name)
@@ -268,7 +276,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 @require_POST
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*SEES_PETITIONS)
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = NoteForm(request.POST)
@@ -283,7 +291,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*SEES_PETITIONS)
 def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = FollowUpForm(request.POST)
@@ -310,7 +318,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*SEES_PETITIONS)
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = UploadForm(request.POST, request.FILES)
@@ -345,7 +353,7 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
 
 
 @require_POST
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*SEES_PETITIONS)
 def attachment_withdraw(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     case = _case(request, pk)
     if not Attachment.objects.filter(pk=attachment_id, case_id=case.pk).exists():
@@ -365,7 +373,7 @@ def attachment_withdraw(request: HttpRequest, pk: int, attachment_id: int) -> Ht
 
 
 @require_POST
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*SEES_PETITIONS)
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = ReasonForm(request.POST)

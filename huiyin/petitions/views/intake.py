@@ -68,6 +68,18 @@ def new(request: HttpRequest) -> HttpResponse:
             except services.PetitionInvalid as invalid:
                 petitioner_errors = apply_errors(invalid.errors, form, formset, index)
             else:
+                if not reach_of(request.user).can(Perm.IDENTITY_VIEW):
+                    # The receipt names the petitioners in full: whoever may not see identities
+                    # (a community worker, 社区代办) goes to the case page; the office prints it.
+                    messages.success(
+                        request,
+                        _(
+                            "Registered as %(number)s. The petition office prints the receipt "
+                            "for the petitioner."
+                        )
+                        % {"number": petition.case.number},
+                    )
+                    return redirect("petitions:detail", pk=petition.pk)
                 messages.success(
                     request,
                     _("Registered as %(number)s. Give the petitioner the receipt below.")
