@@ -1293,6 +1293,10 @@ class Loader:
         else:
             if step.action in DATE_KEY:
                 payload[DATE_KEY[step.action]] = step.on
+            if step.action in ("accept", "decline", "transfer"):
+                # The written notice of the decision goes out the day it is decided (条例 art. 23).
+                payload.setdefault("told_on", step.on)
+                payload.setdefault("told_manner", TellManner.WRITTEN)
             if step.action == "extend":
                 # The reason is told in writing the day it is approved (延期告知书).
                 payload.setdefault("told_on", step.on)

@@ -135,6 +135,16 @@ class IntakeForm(forms.Form):
         required=False,
         help_text=_("People who came (person-times). Leave empty for one person per petitioner."),
     )
+    told_on_the_spot = forms.BooleanField(
+        label=_("Told on the spot whether the matter is accepted"),
+        required=False,
+        help_text=_("Visits only (Regulations art. 23): the notice is recorded at registration."),
+    )
+    contact_unclear = forms.BooleanField(
+        label=_("Name or address unclear: the petitioner cannot be told"),
+        required=False,
+        help_text=_("No notice of acceptance is owed then (Regulations art. 23)."),
+    )
     complained_unit = forms.ModelChoiceField(
         label=_label(Petition, "complained_unit"), queryset=Unit.objects.none(), required=False
     )
@@ -194,6 +204,13 @@ class IntakeForm(forms.Form):
         raw = self.data.get(self.add_prefix("community")) if self.is_bound else None
         raw = raw or self.initial.get("community")
         return bounds.bounded_int(getattr(raw, "pk", raw), 1, bounds.MAX_ID)
+
+    #: The check boxes about telling the petitioner (条例 art. 19, 23), shown together.
+    NOTICE_FIELDS = ("told_on_the_spot", "contact_unclear")
+
+    @property
+    def notice_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.NOTICE_FIELDS]
 
     @property
     def shows_assigned(self) -> bool:

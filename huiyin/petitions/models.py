@@ -220,6 +220,18 @@ class Petition(models.Model):
     )
     transferred_to = models.CharField(_("transferred to"), max_length=200, blank=True)
 
+    # Telling the petitioner whether the matter is accepted (条例 art. 23): on the spot, or in
+    # writing (受理 / 不予受理 / 转送告知书). The acceptance_notice clock stops on the day told.
+    notice_told_on = models.DateField(
+        _("petitioner told of the decision on"), null=True, blank=True
+    )
+    notice_manner = models.CharField(
+        _("petitioner told of the decision"), max_length=20, choices=TellManner.choices, blank=True
+    )
+    notice_on_the_spot = models.BooleanField(_("told on the spot"), default=False)
+    # 条例 art. 23: no notice is owed when the name or address is unclear (no clock runs).
+    contact_unclear = models.BooleanField(_("name or address unclear"), default=False)
+
     # The one extension of the handling period (条例 art. 34).
     extension_reason = models.TextField(_("reason for extension"), blank=True)
     extension_approved_by = models.ForeignKey(
@@ -318,6 +330,11 @@ class Petition(models.Model):
     @property
     def extended(self) -> bool:
         return self.extension_due_on is not None
+
+    @property
+    def notice_owed(self) -> bool:
+        """Whether the petitioner is owed the notice of acceptance (条例 art. 23)."""
+        return not self.contact_unclear
 
     @property
     def has_reply(self) -> bool:

@@ -50,6 +50,7 @@ from huiyin.petitions.models import (
     ReceptionSlot,
     Satisfaction,
     Status,
+    TellManner,
     new_receipt_code,
 )
 from huiyin.privacy import crypto, masking
@@ -77,6 +78,7 @@ MSG_REPRESENTATIVES_MAX = _(
     "A collective visit may have at most %(max)s representatives (Regulations art. 20)."
 )
 MSG_NO_PETITIONER = _("Enter at least one petitioner.")
+MSG_ON_THE_SPOT_VISIT = _("Only a visitor can be told on the spot.")
 MSG_NAME_TOO_LONG = _("The name is too long.")
 MSG_ASSIGNED_BY = _("Enter who assigned the matter (the sender).")
 MSG_CATEGORY = _("Choose a petition category in use.")
@@ -322,6 +324,11 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     `petitioners`: dicts with ``name`` (required), ``id_number``, ``phone``, ``address``,
     ``is_representative``. A collective visit needs 1 to 5 representatives (条例 art. 20).
 
+    条例 art. 23: ``told_on_the_spot`` (visits only) records that the visitor was told on the
+    spot, which stops the acceptance_notice clock at once; ``contact_unclear`` (the name or
+    address is unclear, the petitioner cannot be told) means no notice is owed and no
+    acceptance_notice clock runs.
+
     Needs Perm.PETITIONS_REGISTER over the community (PermissionDenied, audited, otherwise);
     raises PetitionInvalid with every problem found.
     """
@@ -399,6 +406,11 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
 
     people = _clean_petitioners(petitioners, errors)
     collective, headcount = _headcount(data, people, errors)
+    # 条例 art. 23: told on the spot (a visit), or no notice owed (name or address unclear).
+    on_the_spot = bool(data.get("told_on_the_spot"))
+    contact_unclear = bool(data.get("contact_unclear"))
+    if on_the_spot and channel != Channel.VISIT:
+        errors.add("told_on_the_spot", MSG_ON_THE_SPOT_VISIT)
     errors.raise_if_any()
 
     scope = reach.scope(Perm.PETITIONS_REGISTER)
@@ -439,6 +451,7 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
             reception_slot=slot,
             repeat_of=repeat_of,
             after_reexamination=after_reexamination(repeat_of),
+            contact_unclear=contact_unclear,
         )
         masked = []
         for order, person in enumerate(people):
@@ -476,10 +489,21 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
                 "collective": collective,
                 "repeat_of": repeat_of.pk if repeat_of else None,
                 "after_reexamination": petition.after_reexamination,
+                "notice_owed": petition.notice_owed,
+                "told_on_the_spot": on_the_spot,
             },
         )
         clocks.start_clock(case, "register_transfer", received_on, actor=actor)
-        clocks.start_clock(case, "acceptance_notice", received_on, actor=actor)
+        if petition.notice_owed:
+            clocks.start_clock(case, "acceptance_notice", received_on, actor=actor)
+            if on_the_spot:
+                petition.notice_told_on = received_on
+                petition.notice_manner = TellManner.IN_PERSON
+                petition.notice_on_the_spot = True
+                petition.save(
+                    update_fields=["notice_told_on", "notice_manner", "notice_on_the_spot"]
+                )
+                clocks.stop_clock(case, "acceptance_notice", on=received_on)
         if channel == Channel.ASSIGNED:
             clocks.start_clock(case, "transfer_objection", received_on, actor=actor)
         clocks.refresh_due(case)

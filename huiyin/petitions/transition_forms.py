@@ -36,6 +36,12 @@ DATE_KEYS = frozenset(
 TODAY_KEYS = DATE_KEYS - {"new_due_on", "told_on"}
 LONG_TEXT_KEYS = frozenset({"reason", "text", "note"})
 
+MSG_TOLD_LATER = _(
+    "Leave empty until the petitioner is told (Regulations art. 23: the time limit runs until "
+    "then); "
+    "then use “Record the notice to the petitioner”."
+)
+
 #: Clearer labels for a key in a particular transition.
 LABELS: dict[tuple[str, str], Promise] = {
     ("reply", "text"): _("Written reply"),
@@ -132,6 +138,8 @@ class TransitionForm(forms.Form):
             )
             if key in TODAY_KEYS or (key == "told_on" and required):
                 field.initial = today
+            if key == "told_on" and not required:
+                field.help_text = MSG_TOLD_LATER
             if key == "new_due_on":
                 self._extension_hint(field)
         elif key == "unit":

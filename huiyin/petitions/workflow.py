@@ -3,6 +3,7 @@
     registered ─accept→ accepted ─assign→ assigned ─start_handling→ handling ─reply→ replied
         │                 └──────────────── reply (the clerk answers directly) ───────┘
         ├─decline→ declined ─conclude→ concluded     (the decline notice is the answer)
+    any decided state ─record_notice→ (same state; the petitioner told of the decision)
         └─transfer→ transferred ─conclude→ concluded (the transfer notice is the answer)
     replied ─conclude→ concluded
     replied|concluded ─request_review→ review_requested ─answer_review→ review_answered
@@ -15,7 +16,11 @@ today where optional. Clocks (条例 articles in :mod:`huiyin.cases.deadlines`):
 
 * registration starts ``register_transfer`` and ``acceptance_notice`` from the date received,
   and ``transfer_objection`` (5 working days) when the matter was assigned from above;
-  accept / decline / transfer stop all three;
+  accept / decline / transfer stop ``register_transfer`` and ``transfer_objection``;
+  ``acceptance_notice`` (条例 art. 23) stops when the petitioner is TOLD: on the spot at
+  registration, with the decision's "told on / manner", or later with ``record_notice``
+  (a written reply stops it at the latest); it never runs when no notice is owed (name or
+  address unclear). A declined or transferred matter concludes once the notice is recorded;
 * accept starts ``handling`` (60 days) from the decision date; extend moves its due date, by at
   most 30 days in total (条例 art. 34), approved before the period ends, the reason told to the
   petitioner (date and manner recorded). "Only once" is the office's own rule
@@ -62,6 +67,12 @@ MSG_EXTEND_EXPIRED = _(
     "an extension is approved before the period ends)."
 )
 MSG_TOLD_MANNER = _("Choose how the petitioner was told.")
+MSG_NOTICE_NOT_WAITING = _("No notice of the decision is waiting to be recorded.")
+MSG_NOTICE_FIRST = _(
+    "Record when and how the petitioner was told of the decision before concluding "
+    "(Regulations art. 23)."
+)
+MSG_TOLD_NOTE = _("Told on %(date)s (%(manner)s).")
 MSG_NO_HANDLING_PERIOD = _("There is no running handling period to extend.")
 MSG_EXTEND_NOT_LATER = _("The new time limit must be later than the current one, %(date)s.")
 MSG_EXTEND_TOO_LONG = _(
@@ -104,7 +115,9 @@ FIELDS = {
 }
 
 DECIDE = (Perm.PETITIONS_DECIDE,)
-OFFICE_DECISION_CLOCKS = ("register_transfer", "acceptance_notice", "transfer_objection")
+#: Stopped by the decision itself (条例 art. 22, 23); the acceptance notice stops when told.
+OFFICE_DECISION_CLOCKS = ("register_transfer", "transfer_objection")
+NOTICE_CLOCK = "acceptance_notice"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -166,6 +179,17 @@ def _load(case, lock: bool) -> Petition:
 
 def _clean_decision(ctx: Context) -> None:
     ctx.cleaned["decided_on"] = _date(ctx, "decided_on")
+    _clean_told(ctx, floor=ctx.cleaned["decided_on"], required=False)
+
+
+def _record_notice(ctx: Context, told_on: date | None, manner: str) -> None:
+    """The petitioner was told of the decision (条例 art. 23): the notice clock stops that day.
+    Without `told_on` the clock keeps running until "record_notice"."""
+    if told_on is None:
+        return
+    _save(ctx.detail, notice_told_on=told_on, notice_manner=manner)
+    clocks.stop_clock(ctx.case, NOTICE_CLOCK, on=told_on)
+    ctx.data.update(told_on=told_on.isoformat(), told_manner=manner)
 
 
 def _apply_accept(ctx: Context) -> None:
@@ -175,6 +199,7 @@ def _apply_accept(ctx: Context) -> None:
     clocks.start_clock(ctx.case, "handling", on, actor=ctx.actor)
     ctx.note = _text(ctx, "note")
     ctx.data["decided_on"] = on.isoformat()
+    _record_notice(ctx, ctx.cleaned["told_on"], ctx.cleaned["told_manner"])
 
 
 def _clean_decline(ctx: Context) -> None:
@@ -197,6 +222,7 @@ def _apply_decline(ctx: Context) -> None:
     _stop_office_decision_clocks(ctx, on)
     ctx.note = reason
     ctx.data.update(decided_on=on.isoformat(), referral=ctx.cleaned["referral"])
+    _record_notice(ctx, ctx.cleaned["told_on"], ctx.cleaned["told_manner"])
 
 
 def _apply_transfer(ctx: Context) -> None:
@@ -206,6 +232,29 @@ def _apply_transfer(ctx: Context) -> None:
     _stop_office_decision_clocks(ctx, on)
     ctx.note = _text(ctx, "note")
     ctx.data.update(decided_on=on.isoformat(), transferred_to=to)
+    _record_notice(ctx, ctx.cleaned["told_on"], ctx.cleaned["told_manner"])
+
+
+def _notice_precondition(ctx: Context):
+    if (
+        ctx.detail.accept_decision_on is None
+        or clocks.running_clock(ctx.case, NOTICE_CLOCK) is None
+    ):
+        return MSG_NOTICE_NOT_WAITING
+    return None
+
+
+def _clean_notice(ctx: Context) -> None:
+    _clean_told(ctx, floor=ctx.detail.accept_decision_on, required=True)
+
+
+def _apply_notice(ctx: Context) -> None:
+    told_on, manner = ctx.cleaned["told_on"], ctx.cleaned["told_manner"]
+    _record_notice(ctx, told_on, manner)
+    ctx.note = _text(ctx, "note") or str(MSG_TOLD_NOTE) % {
+        "date": told_on.isoformat(),
+        "manner": TellManner(manner).label,
+    }
 
 
 # --------------------------------------------------------------------------- assignment
@@ -377,6 +426,9 @@ def _apply_reply(ctx: Context) -> None:
         replied_by=ctx.actor,
     )
     clocks.stop_clock(ctx.case, "handling", on=on)
+    # The written reply tells the petitioner the matter was taken up, at the latest.
+    if clocks.stop_clock(ctx.case, NOTICE_CLOCK, on=on) is not None:
+        ctx.data["notice_by_reply"] = True
     clocks.start_clock(ctx.case, "review_request", on, actor=ctx.actor)
     ctx.note = _text(ctx, "text")
     ctx.data.update(replied_on=on.isoformat(), delivery=ctx.cleaned["delivery"])
@@ -387,7 +439,10 @@ def _apply_reply(ctx: Context) -> None:
 
 def _conclude_precondition(ctx: Context):
     if ctx.case.status in (S.DECLINED, S.TRANSFERRED):
-        return None  # the decline or transfer notice is the answer
+        # The decline or transfer notice is the answer: it must have been given.
+        if clocks.running_clock(ctx.case, NOTICE_CLOCK) is not None:
+            return MSG_NOTICE_FIRST
+        return None
     if not ctx.detail.has_reply:
         return MSG_NO_REPLY
     if ctx.case.status in (S.REVIEW_REQUESTED, S.REEXAM_REQUESTED):
@@ -512,7 +567,7 @@ TRANSITIONS = (
         S.ACCEPTED,
         DECIDE,
         _("Accept"),
-        optional=("decided_on", "note"),
+        optional=("decided_on", "told_on", "told_manner", "note"),
         clean=_clean_decision,
         apply=_apply_accept,
     ),
@@ -523,7 +578,7 @@ TRANSITIONS = (
         DECIDE,
         _("Decline"),
         requires=("reason",),
-        optional=("referral", "decided_on"),
+        optional=("referral", "decided_on", "told_on", "told_manner"),
         clean=_clean_decline,
         apply=_apply_decline,
     ),
@@ -534,9 +589,21 @@ TRANSITIONS = (
         DECIDE,
         _("Transfer"),
         requires=("transferred_to",),
-        optional=("decided_on", "note"),
+        optional=("decided_on", "told_on", "told_manner", "note"),
         clean=_clean_decision,
         apply=_apply_transfer,
+    ),
+    Transition(
+        "record_notice",
+        tuple(s for s in S.values if s != S.REGISTERED),
+        None,
+        DECIDE,
+        _("Record the notice to the petitioner"),
+        requires=("told_on", "told_manner"),
+        optional=("note",),
+        precondition=_notice_precondition,
+        clean=_clean_notice,
+        apply=_apply_notice,
     ),
     Transition(
         "assign",

@@ -20,9 +20,10 @@ import pytest
 
 from huiyin.cases import calendar
 from huiyin.cases.exceptions import TransitionRefused
-from huiyin.cases.models import CalendarDay, CalendarYear, Case, Clock
+from huiyin.cases.models import CalendarDay, CalendarYear, Case, CaseEvent, Clock
 from huiyin.org.roles import Role
-from huiyin.petitions.models import Channel
+from huiyin.petitions.models import Channel, Petition
+from huiyin.petitions.services import PetitionInvalid
 from huiyin.petitions.tests.factories import register, step
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +67,21 @@ def test_it_gives_5_working_days_to_object_across_national_day(clerk):
     assert clock(case, "register_transfer").due_on == D("2026-10-14")
     assert due_on(case) == D("2026-10-12")
     step(case, "accept", clerk, decided_on=D("2026-10-09"))
-    for code in ("transfer_objection", "register_transfer", "acceptance_notice"):
+    for code in ("transfer_objection", "register_transfer"):
         c = clock(case, code)
         assert (c.running, c.stopped_on, c.outcome) == (False, D("2026-10-09"), Clock.Outcome.MET)
+    # Decided, but the petitioner is not told yet: the notice clock runs on (条例 art. 23).
+    assert clock(case, "acceptance_notice").running
     handling = clock(case, "handling")
     assert (handling.started_on, handling.due_on) == (D("2026-10-09"), D("2026-12-08"))
+    assert due_on(case) == D("2026-10-14")  # the notice is still owed
+    step(case, "record_notice", clerk, told_on=D("2026-10-09"), told_manner="written")
+    notice = clock(case, "acceptance_notice")
+    assert (notice.running, notice.stopped_on, notice.outcome) == (
+        False,
+        D("2026-10-09"),
+        Clock.Outcome.MET,
+    )
     assert due_on(case) == D("2026-12-08")
 
 
@@ -84,8 +95,16 @@ def test_it_runs_the_clocks_from_acceptance_to_reexamination(clerk, personas):
     case = register(clerk, received_at=D("2026-03-01")).case
     assert clock(case, "acceptance_notice").due_on == D("2026-03-16")
 
-    step(case, "accept", clerk, decided_on=D("2026-03-02"))
+    step(
+        case,
+        "accept",
+        clerk,
+        decided_on=D("2026-03-02"),
+        told_on=D("2026-03-03"),
+        told_manner="written",
+    )
     assert clock(case, "acceptance_notice").outcome == Clock.Outcome.MET
+    assert clock(case, "acceptance_notice").stopped_on == D("2026-03-03")
     assert (clock(case, "handling").days, clock(case, "handling").due_on) == (60, D("2026-05-06"))
     assert due_on(case) == D("2026-05-06")
 
@@ -137,7 +156,7 @@ def test_it_stops_the_registration_clocks_on_any_decision(clerk, decision):
         clerk, channel=Channel.ASSIGNED, assigned_by="市信访局", received_at=D("2026-09-18")
     ).case
     payload = {"reason": "不属于本机关"} if decision == "decline" else {"transferred_to": "区法院"}
-    step(case, decision, clerk, decided_on=D("2026-10-20"), **payload)
+    step(case, decision, clerk, decided_on=D("2026-10-20"), told_manner="written", **payload)
     outcomes = dict(Clock.objects.filter(case=case).values_list("code", "outcome"))
     assert outcomes == {
         "register_transfer": Clock.Outcome.LATE,
@@ -162,3 +181,86 @@ def test_it_warns_when_a_clock_runs_into_a_year_without_holiday_data(clerk):
     )
     event = case.events.filter(kind="clock_started", data__code="handling").get()
     assert event.data["unknown_years"] == [2027]
+
+
+# --------------------------------------------------------------------------- 条例 art. 23
+
+
+def test_the_notice_clock_runs_after_the_decision_until_the_petitioner_is_told(clerk):
+    case = register(clerk, received_at=D("2026-03-01")).case
+    step(case, "accept", clerk, decided_on=D("2026-03-02"))
+    assert clock(case, "register_transfer").outcome == Clock.Outcome.MET  # art. 22: decided
+    notice = clock(case, "acceptance_notice")
+    assert notice.running and notice.due_on == D("2026-03-16")
+    step(case, "record_notice", clerk, told_on=D("2026-03-10"), told_manner="phone")
+    notice = clock(case, "acceptance_notice")
+    assert (notice.stopped_on, notice.outcome) == (D("2026-03-10"), Clock.Outcome.MET)
+    petition = Petition.objects.get(pk=case.pk)
+    assert (petition.notice_told_on, petition.notice_manner) == (D("2026-03-10"), "phone")
+    event = CaseEvent.objects.get(case=case, kind="record_notice")
+    assert (event.data["told_on"], event.data["told_manner"]) == ("2026-03-10", "phone")
+    # Nothing left to record.
+    with pytest.raises(TransitionRefused):
+        step(case, "record_notice", clerk, told_on=D("2026-03-11"), told_manner="phone")
+
+
+def test_a_notice_cannot_be_dated_before_the_decision(clerk):
+    case = register(clerk, received_at=D("2026-03-01")).case
+    with pytest.raises(TransitionRefused):
+        step(
+            case,
+            "accept",
+            clerk,
+            decided_on=D("2026-03-05"),
+            told_on=D("2026-03-04"),
+            told_manner="written",
+        )
+    with pytest.raises(TransitionRefused):  # a date without a manner
+        step(case, "accept", clerk, decided_on=D("2026-03-05"), told_on=D("2026-03-06"))
+    step(case, "accept", clerk, decided_on=D("2026-03-05"))
+    with pytest.raises(TransitionRefused):
+        step(case, "record_notice", clerk, told_on=D("2026-03-04"), told_manner="written")
+
+
+def test_a_written_reply_tells_the_petitioner_at_the_latest(clerk):
+    case = register(clerk, received_at=D("2026-03-01")).case
+    step(case, "accept", clerk, decided_on=D("2026-03-02"))
+    step(case, "reply", clerk, text="答复", delivery="post", replied_on=D("2026-03-20"))
+    notice = clock(case, "acceptance_notice")
+    assert (notice.stopped_on, notice.outcome) == (D("2026-03-20"), Clock.Outcome.LATE)
+
+
+def test_a_visitor_told_on_the_spot_stops_the_notice_clock_at_registration(clerk):
+    petition = register(clerk, received_at=D("2026-03-01"), told_on_the_spot=True)
+    notice = clock(petition.case, "acceptance_notice")
+    assert (notice.running, notice.stopped_on, notice.outcome) == (
+        False,
+        D("2026-03-01"),
+        Clock.Outcome.MET,
+    )
+    petition = Petition.objects.get(pk=petition.pk)
+    assert petition.notice_on_the_spot and petition.notice_told_on == D("2026-03-01")
+    assert clock(petition.case, "register_transfer").running  # art. 22 runs on
+    # The decision later needs no second notice.
+    step(petition.case, "decline", clerk, reason="不属于信访事项", decided_on=D("2026-03-02"))
+    step(petition.case, "conclude", clerk, concluded_on=D("2026-03-02"))
+
+
+def test_only_a_visitor_can_be_told_on_the_spot(clerk):
+    with pytest.raises(PetitionInvalid) as caught:
+        register(clerk, channel=Channel.LETTER, told_on_the_spot=True)
+    assert "told_on_the_spot" in caught.value.errors
+
+
+def test_no_notice_is_owed_when_the_name_or_address_is_unclear(clerk):
+    petition = register(
+        clerk, channel=Channel.LETTER, contact_unclear=True, received_at=D("2026-03-01")
+    )
+    case = petition.case
+    assert not Clock.objects.filter(case=case, code="acceptance_notice").exists()
+    assert clock(case, "register_transfer").running  # art. 22 still binds the office
+    assert not Petition.objects.get(pk=petition.pk).notice_owed
+    step(case, "transfer", clerk, transferred_to="区人社局", decided_on=D("2026-03-02"))
+    assert clock(case, "register_transfer").outcome == Clock.Outcome.MET
+    step(case, "conclude", clerk, concluded_on=D("2026-03-02"))  # no notice to wait for
+    assert due_on(case) is None

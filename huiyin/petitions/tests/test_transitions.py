@@ -26,6 +26,7 @@ SETUP = {
     "accept": ("registered", {}),
     "decline": ("registered", {"reason": "属于诉讼程序", "referral": Referral.COURT}),
     "transfer": ("registered", {"transferred_to": "区住建委"}),
+    "record_notice": ("accepted", {"told_on": "TODAY", "told_manner": "written"}),
     "assign": ("accepted", {"unit": "UNIT"}),
     "start_handling": ("assigned", {}),
     "extend": (
@@ -48,6 +49,7 @@ TARGET = {
     "accept": "accepted",
     "decline": "declined",
     "transfer": "transferred",
+    "record_notice": "accepted",
     "assign": "assigned",
     "start_handling": "handling",
     "extend": "handling",
@@ -464,6 +466,9 @@ def test_it_concludes_a_declined_matter_with_its_decline_notice(case, clerk):
     step(case, "decline", clerk, reason="已进入诉讼程序", referral=Referral.COURT)
     petition = refresh(case.petition)
     assert (petition.decline_reason, petition.referral_channel) == ("已进入诉讼程序", "court")
+    # The notice is the answer: not recorded yet, the matter cannot be concluded.
+    refused(case, "conclude", clerk, wf.MSG_NOTICE_FIRST)
+    step(case, "record_notice", clerk, told_on=timezone.localdate(), told_manner="written")
     concluded = step(case, "conclude", clerk)
     assert concluded.status == Status.CONCLUDED and concluded.closed_at is not None
     assert CaseEvent.objects.get(case=case, kind="conclude").data["answer"] == "decline_notice"
@@ -475,7 +480,7 @@ def test_it_refuses_a_decline_without_reason_or_with_an_odd_referral(case, clerk
 
 
 def test_it_concludes_a_transferred_matter(case, clerk):
-    step(case, "transfer", clerk, transferred_to="区人社局")
+    step(case, "transfer", clerk, transferred_to="区人社局", told_manner="written")
     assert refresh(case.petition).transferred_to == "区人社局"
     assert step(case, "conclude", clerk).status == Status.CONCLUDED
 

@@ -93,7 +93,7 @@ def test_it_answers_404_outside_the_scope(client, clerk, handler, petition):
 
 
 def test_it_refuses_the_page_to_roles_without_petitions(client, personas, petition):
-    client.force_login(personas[Role.COMMUNITY_WORKER])
+    client.force_login(personas[Role.GRID_WORKER])
     assert client.get(page_url(petition.case)).status_code == 403
 
 
@@ -217,7 +217,7 @@ def test_it_refuses_the_wrong_role_with_a_message_and_changes_nothing(client, ha
 
 
 def test_it_refuses_a_transition_to_roles_without_petitions(client, personas, petition):
-    client.force_login(personas[Role.COMMUNITY_WORKER])
+    client.force_login(personas[Role.GRID_WORKER])
     assert post_transition(client, petition.case, "accept").status_code == 403
     assert fresh(petition.case).status == Status.REGISTERED
 
@@ -407,7 +407,10 @@ def test_it_lists_every_clock_with_its_time_left(client, clerk, petition, person
     client.force_login(clerk)
     html = client.get(page_url(petition.case)).content.decode()
     assert 'data-clock="handling" data-running="1"' in html
-    assert 'data-clock="acceptance_notice" data-running="0"' in html
+    # Decided, the petitioner not told yet (条例 art. 23): the notice clock runs on.
+    assert 'data-clock="acceptance_notice" data-running="1"' in html
+    assert 'data-notice="owed"' in html
+    assert 'data-transition="record_notice"' in html
     assert "信访工作条例 第三十四条" in html
     assert 'data-state="ok"' in html  # 60 days to handle
 

@@ -249,8 +249,9 @@ def test_it_links_a_repeat_petition_by_number(clerk_client, clerk):
     assert field_errors(response, "repeat_of") == ["未找到该编号的原信访事项。"]
 
 
+# A community worker registers in their own community (社区代办): test_community_intake.py.
 @pytest.mark.parametrize(
-    "role", [Role.DEPARTMENT_HANDLER, Role.COMMUNITY_WORKER, Role.LEADER, Role.AUDITOR]
+    "role", [Role.DEPARTMENT_HANDLER, Role.GRID_WORKER, Role.LEADER, Role.AUDITOR]
 )
 def test_it_refuses_intake_to_other_roles(client, personas, role, community):
     client.force_login(personas[role])
@@ -371,7 +372,9 @@ def test_it_shows_the_receipt_to_a_leader(client, personas, clerk):
     assert 'id="receipt-new"' not in response.content.decode()
 
 
-@pytest.mark.parametrize("role", [Role.COMMUNITY_WORKER, Role.AUDITOR, Role.GOVERNANCE_STAFF])
+# A community worker is refused the receipt of the very petition they registered:
+# test_community_intake.py.
+@pytest.mark.parametrize("role", [Role.GRID_WORKER, Role.AUDITOR, Role.GOVERNANCE_STAFF])
 def test_it_refuses_the_receipt_to_roles_without_identity(client, personas, clerk, role):
     petition = register(clerk)
     client.force_login(personas[role])
@@ -407,3 +410,35 @@ def test_it_asks_a_community_clerk_for_one_of_their_communities(client, communit
     assert response.status_code == 200 and field_errors(response, "community")
     assert not Case.objects.exists()
     assert client.post(NEW, form_data([person()], community=other_community.pk)).status_code == 302
+
+
+# --------------------------------------------------------------------------- 条例 art. 23
+
+
+def test_it_records_a_visitor_told_on_the_spot(clerk_client, community):
+    page = clerk_client.get(NEW).content.decode()
+    assert 'name="told_on_the_spot"' in page and 'name="contact_unclear"' in page
+    data = form_data([person()], community=community.pk, told_on_the_spot="on")
+    clerk_client.post(NEW, data)
+    petition = Petition.objects.get()
+    assert petition.notice_on_the_spot
+    notice = Clock.objects.get(case=petition.case, code="acceptance_notice")
+    assert (notice.running, notice.outcome) == (False, Clock.Outcome.MET)
+
+
+def test_it_says_beside_the_box_that_only_visitors_are_told_on_the_spot(clerk_client, community):
+    data = form_data(
+        [person()], community=community.pk, channel=Channel.PHONE, told_on_the_spot="on"
+    )
+    response = clerk_client.post(NEW, data)
+    assert response.status_code == 200
+    assert field_errors(response, "told_on_the_spot")
+    assert not Petition.objects.exists()
+
+
+def test_it_owes_no_notice_when_the_name_or_address_is_unclear(clerk_client, community):
+    data = form_data([person()], community=community.pk, contact_unclear="on")
+    clerk_client.post(NEW, data)
+    petition = Petition.objects.get()
+    assert petition.contact_unclear
+    assert not Clock.objects.filter(case=petition.case, code="acceptance_notice").exists()
