@@ -13,7 +13,7 @@ BEFORE = [("cases", "0009_count_index_on_postgresql")]
 AFTER = [("cases", "0010_one_notification_per_case_and_day")]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_merges_the_reminders_of_one_case_and_day(personas):
     from huiyin.org.roles import Role
     from huiyin.petitions.tests.factories import register

@@ -10,7 +10,7 @@ BEFORE = [("petitions", "0002_track_attempt")]
 AFTER = [("petitions", "0003_is_repeat")]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_marks_the_petitions_linked_to_an_earlier_one(personas, community):
     from huiyin.org.roles import Role
     from huiyin.petitions.tests.factories import days_ago, register
