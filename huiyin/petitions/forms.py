@@ -140,6 +140,14 @@ class IntakeForm(forms.Form):
         required=False,
         help_text=_("Visits only (Regulations art. 23): the notice is recorded at registration."),
     )
+    is_anonymous = forms.BooleanField(
+        label=_("Anonymous letter"),
+        required=False,
+        help_text=_(
+            "Letters only (Regulations art. 19): registered without a petitioner; no notice is "
+            "owed and there is no receipt code lookup."
+        ),
+    )
     contact_unclear = forms.BooleanField(
         label=_("Name or address unclear: the petitioner cannot be told"),
         required=False,
@@ -206,7 +214,7 @@ class IntakeForm(forms.Form):
         return bounds.bounded_int(getattr(raw, "pk", raw), 1, bounds.MAX_ID)
 
     #: The check boxes about telling the petitioner (条例 art. 19, 23), shown together.
-    NOTICE_FIELDS = ("told_on_the_spot", "contact_unclear")
+    NOTICE_FIELDS = ("told_on_the_spot", "contact_unclear", "is_anonymous")
 
     @property
     def notice_fields(self) -> list[forms.BoundField]:

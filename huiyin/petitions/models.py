@@ -231,6 +231,9 @@ class Petition(models.Model):
     notice_on_the_spot = models.BooleanField(_("told on the spot"), default=False)
     # 条例 art. 23: no notice is owed when the name or address is unclear (no clock runs).
     contact_unclear = models.BooleanField(_("name or address unclear"), default=False)
+    # 条例 art. 19: an anonymous letter is registered and counted like any other; it names no
+    # petitioner, so no notice is owed and there is no tracker (no phone to check).
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
 
     # The one extension of the handling period (条例 art. 34).
     extension_reason = models.TextField(_("reason for extension"), blank=True)
@@ -334,7 +337,7 @@ class Petition(models.Model):
     @property
     def notice_owed(self) -> bool:
         """Whether the petitioner is owed the notice of acceptance (条例 art. 23)."""
-        return not self.contact_unclear
+        return not (self.contact_unclear or self.is_anonymous)
 
     @property
     def has_reply(self) -> bool:

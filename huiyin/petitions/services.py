@@ -79,6 +79,8 @@ MSG_REPRESENTATIVES_MAX = _(
 )
 MSG_NO_PETITIONER = _("Enter at least one petitioner.")
 MSG_ON_THE_SPOT_VISIT = _("Only a visitor can be told on the spot.")
+MSG_ANONYMOUS_LETTER = _("Only a letter can be registered as anonymous.")
+MSG_ANONYMOUS_NAMES = _("An anonymous letter names no petitioner: leave the petitioner rows empty.")
 MSG_NAME_TOO_LONG = _("The name is too long.")
 MSG_ASSIGNED_BY = _("Enter who assigned the matter (the sender).")
 MSG_CATEGORY = _("Choose a petition category in use.")
@@ -195,7 +197,7 @@ def _received_at(value, errors: _Errors) -> datetime | None:
     return moment
 
 
-def _clean_petitioners(rows: list[dict], errors: _Errors) -> list[dict]:
+def _clean_petitioners(rows: list[dict], errors: _Errors, *, anonymous: bool = False) -> list[dict]:
     cleaned = []
     for i, row in enumerate(rows or []):
         prefix = f"petitioners.{i}"
@@ -227,6 +229,10 @@ def _clean_petitioners(rows: list[dict], errors: _Errors) -> list[dict]:
                 "is_representative": bool(row.get("is_representative")),
             }
         )
+    if anonymous:
+        if cleaned:
+            errors.add("petitioners", MSG_ANONYMOUS_NAMES)
+        return []
     if not cleaned:
         errors.add("petitioners", MSG_NO_PETITIONER)
     return cleaned
@@ -327,7 +333,8 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     条例 art. 23: ``told_on_the_spot`` (visits only) records that the visitor was told on the
     spot, which stops the acceptance_notice clock at once; ``contact_unclear`` (the name or
     address is unclear, the petitioner cannot be told) means no notice is owed and no
-    acceptance_notice clock runs.
+    acceptance_notice clock runs. ``is_anonymous`` (letters only, 条例 art. 19): registered
+    with no petitioner (`petitioners` empty), no notice owed, no tracker.
 
     Needs Perm.PETITIONS_REGISTER over the community (PermissionDenied, audited, otherwise);
     raises PetitionInvalid with every problem found.
@@ -404,7 +411,11 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     if data.get("repeat_of") not in (None, "") and repeat_of is None:
         errors.add("repeat_of", MSG_REPEAT)
 
-    people = _clean_petitioners(petitioners, errors)
+    # 条例 art. 19: an anonymous letter is registered too, without a petitioner.
+    anonymous = bool(data.get("is_anonymous"))
+    if anonymous and channel != Channel.LETTER:
+        errors.add("is_anonymous", MSG_ANONYMOUS_LETTER)
+    people = _clean_petitioners(petitioners, errors, anonymous=anonymous)
     collective, headcount = _headcount(data, people, errors)
     # 条例 art. 23: told on the spot (a visit), or no notice owed (name or address unclear).
     on_the_spot = bool(data.get("told_on_the_spot"))
@@ -452,6 +463,7 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
             repeat_of=repeat_of,
             after_reexamination=after_reexamination(repeat_of),
             contact_unclear=contact_unclear,
+            is_anonymous=anonymous,
         )
         masked = []
         for order, person in enumerate(people):
@@ -490,6 +502,7 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
                 "repeat_of": repeat_of.pk if repeat_of else None,
                 "after_reexamination": petition.after_reexamination,
                 "notice_owed": petition.notice_owed,
+                "anonymous": anonymous,
                 "told_on_the_spot": on_the_spot,
             },
         )

@@ -327,3 +327,38 @@ def test_it_refuses_a_unit_of_another_street(clerk, community):
     assert set(errors) == {"complained_unit"}
     # With two streets, one must be told which.
     assert set(invalid(clerk)) == {"street"}
+
+
+# --------------------------------------------------------------------------- anonymous letters
+
+
+def anonymous_letter(clerk, **data) -> Petition:
+    data = {"title": "匿名反映违建", "channel": Channel.LETTER, "is_anonymous": True, **data}
+    return register_petition(actor=clerk, data=data, petitioners=[])
+
+
+def test_it_registers_an_anonymous_letter_without_a_petitioner(clerk, community):
+    petition = anonymous_letter(clerk, community=community)
+    petition = Petition.objects.get(pk=petition.pk)
+    assert petition.is_anonymous and not petition.notice_owed
+    assert not petition.petitioners.exists()
+    assert petition.headcount == 1  # counted with the others
+    # Nobody to tell (条例 art. 23): no notice clock; the office's own 15 days still run.
+    codes = set(Clock.objects.filter(case=petition.case).values_list("code", flat=True))
+    assert codes == {"register_transfer"}
+    assert CaseEvent.objects.get(case=petition.case, kind="registered").data["anonymous"]
+
+
+def test_it_registers_anonymously_only_letters_and_without_names(clerk):
+    with pytest.raises(PetitionInvalid) as caught:
+        anonymous_letter(clerk, channel=Channel.VISIT)
+    assert list(caught.value.errors) == ["is_anonymous"]
+    errors = invalid(clerk, channel=Channel.LETTER, is_anonymous=True)
+    assert list(errors) == ["petitioners"]
+
+
+def test_an_anonymous_letter_cannot_be_tracked(clerk):
+    from huiyin.petitions.services import track
+
+    petition = anonymous_letter(clerk)
+    assert track(petition.receipt_code, PHONE_1[-4:]) is None

@@ -442,3 +442,22 @@ def test_it_owes_no_notice_when_the_name_or_address_is_unclear(clerk_client, com
     petition = Petition.objects.get()
     assert petition.contact_unclear
     assert not Clock.objects.filter(case=petition.case, code="acceptance_notice").exists()
+
+
+def test_it_registers_an_anonymous_letter_and_shows_it_as_anonymous(clerk_client, community):
+    data = form_data(
+        [person("", "", "", address="")],
+        community=community.pk,
+        channel=Channel.LETTER,
+        is_anonymous="on",
+    )
+    response = clerk_client.post(NEW, data, follow=True)
+    assert response.status_code == 200  # the receipt renders, with nobody named
+    petition = Petition.objects.get()
+    assert petition.is_anonymous and not petition.petitioners.exists()
+    page = clerk_client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
+    assert 'data-anonymous="1"' in page and 'id="anonymous-note"' in page
+    assert 'id="receipt-link"' not in page
+    assert 'data-notice="not_owed"' in page
+    listing = clerk_client.get("/petitions/").content.decode()
+    assert 'data-anonymous="1"' in listing
