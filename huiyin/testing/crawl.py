@@ -156,8 +156,9 @@ def _markers(cases: Iterable[tuple[str, str]], seen_titles: set[str]) -> re.Patt
     texts: set[str] = set()
     for number, title in cases:
         texts.add(number)
-        # A title shared with a case in scope (or too short to mean anything) proves nothing.
-        if title not in seen_titles and len(title) >= 6:
+        # A title shared with a case in scope, or part of one ("再次" + an earlier title, a
+        # repeat petition), or too short to mean anything, proves nothing.
+        if len(title) >= 6 and not any(title in seen for seen in seen_titles):
             texts.add(title)
     if not texts:
         return None
