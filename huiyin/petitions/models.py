@@ -234,6 +234,11 @@ class Petition(models.Model):
     # 条例 art. 19: an anonymous letter is registered and counted like any other; it names no
     # petitioner, so no notice is owed and there is no tracker (no phone to check).
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    # 条例 art. 20: a collective visit with more representatives than allowed; the visitors
+    # were advised on the spot (art. 47). A warning recorded on the case, never a refusal.
+    representatives_exceeded = models.BooleanField(
+        _("more representatives than allowed"), default=False
+    )
 
     # The one extension of the handling period (条例 art. 34).
     extension_reason = models.TextField(_("reason for extension"), blank=True)
@@ -333,6 +338,15 @@ class Petition(models.Model):
     @property
     def extended(self) -> bool:
         return self.extension_due_on is not None
+
+    @property
+    def representatives_warning(self) -> str:
+        """The warning shown on the case page, or "" (条例 art. 20)."""
+        if not self.representatives_exceeded:
+            return ""
+        from huiyin.petitions.services import MSG_REPRESENTATIVES_WARNING, _max_representatives
+
+        return str(MSG_REPRESENTATIVES_WARNING) % {"max": _max_representatives()}
 
     @property
     def notice_owed(self) -> bool:

@@ -74,8 +74,9 @@ MSG_HEADCOUNT_BELOW = _("Headcount cannot be lower than the number of petitioner
 MSG_REPRESENTATIVES_MIN = _(
     "Mark at least one petitioner as a representative of the collective visit."
 )
-MSG_REPRESENTATIVES_MAX = _(
-    "A collective visit may have at most %(max)s representatives (Regulations art. 20)."
+# 条例 art. 20 (visits only): more representatives is a warning recorded, never a refusal.
+MSG_REPRESENTATIVES_WARNING = _(
+    "More than %(max)s representatives; advised on the spot (Regulations art. 20)."
 )
 MSG_NO_PETITIONER = _("Enter at least one petitioner.")
 MSG_ON_THE_SPOT_VISIT = _("Only a visitor can be told on the spot.")
@@ -238,7 +239,15 @@ def _clean_petitioners(rows: list[dict], errors: _Errors, *, anonymous: bool = F
     return cleaned
 
 
-def _headcount(data: dict, people: list[dict], errors: _Errors) -> tuple[bool, int]:
+def _headcount(
+    data: dict, people: list[dict], errors: _Errors, *, visit: bool
+) -> tuple[bool, int, bool]:
+    """(collective, headcount, more representatives than 条例 art. 20 allows).
+
+    The representatives of a collective VISIT: at least one is named; more than the limit is
+    recorded as a warning (art. 20 is a duty of the visitors, art. 47 the office's advice),
+    never a reason to refuse registration. Joint letters and calls have no representatives.
+    """
     collective = bool(data.get("is_collective"))
     raw = data.get("headcount")
     headcount = None
@@ -250,25 +259,25 @@ def _headcount(data: dict, people: list[dict], errors: _Errors) -> tuple[bool, i
             headcount = 10**18 if digits.isascii() and digits.isdigit() else 0
         if headcount < 1:
             errors.add("headcount", MSG_HEADCOUNT_MIN)
-            return collective, 1
+            return collective, 1, False
         if headcount > bounds.max_headcount():
             errors.add("headcount", str(MSG_HEADCOUNT_MAX) % {"max": bounds.max_headcount()})
-            return collective, 1
+            return collective, 1, False
+    too_many = False
     if collective:
         if headcount is None:
             errors.add("headcount", MSG_HEADCOUNT_MIN)
-            return collective, 1
-        representatives = sum(1 for p in people if p["is_representative"])
-        limit = _max_representatives()
-        if representatives < 1:
-            errors.add("petitioners", MSG_REPRESENTATIVES_MIN)
-        elif representatives > limit:
-            errors.add("petitioners", str(MSG_REPRESENTATIVES_MAX) % {"max": limit})
+            return collective, 1, False
+        if visit:
+            representatives = sum(1 for p in people if p["is_representative"])
+            if representatives < 1:
+                errors.add("petitioners", MSG_REPRESENTATIVES_MIN)
+            too_many = representatives > _max_representatives()
     elif headcount is None:
         headcount = max(len(people), 1)
     if people and headcount < len(people):
         errors.add("headcount", MSG_HEADCOUNT_BELOW)
-    return collective, headcount
+    return collective, headcount, too_many
 
 
 def _repeat_of(value, actor) -> Petition | None:
@@ -328,7 +337,9 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     (default: the community's, or the only street). Related objects may be instances or ids.
 
     `petitioners`: dicts with ``name`` (required), ``id_number``, ``phone``, ``address``,
-    ``is_representative``. A collective visit needs 1 to 5 representatives (条例 art. 20).
+    ``is_representative``. A collective visit names at least one representative; more than 5
+    (条例 art. 20, HUIYIN_MAX_REPRESENTATIVES) is recorded as a warning on the case, never
+    refused. Joint letters and calls have no representative rule.
 
     条例 art. 23: ``told_on_the_spot`` (visits only) records that the visitor was told on the
     spot, which stops the acceptance_notice clock at once; ``contact_unclear`` (the name or
@@ -416,7 +427,9 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     if anonymous and channel != Channel.LETTER:
         errors.add("is_anonymous", MSG_ANONYMOUS_LETTER)
     people = _clean_petitioners(petitioners, errors, anonymous=anonymous)
-    collective, headcount = _headcount(data, people, errors)
+    collective, headcount, too_many = _headcount(
+        data, people, errors, visit=channel == Channel.VISIT
+    )
     # 条例 art. 23: told on the spot (a visit), or no notice owed (name or address unclear).
     on_the_spot = bool(data.get("told_on_the_spot"))
     contact_unclear = bool(data.get("contact_unclear"))
@@ -464,6 +477,7 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
             after_reexamination=after_reexamination(repeat_of),
             contact_unclear=contact_unclear,
             is_anonymous=anonymous,
+            representatives_exceeded=too_many,
         )
         masked = []
         for order, person in enumerate(people):
@@ -506,6 +520,17 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
                 "told_on_the_spot": on_the_spot,
             },
         )
+        if too_many:
+            CaseEvent.objects.create(
+                case=case,
+                actor=actor,
+                kind="representatives_warning",
+                note=str(MSG_REPRESENTATIVES_WARNING) % {"max": _max_representatives()},
+                data={
+                    "representatives": sum(1 for p in people if p["is_representative"]),
+                    "max": _max_representatives(),
+                },
+            )
         clocks.start_clock(case, "register_transfer", received_on, actor=actor)
         if petition.notice_owed:
             clocks.start_clock(case, "acceptance_notice", received_on, actor=actor)

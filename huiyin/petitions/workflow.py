@@ -714,6 +714,7 @@ PETITION_WORKFLOW = Workflow(
     fields=FIELDS,
     events={
         "follow_up": _("Follow-up"),
+        "representatives_warning": _("Warning: too many representatives"),
         "key_case": _("Marked as a key case"),
         "key_case_progress": _("Key case progress"),
         "key_case_closed": _("Key case seen through"),

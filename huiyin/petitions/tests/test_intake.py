@@ -106,18 +106,45 @@ def test_it_refuses_a_collective_visit_without_headcount(clerk):
     assert errors == {"headcount": [str(MSG_HEADCOUNT_MIN)]}
 
 
-def test_it_refuses_six_representatives(clerk):
-    errors = invalid(clerk, is_collective=True, headcount=30, petitioners=crowd(6, 6))
-    assert errors == {
-        "petitioners": [
-            "A collective visit may have at most 5 representatives (Regulations art. 20)."
-        ]
-    }
+def test_it_registers_a_visit_of_8_representatives_with_a_warning(clerk):
+    petition = register(clerk, is_collective=True, headcount=30, petitioners=crowd(8, 8))
+    petition = Petition.objects.get(pk=petition.pk)
+    assert petition.representatives_exceeded
+    assert petition.representatives_warning == (
+        "More than 5 representatives; advised on the spot (Regulations art. 20)."
+    )
+    event = CaseEvent.objects.get(case=petition.case, kind="representatives_warning")
+    assert event.note == petition.representatives_warning
+    assert event.data == {"representatives": 8, "max": 5}
+
+
+def test_it_registers_a_joint_letter_of_8_names_with_no_warning(clerk):
+    for representatives in (0, 8):
+        petition = register(
+            clerk,
+            channel=Channel.LETTER,
+            is_collective=True,
+            headcount=8,
+            petitioners=crowd(8, representatives),
+        )
+        petition = Petition.objects.get(pk=petition.pk)
+        assert not petition.representatives_exceeded and petition.headcount == 8
+        assert not CaseEvent.objects.filter(
+            case=petition.case, kind="representatives_warning"
+        ).exists()
+
+
+def test_a_call_has_no_representative_rule(clerk):
+    petition = register(
+        clerk, channel=Channel.PHONE, is_collective=True, headcount=8, petitioners=crowd(8, 8)
+    )
+    assert not Petition.objects.get(pk=petition.pk).representatives_exceeded
 
 
 def test_it_accepts_five_representatives(clerk):
     petition = register(clerk, is_collective=True, headcount=30, petitioners=crowd(6, 5))
     assert petition.petitioners.filter(is_representative=True).count() == 5
+    assert not Petition.objects.get(pk=petition.pk).representatives_exceeded
 
 
 def test_it_refuses_a_collective_visit_without_representative(clerk):

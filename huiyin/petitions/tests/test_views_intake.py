@@ -153,10 +153,10 @@ BAD_INPUT = [
         id="headcount-0",
     ),
     pytest.param(
-        lambda c: form_data(crowd(6, 6), is_collective="on", headcount=20),
+        lambda c: form_data(crowd(6, 0), is_collective="on", headcount=20),
         None,
-        "集体访代表不得超过 5 人（《信访工作条例》第二十条）。",
-        id="six-representatives",
+        "集体访须至少标明一名代表。",
+        id="no-representative",
     ),
     pytest.param(
         lambda c: form_data([person(id_number=ID_1[:17] + ("0" if ID_1[17] != "0" else "1"))]),
@@ -461,3 +461,13 @@ def test_it_registers_an_anonymous_letter_and_shows_it_as_anonymous(clerk_client
     assert 'data-notice="not_owed"' in page
     listing = clerk_client.get("/petitions/").content.decode()
     assert 'data-anonymous="1"' in listing
+
+
+def test_it_registers_a_visit_of_8_representatives_with_a_warning(clerk_client, community):
+    data = form_data(crowd(8, 8), community=community.pk, is_collective="on", headcount=30)
+    clerk_client.post(NEW, data)
+    petition = Petition.objects.get()
+    assert petition.representatives_exceeded
+    page = clerk_client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
+    assert 'id="representatives-warning"' in page
+    assert 'data-event="representatives_warning"' in page
