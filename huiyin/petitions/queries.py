@@ -559,8 +559,8 @@ class PetitionFilter:
     def _parse_flags(self, params: Mapping) -> None:
         conditions = {
             "collective": Q(petition__is_collective=True),
-            "first": Q(petition__repeat_of__isnull=True),
-            "repeat": Q(petition__repeat_of__isnull=False),
+            "first": Q(petition__is_repeat=False),
+            "repeat": Q(petition__is_repeat=True),
             "over_level": over_level_q(),
             "key": Q(petition__key_case__isnull=False),
             "open": Q(closed_at__isnull=True),
