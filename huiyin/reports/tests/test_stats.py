@@ -148,7 +148,7 @@ def street_cases(personas, community, other_community, grid, unit, period):
 
     handler = personas[Role.DEPARTMENT_HANDLER]
     a_day = start
-    step(p["A"].case, "accept", clerk, decided_on=a_day + timedelta(days=1))
+    step(p["A"].case, "accept", clerk, decided_on=a_day + timedelta(days=1), told_manner="written")
     step(
         p["A"].case,
         "reply",
@@ -160,10 +160,10 @@ def street_cases(personas, community, other_community, grid, unit, period):
     step(p["A"].case, "conclude", clerk, concluded_on=a_day + timedelta(days=11))
     record_follow_up(p["A"], actor=clerk, satisfaction="satisfied")
 
-    step(p["B"].case, "decline", clerk, reason="不属于信访事项")
+    step(p["B"].case, "decline", clerk, reason="不属于信访事项", told_manner="written")
 
     d_day = start + timedelta(days=10)
-    step(p["D"].case, "accept", clerk, decided_on=d_day + timedelta(days=1))
+    step(p["D"].case, "accept", clerk, decided_on=d_day + timedelta(days=1), told_manner="written")
     step(p["D"].case, "assign", clerk, unit=unit)
     step(p["D"].case, "start_handling", handler)
     step(p["D"].case, "reply", handler, text="已答复", delivery="post")
