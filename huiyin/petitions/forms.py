@@ -178,6 +178,9 @@ class IntakeForm(forms.Form):
         if scope is not None and not scope.street_wide:
             # Registering for one's own communities only: say so beside the field, not with a 403.
             self.fields["community"].required = True
+            if len(scope.community_ids) == 1 and not (scope.grid_ids or scope.unit_ids):
+                # One community (a community worker's own): chosen already.
+                self.initial.setdefault("community", next(iter(scope.community_ids)))
         self.fields["grid"].queryset = grids_of(self._community_id())
         self.fields["category"].queryset = Category.objects.filter(
             kind=Kind.PETITION, active=True
