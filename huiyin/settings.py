@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from datetime import date as _date
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,22 @@ HUIYIN_TRACK_RATE = envstr("HUIYIN_TRACK_RATE", "10/10m")
 
 # 15-digit resident IDs (issued before 1999) are refused unless an office still needs them.
 ALLOW_LEGACY_ID = envbool("HUIYIN_ALLOW_LEGACY_ID", False)
+
+# Plausible input (huiyin/cases/bounds.py): no date before this day, none after the end of the
+# year this many years ahead; no headcount above this.
+HUIYIN_EARLIEST_DATE = envstr("HUIYIN_EARLIEST_DATE", "1990-01-01")
+try:
+    _date.fromisoformat(HUIYIN_EARLIEST_DATE)
+except ValueError:
+    raise ConfigError("HUIYIN_EARLIEST_DATE must be a date, YYYY-MM-DD") from None
+HUIYIN_FUTURE_YEARS = envint("HUIYIN_FUTURE_YEARS", 1, minimum=0)
+HUIYIN_MAX_HEADCOUNT = envint("HUIYIN_MAX_HEADCOUNT", 10000, minimum=1)
+
+# Extensions of the handling period (信访工作条例 art. 34: at most 30 days, approved before the
+# period ends). "Only once" is many offices' own rule, not the 条例's; a late approval is
+# refused unless the office's rules want it recorded (then the outcome stays late).
+HUIYIN_PETITION_EXTEND_ONCE = envbool("HUIYIN_PETITION_EXTEND_ONCE", True)
+HUIYIN_PETITION_LATE_EXTENSION_RECORDED = envbool("HUIYIN_PETITION_LATE_EXTENSION_RECORDED", False)
 
 ALLOWED_HOSTS = envlist("HUIYIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if _local_keys else [])
 CSRF_TRUSTED_ORIGINS = envlist("HUIYIN_CSRF_TRUSTED_ORIGINS", [])

@@ -1072,8 +1072,12 @@ class _RowChecker:
 
 
 def may_import(user) -> bool:
+    """The petition office imports ledgers for the whole street: a community worker who may
+    register petitions in one community may not (the duplicate check reads every petition)."""
     reach = reach_of(user)
-    return reach.can(Perm.PETITIONS_REGISTER) or reach.can(Perm.ADMIN_MANAGE)
+    if reach.can(Perm.ADMIN_MANAGE):
+        return True
+    return reach.can(Perm.PETITIONS_REGISTER) and reach.scope(Perm.PETITIONS_REGISTER).street_wide
 
 
 def _existing_duplicates(rows: list[_Row]) -> dict[bytes, str]:
@@ -1500,6 +1504,7 @@ class _Writer:
         person = Petitioner._meta
         self.id_index = person.get_field("id_number").index_value
         self.phone_index = person.get_field("phone").index_value
+        self.name_index = person.get_field("name").index_value
         self.connection = connections[router.db_for_write(Case)]
         if self.connection.vendor == "postgresql":
             with self.connection.cursor() as cursor:
@@ -1639,6 +1644,7 @@ class _Writer:
                 {
                     "petition_id": case_id,
                     "name": name,
+                    "name_hash": self.name_index(name),
                     "name_masked": masking.mask_name(name),
                     "id_number": id_number,
                     "id_number_hash": self.id_index(id_number),

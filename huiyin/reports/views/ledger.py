@@ -172,6 +172,8 @@ def _run_import(progress: jobs.Progress, *, path: str, filename: str, user, dry_
 
 @require_perm(Perm.PETITIONS_REGISTER, Perm.ADMIN_MANAGE)
 def ledger_import(request: HttpRequest) -> HttpResponse:
+    if not may_import(request.user):
+        raise PermissionDenied
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():

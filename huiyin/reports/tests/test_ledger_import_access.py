@@ -1,0 +1,28 @@
+"""Who may import a ledger: the petition office for the whole street, never one community."""
+
+import pytest
+from django.urls import reverse
+
+from huiyin.org.roles import Role
+from huiyin.reports.ledger import may_import
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("reports:ledger_import")
+
+
+def test_a_community_worker_who_registers_petitions_may_not_import(client, personas):
+    """Registering in one's community is not importing for the street: the import's duplicate
+    check reads every petition and would name cases the worker cannot see."""
+    worker = personas[Role.COMMUNITY_WORKER]
+    assert not may_import(worker)
+    client.force_login(worker)
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {}).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.PETITION_CLERK, Role.ADMINISTRATOR])
+def test_the_petition_office_and_the_administrator_may(client, personas, role):
+    assert may_import(personas[role])
+    client.force_login(personas[role])
+    assert client.get(URL).status_code == 200
