@@ -127,6 +127,15 @@ def generate(count: int, seed: int = 7):
         ]
 
 
+def import_layout() -> tuple:
+    """The layout of a ledger as an office keeps it: the columns an import reads (the
+    export's layout without 信访编号 and 办理结果, which generate() does not write)."""
+    from huiyin.reports.ledger_read import PETITION_COLUMNS
+    from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT
+
+    return tuple(column for column in PETITION_LEDGER_LAYOUT if column[0] in PETITION_COLUMNS)
+
+
 def fresh_database(database_url: str | None, data_dir: str) -> None:
     """An empty database for the import (see the module docstring)."""
     if not database_url:
@@ -172,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     from huiyin.org import demo
     from huiyin.reports.ledger import import_petition_ledger
     from huiyin.reports.ledger_read import read_rows
-    from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT, write_ledger
+    from huiyin.reports.xlsx_ledger import write_ledger
 
     call_command("migrate", interactive=False, verbosity=0)
     demo.load_organisation()
@@ -183,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
         path,
         title="浓洄街道信访台账",
         subtitle="填报单位：浓洄街道办事处",
-        columns=PETITION_LEDGER_LAYOUT,
+        columns=import_layout(),
         rows=generate(args.rows),
     )
     print(f"ledger            {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB ({path})")

@@ -45,6 +45,8 @@ from huiyin.reports.ledger_read import (  # noqa: E402
 )
 from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT, write_ledger  # noqa: E402
 
+# The columns an import reads (generate() writes no 信访编号 nor 办理结果).
+IMPORT_LAYOUT = tuple(c for c in PETITION_LEDGER_LAYOUT if c[0] in PETITION_COLUMNS)
 COMMUNITIES = ["柑子园社区", "翠屏路社区", "新华街社区", "东风社区", "红星社区"]
 CATEGORIES = ["征地拆迁", "劳动社保", "城乡建设", "环境保护", "涉法涉诉", "其他"]
 
@@ -135,7 +137,7 @@ def main() -> None:
             path,
             title="信访事项登记台账",
             subtitle="填报单位：示范街道办事处　　时段：2026年1月1日至2026年10月27日",
-            columns=PETITION_LEDGER_LAYOUT,
+            columns=IMPORT_LAYOUT,
             rows=generate(args.rows),
         )
     wrote, wrote_cpu = time.perf_counter() - began, time.process_time() - cpu

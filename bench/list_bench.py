@@ -52,6 +52,18 @@ def clerk_user():
     return user
 
 
+def plain_static() -> None:
+    """No collected static files in a benchmark data dir: look them up unhashed."""
+    from django.test.utils import override_settings
+
+    override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
+
+
 def scenarios() -> list[tuple[str, dict]]:
     from django.utils import timezone
 
@@ -91,17 +103,10 @@ def scenarios() -> list[tuple[str, dict]]:
 def run(repeat: int, explain: bool, only: str | None = None) -> None:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import override_settings
 
     from huiyin.cases.models import Case
 
-    # No collected static files in a benchmark data dir: look them up unhashed.
-    override_settings(
-        STORAGES={
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-    ).enable()
+    plain_static()
     client = Client(SERVER_NAME="localhost")
     client.force_login(clerk_user())
 
