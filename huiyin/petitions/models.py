@@ -66,6 +66,15 @@ class Referral(models.TextChoices):
     OTHER = "other", _("Other legal channel")
 
 
+class TransferKind(models.TextChoices):
+    """What a transfer is (转送): an ordinary one, or an accusation (检举控告) against a public
+    official's duty-related misconduct, which goes to the discipline inspection and supervision
+    body (纪检监察机关) as its own kind of transfer."""
+
+    ORDINARY = "ordinary", _("Ordinary transfer")
+    ACCUSATION = "accusation", _("Accusation against a public official, to the supervision body")
+
+
 class Delivery(models.TextChoices):
     IN_PERSON = "in_person", _("Handed over in person")
     POST = "post", _("By post")
@@ -178,6 +187,16 @@ class Petition(models.Model):
         related_name="complaints",
         verbose_name=_("unit complained about"),
     )
+    # 条例 art. 30, 46: the staff member complained about never sees the petition (an indexed
+    # column: Case.objects.visible_to excludes on it).
+    complained_staff = models.ForeignKey(
+        "org.Staff",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("staff member complained about"),
+    )
     complained_text = models.CharField(
         _("unit or person complained about"), max_length=200, blank=True
     )
@@ -219,6 +238,10 @@ class Petition(models.Model):
         _("referred to"), max_length=30, choices=Referral.choices, blank=True
     )
     transferred_to = models.CharField(_("transferred to"), max_length=200, blank=True)
+
+    transfer_kind = models.CharField(
+        _("kind of transfer"), max_length=20, choices=TransferKind.choices, blank=True
+    )
 
     # Telling the petitioner whether the matter is accepted (条例 art. 23): on the spot, or in
     # writing (受理 / 不予受理 / 转送告知书). The acceptance_notice clock stops on the day told.
@@ -356,6 +379,47 @@ class Petition(models.Model):
     @property
     def has_reply(self) -> bool:
         return self.replied_on is not None
+
+
+class PetitionRecusal(AppendOnlyModel):
+    """A staff member who steps aside from a petition (回避, 条例 art. 28): declared by the
+    person, or decided by the office or a leader. From then on the case is out of their sight
+    (``Case.objects.visible_to``). History: added, never changed or removed."""
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="recusals", verbose_name=_("case"))
+    # No index of its own: the unique (staff, case) index serves the exclusion's lookup by staff.
+    staff = models.ForeignKey(
+        "org.Staff",
+        models.PROTECT,
+        related_name="recusals",
+        db_index=False,
+        verbose_name=_("staff member"),
+    )
+    reason = models.TextField(_("reason"))
+    declared = models.BooleanField(_("declared by the staff member"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta(AppendOnlyModel.Meta):
+        verbose_name = _("recusal")
+        verbose_name_plural = _("recusals")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "case"], name="recusal_once_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.staff_id}"
+
+    def audit_label(self) -> str:
+        return self.case.number
 
 
 class Petitioner(models.Model):
