@@ -164,6 +164,12 @@ class TransitionForm(forms.Form):
             field = forms.ChoiceField(
                 choices=[("", "---------"), *Referral.choices], label=label, required=required
             )
+        elif key == "transfer_kind":
+            from huiyin.petitions.models import TransferKind
+
+            # An accusation against a public official goes to the 纪检监察 body: its own kind.
+            field = forms.ChoiceField(choices=TransferKind.choices, label=label, required=required)
+            field.initial = TransferKind.ORDINARY
         elif key in LONG_TEXT_KEYS:
             field = forms.CharField(
                 label=label,

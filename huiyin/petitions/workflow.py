@@ -42,7 +42,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -99,6 +98,7 @@ FIELDS = {
     "reason": _("Reason"),
     "referral": _("Referred to"),
     "transferred_to": _("Transferred to"),
+    "transfer_kind": _("Kind of transfer"),
     "unit": _("Unit"),
     "handler": _("Handler"),
     "new_due_on": _("New time limit"),
@@ -225,13 +225,28 @@ def _apply_decline(ctx: Context) -> None:
     _record_notice(ctx, ctx.cleaned["told_on"], ctx.cleaned["told_manner"])
 
 
+MSG_TRANSFER_KIND = _("Choose the kind of transfer.")
+
+
+def _clean_transfer(ctx: Context) -> None:
+    from huiyin.petitions.models import TransferKind
+
+    _clean_decision(ctx)
+    # 检举控告 of a public official goes to the 纪检监察 body: its own kind of transfer.
+    kind = str(ctx.payload.get("transfer_kind") or TransferKind.ORDINARY).strip()
+    if kind not in TransferKind.values:
+        _refuse(MSG_TRANSFER_KIND)
+    ctx.cleaned["transfer_kind"] = kind
+
+
 def _apply_transfer(ctx: Context) -> None:
     on = ctx.cleaned["decided_on"]
     to = _text(ctx, "transferred_to")
-    _save(ctx.detail, accept_decision_on=on, transferred_to=to)
+    kind = ctx.cleaned["transfer_kind"]
+    _save(ctx.detail, accept_decision_on=on, transferred_to=to, transfer_kind=kind)
     _stop_office_decision_clocks(ctx, on)
     ctx.note = _text(ctx, "note")
-    ctx.data.update(decided_on=on.isoformat(), transferred_to=to)
+    ctx.data.update(decided_on=on.isoformat(), transferred_to=to, transfer_kind=kind)
     _record_notice(ctx, ctx.cleaned["told_on"], ctx.cleaned["told_manner"])
 
 
@@ -589,8 +604,8 @@ TRANSITIONS = (
         DECIDE,
         _("Transfer"),
         requires=("transferred_to",),
-        optional=("decided_on", "told_on", "told_manner", "note"),
-        clean=_clean_decision,
+        optional=("transfer_kind", "decided_on", "told_on", "told_manner", "note"),
+        clean=_clean_transfer,
         apply=_apply_transfer,
     ),
     Transition(
@@ -722,14 +737,9 @@ PETITION_WORKFLOW = Workflow(
 )
 
 
-def hide_complaints_about_own_unit(user, reach) -> Q | None:
-    """条例 art. 30, 46: a person never sees a petition about a unit they act for."""
-    unit_ids = {g.unit_id for g in reach.grants if g.unit_id}
-    if not unit_ids:
-        return None
-    return Q(pk__in=Petition.objects.filter(complained_unit_id__in=unit_ids).values("case_id"))
-
-
 def register() -> None:
+    # 条例 art. 28, 30, 46: the person or unit complained about, and who stepped aside.
+    from huiyin.petitions.recusal import hide_from_persons_concerned
+
     register_workflow(PETITION_WORKFLOW)
-    register_exclusion(Kind.PETITION, hide_complaints_about_own_unit)
+    register_exclusion(Kind.PETITION, hide_from_persons_concerned)
