@@ -21,7 +21,7 @@ from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Category
 from huiyin.org.access import reach_of
-from huiyin.org.models import Community, Grid, Unit
+from huiyin.org.models import Community, Grid, Staff, Unit
 from huiyin.org.roles import Perm
 from huiyin.petitions.models import (
     Channel,
@@ -77,6 +77,11 @@ class GridChoiceField(forms.ModelChoiceField):
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return f"{obj.name}（{obj.unit.name}）" if obj.unit_id else obj.name
 
 
 class SlotChoiceField(forms.ModelChoiceField):
@@ -156,6 +161,12 @@ class IntakeForm(forms.Form):
     complained_unit = forms.ModelChoiceField(
         label=_label(Petition, "complained_unit"), queryset=Unit.objects.none(), required=False
     )
+    complained_staff = StaffChoiceField(
+        label=_label(Petition, "complained_staff"),
+        queryset=Staff.objects.none(),
+        required=False,
+        help_text=_("Regulations art. 30, 46: that person will never see this petition."),
+    )
     complained_text = forms.CharField(
         label=_label(Petition, "complained_text"), required=False, max_length=200
     )
@@ -186,6 +197,9 @@ class IntakeForm(forms.Form):
             kind=Kind.PETITION, active=True
         ).select_related("parent")
         self.fields["complained_unit"].queryset = Unit.objects.all()
+        self.fields["complained_staff"].queryset = Staff.objects.select_related("unit").order_by(
+            "unit__name", "name"
+        )
         self.fields["reception_slot"].queryset = ReceptionSlot.objects.filter(
             date=timezone.localdate(timezone.now(), CHINA_TZ)
         ).select_related("leader")

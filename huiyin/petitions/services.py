@@ -86,6 +86,11 @@ MSG_NAME_TOO_LONG = _("The name is too long.")
 MSG_ASSIGNED_BY = _("Enter who assigned the matter (the sender).")
 MSG_CATEGORY = _("Choose a petition category in use.")
 MSG_UNIT = _("Choose a unit of this street.")
+MSG_STAFF = _("Choose a staff member of this street.")
+MSG_STAFF_SELF = _(
+    "You are the staff member complained about: a colleague registers this petition "
+    "(Regulations art. 28)."
+)
 MSG_SLOT_DAY = _("The reception slot is on another day than the date received.")
 MSG_REPEAT = _("No earlier petition with this number was found.")
 MSG_STREET = _("Choose the street the matter belongs to.")
@@ -332,7 +337,8 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     ``level`` and ``handling_level`` (a :class:`Level`, default street), ``received_at``
     (datetime or date; default now; not in the future), ``community``, ``grid``, ``category``,
     ``is_collective``, ``headcount`` (≥ 1; an individual petition defaults to the number of
-    petitioners), ``complained_unit``, ``complained_text``, ``reception_slot``, ``repeat_of``
+    petitioners), ``complained_unit``, ``complained_staff`` (条例 art. 30, 46: that person never
+    sees it), ``complained_text``, ``reception_slot``, ``repeat_of``
     (a Petition, a Case, its id or number), ``received_by`` (default: the actor), ``street``
     (default: the community's, or the only street). Related objects may be instances or ids.
 
@@ -407,6 +413,15 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
         complained_unit is None or (street and complained_unit.street_id != street.pk)
     ):
         errors.add("complained_unit", MSG_UNIT)
+    # 条例 art. 30, 46: the person complained about never sees the petition (visible_to).
+    complained_staff = _resolve(Staff, data.get("complained_staff"))
+    if data.get("complained_staff") not in (None, ""):
+        if complained_staff is None or (
+            street and complained_staff.unit_id and complained_staff.unit.street_id != street.pk
+        ):
+            errors.add("complained_staff", MSG_STAFF)
+        elif complained_staff.pk == _staff_id(actor):
+            errors.add("complained_staff", MSG_STAFF_SELF)
 
     slot = _resolve(ReceptionSlot, data.get("reception_slot"))
     if data.get("reception_slot") not in (None, ""):
@@ -470,6 +485,7 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
             is_collective=collective,
             headcount=headcount,
             complained_unit=complained_unit,
+            complained_staff=complained_staff,
             complained_text=_text(data.get("complained_text"), 200),
             received_by=staff,
             reception_slot=slot,

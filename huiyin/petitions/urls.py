@@ -1,6 +1,6 @@
 """Petition pages; each views module owns its own url patterns."""
 
-from huiyin.petitions.views import case, intake, keycases, lists, reception
+from huiyin.petitions.views import case, documents, intake, keycases, lists, reception, recusal
 
 app_name = "petitions"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     *lists.urlpatterns,
     *intake.urlpatterns,
     *case.urlpatterns,
+    *documents.urlpatterns,
     *keycases.urlpatterns,
     *reception.urlpatterns,
+    *recusal.urlpatterns,
 ]
