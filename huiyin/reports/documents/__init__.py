@@ -1,0 +1,39 @@
+"""Documents that go out, in the GB/T 9704 layout: one engine, each kind's documents its own.
+
+    from huiyin.reports import documents
+
+    spec = documents.by_name("受理告知书")
+    documents.render(spec, case)             # the .docx as bytes; DocumentRefused if it does not fit
+    documents.available(case)                # the documents that fit the case now
+
+``layout`` adds the GB/T 9704 elements of letters and notices to ``huiyin.reports.docx_layout``;
+``render`` keeps the registry, the stage check and the file's properties; ``petitions`` lists a
+petition's documents. A new kind of case adds its module here and to the import below.
+"""
+
+from huiyin.reports.documents import petitions  # noqa: F401 - registers its documents
+from huiyin.reports.documents.render import (
+    DOCX_CONTENT_TYPE,
+    DocumentRefused,
+    DocumentSpec,
+    all_documents,
+    available,
+    by_name,
+    by_slug,
+    filename,
+    refusal,
+    render,
+)
+
+__all__ = [
+    "DOCX_CONTENT_TYPE",
+    "DocumentRefused",
+    "DocumentSpec",
+    "all_documents",
+    "available",
+    "by_name",
+    "by_slug",
+    "filename",
+    "refusal",
+    "render",
+]
