@@ -8,7 +8,8 @@
         --large-url postgres://postgres@127.0.0.1:5432/bench_1m            # PostgreSQL
 
 Two databases made by bench/generate.py with the same density of petitions and ten times the
-history, so that the same 100 days ending today hold about as many petitions in both:
+history, so that the same 100 days ending today hold about as many petitions in both (or 500,000 over
+five years: --cases 500000 --years 5):
 
     .venv/bin/python bench/generate.py --cases 100000 --years 1 --data-dir /tmp/huiyin-bench-100k
     .venv/bin/python bench/generate.py --cases 1000000 --data-dir /tmp/huiyin-bench-1m
@@ -19,7 +20,9 @@ as the street-wide petition clerk, once to warm up and --inner times, and times 
 statistics calls the page makes the same way. The parent prints, per round, the median of
 each database and the ratio large / small, then the median of the rounds' ratios: a dashboard
 whose cost follows the period is at 1.0×, one that reads every petition of the history
-approaches 10×. --explain prints the plans of the dashboard's queries on each database.
+approaches 10×. --before measures, in the same rounds, the statistics as they were before
+2026-12-05 (patched back in the child). --explain prints the plans of the dashboard's
+queries on each database.
 """
 
 from __future__ import annotations
@@ -40,7 +43,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import setup  # noqa: E402
 
 DAYS = 100
-PARTS = ("page", "compute", "per_community", "per_grid", "weekly_trend", "lists")
+PARTS = ("page", "dashboard", "compute", "per_community", "per_grid", "weekly_trend", "lists")
+
+
+def _as_before() -> None:
+    """The statistics as they were before 2026-12-05: petitions joined without the id bounds
+    (_with_petitions) and the dashboard's three aggregates run one by one."""
+    from huiyin.reports import stats
+
+    stats._with_petitions = lambda cases: cases.filter(petition__isnull=False)
+    stats.dashboard = lambda period, *, user=None: (
+        stats.compute(period, user=user),
+        stats.per_community(period, user=user),
+        stats.per_grid(period, user=user),
+    )
 
 
 def _child(inner: int, explain: bool) -> dict:
@@ -68,6 +84,7 @@ def _child(inner: int, explain: bool) -> dict:
         "per_community": lambda: stats.per_community(period, user=user),
         "per_grid": lambda: stats.per_grid(period, user=user),
         "weekly_trend": lambda: stats.weekly_trend(period, user=user, today=today),
+        "dashboard": lambda: stats.dashboard(period, user=user),
         "lists": lambda: (
             list(stats.overdue_cases(user=user, today=today)[:16]),
             list(stats.due_soon_cases(user=user, today=today)[:16]),
@@ -99,8 +116,10 @@ def _child(inner: int, explain: bool) -> dict:
     return {"times": times, "batches": batches, "queries": len(capture(page))}
 
 
-def _run_child(data_dir: str, url: str | None, inner: int, explain: bool) -> dict:
+def _run_child(data_dir: str, url: str | None, inner: int, explain: bool, before: bool) -> dict:
     command = [sys.executable, __file__, "--child", "--data-dir", data_dir, "--inner", str(inner)]
+    if before:
+        command.append("--as-before")
     if url:
         command += ["--database-url", url]
     if explain:
@@ -123,6 +142,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--inner", type=int, default=5, help="timed runs per child")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--before", action="store_true", help="also measure the statistics as they were before"
+    )
+    parser.add_argument("--as-before", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -135,24 +158,36 @@ def main(argv: list[str] | None = None) -> None:
         # The code may have moved on since the database was generated.
         call_command("migrate", interactive=False, verbosity=0)
         warnings.filterwarnings("ignore", message="No directory at")
+        if args.as_before:
+            _as_before()
         print(json.dumps(_child(args.inner, args.explain)))
         return
 
-    ratios: dict[str, list[float]] = {name: [] for name in PARTS}
+    variants = (("before", True), ("now", False)) if args.before else (("now", False),)
+    ratios = {(v, name): [] for v, _b in variants for name in PARTS}
+    times = {(v, size, name): [] for v, _b in variants for size in "sl" for name in PARTS}
     for round_ in range(1, args.rounds + 1):
-        small = _run_child(args.small, args.small_url, args.inner, args.explain and round_ == 1)
-        large = _run_child(args.large, args.large_url, args.inner, args.explain and round_ == 1)
-        print(
-            f"round {round_}: petitions in the period {small['batches']:,} / "
-            f"{large['batches']:,}; queries per page {small['queries']} / {large['queries']}"
-        )
+        for variant, before in variants:
+            explain = args.explain and round_ == 1
+            small = _run_child(args.small, args.small_url, args.inner, explain, before)
+            large = _run_child(args.large, args.large_url, args.inner, explain, before)
+            print(
+                f"round {round_}, {variant}: petitions in the period {small['batches']:,} / "
+                f"{large['batches']:,}; queries per page {small['queries']} / {large['queries']}"
+            )
+            for name in PARTS:
+                a, b = small["times"][name], large["times"][name]
+                ratios[variant, name].append(b / a)
+                times[variant, "s", name].append(a)
+                times[variant, "l", name].append(b)
+                print(f"  {name:<14} {a * 1000:8.1f} ms  {b * 1000:8.1f} ms  {b / a:5.2f}×")
+    print(f"median of {args.rounds} rounds: small, large, large / small")
+    for variant, _b in variants:
         for name in PARTS:
-            a, b = small["times"][name], large["times"][name]
-            ratios[name].append(b / a)
-            print(f"  {name:<14} {a * 1000:8.1f} ms  {b * 1000:8.1f} ms  {b / a:5.2f}×")
-    print(f"median of {args.rounds} rounds, large / small:")
-    for name in PARTS:
-        print(f"  {name:<14} {statistics.median(ratios[name]):5.2f}×")
+            small_ms = statistics.median(times[variant, "s", name]) * 1000
+            large_ms = statistics.median(times[variant, "l", name]) * 1000
+            ratio = statistics.median(ratios[variant, name])
+            print(f"  {variant:<6} {name:<14} {small_ms:8.1f} ms {large_ms:8.1f} ms {ratio:5.2f}×")
     print(f"load average   {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -69,8 +69,8 @@ def hand_written_sql() -> tuple[str, list[str]]:
     )
     pair("petitions.collective", "t.is_collective")
     pair("receptions", "t.reception_slot_id IS NOT NULL")
-    count("petitions.first", "t.repeat_of_id IS NULL")
-    count("petitions.repeat", "t.repeat_of_id IS NOT NULL")
+    count("petitions.first", "NOT t.is_repeat")
+    count("petitions.repeat", "t.is_repeat")
     count("petitions.registered", "t.status = 'registered'")
     accepted = ", ".join(f"'{s}'" for s in ACCEPTED)
     count("petitions.accepted", f"t.status IN ({accepted})")
@@ -90,7 +90,7 @@ SELECT
   {select}
 FROM (
   SELECT c.id, c.status, p.headcount, p.channel, p.level, p.handling_level, p.is_collective,
-         p.reception_slot_id, p.repeat_of_id,
+         p.reception_slot_id, p.is_repeat,
          c.due_on < %(day)s AS overdue,
          (SELECT h.outcome FROM cases_clock h
            WHERE h.case_id = c.id AND h.code = 'handling' AND h.stopped_at IS NOT NULL

@@ -63,8 +63,12 @@ Definitions (also in the README, "Statistics")
 Each function issues a fixed number of queries, never one per row: compute() two (one grouped
 aggregate, COUNT and SUM per group of petitions alike in every respect a figure depends on,
 folded into the figures by _fold(); and one for the petitions behind the lists),
-per_community() and per_grid() the same grouped aggregate by community or grid.
-bench/stats_bench.py measures compute() against one hand-written SQL query.
+per_community() and per_grid() the same grouped aggregate by community or grid; dashboard()
+all three from one aggregate grouped by community and grid. Each query reads the period's
+cases by their received date and joins their petitions by key (_with_petitions()), so its
+cost follows the period, not the history. bench/stats_bench.py measures compute() against
+one hand-written SQL query, bench/dashboard_bench.py the dashboard on a long and a short
+history.
 """
 
 from __future__ import annotations
@@ -80,7 +84,8 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -112,6 +117,7 @@ __all__ = [
     "Period",
     "Scope",
     "compute",
+    "dashboard",
     "due_soon_cases",
     "flat",
     "overdue_cases",
@@ -248,6 +254,25 @@ def petition_cases(
     return cases
 
 
+def _with_petitions(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` joined to their petitions, the petitions' side read by primary key within the
+    lowest and highest id of `cases` (two scalar subqueries over the period's cases).
+
+    The bounds change no result (every petition joined has the id of one of `cases`); they
+    let the database read the period's petitions by their key instead of every petition of
+    the history: without them PostgreSQL hash-joined a sequential scan of all petitions, so
+    the same 100 days cost more the longer the history. Ids follow the order of registration,
+    so the range is about the period's own; a period with cases imported long after (higher
+    ids) only reads a wider range.
+    """
+    ids = cases.order_by().values("kind")  # one group: every case counted is a petition
+    lowest = Subquery(ids.annotate(bound=Min("pk")).values("bound"))
+    highest = Subquery(ids.annotate(bound=Max("pk")).values("bound"))
+    return cases.filter(
+        petition__isnull=False, petition__case_id__gte=lowest, petition__case_id__lte=highest
+    )
+
+
 # --------------------------------------------------------------------------- counting
 #
 # One grouped aggregate does the counting: the period's petitions grouped by everything a
@@ -292,9 +317,9 @@ def _overdue(day: date):
     return Exists(Clock.objects.filter(_overdue_clock_q(day), case_id=OuterRef("pk")))
 
 
-def _groups(cases: QuerySet[Case], day: date, by: str | None = None) -> list[dict]:
+def _groups(cases: QuerySet[Case], day: date, by: tuple[str, ...] = ()) -> list[dict]:
     """The grouped aggregate: one row per combination, with ``b`` (batches), ``h`` (headcount)
-    and, with `by` (``community_id``, ``grid_id``), that column as ``key``.
+    and each column of `by` (``community_id``, ``grid_id``) under its own name.
 
     The per-row look-ups into other tables are correlated subqueries in the select list, each
     run once per petition.
@@ -303,7 +328,7 @@ def _groups(cases: QuerySet[Case], day: date, by: str | None = None) -> list[dic
         case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
     ).order_by("-stopped_at", "-id")
     latest = FollowUp.objects.filter(petition_id=OuterRef("pk")).order_by("-on", "-id")
-    annotated = cases.filter(petition__isnull=False).annotate(
+    annotated = _with_petitions(cases).annotate(
         g_reception=ExpressionWrapper(
             Q(petition__reception_slot__isnull=False), output_field=BooleanField()
         ),
@@ -312,10 +337,7 @@ def _groups(cases: QuerySet[Case], day: date, by: str | None = None) -> list[dic
         g_handling=Subquery(handling.values("outcome")[:1]),
         g_rating=Subquery(latest.values("satisfaction")[:1]),
     )
-    fields = list(_G.values())
-    if by:
-        annotated = annotated.annotate(key=F(by))
-        fields.append("key")
+    fields = [*_G.values(), *by]
     rows = (
         annotated.values(*fields)
         .annotate(b=Count("pk"), h=Sum("petition__headcount", default=0))
@@ -442,16 +464,23 @@ def compute(period: Period, *, user=None, scope: Scope | None = None) -> dict:
     everything (the CLI). Two queries, whatever the size of the period.
     """
     cases = petition_cases(period, user=user, scope=scope)
-
     # 1. Every count and sum: one grouped aggregate over the period's petitions.
-    folded = _fold(_groups(cases, period.reference_day()))
+    return _compute(period, scope, cases, _groups(cases, period.reference_day()))
+
+
+def _compute(
+    period: Period, scope: Scope | None, cases: QuerySet[Case], rows: Iterable[dict]
+) -> dict:
+    """compute() from the grouped aggregate's `rows` (grouped by more columns or not)."""
+    folded = _fold(rows)
 
     # 2. The few petitions behind the lists: receptions per leader and the 三零 breaches.
     goal_levels = {level: goal for goal, level in GOALS.items()}
     breaches: dict[str, list[dict]] = {goal: [] for goal in GOALS}
     leaders: dict[int, dict] = {}
     for case_id, number, level, leader_id, leader_name, headcount in (
-        cases.filter(
+        _with_petitions(cases)
+        .filter(
             Q(petition__reception_slot__isnull=False) | Q(petition__level__in=list(goal_levels))
         )
         .order_by("received_at", "pk")
@@ -509,11 +538,11 @@ def _row(folded: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _grouped(cases: QuerySet[Case], field: str, day: date) -> dict[int | None, dict]:
-    """{value of `field`: row} from one grouped aggregate."""
+def _grouped(rows: Iterable[dict], field: str) -> dict[int | None, dict]:
+    """{value of `field`: row} from the grouped aggregate's rows (grouped by `field`)."""
     buckets: dict[int | None, list[dict]] = {}
-    for row in _groups(cases, day, by=field):
-        buckets.setdefault(row["key"], []).append(row)
+    for row in rows:
+        buckets.setdefault(row[field], []).append(row)
     return {key: _row(_fold(rows)) for key, rows in buckets.items()}
 
 
@@ -548,10 +577,13 @@ def per_community(period: Period, *, user=None) -> list[dict]:
     ``concluded``, ``overdue_open``. With `user`, only the communities that person's scope
     reaches plus any where they see a petition. Petitions without a community are in no row.
     """
+    rows = _groups(petition_cases(period, user=user), period.reference_day(), ("community_id",))
+    return _per_community(_grouped(rows, "community_id"), user)
+
+
+def _per_community(counts: dict[int | None, dict], user) -> list[dict]:
     from huiyin.org.models import Community
 
-    day = period.reference_day()
-    counts = _grouped(petition_cases(period, user=user), "community_id", day)
     communities = list(Community.objects.order_by("order", "id").values("id", "name"))
     shown = _covered(user, [c["id"] for c in communities]) | {k for k in counts if k}
     return [
@@ -564,10 +596,13 @@ def per_community(period: Period, *, user=None) -> list[dict]:
 def per_grid(period: Period, *, user=None) -> list[dict]:
     """One row per grid: ``id``, ``name``, ``community`` (name), ``community_id``, ``batches``,
     ``headcount`` and the other per-community keys, and ``geometry`` (GeoJSON or None)."""
+    rows = _groups(petition_cases(period, user=user), period.reference_day(), ("grid_id",))
+    return _per_grid(_grouped(rows, "grid_id"), user)
+
+
+def _per_grid(counts: dict[int | None, dict], user) -> list[dict]:
     from huiyin.org.models import Grid
 
-    day = period.reference_day()
-    counts = _grouped(petition_cases(period, user=user), "grid_id", day)
     grids = list(
         Grid.objects.order_by("community__order", "order", "id").values(
             "id", "name", "community_id", "community__name", "geometry"
@@ -590,6 +625,22 @@ def per_grid(period: Period, *, user=None) -> list[dict]:
     ]
 
 
+def dashboard(period: Period, *, user=None) -> tuple[dict, list[dict], list[dict]]:
+    """``(compute(period, user=user), per_community(...), per_grid(...))`` — the same three
+    results — from one grouped aggregate (grouped by community and grid as well) instead of
+    three: the dashboard shows all three, and each aggregate reads every petition of the
+    period with its handling clock and latest rating. Three queries, plus the two of the
+    lists' names (communities, grids).
+    """
+    cases = petition_cases(period, user=user)
+    rows = _groups(cases, period.reference_day(), ("community_id", "grid_id"))
+    return (
+        _compute(period, None, cases, rows),
+        _per_community(_grouped(rows, "community_id"), user),
+        _per_grid(_grouped(rows, "grid_id"), user),
+    )
+
+
 def weekly_trend(period: Period, *, user=None, today: date | None = None) -> list[dict]:
     """Petitions per week (Monday to Sunday) touching the period, zeros included.
 
@@ -600,7 +651,7 @@ def weekly_trend(period: Period, *, user=None, today: date | None = None) -> lis
     """
     today = today or _today()
     rows = (
-        petition_cases(period, user=user)
+        _with_petitions(petition_cases(period, user=user))
         .annotate(week=TruncWeek("received_at", tzinfo=CHINA_TZ))
         .values("week")
         .annotate(batches=Count("pk"), headcount=Sum("petition__headcount", default=0))

@@ -262,9 +262,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     link = Links(period)
     user = request.user
 
-    s = stats.compute(period, user=user)
-    communities = stats.per_community(period, user=user)
-    grids = stats.per_grid(period, user=user)
+    # compute(), per_community() and per_grid() from one grouped aggregate.
+    s, communities, grids = stats.dashboard(period, user=user)
     trend = stats.weekly_trend(period, user=user, today=today)
     overdue = list(stats.overdue_cases(user=user, today=today)[: LIST_ROWS + 1])
     due_soon = list(stats.due_soon_cases(user=user, today=today)[: LIST_ROWS + 1])
