@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     from huiyin.reports.ledger import export_petition_ledger, import_petition_ledger
     from huiyin.reports.xlsx_ledger import write_ledger
 
+    # The code may have moved on since the database was filled.
+    call_command("migrate", interactive=False, verbosity=0)
     if not filled:
-        call_command("migrate", interactive=False, verbosity=0)
         demo.load_organisation()
         path = Path(args.data_dir, "ledger.xlsx")
         write_ledger(
