@@ -117,6 +117,9 @@ class ImportForm(forms.Form):
 @require_perm(Perm.REPORTS_EXPORT, Perm.PETITIONS_REGISTER, Perm.ADMIN_MANAGE)
 def ledger_page(request: HttpRequest) -> HttpResponse:
     reach = reach_of(request.user)
+    if not (reach.can(Perm.REPORTS_EXPORT) or may_import(request.user)):
+        # Registering in one community (a community worker) opens neither half of the page.
+        raise PermissionDenied
     form = ExportForm(identity=may_export_identity(request.user))
     return render(
         request,
