@@ -21,17 +21,23 @@ from huiyin.cases.models import Case, CaseEvent, Clock
 PETITIONER_WINDOWS = frozenset({"review_request", "reexam_request"})
 
 
-def start_clock(case: Case, code: str, start: date, *, actor=None) -> Clock:
+def start_clock(
+    case: Case, code: str, start: date, *, actor=None, party: str | None = None
+) -> Clock:
     """Start the clock `code` from `start` (the start day is not counted).
 
-    A clock of the same code still running is a programming error (IntegrityError).
+    `party`: whose clock it is; by default the petitioner's for their windows, else the
+    office's (another body's answer clock is ``Clock.Party.OTHER_BODY``). A clock of the same
+    code still running is a programming error (IntegrityError).
     """
     lim = deadlines.limit(code)
     computed = lim.due(start)
+    if party is None:
+        party = Clock.Party.PETITIONER if code in PETITIONER_WINDOWS else Clock.Party.OFFICE
     clock = Clock.objects.create(
         case=case,
         code=code,
-        party=Clock.Party.PETITIONER if code in PETITIONER_WINDOWS else Clock.Party.OFFICE,
+        party=party,
         started_on=start,
         due_on=computed.date,
         days=lim.days,
@@ -87,10 +93,55 @@ def extend_clock(case: Case, code: str, *, new_due_on: date) -> Clock:
     return clock
 
 
+def suspend_clock(case: Case, code: str, *, on: date) -> Clock:
+    """Suspend the running clock `code` from the day `on` (a hearing, 条例 art. 36): its days
+    are not counted until :func:`resume_clock`. While suspended it sets no due date of the case."""
+    clock = running_clock(case, code)
+    if clock is None or clock.suspended_on is not None:
+        raise ValueError(f"no running, unsuspended {code} clock on case {case.pk}")
+    clock.suspended_on = on
+    clock.save(update_fields=["suspended_on"])
+    return clock
+
+
+def suspended_days(start: date, end: date) -> int:
+    """The days a suspension from `start` to `end` leaves uncounted: both days included (a
+    hearing held on one day takes that day)."""
+    return (end - start).days + 1
+
+
+def resume_clock(case: Case, code: str, *, on: date) -> tuple[Clock, date, int]:
+    """Resume the suspended clock `code` on `on` (the hearing's last day): the suspended days
+    are added to the period and the due date is computed again by the counting convention.
+    Returns the clock, its due date before, and the days added."""
+    clock = running_clock(case, code)
+    if clock is None or clock.suspended_on is None:
+        raise ValueError(f"no suspended {code} clock on case {case.pk}")
+    old_due = clock.due_on
+    added = suspended_days(clock.suspended_on, on)
+    clock.suspended_days += added
+    clock.suspended_on = None
+    if clock.extended:
+        # An extended date was approved as a date: move it by the days and roll past rest days.
+        computed = deadlines.due(old_due, added)
+    else:
+        computed = deadlines.due(
+            clock.started_on, clock.days + clock.suspended_days, working_days=clock.working_days
+        )
+    clock.due_on = computed.date
+    clock.unknown_years = _unknown_years(clock.started_on, clock.due_on)
+    clock.save(update_fields=["suspended_days", "suspended_on", "due_on", "unknown_years"])
+    return clock, old_due, added
+
+
 def refresh_due(case: Case) -> date | None:
-    """Set ``case.due_on`` to the nearest due date of the office's running clocks."""
+    """Set ``case.due_on`` to the nearest due date of the office's running clocks (a suspended
+    clock has no due date while it is suspended)."""
     nearest = Clock.objects.filter(
-        case_id=case.pk, stopped_at__isnull=True, party=Clock.Party.OFFICE
+        case_id=case.pk,
+        stopped_at__isnull=True,
+        suspended_on__isnull=True,
+        party=Clock.Party.OFFICE,
     ).aggregate(nearest=Min("due_on"))["nearest"]
     if case.due_on != nearest:
         Case.objects.filter(pk=case.pk).update(due_on=nearest)
@@ -123,7 +174,11 @@ def refresh_clocks_for_years(years: Iterable[int]) -> int:
             due_on = clock.due_on
             unknown = _unknown_years(clock.started_on, due_on)
         else:
-            computed = deadlines.due(clock.started_on, clock.days, working_days=clock.working_days)
+            computed = deadlines.due(
+                clock.started_on,
+                clock.days + clock.suspended_days,
+                working_days=clock.working_days,
+            )
             due_on, unknown = computed.date, list(computed.unknown_years)
         if (due_on, unknown) != (clock.due_on, clock.unknown_years):
             Clock.objects.filter(pk=clock.pk).update(due_on=due_on, unknown_years=unknown)

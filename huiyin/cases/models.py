@@ -469,12 +469,19 @@ class Clock(models.Model):
 
     Clocks of the `office` bind the office and feed ``Case.due_on`` and the reminders; clocks
     of the `petitioner` are the petitioner's windows (to ask for a review, say): shown, never
-    "overdue" for the office.
+    "overdue" for the office. Clocks of `another body` bind the body one level up that answers
+    a review or re-examination (条例 art. 35, 36) when that body is not this office: shown,
+    never in the office's due dates or overdue figures.
+
+    A clock can be suspended (a re-examination hearing is not counted, 条例 art. 36):
+    ``suspended_on`` is the first day of the running suspension, ``suspended_days`` the days
+    not counted so far; the due date is computed over ``days + suspended_days``.
     """
 
     class Party(models.TextChoices):
         OFFICE = "office", _("Office")
         PETITIONER = "petitioner", _("Petitioner")
+        OTHER_BODY = "other_body", _("Another body")
 
     class Outcome(models.TextChoices):
         MET = "met", _("Met in time")
@@ -492,6 +499,8 @@ class Clock(models.Model):
     # Years the due date was computed in without the holiday notice: the date is provisional.
     unknown_years = models.JSONField(_("years without holiday data"), default=list, blank=True)
     extended = models.BooleanField(_("extended"), default=False)
+    suspended_on = models.DateField(_("suspended since"), null=True, blank=True)
+    suspended_days = models.PositiveSmallIntegerField(_("days not counted"), default=0)
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -522,6 +531,10 @@ class Clock(models.Model):
     @property
     def running(self) -> bool:
         return self.stopped_at is None
+
+    @property
+    def suspended(self) -> bool:
+        return self.stopped_at is None and self.suspended_on is not None
 
     @property
     def warning(self) -> bool:

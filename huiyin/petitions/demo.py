@@ -40,6 +40,7 @@ from huiyin.org import demo as org_demo
 from huiyin.org.models import Community, Grid, Staff, Street, Unit
 from huiyin.petitions import services
 from huiyin.petitions.models import (
+    AnswerBody,
     Channel,
     Delivery,
     KeyCase,
@@ -1297,6 +1298,10 @@ class Loader:
                 # The written notice of the decision goes out the day it is decided (条例 art. 23).
                 payload.setdefault("told_on", step.on)
                 payload.setdefault("told_manner", TellManner.WRITTEN)
+            if step.action in ("request_review", "request_reexam"):
+                # The demo's reviews and re-examinations are the street's own to answer, so
+                # their time limits show among the street's (条例 art. 35, 36).
+                payload.setdefault("body", AnswerBody.STREET)
             if step.action == "extend":
                 # The reason is told in writing the day it is approved (延期告知书).
                 payload.setdefault("told_on", step.on)

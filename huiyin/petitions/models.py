@@ -82,6 +82,23 @@ class Delivery(models.TextChoices):
     ONLINE = "online", _("Online")
 
 
+#: The ways of delivering the written answer (送达): a call is not one (条例 art. 35, 36: the
+#: petitioner's windows run from receiving the WRITTEN answer). "Online" is an electronic
+#: delivery whose receipt is on record.
+WRITTEN_DELIVERIES = (Delivery.IN_PERSON, Delivery.POST, Delivery.ONLINE)
+
+
+class AnswerBody(models.TextChoices):
+    """The body one level up that answers a review or re-examination (条例 art. 35, 36); only
+    when it is this street do its answer clocks count among the street's."""
+
+    STREET = "street", _("This street office")
+    DISTRICT_GOVERNMENT = "district_government", _("District people's government")
+    DISTRICT_PETITION_BUREAU = "district_petition_bureau", _("District petition bureau")
+    DISTRICT_DEPARTMENT = "district_department", _("A department of the district")
+    OTHER = "other", _("Another body")
+
+
 class TellManner(models.TextChoices):
     """How the petitioner was told (a decision, an extension's reason): 书面, 当面, 电话…"""
 
@@ -238,7 +255,6 @@ class Petition(models.Model):
         _("referred to"), max_length=30, choices=Referral.choices, blank=True
     )
     transferred_to = models.CharField(_("transferred to"), max_length=200, blank=True)
-
     transfer_kind = models.CharField(
         _("kind of transfer"), max_length=20, choices=TransferKind.choices, blank=True
     )
@@ -308,19 +324,52 @@ class Petition(models.Model):
     )
     concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
 
+    # The written reply's delivery (送达): the review window runs from it (条例 art. 35). A reply
+    # by phone alone, or one posted and not yet received, leaves it empty.
+    reply_delivered_on = models.DateField(_("reply delivered on"), null=True, blank=True)
+    reply_delivered_manner = models.CharField(
+        _("reply delivered"), max_length=20, choices=Delivery.choices, blank=True
+    )
+
     # Review (复查) and re-examination (复核).
     review_requested_on = models.DateField(_("review requested on"), null=True, blank=True)
     review_request_text = models.TextField(_("review request"), blank=True)
     review_request_late = models.BooleanField(_("review requested late"), default=False)
+    review_body = models.CharField(
+        _("reviewing body"), max_length=30, choices=AnswerBody.choices, blank=True
+    )
+    review_received_on = models.DateField(
+        _("review request received by that body on"), null=True, blank=True
+    )
     review_answered_on = models.DateField(_("review answered on"), null=True, blank=True)
     review_answer_text = models.TextField(_("review answer"), blank=True)
+    # The review answer's delivery: the re-examination window runs from it (条例 art. 36).
+    review_answer_delivered_on = models.DateField(
+        _("review answer delivered on"), null=True, blank=True
+    )
+    review_answer_delivered_manner = models.CharField(
+        _("review answer delivered"), max_length=20, choices=Delivery.choices, blank=True
+    )
     reexam_requested_on = models.DateField(_("re-examination requested on"), null=True, blank=True)
     reexam_request_text = models.TextField(_("re-examination request"), blank=True)
     reexam_request_late = models.BooleanField(_("re-examination requested late"), default=False)
+    reexam_body = models.CharField(
+        _("re-examining body"), max_length=30, choices=AnswerBody.choices, blank=True
+    )
+    reexam_received_on = models.DateField(
+        _("re-examination request received by that body on"), null=True, blank=True
+    )
     reexam_answered_on = models.DateField(_("re-examination answered on"), null=True, blank=True)
     reexam_answer_text = models.TextField(_("re-examination answer"), blank=True)
     # Set by the re-examination answer: the same facts and reasons are closed (条例 art. 36).
     reexam_closed_facts = models.BooleanField(_("facts closed by re-examination"), default=False)
+
+    # Objection to a misdirected assignment (条例 art. 23): the matter is not the street's; the
+    # street objected, the sender agreed and took the file back. The case is concluded with
+    # this outcome ("returned to the sender"), not transferred.
+    objected_on = models.DateField(_("objected on"), null=True, blank=True)
+    objection_reason = models.TextField(_("reasons for the objection"), blank=True)
+    sender_agreed_on = models.DateField(_("sender agreed on"), null=True, blank=True)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -379,6 +428,10 @@ class Petition(models.Model):
     @property
     def has_reply(self) -> bool:
         return self.replied_on is not None
+
+    @property
+    def returned_to_sender(self) -> bool:
+        return self.sender_agreed_on is not None
 
 
 class PetitionRecusal(AppendOnlyModel):

@@ -17,7 +17,15 @@ from huiyin.cases.models import Case
 from huiyin.cases.workflow import Transition
 from huiyin.org.models import Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
-from huiyin.petitions.models import Delivery, Petition, Referral, Satisfaction, TellManner
+from huiyin.petitions.models import (
+    WRITTEN_DELIVERIES,
+    AnswerBody,
+    Delivery,
+    Petition,
+    Referral,
+    Satisfaction,
+    TellManner,
+)
 from huiyin.petitions.workflow import FIELDS, PAYLOAD, extension_limits
 
 DATE_KEYS = frozenset(
@@ -30,12 +38,29 @@ DATE_KEYS = frozenset(
         "requested_on",
         "answered_on",
         "approved_on",
+        "delivered_on",
+        "body_received_on",
+        "hearing_started_on",
+        "hearing_ended_on",
+        "objected_on",
+        "agreed_on",
     }
 )
-#: Dates that default to today (the service does the same when they are left empty).
-TODAY_KEYS = DATE_KEYS - {"new_due_on", "told_on"}
+#: Dates that default to today (the service does the same when they are left empty). The
+#: delivery date is left empty unless required: empty means "not received yet".
+TODAY_KEYS = DATE_KEYS - {"new_due_on", "told_on", "delivered_on", "body_received_on"}
 LONG_TEXT_KEYS = frozenset({"reason", "text", "note"})
 
+MSG_DELIVERED_LATER = _(
+    "The day the petitioner received the written answer: the petitioner's 30 days run from it "
+    "(Regulations art. 35, 36). Handed over in person: that day unless you give another. Leave "
+    "empty for a reply by phone or one posted and not yet received; then use “Record the "
+    "delivery of the written answer”."
+)
+MSG_BODY_RECEIVED = _(
+    "The answer's 30 days run from this day; empty: the day of the request. Only this "
+    "street's own answers count among its time limits."
+)
 MSG_TOLD_LATER = _(
     "Leave empty until the petitioner is told (Regulations art. 23: the time limit runs until "
     "then); "
@@ -50,6 +75,11 @@ LABELS: dict[tuple[str, str], Promise] = {
     ("answer_review", "text"): _("Review answer"),
     ("answer_reexam", "text"): _("Re-examination answer"),
     ("decline", "reason"): _("Reason for declining"),
+    ("request_review", "body"): _("Reviewing body (one level up)"),
+    ("request_reexam", "body"): _("Re-examining body (one level up)"),
+    ("record_delivery", "delivery"): _("How the written answer was delivered"),
+    ("answer_review", "delivery"): _("How the review answer was given"),
+    ("object_return", "reason"): _("Reasons for the objection"),
     ("extend", "reason"): _("Reason for the extension (told to the petitioner)"),
     ("extend", "told_on"): _("Date the petitioner was told the reason"),
     ("extend", "told_manner"): _("How the petitioner was told the reason"),
@@ -136,10 +166,14 @@ class TransitionForm(forms.Form):
                 widget=widget,
                 future_ok=key == "new_due_on",
             )
-            if key in TODAY_KEYS or (key == "told_on" and required):
+            if key in TODAY_KEYS or (key in ("told_on", "delivered_on") and required):
                 field.initial = today
             if key == "told_on" and not required:
                 field.help_text = MSG_TOLD_LATER
+            if key == "delivered_on" and not required:
+                field.help_text = MSG_DELIVERED_LATER
+            if key == "body_received_on":
+                field.help_text = MSG_BODY_RECEIVED
             if key == "new_due_on":
                 self._extension_hint(field)
         elif key == "unit":
@@ -153,8 +187,16 @@ class TransitionForm(forms.Form):
             field = HandlerChoice(handlers(), label=label, required=required)
             field.initial = self.case.owner_id
         elif key == "delivery":
+            choices = Delivery.choices
+            if self.transition.name == "record_delivery":
+                # A call is not the written answer (条例 art. 35); the service refuses it too.
+                choices = [(v, text) for v, text in choices if v in WRITTEN_DELIVERIES]
             field = forms.ChoiceField(
-                choices=[("", "---------"), *Delivery.choices], label=label, required=required
+                choices=[("", "---------"), *choices], label=label, required=required
+            )
+        elif key == "body":
+            field = forms.ChoiceField(
+                choices=[("", "---------"), *AnswerBody.choices], label=label, required=required
             )
         elif key == "told_manner":
             field = forms.ChoiceField(

@@ -5,9 +5,12 @@
         ├─decline→ declined ─conclude→ concluded     (the decline notice is the answer)
     any decided state ─record_notice→ (same state; the petitioner told of the decision)
         └─transfer→ transferred ─conclude→ concluded (the transfer notice is the answer)
+    registered ─object_return→ concluded   (assigned from above and not ours: returned, art. 23)
     replied ─conclude→ concluded
+    replied|review_answered|concluded ─record_delivery→ (same state; the written answer received)
     replied|concluded ─request_review→ review_requested ─answer_review→ review_answered
     review_answered|concluded ─request_reexam→ reexam_requested ─answer_reexam→ reexam_answered
+    reexam_requested ─hearing_start→ (same state) ─hearing_end→ (same state; art. 36)
     review_answered|reexam_answered ─conclude→ concluded
     accepted|assigned|handling ─extend→ (same state; by a leader, before the period ends)
 
@@ -26,11 +29,25 @@ today where optional. Clocks (条例 articles in :mod:`huiyin.cases.deadlines`):
   petitioner (date and manner recorded). "Only once" is the office's own rule
   (``HUIYIN_PETITION_EXTEND_ONCE``, default on). An extension approved on or after the due date
   is refused, or — with ``HUIYIN_PETITION_LATE_EXTENSION_RECORDED`` — recorded as late without
-  moving the clock (the handling stays late); reply stops it and opens the petitioner's
-  ``review_request`` window;
-* request_review closes that window and starts ``review_answer``; answer_review stops it and
-  opens ``reexam_request``; request_reexam closes it and starts ``reexam_answer``;
-  answer_reexam stops it and closes the facts (条例 art. 36).
+  moving the clock (the handling stays late); reply stops it;
+* the petitioner's windows (``review_request``, ``reexam_request``; 条例 art. 35, 36) run from
+  the day the WRITTEN answer (the reply, the review answer) was delivered (送达): handed over
+  in person (that day unless another is given), by post or electronically with the date of
+  receipt. A reply by phone alone is no written answer, and a posted one not yet received has
+  no date: the window waits for ``record_delivery``;
+* request_review closes that window and records the reviewing body (上一级) and the day it
+  received the request: ``review_answer`` runs 30 days from that day and is the office's
+  clock only when the body is this street (``AnswerBody.STREET``), else another body's
+  (``Clock.Party.OTHER_BODY``: shown, never in the street's due dates or overdue figures);
+  answer_review stops it (its delivery opens ``reexam_request``); request_reexam does the
+  same for ``reexam_answer``; hearing_start / hearing_end suspend and resume it (the hearing's
+  days, both ends included, are not counted: the due date moves by them, 条例 art. 36);
+  answer_reexam stops it and closes the facts (条例 art. 36);
+* object_return (条例 art. 23): a matter assigned from above that is not the street's; the
+  street objects with reasons, the sender agrees (date) and takes the file back. It stops
+  ``transfer_objection`` (met within its 5 working days, else late) and ``register_transfer``
+  on the day of the objection, cancels the acceptance notice (the sender owes it now) and
+  concludes the case with the outcome "returned to the sender" — not a transfer.
 
 A review (or re-examination) requested after its 30-day window is RECORDED, flagged late, not
 refused: the 条例 lets the review body decline a late request, and that decision is the clerk's
@@ -50,10 +67,20 @@ from huiyin.cases import clocks
 from huiyin.cases.deadlines import limit
 from huiyin.cases.exceptions import TransitionRefused
 from huiyin.cases.kinds import Kind, register_exclusion
+from huiyin.cases.models import Clock
 from huiyin.cases.workflow import Context, Transition, Workflow, register_workflow
 from huiyin.org.models import RoleGrant, Staff, Unit
 from huiyin.org.roles import Perm
-from huiyin.petitions.models import Delivery, Petition, Referral, Status, TellManner
+from huiyin.petitions.models import (
+    WRITTEN_DELIVERIES,
+    AnswerBody,
+    Channel,
+    Delivery,
+    Petition,
+    Referral,
+    Status,
+    TellManner,
+)
 
 S = Status
 
@@ -91,6 +118,28 @@ MSG_NOTHING_TO_REEXAMINE = _(
     "There is no review answer for a re-examination to be requested about."
 )
 MSG_REEXAM_ALREADY = _("A re-examination was already requested for this matter.")
+MSG_DELIVERY_NOT_WRITTEN = _(
+    "A reply by phone is not the written answer: record the date of delivery once the written "
+    "answer is handed over, posted and received, or delivered electronically "
+    "(Regulations art. 35)."
+)
+MSG_NOTHING_TO_DELIVER = _("No written answer is waiting for its delivery to be recorded.")
+MSG_ANSWER_BODY = _("Choose the body that answers the request.")
+MSG_NO_REEXAM_CLOCK = _("There is no running re-examination time limit.")
+MSG_HEARING_RUNNING = _("A hearing is under way: record its end first.")
+MSG_NO_HEARING = _("No hearing is under way.")
+MSG_HEARING_STARTED = _(
+    "Hearing from %(date)s: the re-examination time limit is suspended (Regulations art. 36)."
+)
+MSG_HEARING_ENDED = _(
+    "Hearing ended on %(date)s: %(days)s day(s) not counted; the time limit moves from "
+    "%(old)s to %(new)s (Regulations art. 36)."
+)
+MSG_NOT_ASSIGNED_FROM_ABOVE = _(
+    "Only a matter assigned from above, before it is decided, can be objected to and returned "
+    "(Regulations art. 23)."
+)
+MSG_DELIVERED_NOTE = _("Written answer delivered on %(date)s (%(manner)s).")
 
 #: Readable names of the payload keys.
 FIELDS = {
@@ -111,6 +160,13 @@ FIELDS = {
     "concluded_on": _("Date of conclusion"),
     "requested_on": _("Date of request"),
     "answered_on": _("Date of answer"),
+    "delivered_on": _("Date the written answer was received"),
+    "body": _("Body that answers"),
+    "body_received_on": _("Date that body received the request"),
+    "hearing_started_on": _("Date the hearing began"),
+    "hearing_ended_on": _("Date the hearing ended"),
+    "objected_on": _("Date of the objection"),
+    "agreed_on": _("Date the sender agreed"),
     "note": _("Note"),
 }
 
@@ -423,30 +479,107 @@ def _apply_extend(ctx: Context) -> None:
 # --------------------------------------------------------------------------- reply
 
 
-def _clean_reply(ctx: Context) -> None:
+def _clean_delivery(ctx: Context, *, answered_on: date, required: bool) -> None:
+    """``delivery`` (how the answer was given) and ``delivered_on`` (the day the petitioner
+    received the WRITTEN answer, 送达) into ctx.cleaned. In person is received the day it is
+    given unless another day is named; by post or electronically only on the day named (else
+    not yet); a call is never the written answer."""
     delivery = (ctx.payload.get("delivery") or "").strip()
-    if delivery not in Delivery.values:
+    if (delivery or required) and delivery not in Delivery.values:
         _refuse(MSG_DELIVERY)
+    has_date = ctx.payload.get("delivered_on") not in (None, "")
+    if has_date and delivery not in WRITTEN_DELIVERIES:
+        _refuse(MSG_DELIVERY_NOT_WRITTEN if delivery else MSG_DELIVERY)
+    if has_date:
+        delivered_on = _date(ctx, "delivered_on", not_before=answered_on)
+    elif delivery == Delivery.IN_PERSON:
+        delivered_on = answered_on
+    else:
+        delivered_on = None
+    ctx.cleaned.update(delivery=delivery, delivered_on=delivered_on)
+
+
+def _open_window(ctx: Context, window: str, delivered_on: date | None) -> None:
+    """The petitioner's window from the day the written answer was received (if it was)."""
+    if delivered_on is None:
+        ctx.data["window_waits_for_delivery"] = True
+        return
+    clocks.start_clock(ctx.case, window, delivered_on, actor=ctx.actor)
+    ctx.data["delivered_on"] = delivered_on.isoformat()
+
+
+def _clean_reply(ctx: Context) -> None:
     floor = max(ctx.case.received_on, ctx.detail.accept_decision_on or ctx.case.received_on)
-    ctx.cleaned.update(replied_on=_date(ctx, "replied_on", not_before=floor), delivery=delivery)
+    ctx.cleaned["replied_on"] = _date(ctx, "replied_on", not_before=floor)
+    _clean_delivery(ctx, answered_on=ctx.cleaned["replied_on"], required=True)
 
 
 def _apply_reply(ctx: Context) -> None:
-    on = ctx.cleaned["replied_on"]
+    on, delivered_on = ctx.cleaned["replied_on"], ctx.cleaned["delivered_on"]
     _save(
         ctx.detail,
         reply_text=_text(ctx, "text"),
         replied_on=on,
         reply_delivery=ctx.cleaned["delivery"],
         replied_by=ctx.actor,
+        reply_delivered_on=delivered_on,
+        reply_delivered_manner=ctx.cleaned["delivery"] if delivered_on else "",
     )
     clocks.stop_clock(ctx.case, "handling", on=on)
     # The written reply tells the petitioner the matter was taken up, at the latest.
     if clocks.stop_clock(ctx.case, NOTICE_CLOCK, on=on) is not None:
         ctx.data["notice_by_reply"] = True
-    clocks.start_clock(ctx.case, "review_request", on, actor=ctx.actor)
     ctx.note = _text(ctx, "text")
     ctx.data.update(replied_on=on.isoformat(), delivery=ctx.cleaned["delivery"])
+    _open_window(ctx, "review_request", delivered_on)
+
+
+# --------------------------------------------------------------------------- delivery (送达)
+
+
+def _awaiting_delivery(petition: Petition) -> str | None:
+    """Which written answer waits for its delivery to be recorded: "review_answer", "reply"
+    or None. Only while the petitioner's next step has not been taken already."""
+    if petition.review_answered_on is not None:
+        if petition.review_answer_delivered_on is None and petition.reexam_requested_on is None:
+            return "review_answer"
+        return None
+    if (
+        petition.has_reply
+        and petition.reply_delivered_on is None
+        and petition.review_requested_on is None
+    ):
+        return "reply"
+    return None
+
+
+def _delivery_precondition(ctx: Context):
+    return None if _awaiting_delivery(ctx.detail) else MSG_NOTHING_TO_DELIVER
+
+
+def _clean_record_delivery(ctx: Context) -> None:
+    p = ctx.detail
+    answer = _awaiting_delivery(p)
+    answered_on = p.review_answered_on if answer == "review_answer" else p.replied_on
+    # `delivered_on` is required here: a call is refused, a written manner dated.
+    _clean_delivery(ctx, answered_on=answered_on, required=True)
+    ctx.cleaned["answer"] = answer
+
+
+def _apply_record_delivery(ctx: Context) -> None:
+    on, manner, answer = (ctx.cleaned[k] for k in ("delivered_on", "delivery", "answer"))
+    if answer == "review_answer":
+        _save(ctx.detail, review_answer_delivered_on=on, review_answer_delivered_manner=manner)
+        window = "reexam_request"
+    else:
+        _save(ctx.detail, reply_delivered_on=on, reply_delivered_manner=manner)
+        window = "review_request"
+    ctx.note = _text(ctx, "note") or str(MSG_DELIVERED_NOTE) % {
+        "date": on.isoformat(),
+        "manner": Delivery(manner).label,
+    }
+    ctx.data.update(answer=answer, delivery=manner)
+    _open_window(ctx, window, on)
 
 
 # --------------------------------------------------------------------------- conclusion
@@ -511,55 +644,105 @@ def _reexam_precondition(ctx: Context):
     return None
 
 
-def _request(ctx: Context, *, window: str, answer_clock: str, after: date, prefix: str) -> None:
-    on = _date(ctx, "requested_on", not_before=after)
-    late = on > limit(window).due(after).date
+def _answer_party(body: str) -> str:
+    """Whose the answer clock is: the street's only when the street is the answering body."""
+    return Clock.Party.OFFICE if body == AnswerBody.STREET else Clock.Party.OTHER_BODY
+
+
+def _clean_request(ctx: Context, *, answered_on: date, delivered_on: date | None) -> None:
+    on = _date(ctx, "requested_on", not_before=answered_on)
+    body = (ctx.payload.get("body") or "").strip()
+    if body not in AnswerBody.values:
+        _refuse(MSG_ANSWER_BODY)
+    received = on
+    if ctx.payload.get("body_received_on") not in (None, ""):
+        received = _date(ctx, "body_received_on", not_before=on)
+    ctx.cleaned.update(
+        requested_on=on, body=body, body_received_on=received, delivered_on=delivered_on
+    )
+
+
+def _clean_request_review(ctx: Context) -> None:
+    p = ctx.detail
+    _clean_request(ctx, answered_on=p.replied_on, delivered_on=p.reply_delivered_on)
+
+
+def _clean_request_reexam(ctx: Context) -> None:
+    p = ctx.detail
+    _clean_request(ctx, answered_on=p.review_answered_on, delivered_on=p.review_answer_delivered_on)
+
+
+def _request(ctx: Context, *, window: str, answer_clock: str, prefix: str) -> None:
+    c = ctx.cleaned
+    on, body, received = c["requested_on"], c["body"], c["body_received_on"]
+    delivered_on = c["delivered_on"]
+    # Late only against a window that ran: without a recorded written delivery it never began.
+    late = delivered_on is not None and on > limit(window).due(delivered_on).date
     _save(
         ctx.detail,
         **{
             f"{prefix}_requested_on": on,
             f"{prefix}_request_text": _text(ctx, "text"),
             f"{prefix}_request_late": late,
+            f"{prefix}_body": body,
+            f"{prefix}_received_on": received,
             "concluded_on": None,
         },
     )
     clocks.stop_clock(ctx.case, window, on=on)
-    clocks.start_clock(ctx.case, answer_clock, on, actor=ctx.actor)
+    clocks.start_clock(ctx.case, answer_clock, received, actor=ctx.actor, party=_answer_party(body))
     ctx.note = _text(ctx, "text")
-    ctx.data.update(requested_on=on.isoformat(), late=late)
+    ctx.data.update(
+        requested_on=on.isoformat(),
+        late=late,
+        body=body,
+        body_received_on=received.isoformat(),
+        answered_by_street=body == AnswerBody.STREET,
+    )
 
 
 def _apply_request_review(ctx: Context) -> None:
-    _request(
-        ctx,
-        window="review_request",
-        answer_clock="review_answer",
-        after=ctx.detail.replied_on,
-        prefix="review",
-    )
+    _request(ctx, window="review_request", answer_clock="review_answer", prefix="review")
 
 
 def _apply_request_reexam(ctx: Context) -> None:
-    _request(
-        ctx,
-        window="reexam_request",
-        answer_clock="reexam_answer",
-        after=ctx.detail.review_answered_on,
-        prefix="reexam",
-    )
+    _request(ctx, window="reexam_request", answer_clock="reexam_answer", prefix="reexam")
+
+
+def _clean_answer_review(ctx: Context) -> None:
+    on = _date(ctx, "answered_on", not_before=ctx.detail.review_requested_on)
+    ctx.cleaned["answered_on"] = on
+    _clean_delivery(ctx, answered_on=on, required=False)
 
 
 def _apply_answer_review(ctx: Context) -> None:
-    on = _date(ctx, "answered_on", not_before=ctx.detail.review_requested_on)
-    _save(ctx.detail, review_answered_on=on, review_answer_text=_text(ctx, "text"))
+    on, delivered_on = ctx.cleaned["answered_on"], ctx.cleaned["delivered_on"]
+    _save(
+        ctx.detail,
+        review_answered_on=on,
+        review_answer_text=_text(ctx, "text"),
+        review_answer_delivered_on=delivered_on,
+        review_answer_delivered_manner=ctx.cleaned["delivery"] if delivered_on else "",
+    )
     clocks.stop_clock(ctx.case, "review_answer", on=on)
-    clocks.start_clock(ctx.case, "reexam_request", on, actor=ctx.actor)
     ctx.note = _text(ctx, "text")
     ctx.data["answered_on"] = on.isoformat()
+    if ctx.cleaned["delivery"]:
+        ctx.data["delivery"] = ctx.cleaned["delivery"]
+    _open_window(ctx, "reexam_request", delivered_on)
+
+
+def _clean_answer_reexam(ctx: Context) -> None:
+    clock = clocks.running_clock(ctx.case, "reexam_answer")
+    if clock is not None and clock.suspended_on is not None:
+        _refuse(MSG_HEARING_RUNNING)
+    ctx.cleaned["answered_on"] = _date(
+        ctx, "answered_on", not_before=ctx.detail.reexam_requested_on
+    )
 
 
 def _apply_answer_reexam(ctx: Context) -> None:
-    on = _date(ctx, "answered_on", not_before=ctx.detail.reexam_requested_on)
+    on = ctx.cleaned["answered_on"]
     _save(
         ctx.detail,
         reexam_answered_on=on,
@@ -569,6 +752,105 @@ def _apply_answer_reexam(ctx: Context) -> None:
     clocks.stop_clock(ctx.case, "reexam_answer", on=on)
     ctx.note = _text(ctx, "text")
     ctx.data["answered_on"] = on.isoformat()
+
+
+# --------------------------------------------------------------------------- hearings (听证)
+
+
+def _hearing_start_precondition(ctx: Context):
+    clock = clocks.running_clock(ctx.case, "reexam_answer")
+    if clock is None:
+        return MSG_NO_REEXAM_CLOCK
+    if clock.suspended_on is not None:
+        return MSG_HEARING_RUNNING
+    return None
+
+
+def _hearing_end_precondition(ctx: Context):
+    clock = clocks.running_clock(ctx.case, "reexam_answer")
+    if clock is None or clock.suspended_on is None:
+        return MSG_NO_HEARING
+    return None
+
+
+def _clean_hearing_start(ctx: Context) -> None:
+    clock = clocks.running_clock(ctx.case, "reexam_answer")
+    ctx.cleaned["on"] = _date(ctx, "hearing_started_on", not_before=clock.started_on)
+
+
+def _apply_hearing_start(ctx: Context) -> None:
+    on = ctx.cleaned["on"]
+    clock = clocks.suspend_clock(ctx.case, "reexam_answer", on=on)
+    ctx.note = _text(ctx, "note") or str(MSG_HEARING_STARTED) % {"date": on.isoformat()}
+    ctx.data.update(hearing_started_on=on.isoformat(), due_on=clock.due_on.isoformat())
+
+
+def _clean_hearing_end(ctx: Context) -> None:
+    clock = clocks.running_clock(ctx.case, "reexam_answer")
+    ctx.cleaned["on"] = _date(ctx, "hearing_ended_on", not_before=clock.suspended_on)
+
+
+def _apply_hearing_end(ctx: Context) -> None:
+    on = ctx.cleaned["on"]
+    started_on = clocks.running_clock(ctx.case, "reexam_answer").suspended_on
+    clock, old_due, days = clocks.resume_clock(ctx.case, "reexam_answer", on=on)
+    params = {
+        "date": on.isoformat(),
+        "days": days,
+        "old": old_due.isoformat(),
+        "new": clock.due_on.isoformat(),
+    }
+    ctx.note = _text(ctx, "note") or str(MSG_HEARING_ENDED) % params
+    ctx.data.update(
+        hearing_started_on=started_on.isoformat(),
+        hearing_ended_on=on.isoformat(),
+        days_not_counted=days,
+        old_due_on=old_due.isoformat(),
+        new_due_on=clock.due_on.isoformat(),
+    )
+    ctx.diff["reexam_answer_due_on"] = [old_due, clock.due_on]
+
+
+# --------------------------------------------------------------------------- objection (art. 23)
+
+
+def _objection_precondition(ctx: Context):
+    if (
+        ctx.detail.channel != Channel.ASSIGNED
+        or clocks.running_clock(ctx.case, "transfer_objection") is None
+    ):
+        return MSG_NOT_ASSIGNED_FROM_ABOVE
+    return None
+
+
+def _clean_object_return(ctx: Context) -> None:
+    objected_on = _date(ctx, "objected_on")
+    agreed_on = _date(ctx, "agreed_on", not_before=objected_on)
+    ctx.cleaned.update(objected_on=objected_on, agreed_on=agreed_on)
+
+
+def _apply_object_return(ctx: Context) -> None:
+    objected_on, agreed_on = ctx.cleaned["objected_on"], ctx.cleaned["agreed_on"]
+    reason = _text(ctx, "reason")
+    objection = clocks.stop_clock(ctx.case, "transfer_objection", on=objected_on)
+    clocks.stop_clock(ctx.case, "register_transfer", on=objected_on)
+    # The sender has the matter again and owes the petitioner the notice (art. 23).
+    clocks.cancel_clock(ctx.case, NOTICE_CLOCK, on=objected_on)
+    _save(
+        ctx.detail,
+        objected_on=objected_on,
+        objection_reason=reason,
+        sender_agreed_on=agreed_on,
+        concluded_on=agreed_on,
+    )
+    ctx.note = reason
+    ctx.data.update(
+        objected_on=objected_on.isoformat(),
+        agreed_on=agreed_on.isoformat(),
+        sender=ctx.detail.assigned_by,
+        late=objection.outcome == Clock.Outcome.LATE,
+        answer="returned_to_sender",
+    )
 
 
 # --------------------------------------------------------------------------- the table
@@ -621,6 +903,18 @@ TRANSITIONS = (
         apply=_apply_notice,
     ),
     Transition(
+        "object_return",
+        (S.REGISTERED,),
+        S.CONCLUDED,
+        DECIDE,
+        _("Object and return to the sender"),
+        requires=("reason", "agreed_on"),
+        optional=("objected_on",),
+        precondition=_objection_precondition,
+        clean=_clean_object_return,
+        apply=_apply_object_return,
+    ),
+    Transition(
         "assign",
         (S.ACCEPTED, S.ASSIGNED, S.HANDLING),
         S.ASSIGNED,
@@ -659,9 +953,21 @@ TRANSITIONS = (
         (Perm.PETITIONS_HANDLE, Perm.PETITIONS_DECIDE),
         _("Reply"),
         requires=("text", "delivery"),
-        optional=("replied_on",),
+        optional=("replied_on", "delivered_on"),
         clean=_clean_reply,
         apply=_apply_reply,
+    ),
+    Transition(
+        "record_delivery",
+        (S.REPLIED, S.REVIEW_ANSWERED, S.CONCLUDED),
+        None,
+        DECIDE,
+        _("Record the delivery of the written answer"),
+        requires=("delivery", "delivered_on"),
+        optional=("note",),
+        precondition=_delivery_precondition,
+        clean=_clean_record_delivery,
+        apply=_apply_record_delivery,
     ),
     Transition(
         "conclude",
@@ -680,8 +986,10 @@ TRANSITIONS = (
         S.REVIEW_REQUESTED,
         DECIDE,
         _("Record a review request"),
-        optional=("requested_on", "text"),
+        requires=("body",),
+        optional=("requested_on", "body_received_on", "text"),
         precondition=_review_precondition,
+        clean=_clean_request_review,
         apply=_apply_request_review,
     ),
     Transition(
@@ -691,7 +999,8 @@ TRANSITIONS = (
         DECIDE,
         _("Record the review answer"),
         requires=("text",),
-        optional=("answered_on",),
+        optional=("answered_on", "delivery", "delivered_on"),
+        clean=_clean_answer_review,
         apply=_apply_answer_review,
     ),
     Transition(
@@ -700,9 +1009,33 @@ TRANSITIONS = (
         S.REEXAM_REQUESTED,
         DECIDE,
         _("Record a re-examination request"),
-        optional=("requested_on", "text"),
+        requires=("body",),
+        optional=("requested_on", "body_received_on", "text"),
         precondition=_reexam_precondition,
+        clean=_clean_request_reexam,
         apply=_apply_request_reexam,
+    ),
+    Transition(
+        "hearing_start",
+        (S.REEXAM_REQUESTED,),
+        None,
+        DECIDE,
+        _("Hearing begins"),
+        optional=("hearing_started_on", "note"),
+        precondition=_hearing_start_precondition,
+        clean=_clean_hearing_start,
+        apply=_apply_hearing_start,
+    ),
+    Transition(
+        "hearing_end",
+        (S.REEXAM_REQUESTED,),
+        None,
+        DECIDE,
+        _("Hearing ends"),
+        optional=("hearing_ended_on", "note"),
+        precondition=_hearing_end_precondition,
+        clean=_clean_hearing_end,
+        apply=_apply_hearing_end,
     ),
     Transition(
         "answer_reexam",
@@ -712,6 +1045,7 @@ TRANSITIONS = (
         _("Record the re-examination answer"),
         requires=("text",),
         optional=("answered_on",),
+        clean=_clean_answer_reexam,
         apply=_apply_answer_reexam,
     ),
 )

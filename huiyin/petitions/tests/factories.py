@@ -57,9 +57,9 @@ def path_to(state: str, *, unit) -> list[tuple[str, str, dict]]:
         ("assign", clerk, {"unit": unit}),
         ("start_handling", handler, {}),
         ("reply", handler, {"text": "经核查，已责令整改。", "delivery": "in_person"}),
-        ("request_review", clerk, {"text": "对处理意见不服"}),
+        ("request_review", clerk, {"text": "对处理意见不服", "body": "street"}),
         ("answer_review", clerk, {"text": "维持原处理意见"}),
-        ("request_reexam", clerk, {"text": "请求复核"}),
+        ("request_reexam", clerk, {"text": "请求复核", "body": "street"}),
         ("answer_reexam", clerk, {"text": "复核维持"}),
         ("conclude", clerk, {}),
     ]

@@ -117,23 +117,38 @@ def test_it_runs_the_clocks_from_acceptance_to_reexamination(clerk, personas):
     assert (handling.due_on, handling.extended, handling.running) == (D("2026-06-05"), True, True)
     assert due_on(case) == D("2026-06-05")
 
-    step(case, "reply", clerk, text="答复", delivery="post", replied_on=D("2026-05-20"))
+    step(
+        case,
+        "reply",
+        clerk,
+        text="答复",
+        delivery="post",
+        replied_on=D("2026-05-20"),
+        delivered_on=D("2026-05-20"),
+    )
     handling = clock(case, "handling")
     assert (handling.stopped_on, handling.outcome) == (D("2026-05-20"), Clock.Outcome.MET)
     window = clock(case, "review_request")
     assert (window.due_on, window.party) == (D("2026-06-22"), Clock.Party.PETITIONER)
     assert due_on(case) is None  # the petitioner's window does not bind the office
 
-    step(case, "request_review", clerk, requested_on=D("2026-06-01"))
+    step(case, "request_review", clerk, requested_on=D("2026-06-01"), body="street")
     assert clock(case, "review_request").outcome == Clock.Outcome.MET
     assert clock(case, "review_answer").due_on == D("2026-07-01")
     assert due_on(case) == D("2026-07-01")
 
-    step(case, "answer_review", clerk, text="维持", answered_on=D("2026-06-25"))
+    step(
+        case,
+        "answer_review",
+        clerk,
+        text="维持",
+        answered_on=D("2026-06-25"),
+        delivery="in_person",
+    )
     assert clock(case, "review_answer").outcome == Clock.Outcome.MET
     assert clock(case, "reexam_request").due_on == D("2026-07-27")
 
-    step(case, "request_reexam", clerk, requested_on=D("2026-07-10"))
+    step(case, "request_reexam", clerk, requested_on=D("2026-07-10"), body="street")
     assert clock(case, "reexam_answer").due_on == D("2026-08-10")
 
     step(case, "answer_reexam", clerk, text="维持", answered_on=D("2026-08-20"))

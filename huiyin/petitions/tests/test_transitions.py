@@ -40,11 +40,19 @@ SETUP = {
     ),
     "reply": ("handling", {"text": "经核查，已责令整改。", "delivery": "post"}),
     "conclude": ("replied", {}),
-    "request_review": ("replied", {"text": "对处理意见不服"}),
+    "request_review": ("replied", {"text": "对处理意见不服", "body": "street"}),
     "answer_review": ("review_requested", {"text": "维持原处理意见"}),
-    "request_reexam": ("review_answered", {"text": "请求复核"}),
+    "request_reexam": ("review_answered", {"text": "请求复核", "body": "street"}),
     "answer_reexam": ("reexam_requested", {"text": "复核维持"}),
+    # The review answer on the way to review_answered is not delivered yet.
+    "record_delivery": ("review_answered", {"delivery": "post", "delivered_on": "TODAY"}),
+    "hearing_start": ("reexam_requested", {}),
+    "hearing_end": ("reexam_requested", {}),
+    "object_return": ("registered", {"reason": "属于区住建委职责", "agreed_on": "TODAY"}),
 }
+#: Petitions registered otherwise than the default, and steps before the transition.
+REGISTER = {"object_return": {"channel": "assigned", "assigned_by": "区信访局"}}
+BEFORE = {"hearing_end": [("hearing_start", CLERK, {})]}
 TARGET = {
     "accept": "accepted",
     "decline": "declined",
@@ -59,6 +67,10 @@ TARGET = {
     "answer_review": "review_answered",
     "request_reexam": "reexam_requested",
     "answer_reexam": "reexam_answered",
+    "record_delivery": "review_answered",
+    "hearing_start": "reexam_requested",
+    "hearing_end": "reexam_requested",
+    "object_return": "concluded",
 }
 ALLOWED = {
     "start_handling": {HANDLER},
@@ -79,7 +91,7 @@ ASSIGNED_STATES = {
 
 def test_it_declares_every_transition_of_the_table_here():
     assert set(SETUP) == {t.name for t in wf.TRANSITIONS}
-    assert wf.PAYLOAD["reply"] == (("text", "delivery"), ("replied_on",))
+    assert wf.PAYLOAD["reply"] == (("text", "delivery"), ("replied_on", "delivered_on"))
 
 
 def _payload(name, case, unit):
@@ -88,8 +100,9 @@ def _payload(name, case, unit):
         payload["unit"] = unit
     if payload.get("new_due_on") == "HANDLING+10":
         payload["new_due_on"] = running(case, "handling").due_on + timedelta(days=10)
-    if payload.get("told_on") == "TODAY":
-        payload["told_on"] = timezone.localdate()
+    for key in ("told_on", "delivered_on", "agreed_on"):
+        if payload.get(key) == "TODAY":
+            payload[key] = timezone.localdate()
     return payload
 
 
@@ -131,7 +144,10 @@ class Snapshot:
 def test_it_allows_and_refuses_each_transition_per_role(personas, community, unit, name, role):
     clerk = personas[CLERK]
     source = SETUP[name][0]
-    case = bring_to(register(clerk, community=community), source, personas, unit=unit)
+    petition = register(clerk, community=community, **REGISTER.get(name, {}))
+    case = bring_to(petition, source, personas, unit=unit)
+    for before, before_role, before_payload in BEFORE.get(name, []):
+        case = step(case, before, personas[before_role], **before_payload)
     user = personas[role]
     payload = _payload(name, case, unit)
     allowed = role in ALLOWED.get(name, {CLERK})
@@ -151,8 +167,7 @@ def test_it_allows_and_refuses_each_transition_per_role(personas, community, uni
         with pytest.raises(TransitionRefused) as refused:
             fire(case, name, actor=user, version=case.version, **payload)
         assert str(refused.value) == (
-            f"Your role does not allow “{wf.TRANSITIONS[list(SETUP).index(name)].label}” "
-            "on this matter."
+            f"Your role does not allow “{wf.PETITION_WORKFLOW.by_name[name].label}” on this matter."
         )
         assert snapshot.unchanged()
         assert snapshot.refusal_audited()
@@ -540,12 +555,32 @@ def test_it_refuses_a_transition_from_the_wrong_state(case, clerk):
 def test_it_records_a_late_review_request_and_flags_it(clerk, personas, community, unit):
     case = register(clerk, community=community, received_at=days_ago(80)).case
     step(case, "accept", clerk, decided_on=days_ago(79))
-    step(case, "reply", clerk, text="答复", delivery="post", replied_on=days_ago(40))
-    result = step(case, "request_review", clerk, text="不服", requested_on=days_ago(1))
+    step(
+        case,
+        "reply",
+        clerk,
+        text="答复",
+        delivery="post",
+        replied_on=days_ago(40),
+        delivered_on=days_ago(38),
+    )
+    result = step(
+        case, "request_review", clerk, text="不服", requested_on=days_ago(1), body="street"
+    )
     assert result.status == Status.REVIEW_REQUESTED
     petition = refresh(case.petition)
     assert petition.review_request_late
     assert CaseEvent.objects.get(case=case, kind="request_review").data["late"] is True
+
+
+def test_a_review_request_is_not_late_before_the_written_answer_was_delivered(clerk, community):
+    """Posted 40 days ago and never recorded as received: the window never began (art. 35)."""
+    case = register(clerk, community=community, received_at=days_ago(80)).case
+    step(case, "accept", clerk, decided_on=days_ago(79))
+    step(case, "reply", clerk, text="答复", delivery="post", replied_on=days_ago(40))
+    assert running(case, "review_request") is None
+    step(case, "request_review", clerk, requested_on=days_ago(1), body="district_government")
+    assert not refresh(case.petition).review_request_late
 
 
 def test_it_waits_for_the_review_answer_before_concluding(case, personas, unit, clerk):
@@ -558,7 +593,7 @@ def test_it_reopens_a_concluded_matter_for_a_review_once(case, personas, unit, c
     concluded = step(case, "conclude", clerk)
     assert concluded.closed_at is not None
     assert refresh(case.petition).concluded_on == timezone.localdate()
-    reopened = step(case, "request_review", clerk)
+    reopened = step(case, "request_review", clerk, body="street")
     assert (reopened.status, reopened.closed_at) == (Status.REVIEW_REQUESTED, None)
     assert refresh(case.petition).concluded_on is None
     step(case, "answer_review", clerk, text="维持")
