@@ -152,6 +152,8 @@ def remind(today: date | None = None, *, days: int | None = None) -> TickResult:
     due = list(
         Clock.objects.filter(
             stopped_at__isnull=True,
+            # A clock suspended for a hearing (条例 art. 36) is not running: nothing is due.
+            suspended_on__isnull=True,
             party=Clock.Party.OFFICE,
             case__withdrawn=False,
             due_on__lte=bounds.add_days(today, days),

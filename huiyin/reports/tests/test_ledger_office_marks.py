@@ -242,6 +242,7 @@ def handled(personas, community, other_community, unit):
         clerk, community=community, received_at=days_ago(31), title="要求追究法官责任"
     )
     case = bring_to(p, "declined", personas, unit=unit)
+    step(case, "record_notice", clerk, told_on=timezone.localdate(), told_manner="written")
     step(case, "conclude", clerk)
     return made
 
