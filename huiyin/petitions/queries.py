@@ -90,6 +90,7 @@ PARAMS: dict[str, Promise] = {
     "first": _("First petitions"),
     "repeat": _("Repeat petitions"),
     "over_level": _("Over-level"),
+    "upward": _("Lodged at a higher level"),
     "key": _("Key cases"),
     "open": _("Open"),
     "concluded": _("Concluded"),
@@ -101,7 +102,17 @@ PARAMS: dict[str, Promise] = {
 #: Parameters that shape the page, not the rows: kept out of exports and drill-down links.
 DISPLAY = ("sort", "size")
 
-FLAGS = ("collective", "first", "repeat", "over_level", "key", "open", "concluded", "withdrawn")
+FLAGS = (
+    "collective",
+    "first",
+    "repeat",
+    "over_level",
+    "upward",
+    "key",
+    "open",
+    "concluded",
+    "withdrawn",
+)
 MULTI = ("status", "channel", "level", "answered")
 
 DUE_CHOICES = (("soon", _("Due within 3 days")), ("overdue", _("Overdue")))
@@ -156,14 +167,26 @@ def overdue_q(today: date | None = None) -> Q:
     return Q(closed_at__isnull=True, withdrawn=False, due_on__lt=today)
 
 
-def over_level_q(prefix: str = "petition__") -> Q:
-    """Petitions lodged above the level that should handle them (越级访), on Case rows."""
+def _above_q(prefix: str, skip: int) -> Q:
+    """Petitions lodged more than `skip` levels above the level that should handle them."""
     condition = Q(pk__in=[])
     for handling, rank in LEVEL_RANK.items():
-        higher = [level for level, r in LEVEL_RANK.items() if r > rank]
+        higher = [level for level, r in LEVEL_RANK.items() if r > rank + skip]
         if higher:
             condition |= Q(**{f"{prefix}handling_level": handling, f"{prefix}level__in": higher})
     return condition
+
+
+def over_level_q(prefix: str = "petition__") -> Q:
+    """越级访 (条例 art. 20), on Case rows: lodged above the level that should handle the
+    matter and the next level up (a street matter at the city, province or national level)."""
+    return _above_q(prefix, 1)
+
+
+def upward_q(prefix: str = "petition__") -> Q:
+    """Petitions lodged at any level above the one that should handle them (district and up
+    for a street matter), on Case rows."""
+    return _above_q(prefix, 0)
 
 
 def start_of_day(day: date) -> datetime:
@@ -562,6 +585,7 @@ class PetitionFilter:
             "first": Q(petition__is_repeat=False),
             "repeat": Q(petition__is_repeat=True),
             "over_level": over_level_q(),
+            "upward": upward_q(),
             "key": Q(petition__key_case__isnull=False),
             "open": Q(closed_at__isnull=True),
             "concluded": Q(status=Status.CONCLUDED),
@@ -848,5 +872,6 @@ __all__ = [
     "over_level_q",
     "overdue_q",
     "page_size",
+    "upward_q",
     "start_of_day",
 ]

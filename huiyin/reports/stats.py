@@ -22,7 +22,13 @@ Definitions (also in the README, "Statistics")
   **by_level** where the petition was lodged (street, district, city, province, national),
   every channel; **visits_by_level** the same for channel = visit only (the speech's
   进京 / 赴省 / 到市 / 到区 / 来街道上访).
-* **over_level (越级)** = lodged at a level above the level that should handle it.
+* **over_level (越级)** = lodged ABOVE the level one up from the level that should handle it
+  (条例 art. 20 "本级或者上一级"): for a matter the street should handle, lodged at the city,
+  the province or the national level; a district-level petition is not over-level.
+  **upward** = lodged at ANY level above the one that should handle it (district and up for a
+  street matter); every over-level petition is also upward. The Word report's sentence prints
+  the one named by the setting ``HUIYIN_OVER_LEVEL_FIGURE`` (``"statutory"``, the default, or
+  ``"upward"``); ``over_level_figure`` in ``petitions`` says which.
 * **collective (集体访)** = petitions marked collective. **first / repeat** = petitions not
   marked / marked ``is_repeat`` (初信初访 / 重复信访: the office's own mark, with or without
   a link to the earlier petition), in batches.
@@ -53,9 +59,15 @@ Definitions (also in the README, "Statistics")
   what was overdue then (an extension's new due date applies).
 * **receptions.headcount** = the headcount of petitions received at a leader's reception
   (坐班接访, 下访, 巡回接访): the speech's 接访群众 人次; **receptions.by_leader** the same per leader.
-* **goals** (三零四无): ``zero_national`` / ``zero_province`` / ``zero_city`` are true when no
-  petition (any channel) was lodged at that level in the period; ``goals.breaches.<goal>``
-  lists the petitions that broke it (``{"id", "number"}``, oldest first). The four 无 goals
+* **goals** (三零四无): ``goals.counts.<goal>`` = the batches and headcount lodged at the
+  goal's level (national, province, city) by the channels of the setting
+  ``HUIYIN_GOAL_CHANNELS`` (default ``("visit",)``: 走访 only, exactly
+  ``visits_by_level.<level>``, the report's 进京 / 赴省 / 到市上访); ``goals.channels`` names
+  them. ``zero_national`` / ``zero_province`` / ``zero_city`` are true when that count is 0;
+  ``goals.breaches.<goal>`` lists the petitions counted in it (``{"id", "number",
+  "handling"}``, oldest first), ``handling`` saying whether the street's own handling was on
+  time: ``met`` / ``late`` (its handling clock stopped on or before / after its due date),
+  ``overdue`` (open past its nearest due date at the end of the reference day) or ``open``. The four 无 goals
   (``no_major_political_incident``, ``no_illegal_gathering``, ``no_large_mass_incident``,
   ``no_violent_terror_incident``) are ``None`` until incidents are recorded.
 * Rates are fractions between 0 and 1, rounded to four places.
@@ -79,6 +91,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
@@ -135,6 +148,35 @@ GOALS: dict[str, str] = {
     "zero_province": Level.PROVINCE,
     "zero_city": Level.CITY,
 }
+#: Which figure the report's 越级 sentence prints: "statutory" (over_level) or "upward".
+OVER_LEVEL_FIGURES = ("statutory", "upward")
+
+
+def over_level_figure() -> str:
+    """The setting HUIYIN_OVER_LEVEL_FIGURE: "statutory" (default) or "upward"."""
+    value = getattr(settings, "HUIYIN_OVER_LEVEL_FIGURE", "statutory")
+    return value if value in OVER_LEVEL_FIGURES else "statutory"
+
+
+def goal_channels() -> tuple[str, ...]:
+    """The setting HUIYIN_GOAL_CHANNELS: the channels the 三零 goals count (default visits)."""
+    value = getattr(settings, "HUIYIN_GOAL_CHANNELS", (Channel.VISIT,))
+    if isinstance(value, str):
+        value = (value,)
+    chosen = tuple(c for c in CHANNELS if c in set(value))
+    return chosen or (Channel.VISIT,)
+
+
+def is_over_level(level: str, handling_level: str) -> bool:
+    """越级 (条例 art. 20): lodged above the handling level and the next level up."""
+    return LEVEL_RANK.get(level, 0) > LEVEL_RANK.get(handling_level, 0) + 1
+
+
+def is_upward(level: str, handling_level: str) -> bool:
+    """Lodged at any level above the one that should handle it."""
+    return LEVEL_RANK.get(level, 0) > LEVEL_RANK.get(handling_level, 0)
+
+
 #: The 四无 goals: null until the incidents module records what they are about.
 INCIDENT_GOALS: tuple[str, ...] = (
     "no_major_political_incident",
@@ -359,6 +401,8 @@ def _empty() -> dict[str, Any]:
         "by_level": {lv: _bh() for lv in LEVELS},
         "visits_by_level": {lv: _bh() for lv in LEVELS},
         "over_level": _bh(),
+        "upward": _bh(),
+        "by_level_channel": {lv: {c: _bh() for c in CHANNELS} for lv in LEVELS},
         "collective": _bh(),
         "receptions": _bh(),
         "first": 0,
@@ -393,8 +437,12 @@ def _fold(rows: Iterable[dict]) -> dict[str, Any]:
             _add(out["by_level"][level], b, h)
             if channel == Channel.VISIT:
                 _add(out["visits_by_level"][level], b, h)
-        if LEVEL_RANK.get(level, 0) > LEVEL_RANK.get(row["handling_level"], 0):
+            if channel in out["by_level_channel"][level]:
+                _add(out["by_level_channel"][level][channel], b, h)
+        if is_over_level(level, row["handling_level"]):
             _add(out["over_level"], b, h)
+        if is_upward(level, row["handling_level"]):
+            _add(out["upward"], b, h)
         if row["collective"]:
             _add(out["collective"], b, h)
         if row["reception"]:
@@ -424,6 +472,17 @@ def _fold(rows: Iterable[dict]) -> dict[str, Any]:
     return out
 
 
+def _handling(outcome: str | None, overdue: bool) -> str:
+    """Whether the street's own handling of a petition was on time (goals.breaches)."""
+    if outcome == Clock.Outcome.LATE:
+        return "late"
+    if overdue:
+        return "overdue"
+    if outcome == Clock.Outcome.MET:
+        return "met"
+    return "open"
+
+
 def _rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
@@ -437,6 +496,7 @@ PETITION_KEYS = (
     "by_level",
     "visits_by_level",
     "over_level",
+    "upward",
     "collective",
     "first",
     "repeat",
@@ -476,25 +536,39 @@ def _compute(
 
     # 2. The few petitions behind the lists: receptions per leader and the 三零 breaches.
     goal_levels = {level: goal for goal, level in GOALS.items()}
+    channels = goal_channels()
     breaches: dict[str, list[dict]] = {goal: [] for goal in GOALS}
     leaders: dict[int, dict] = {}
-    for case_id, number, level, leader_id, leader_name, headcount in (
+    handling = Clock.objects.filter(
+        case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
+    ).order_by("-stopped_at", "-id")
+    for case_id, number, level, channel, leader_id, leader_name, headcount, outcome, late in (
         _with_petitions(cases)
         .filter(
-            Q(petition__reception_slot__isnull=False) | Q(petition__level__in=list(goal_levels))
+            Q(petition__reception_slot__isnull=False)
+            | Q(petition__level__in=list(goal_levels), petition__channel__in=channels)
+        )
+        .annotate(
+            g_handling=Subquery(handling.values("outcome")[:1]),
+            g_overdue=_overdue(period.reference_day()),
         )
         .order_by("received_at", "pk")
         .values_list(
             "pk",
             "number",
             "petition__level",
+            "petition__channel",
             "petition__reception_slot__leader_id",
             "petition__reception_slot__leader__name",
             "petition__headcount",
+            "g_handling",
+            "g_overdue",
         )
     ):
-        if level in goal_levels:
-            breaches[goal_levels[level]].append({"id": case_id, "number": number})
+        if level in goal_levels and channel in channels:
+            breaches[goal_levels[level]].append(
+                {"id": case_id, "number": number, "handling": _handling(outcome, late)}
+            )
         if leader_id is not None:
             entry = leaders.setdefault(
                 leader_id, {"id": leader_id, "name": leader_name, "batches": 0, "headcount": 0}
@@ -503,14 +577,25 @@ def _compute(
             entry["headcount"] += headcount
     by_leader = sorted(leaders.values(), key=lambda e: (-e["headcount"], e["name"], e["id"]))
 
-    goals: dict[str, Any] = {goal: not breaches[goal] for goal in GOALS}
+    # The goals read one figure: the petitions at the goal's level by the goal channels.
+    counts = {goal: _bh() for goal in GOALS}
+    for goal, level in GOALS.items():
+        for channel in channels:
+            pair = folded["by_level_channel"][level][channel]
+            _add(counts[goal], pair["batches"], pair["headcount"])
+    goals: dict[str, Any] = {goal: counts[goal]["batches"] == 0 for goal in GOALS}
     goals.update(dict.fromkeys(INCIDENT_GOALS))
+    goals["counts"] = counts
+    goals["channels"] = list(channels)
     goals["breaches"] = breaches
 
     return {
         "period": period.as_dict(),
         "scope": (scope or Scope()).as_dict(),
-        "petitions": {key: folded[key] for key in PETITION_KEYS},
+        "petitions": {
+            **{key: folded[key] for key in PETITION_KEYS},
+            "over_level_figure": over_level_figure(),
+        },
         "receptions": {
             "headcount": folded["receptions"]["headcount"],
             "batches": folded["receptions"]["batches"],
@@ -530,6 +615,8 @@ def _row(folded: dict[str, Any]) -> dict[str, Any]:
         "headcount": folded["headcount"],
         "over_level_batches": folded["over_level"]["batches"],
         "over_level_headcount": folded["over_level"]["headcount"],
+        "upward_batches": folded["upward"]["batches"],
+        "upward_headcount": folded["upward"]["headcount"],
         "collective_batches": folded["collective"]["batches"],
         "collective_headcount": folded["collective"]["headcount"],
         "repeat": folded["repeat"],

@@ -139,9 +139,21 @@ PLACEHOLDERS: tuple[Placeholder, ...] = (
         "接访人次", "receptions.headcount", "int", "领导坐班接访、下访、巡回接访接待群众人次"
     ),
     Placeholder("接访批次", "receptions.batches", "int", "领导接访接待的信访批次"),
-    Placeholder("受理批次", "petitions.batches", "int", "登记的信访总批次（集体访计一批）"),
-    Placeholder("受理人次", "petitions.headcount", "int", "登记的信访总人次"),
-    *_pair("越级上访", "petitions.over_level", "越级信访：到高于应处理层级的机关信访"),
+    Placeholder("登记批次", "petitions.batches", "int", "登记的信访总批次（集体访计一批）"),
+    Placeholder("登记人次", "petitions.headcount", "int", "登记的信访总人次"),
+    Placeholder("受理批次", "petitions.batches", "int", "旧名，同“登记批次”（登记，不是受理）"),
+    Placeholder("受理人次", "petitions.headcount", "int", "旧名，同“登记人次”（登记，不是受理）"),
+    *_pair(
+        "越级上访",
+        "petitions.over_level",
+        "越级信访（条例第二十条）：越过应处理层级及其上一级，到更高层级机关信访"
+        "（街道事项到市、赴省、进京）",
+    ),
+    *_pair(
+        "向上信访",
+        "petitions.upward",
+        "到高于应处理层级的任一层级机关信访（街道事项到区及以上），含越级信访",
+    ),
     *[
         p
         for zh, level in _LEVELS_ZH
@@ -166,12 +178,19 @@ PLACEHOLDERS: tuple[Placeholder, ...] = (
     Placeholder("办结件数", "petitions.concluded", "int", "已办结的件数"),
     Placeholder("超期未办结件数", "petitions.overdue_open", "int", "统计截止日超期未办结的件数"),
     Placeholder(
-        "按期办结率", "petitions.on_time_rate", "rate", "按期答复的比例，如“95.2%”；无则“—”"
+        "按期办结率",
+        "petitions.on_time_rate",
+        "rate",
+        "按期办结率（含已超期未办结）：按期答复件数 ÷（按期答复 + 逾期答复 + 超期未答复）件数，"
+        "如“95.2%”；无则“—”",
     ),
     Placeholder("满意率", "petitions.satisfaction_rate", "rate", "满意与基本满意的比例；无则“—”"),
     Placeholder("零进京目标", "goals.zero_national", "goal", "“已实现”或“未实现”"),
     Placeholder("零赴省目标", "goals.zero_province", "goal", "“已实现”或“未实现”"),
     Placeholder("零到市目标", "goals.zero_city", "goal", "“已实现”或“未实现”"),
+    *_pair("零进京目标计入", "goals.counts.zero_national", "计入“零进京”目标的进京上访"),
+    *_pair("零赴省目标计入", "goals.counts.zero_province", "计入“零赴省”目标的赴省上访"),
+    *_pair("零到市目标计入", "goals.counts.zero_city", "计入“零到市”目标的到市上访"),
 )
 
 #: The lists for {% for %} rows: name, English alias, and the keys of each row.
@@ -221,9 +240,26 @@ LISTS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
             ("编号", "number", "信访件编号"),
         ),
     ),
+    (
+        "涉及目标的信访事项",
+        "goal_petitions",
+        (
+            ("目标", "goal", "涉及的目标，如“零进京”"),
+            ("编号", "number", "信访件编号"),
+            (
+                "本街道办理",
+                "handling",
+                "本街道办理是否按期：按期办结、逾期答复、超期未办结或正在办理",
+            ),
+        ),
+    ),
 )
 
 _GOAL_NAMES = {"zero_national": "零进京", "zero_province": "零赴省", "zero_city": "零到市"}
+_GOAL_LEVELS_ZH = {"zero_national": "进京", "zero_province": "赴省", "zero_city": "到市"}
+#: The street's own handling of a petition touching a goal (stats goals.breaches "handling").
+_HANDLING_ZH = {"met": "按期办结", "late": "逾期答复", "overdue": "超期未办结", "open": "正在办理"}
+_CHANNEL_NAMES_ZH = {channel: zh for zh, channel in _CHANNELS_ZH}
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -281,6 +317,8 @@ class ReportData:
     street: str
     campaign: str
     today: date
+    #: Perm.PETITIONS_VIEW (or no user: the CLI): the petitions touching a goal are listed.
+    show_petitions: bool = True
 
     @property
     def period_text(self) -> str:
@@ -342,7 +380,19 @@ def gather(
         street=street_name,
         campaign=campaign.name if campaign is not None else "",
         today=today,
+        show_petitions=_may_see_petitions(user),
     )
+
+
+def _may_see_petitions(user) -> bool:
+    """Perm.PETITIONS_VIEW: without it the petitions touching a goal are left out."""
+    if user is None:
+        return True
+    from huiyin.org.access import reach_of
+    from huiyin.org.roles import Perm
+
+    reach = reach_of(user)
+    return reach.is_superuser or reach.can(Perm.PETITIONS_VIEW)
 
 
 def build_context(data: ReportData) -> dict[str, Any]:
@@ -379,8 +429,15 @@ def build_context(data: ReportData) -> dict[str, Any]:
         ],
         "破坏目标事项": [
             {"goal": _GOAL_NAMES[goal], "number": item["number"]}
-            for goal in _GOAL_NAMES
-            for item in data.figures["goals"]["breaches"][goal]
+            for goal, item in _goal_petitions(data)
+        ],
+        "涉及目标的信访事项": [
+            {
+                "goal": _GOAL_NAMES[goal],
+                "number": item["number"],
+                "handling": _HANDLING_ZH.get(item.get("handling", ""), "—"),
+            }
+            for goal, item in _goal_petitions(data)
         ],
     }
     for name, alias, keys in LISTS:
@@ -391,6 +448,14 @@ def build_context(data: ReportData) -> dict[str, Any]:
         context[name] = rows
         context[alias] = rows
     return context
+
+
+def _goal_petitions(data: ReportData) -> list[tuple[str, dict]]:
+    """(goal, petition) of the petitions touching each goal; none without petition access."""
+    if not data.show_petitions:
+        return []
+    breaches = data.figures["goals"]["breaches"]
+    return [(goal, item) for goal in _GOAL_NAMES for item in breaches[goal]]
 
 
 def _community_row(row: dict) -> dict:
@@ -411,27 +476,40 @@ def _bh(pair: dict) -> str:
 def _overall_text(data: ReportData) -> list[str]:
     p = data.figures["petitions"]
     r = data.figures["receptions"]
-    visits = p["visits_by_level"]
+    visits = dict(p["visits_by_level"])
+    goals = data.figures["goals"]
+    if goals["channels"] == ["visit"]:
+        # 进京 / 赴省 / 到市上访 are the 三零 goals' own figures: the two never disagree.
+        for goal, level in stats.GOALS.items():
+            visits[level] = goals["counts"][goal]
     paragraphs = [
         f"{data.period_text}，{data.area}领导接访群众{chinese_count(r['headcount'])}人次；"
-        f"共受理信访{_bh(p)}。其中越级上访{_bh(p['over_level'])}；来访"
+        f"共登记信访{_bh(p)}。其中{_over_level_text(p)}；来访"
         f"{_bh(p['by_channel']['visit'])}，其中进京上访{_bh(visits['national'])}，"
         f"赴省上访{_bh(visits['province'])}，到市上访{_bh(visits['city'])}，"
         f"到区上访{_bh(visits['district'])}，来街道上访{_bh(visits['street'])}。",
         f"集体访{_bh(p['collective'])}；初信初访{chinese_count(p['first'])}件，"
         # By present status, as the dashboard shows them: "受理N件" beside "共受理信访" above
         # read as a contradiction, so the open ones say what they are.
-        f"重复信访{chinese_count(p['repeat'])}件。待受理{chinese_count(p['registered'])}件，"
+        f"重复信访{chinese_count(p['repeat'])}件。"
+        f"已登记待决定是否受理{chinese_count(p['registered'])}件，"
         f"正在办理{chinese_count(p['accepted'])}件，"
         f"不予受理{chinese_count(p['declined'])}件，转送{chinese_count(p['transferred'])}件，"
         f"办结{chinese_count(p['concluded'])}件，超期未办结{chinese_count(p['overdue_open'])}件。",
     ]
     on_time, satisfaction = p["on_time_rate"], p["satisfaction_rate"]
     rates = []
+    counted = p["on_time"]
     if on_time is None:
-        rates.append("本期尚无已答复的受理事项，按期办结率不作统计")
+        rates.append("本期尚无应答复的受理事项，按期办结率（含已超期未办结）不作统计")
     else:
-        rates.append(f"按期办结率{chinese_rate(on_time)}")
+        owed = counted["met"] + counted["late"] + counted["overdue"]
+        rates.append(
+            f"按期办结率（含已超期未办结）{chinese_rate(on_time)}"
+            f"（按期答复{chinese_count(counted['met'])}件，应答复{chinese_count(owed)}件，"
+            f"其中逾期答复{chinese_count(counted['late'])}件、"
+            f"超期未答复{chinese_count(counted['overdue'])}件）"
+        )
     if satisfaction is None:
         rates.append("尚无群众满意度评价")
     else:
@@ -440,16 +518,32 @@ def _overall_text(data: ReportData) -> list[str]:
     return paragraphs
 
 
+def _over_level_text(p: dict) -> str:
+    """The 越级 clause: the figure the office chose (setting HUIYIN_OVER_LEVEL_FIGURE)."""
+    if p.get("over_level_figure") == "upward":
+        return f"到上级机关信访（区级及以上）{_bh(p['upward'])}"
+    return f"越级上访{_bh(p['over_level'])}（越过应处理层级及其上一级）"
+
+
+def _goal_counted(goals: dict, goal: str) -> str:
+    """ "进京上访" (visits only, the default) or "进京信访（来访、网上信访）"."""
+    level = _GOAL_LEVELS_ZH[goal]
+    if goals["channels"] == ["visit"]:
+        return f"{level}上访"
+    names = "、".join(_CHANNEL_NAMES_ZH.get(c, c) for c in goals["channels"])
+    return f"{level}信访（{names}）"
+
+
 def _goal_texts(data: ReportData) -> list[str]:
+    """One sentence per 三零 goal, from goals.counts: the same figure as 进京 / 赴省 / 到市上访."""
     goals = data.figures["goals"]
     texts = []
     for goal, name in _GOAL_NAMES.items():
-        breaches = goals["breaches"][goal]
+        counted = f"{_goal_counted(goals, goal)}{_bh(goals['counts'][goal])}"
         if goals[goal]:
-            texts.append(f"“{name}”目标：已实现。")
+            texts.append(f"“{name}”目标：已实现（{counted}）。")
         else:
-            numbers = "、".join(item["number"] for item in breaches)
-            texts.append(f"“{name}”目标：未实现，共{len(breaches)}件（{numbers}）。")
+            texts.append(f"“{name}”目标：未实现（{counted}）。")
     return texts
 
 
@@ -467,6 +561,18 @@ def build_document(data: ReportData):
     gb.add_heading(doc, gb.heading_number(1, 2) + "“三零”目标", 1)
     for text in _goal_texts(data):
         gb.add_paragraph(doc, text)
+    touching = _goal_petitions(data)
+    if touching:
+        gb.add_paragraph(doc, "涉及目标的信访事项（首办负责制，倒查本街道办理是否按期）：")
+        gb.add_table(
+            doc,
+            ["目标", "编号", "本街道办理"],
+            [
+                [_GOAL_NAMES[goal], item["number"], _HANDLING_ZH.get(item["handling"], "—")]
+                for goal, item in touching
+            ],
+            widths_mm=[30, 70, 50],
+        )
 
     gb.add_heading(doc, gb.heading_number(1, 3) + "各社区情况", 1)
     header = ["社区", "批次", "人次", "越级批次", "集体访批次", "重复信访", "办结", "超期未办结"]

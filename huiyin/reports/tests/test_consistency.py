@@ -131,6 +131,9 @@ def dashboard_figures(client, user, period: stats.Period) -> tuple[dict, dict]:
     shown["goals"] = {
         card.get("data-goal"): card.get("data-state") for card in tree.xpath("//*[@data-goal]")
     }
+    shown["goal_counts"] = {
+        card.get("data-goal"): card for card in tree.xpath("//*[@data-goal][@data-count]")
+    }
     shown["communities"] = {
         int(tr.get("data-community")): ints(
             " ".join(td.text_content() for td in tr.xpath("./td")[1:])
@@ -196,7 +199,11 @@ def test_it_shows_the_commands_numbers_on_the_dashboard(client, personas, period
     assert p["repeat"] == 1
     assert s["receptions"]["headcount"] == 7
     assert p["overdue_open"] >= 1
-    assert goals["zero_national"] is False and goals["zero_city"] is False
+    # The national petition is a letter: the 三零 goals count visits only (the default).
+    assert goals["zero_national"] is True and goals["zero_city"] is False
+    assert p["by_level"]["national"]["batches"] == 1
+    board = {g: int(c.get("data-count")) for g, c in shown["goal_counts"].items()}
+    assert board == {g: goals["counts"][g]["batches"] for g in stats.GOALS}
 
 
 def test_it_writes_the_commands_numbers_into_the_word_report(period):
@@ -213,24 +220,26 @@ def test_it_writes_the_commands_numbers_into_the_word_report(period):
         return [int(n) for n in found.groups()]
 
     assert said(r"领导接访群众(\d+)人次") == [r["headcount"]]
-    assert said(r"共受理信访(\d+)批(\d+)人次") == pair(p)
+    assert said(r"共登记信访(\d+)批(\d+)人次") == pair(p)
     assert said(r"越级上访(\d+)批(\d+)人次") == pair(p["over_level"])
     assert said(r"来访(\d+)批(\d+)人次，其中") == pair(p["by_channel"]["visit"])
     for zh, level in (("进京", "national"), ("赴省", "province"), ("到市", "city")):
         assert said(zh + r"上访(\d+)批(\d+)人次") == pair(p["visits_by_level"][level])
+        goal = {"national": "zero_national", "province": "zero_province", "city": "zero_city"}
+        assert pair(s["goals"]["counts"][goal[level]]) == pair(p["visits_by_level"][level])
     assert said(r"到区上访(\d+)批(\d+)人次") == pair(p["visits_by_level"]["district"])
     assert said(r"来街道上访(\d+)批(\d+)人次") == pair(p["visits_by_level"]["street"])
     assert said(r"集体访(\d+)批(\d+)人次") == pair(p["collective"])
     assert said(r"初信初访(\d+)件") == [p["first"]]
     assert said(r"重复信访(\d+)件") == [p["repeat"]]
-    assert said(r"待受理(\d+)件") == [p["registered"]]
+    assert said(r"已登记待决定是否受理(\d+)件") == [p["registered"]]
     assert said(r"正在办理(\d+)件") == [p["accepted"]]
     assert said(r"不予受理(\d+)件") == [p["declined"]]
     assert said(r"转送(\d+)件") == [p["transferred"]]
     assert said(r"，办结(\d+)件") == [p["concluded"]]
     assert said(r"超期未办结(\d+)件") == [p["overdue_open"]]
     if p["on_time_rate"] is not None:
-        assert f"按期办结率{word.chinese_rate(p['on_time_rate'])}" in text
+        assert f"按期办结率（含已超期未办结）{word.chinese_rate(p['on_time_rate'])}" in text
     if p["satisfaction_rate"] is not None:
         assert f"群众满意率{word.chinese_rate(p['satisfaction_rate'])}" in text
     for goal, name in (
@@ -238,11 +247,13 @@ def test_it_writes_the_commands_numbers_into_the_word_report(period):
         ("zero_province", "零赴省"),
         ("zero_city", "零到市"),
     ):
-        breaches = s["goals"]["breaches"][goal]
-        expected = "已实现" if s["goals"][goal] else f"未实现，共{len(breaches)}件"
-        assert f"“{name}”目标：{expected}" in text
+        counted = s["goals"]["counts"][goal]
+        expected = "已实现" if s["goals"][goal] else "未实现"
+        level = {"zero_national": "进京", "zero_province": "赴省", "zero_city": "到市"}[goal]
+        shown = f"“{name}”目标：{expected}（{level}上访{counted['batches']}批{counted['headcount']}人次）"
+        assert shown in text
 
-    table = doc.tables[0]
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "社区")
     assert [c.text for c in table.rows[0].cells][:3] == ["社区", "批次", "人次"]
     in_doc = {
         row.cells[0].text: [int(row.cells[1].text), int(row.cells[2].text)]

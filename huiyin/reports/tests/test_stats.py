@@ -193,7 +193,9 @@ def test_it_counts_the_hand_counted_street(street_cases, period):
     assert p["visits_by_level"]["street"] == {"batches": 1, "headcount": 1}
     assert p["visits_by_level"]["city"] == {"batches": 1, "headcount": 12}
     assert p["visits_by_level"]["national"] == {"batches": 0, "headcount": 0}
-    assert p["over_level"] == {"batches": 4, "headcount": 15}
+    # 越级 (条例 art. 20): B (city), C (national), D (province); E (district) is only upward.
+    assert p["over_level"] == {"batches": 3, "headcount": 14}
+    assert p["upward"] == {"batches": 4, "headcount": 15}
     assert p["collective"] == {"batches": 1, "headcount": 12}
     assert (p["first"], p["repeat"]) == (5, 1)
 
@@ -280,7 +282,28 @@ def test_it_counts_leaders_receptions(street_cases, period, personas):
     ]
 
 
-def test_it_lists_the_petitions_that_broke_each_goal(street_cases, period):
+def test_it_counts_only_visits_towards_the_three_zero_goals(street_cases, period):
+    s = stats.compute(period)
+    goals, visits = s["goals"], s["petitions"]["visits_by_level"]
+    # C (a national letter) and D (a provincial call) are not visits: the goals hold.
+    assert (goals["zero_national"], goals["zero_province"], goals["zero_city"]) == (
+        True,
+        True,
+        False,
+    )
+    assert goals["channels"] == ["visit"]
+    for goal, level in stats.GOALS.items():
+        assert goals["counts"][goal] == visits[level]
+    assert goals["breaches"]["zero_national"] == []
+    # B (declined) owed its acceptance notice past its due date at the end of the period.
+    b = street_cases["B"].case
+    assert goals["breaches"]["zero_city"] == [
+        {"id": b.pk, "number": b.number, "handling": "overdue"}
+    ]
+
+
+def test_it_lists_the_petitions_that_broke_each_goal(street_cases, period, settings):
+    settings.HUIYIN_GOAL_CHANNELS = list(stats.CHANNELS)
     goals = stats.compute(period)["goals"]
     assert (goals["zero_national"], goals["zero_province"], goals["zero_city"]) == (
         False,
@@ -296,7 +319,8 @@ def test_it_lists_the_petitions_that_broke_each_goal(street_cases, period):
         assert goals[goal] is None
 
 
-def test_it_includes_both_boundary_days_and_nothing_beyond(street_cases, period):
+def test_it_includes_both_boundary_days_and_nothing_beyond(street_cases, period, settings):
+    settings.HUIYIN_GOAL_CHANNELS = ["visit", "letter"]
     numbers = {b["number"] for b in stats.compute(period)["goals"]["breaches"]["zero_national"]}
     # G (the evening before) and H (the morning after) are national too, and not counted.
     assert numbers == {street_cases["C"].case.number}
@@ -343,8 +367,10 @@ def test_it_breaks_the_numbers_down_per_community(street_cases, period, communit
         "name": "柑子园社区",
         "batches": 4,
         "headcount": 15,
-        "over_level_batches": 2,
-        "over_level_headcount": 13,
+        "over_level_batches": 1,
+        "over_level_headcount": 12,
+        "upward_batches": 2,
+        "upward_headcount": 13,
         "collective_batches": 1,
         "collective_headcount": 12,
         "repeat": 0,

@@ -116,7 +116,22 @@ def _figures(s: dict, link: Links) -> dict:
     ]
     return {
         "total": {**p, "url": link()},
-        "over_level": {**p["over_level"], "url": link(over_level=1)},
+        "over_level": {
+            **p["over_level"],
+            "url": link(over_level=1),
+            "help": _(
+                "Over-level: lodged above the level that should handle the matter and the next"
+                " level up (for a street matter: the city, the province or Beijing)."
+            ),
+        },
+        "upward": {
+            **p["upward"],
+            "url": link(upward=1),
+            "help": _(
+                "Lodged at a higher level: at any level above the one that should handle the"
+                " matter (for a street matter: the district and up)."
+            ),
+        },
         "visits": [
             {
                 "key": level,
@@ -171,24 +186,59 @@ def _figures(s: dict, link: Links) -> dict:
     }
 
 
-def _goals(s: dict, link: Links) -> list[dict]:
+#: What the board says of the street's own handling of a petition touching a goal.
+HANDLING_LABELS = {
+    "met": _("handled on time"),
+    "late": _("answered late"),
+    "overdue": _("overdue"),
+    "open": _("in hand"),
+}
+
+
+def _goals_help(channels: list[str]) -> str:
+    """What the 三零 goals count, for the board's hover text."""
+    from huiyin.petitions.models import Channel
+
+    names = "、".join(str(Channel(c).label) for c in channels)
+    return _(
+        "A zero goal is held when no petition by %(channels)s was lodged at that level in the"
+        " period: the same figures as the report's visits to Beijing, the province and the city."
+    ) % {"channels": names}
+
+
+def _goals(s: dict, link: Links, *, show_petitions: bool = True) -> list[dict]:
+    """The board: each goal reads goals.counts (one figure, the report's too); the petitions
+    touching it only for those who may see petitions."""
     goals = s["goals"]
+    channels = goals["channels"]
     board = []
     for key, level, label in (
         ("zero_national", "national", _("Zero to Beijing")),
         ("zero_province", "province", _("Zero to the province")),
         ("zero_city", "city", _("Zero to the city")),
     ):
-        breaches = [
-            {**item, "url": case_url(item["id"], item["number"])} for item in goals["breaches"][key]
-        ]
+        breaches = (
+            [
+                {
+                    **item,
+                    "url": case_url(item["id"], item["number"]),
+                    "handling_label": HANDLING_LABELS.get(item["handling"], ""),
+                }
+                for item in goals["breaches"][key]
+            ]
+            if show_petitions
+            else []
+        )
         board.append(
             {
                 "key": key,
                 "label": label,
                 "held": goals[key],
+                "count": goals["counts"][key]["batches"],
+                "headcount": goals["counts"][key]["headcount"],
                 "breaches": breaches,
-                "url": link(level=level),
+                "help": _goals_help(channels),
+                "url": link(level=level, channel=channels) if show_petitions else "",
             }
         )
     for key, label in (
@@ -199,6 +249,14 @@ def _goals(s: dict, link: Links) -> list[dict]:
     ):
         board.append({"key": key, "label": label, "held": goals[key], "breaches": [], "url": ""})
     return board
+
+
+def _may_see_petitions(user) -> bool:
+    """Perm.PETITIONS_VIEW: the list of petitions touching a goal is left out otherwise."""
+    from huiyin.org.access import reach_of
+
+    reach = reach_of(user)
+    return reach.is_superuser or reach.can(Perm.PETITIONS_VIEW)
 
 
 def _grid_label(row: dict) -> str:
@@ -312,7 +370,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "campaign": campaign,
             "stats": s,
             "figures": _figures(s, link),
-            "goals": _goals(s, link),
+            "goals": _goals(s, link, show_petitions=_may_see_petitions(user)),
             "communities": [{**row, "url": link(community=row["id"])} for row in communities],
             "overdue": _case_rows(overdue[:LIST_ROWS], today),
             "overdue_more": len(overdue) > LIST_ROWS,
