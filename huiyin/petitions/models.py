@@ -166,10 +166,11 @@ class ReceptionSlot(models.Model):
 
 class PetitionQuerySet(models.QuerySet):
     def over_level(self) -> PetitionQuerySet:
-        """Petitions lodged above the level that should handle them (越级访)."""
+        """Petitions lodged above the level that should handle them and the next level up
+        (越级访, 条例 art. 20 "本级或者上一级"), as the statistics count them."""
         condition = Q(pk__in=[])
         for handling, rank in LEVEL_RANK.items():
-            higher = [lvl for lvl, r in LEVEL_RANK.items() if r > rank]
+            higher = [lvl for lvl, r in LEVEL_RANK.items() if r > rank + 1]
             if higher:
                 condition |= Q(handling_level=handling, level__in=higher)
         return self.filter(condition)
@@ -405,7 +406,8 @@ class Petition(models.Model):
 
     @property
     def is_over_level(self) -> bool:
-        return LEVEL_RANK[self.level] > LEVEL_RANK[self.handling_level]
+        """越级: above the handling level and the next level up (条例 art. 20)."""
+        return LEVEL_RANK[self.level] > LEVEL_RANK[self.handling_level] + 1
 
     @property
     def extended(self) -> bool:

@@ -137,7 +137,9 @@ class TestTheLoadedDemo:
         assert 1 <= levels[Level.CITY] <= 4
         assert 1 <= levels[Level.PROVINCE] <= 2
         assert levels[Level.NATIONAL] <= 1
-        assert petitions.over_level().count() == total - levels[Level.STREET]
+        # 越级 (条例 art. 20): above the street and the district (the next level up).
+        above_district = total - levels[Level.STREET] - levels[Level.DISTRICT]
+        assert petitions.over_level().count() == above_district
 
         collective = petitions.filter(is_collective=True).annotate(
             reps=Count("petitioners", filter=Q(petitioners__is_representative=True))

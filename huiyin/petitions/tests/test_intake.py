@@ -256,10 +256,14 @@ def test_it_records_over_level_petitions(clerk):
     national = register(clerk, level=Level.NATIONAL)
     street = register(clerk, level=Level.STREET)
     district_at_district = register(clerk, level=Level.DISTRICT, handling_level=Level.DISTRICT)
-    assert national.is_over_level
+    # The next level up is not 越级 (条例 art. 20 "本级或者上一级"); the one above it is.
+    district = register(clerk, level=Level.DISTRICT)
+    city = register(clerk, level=Level.CITY)
+    assert national.is_over_level and city.is_over_level
     assert not street.is_over_level
+    assert not district.is_over_level
     assert not district_at_district.is_over_level
-    assert list(Petition.objects.over_level()) == [national]
+    assert set(Petition.objects.over_level()) == {national, city}
 
 
 def test_it_links_a_reception_slot_of_the_same_day(clerk, personas):
