@@ -140,6 +140,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=int, metavar="N", help="profile N intakes")
     args = parser.parse_args(argv)
     setup(args.database_url, args.data_dir)
+    from django.core.management import call_command
+
+    # The code may have moved on since the database was generated.
+    call_command("migrate", interactive=False, verbosity=0)
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no static root
     run(args)
 
