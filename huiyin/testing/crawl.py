@@ -336,6 +336,9 @@ FILLERS: dict[str, Fill] = {
     "petitions:attachment_upload": _by_case(),
     "petitions:attachment": _by_case(_attachment),
     "petitions:attachment_withdraw": _by_case(_attachment),
+    # The 登记表 fits every stage: the document view's door and audit are crawled for each case.
+    "petitions:document": _by_case(lambda pk: {"slug": "registration"}),
+    "petitions:recusal": _by_case(),
     "petitions:keycase": _key_case,
     "petitions:keycase_progress": _key_case,
     "petitions:keycase_close": _key_case,
