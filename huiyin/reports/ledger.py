@@ -208,6 +208,7 @@ MSG_COMPLAINED_IS_OWNER = _(
 )
 MSG_DUPLICATE_IN_FILE = _("The same petition as row {row} (date, petitioner and matter).")
 MSG_DUPLICATE_IN_HUIYIN = _("Already in Huiyin as {number}; skipped.")
+MSG_DUPLICATE_HIDDEN = _("Already in Huiyin (a matter outside what you may open); skipped.")
 MSG_UNKNOWN_UNIT = _("No unit of this name in Huiyin; kept as written.")
 MSG_UNKNOWN_LEADER = _("No leader of this name in Huiyin; kept as written.")
 MSG_AMBIGUOUS_LEADER = _("Several staff members have this name; kept as written.")
@@ -1095,16 +1096,18 @@ class _RowChecker:
 
 
 def may_import(user) -> bool:
-    """The petition office imports ledgers for the whole street: a community worker who may
-    register petitions in one community may not (the duplicate check reads every petition)."""
+    """A petition office (street-wide or for its communities) imports its ledgers; a community
+    worker who registers petitions received in the community (社区代办), but may not see the
+    petitions there, does not."""
     reach = reach_of(user)
     if reach.can(Perm.ADMIN_MANAGE):
         return True
-    return reach.can(Perm.PETITIONS_REGISTER) and reach.scope(Perm.PETITIONS_REGISTER).street_wide
+    return reach.can(Perm.PETITIONS_REGISTER) and reach.can(Perm.PETITIONS_VIEW)
 
 
-def _existing_duplicates(rows: list[_Row]) -> dict[bytes, str]:
-    """Keys of petitions already in Huiyin matching these rows: {duplicate key: case number}."""
+def _existing_duplicates(rows: list[_Row], actor=None) -> dict[bytes, str]:
+    """Keys of petitions already in Huiyin matching these rows: {duplicate key: case number},
+    the number "" for a petition the importer may not open (it is skipped all the same)."""
     if not rows:
         return {}
     first = min(r.received_on for r in rows)
@@ -1130,8 +1133,14 @@ def _existing_duplicates(rows: list[_Row]) -> dict[bytes, str]:
         "-order", "-id"
     ):
         firsts[person.petition_id] = person  # the last assignment is the first petitioner
+    shown = {c[0] for c in cases}
+    if actor is not None and not reach_of(actor).can(Perm.ADMIN_MANAGE):
+        shown = set(
+            Case.objects.visible_to(actor).filter(pk__in=shown).values_list("pk", flat=True)
+        )
     found = {}
     for pk, number, title, received_at in cases:
+        number = number if pk in shown else ""
         person = firsts.get(pk)
         if person is None:
             continue
@@ -1150,6 +1159,7 @@ class _Plan:
     """What reading the sheet leaves for the end: the writer, and which rows to link."""
 
     writer: _Writer | None = None  # None on a dry run
+    actor: object = None  # who imports: a duplicate they may not open is not named to them
     # Repeat rows: their earlier petition in this file (by row number), or None (look in Huiyin).
     repeat_of_row: dict[int, int | None] = field(default_factory=dict)
 
@@ -1166,7 +1176,7 @@ def _read_and_write(
     def flush() -> None:
         if plan.writer is not None:
             plan.writer.wait()  # the connection is the writer thread's until then
-        existing = _existing_duplicates(pending)
+        existing = _existing_duplicates(pending, plan.actor)
         kept = []
         for row in pending:
             key = _duplicate_key(row.received_on, row.title, row.person_key)
@@ -1183,7 +1193,9 @@ def _read_and_write(
                 checker.c.duplicate(
                     row.number,
                     row.text,
-                    format_lazy(MSG_DUPLICATE_IN_HUIYIN, number=existing[key]),
+                    format_lazy(MSG_DUPLICATE_IN_HUIYIN, number=existing[key])
+                    if existing[key]
+                    else MSG_DUPLICATE_HIDDEN,
                 )
                 continue
             in_file[key] = row.number
@@ -1897,7 +1909,7 @@ def import_petition_ledger(
     lookups = _Lookups(actor)
     collector = _Collector(report, {})
     checker = _RowChecker(lookups, collector)
-    plan = _Plan()
+    plan = _Plan(actor=actor)
     unlinked: list[int] = []
     try:
         # A dry run writes nothing and takes no write lock.

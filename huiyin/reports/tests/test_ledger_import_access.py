@@ -1,4 +1,4 @@
-"""Who may import a ledger: the petition office for the whole street, never one community."""
+"""Who may import a ledger: a petition office, not a community worker who only registers."""
 
 import pytest
 from django.urls import reverse
@@ -12,8 +12,9 @@ URL = reverse("reports:ledger_import")
 
 
 def test_a_community_worker_who_registers_petitions_may_not_import(client, personas):
-    """Registering in one's community is not importing for the street: the import's duplicate
-    check reads every petition and would name cases the worker cannot see."""
+    """Registering what the community received (社区代办) is not keeping the office's ledger:
+    the worker sees only the petitions they registered, and an import's duplicate check looks
+    at all of the community's."""
     worker = personas[Role.COMMUNITY_WORKER]
     assert not may_import(worker)
     client.force_login(worker)
