@@ -50,6 +50,7 @@ ACTION_LABELS: dict[str, Promise | str] = {
     "petition.receipt": _("Printed a petition receipt"),
     "petition.track": _("Public status lookup"),
     "ledger.import": _("Imported a ledger"),
+    "document.export": _("Exported a document"),
 }
 
 # Successful sign-ins and sign-outs: many and routine, hidden on the audit page unless asked

@@ -82,7 +82,7 @@ def watch_assets(page) -> list[str]:
         if message.type == "error" and (
             "Content Security Policy" in text or "Permissions-Policy" in text
         ):
-            broken.append(f"refused: {text}")
+            broken.append(f"refused on {page.url}: {text}")
 
     def on_response(response):
         if response.request.resource_type in ASSET_TYPES and response.status >= 400:
