@@ -75,6 +75,19 @@ HUIYIN_MAX_HEADCOUNT = envint("HUIYIN_MAX_HEADCOUNT", 10000, minimum=1)
 # Extensions of the handling period (信访工作条例 art. 34: at most 30 days, approved before the
 # period ends). "Only once" is many offices' own rule, not the 条例's; a late approval is
 # refused unless the office's rules want it recorded (then the outcome stays late).
+# Which over-level figure the report's sentence prints: "statutory" (越级, 条例 art. 20: above
+# the handling level and the next one up) or "upward" (any higher level); and which channels
+# the 三零 goals count (visits only by default, as the report's 进京/赴省/到市上访).
+HUIYIN_OVER_LEVEL_FIGURE = envstr("HUIYIN_OVER_LEVEL_FIGURE", "statutory")
+if HUIYIN_OVER_LEVEL_FIGURE not in ("statutory", "upward"):
+    raise ConfigError("HUIYIN_OVER_LEVEL_FIGURE must be statutory or upward")
+HUIYIN_GOAL_CHANNELS = tuple(envlist("HUIYIN_GOAL_CHANNELS", ["visit"]))
+_CHANNELS = {"letter", "visit", "phone", "online", "assigned"}
+if not HUIYIN_GOAL_CHANNELS or set(HUIYIN_GOAL_CHANNELS) - _CHANNELS:
+    raise ConfigError(
+        "HUIYIN_GOAL_CHANNELS must name channels among " + ", ".join(sorted(_CHANNELS))
+    )
+
 HUIYIN_PETITION_EXTEND_ONCE = envbool("HUIYIN_PETITION_EXTEND_ONCE", True)
 HUIYIN_PETITION_LATE_EXTENSION_RECORDED = envbool("HUIYIN_PETITION_LATE_EXTENSION_RECORDED", False)
 
