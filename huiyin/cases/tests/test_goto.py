@@ -18,6 +18,7 @@ URL = reverse("cases:goto")
 
 @pytest.fixture(autouse=True)
 def english():
+    # The test's own strings in English; the pages answer in the site's language (zh-hans).
     with translation.override("en"):
         yield
 
@@ -73,12 +74,8 @@ def test_an_invisible_case_gets_the_same_answer_as_a_missing_one(
     missing = other.get(URL, {"number": missing_number}, HTTP_REFERER="http://testserver/")
     assert hidden.status_code == missing.status_code == 302
     assert hidden.url == missing.url == "http://testserver/"
-    assert said(hidden) == [
-        f"No matter numbered “{petition.case.number}” was found, or you may not see it."
-    ]
-    assert said(missing) == [
-        f"No matter numbered “{missing_number}” was found, or you may not see it."
-    ]
+    assert said(hidden) == [f"未找到编号为“{petition.case.number}”的事项，或您无权查看。"]
+    assert said(missing) == [f"未找到编号为“{missing_number}”的事项，或您无权查看。"]
 
 
 def test_the_answer_goes_back_to_the_page_only_on_this_site(client, clerk):
@@ -92,14 +89,14 @@ def test_the_answer_goes_back_to_the_page_only_on_this_site(client, clerk):
 @pytest.mark.parametrize(
     ("number", "message"),
     [
-        ("", "Enter a case number."),
-        ("   ", "Enter a case number."),
-        ("\x00", "Enter a case number."),
-        ("信" * 41, "A case number has at most 40 characters."),
-        ("1" * 5000, "A case number has at most 40 characters."),
-        ("42", "No matter numbered “42” was found, or you may not see it."),
-        ("<script>", "No matter numbered “<script>” was found, or you may not see it."),
-        ("信〔99999〕1号", "No matter numbered “信〔99999〕1号” was found, or you may not see it."),
+        ("", "请输入事项编号。"),
+        ("   ", "请输入事项编号。"),
+        ("\x00", "请输入事项编号。"),
+        ("信" * 41, "事项编号不超过40个字符。"),
+        ("1" * 5000, "事项编号不超过40个字符。"),
+        ("42", "未找到编号为“42”的事项，或您无权查看。"),
+        ("<script>", "未找到编号为“<script>”的事项，或您无权查看。"),
+        ("信〔99999〕1号", "未找到编号为“信〔99999〕1号”的事项，或您无权查看。"),
     ],
 )
 def test_bad_or_oversize_input_gets_a_message(client, clerk, petition, number, message):
