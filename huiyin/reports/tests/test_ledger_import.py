@@ -719,3 +719,23 @@ def test_it_imports_from_the_command_line_with_an_exit_code(tmp_path, clerk, cap
     assert Case.objects.count() == 0
     call_command("import-ledger", str(good), "--kind", "petitions", "--user", "clerk")
     assert Case.objects.filter(kind="petition").count() == 1
+
+
+def test_a_duplicate_the_importer_may_not_open_is_skipped_without_its_number(clerk):
+    """A petition about the importer (条例 art. 30) is still found as a duplicate, but its
+    number is not told to them."""
+    from huiyin.petitions.models import Petition
+    from huiyin.testing import factories as f
+
+    assert run(ledger([row()]), clerk).imported == 1
+    case = Case.objects.get(kind="petition")
+    other = f.person(Role.PETITION_CLERK, username="clerk-named")
+    Petition.objects.filter(pk=case.pk).update(complained_staff=other.staff)
+    assert not Case.objects.visible_to(other).filter(pk=case.pk).exists()
+
+    again = run(ledger([row()]), other)
+    assert again.ok and again.imported == 0
+    assert [d.row for d in again.duplicates] == [4]
+    assert case.number not in again.duplicates[0].reason
+    shown = run(ledger([row()]), clerk)
+    assert case.number in shown.duplicates[0].reason
