@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "huiyin.privacy",
     "huiyin.cases",
     "huiyin.petitions",
+    "huiyin.disputes",
+    "huiyin.screening",
     "huiyin.reports",
     "huiyin.front",
 ]

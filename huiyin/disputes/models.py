@@ -1,0 +1,1 @@
+"""Disputes: the second kind of case (people's mediation)."""
