@@ -26,6 +26,7 @@ import time
 import warnings
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -81,7 +82,12 @@ def run(args) -> None:
     public = Client(SERVER_NAME="localhost")
 
     def intake():
-        response = clerk.post(NEW, _form(rng, grid.community_id, grid.pk))
+        # As a browser sends the intake form (it has no file field): url-encoded, not multipart.
+        response = clerk.post(
+            NEW,
+            urlencode(_form(rng, grid.community_id, grid.pk), doseq=True),
+            content_type="application/x-www-form-urlencoded",
+        )
         if response.status_code != 302:
             raise SystemExit(f"intake answered {response.status_code}, not a redirect")
 
@@ -108,6 +114,8 @@ def run(args) -> None:
             intake()
         profiler.disable()
         stats = pstats.Stats(profiler)
+        if os.environ.get("INTAKE_PROFILE_OUT"):
+            stats.dump_stats(os.environ["INTAKE_PROFILE_OUT"])
         stats.sort_stats("tottime").print_stats(30)
         stats.sort_stats("cumulative").print_stats(60)
         return

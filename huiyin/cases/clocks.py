@@ -58,6 +58,61 @@ def start_clock(
     return clock
 
 
+def plan_clocks(codes: Iterable[str], start: date) -> list[Clock]:
+    """The clocks `codes` from `start`, computed but not saved, for a case being created: its
+    nearest due date (:func:`nearest_due`) goes into the case's own insert and
+    :func:`start_planned` writes them after it, one statement for the clocks and one for their
+    events, where :func:`start_clock` and :func:`refresh_due` would take two per clock and two
+    more."""
+    planned = []
+    for code in codes:
+        lim = deadlines.limit(code)
+        computed = lim.due(start)
+        planned.append(
+            Clock(
+                code=code,
+                party=Clock.Party.PETITIONER if code in PETITIONER_WINDOWS else Clock.Party.OFFICE,
+                started_on=start,
+                due_on=computed.date,
+                days=lim.days,
+                working_days=lim.working_days,
+                unknown_years=list(computed.unknown_years),
+            )
+        )
+    return planned
+
+
+def nearest_due(planned: Iterable[Clock]) -> date | None:
+    """The case's due date from its planned clocks: the nearest of the office's (as refresh_due)."""
+    dues = [c.due_on for c in planned if c.party == Clock.Party.OFFICE]
+    return min(dues) if dues else None
+
+
+def start_planned(case: Case, planned: list[Clock], *, actor=None) -> list[Clock]:
+    """Save the clocks of :func:`plan_clocks` for the newly created `case`, each with its
+    "clock_started" event, as :func:`start_clock` would."""
+    for clock in planned:
+        clock.case = case
+    Clock.objects.bulk_create(planned)
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=case,
+                actor=actor,
+                kind="clock_started",
+                data={
+                    "code": clock.code,
+                    "started_on": clock.started_on.isoformat(),
+                    "due_on": clock.due_on.isoformat(),
+                    "unknown_years": list(clock.unknown_years),
+                },
+            )
+            for clock in planned
+        ]
+    )
+    return planned
+
+
 def running_clock(case: Case, code: str) -> Clock | None:
     return Clock.objects.filter(case=case, code=code, stopped_at__isnull=True).first()
 

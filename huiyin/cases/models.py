@@ -314,9 +314,10 @@ class Case(models.Model):
         return self.number
 
     def save(self, *args, **kwargs):
-        # The search grams follow the text in the same transaction (see cases/search.py).
+        # The search grams follow the text in the same transaction (see cases/search.py). Inside
+        # the caller's transaction no savepoint is needed: a failure fails the caller's change.
         update_fields = kwargs.get("update_fields")
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             super().save(*args, **kwargs)
             if update_fields is None or {"number", "title", "description"} & set(update_fields):
                 from huiyin.cases import search

@@ -33,7 +33,7 @@ from huiyin.cases import bounds, clocks, numbering
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.exceptions import CaseRefused, TransitionRefused
 from huiyin.cases.kinds import Kind
-from huiyin.cases.models import Case, CaseEvent, Category, Clock, _staff_id
+from huiyin.cases.models import Case, CaseEvent, Category, Clock, _staff_id, staff_of
 from huiyin.cases.services import MSG_GRID_COMMUNITY, holds
 from huiyin.cases.workflow import status_label
 from huiyin.org.access import reach_of
@@ -154,6 +154,13 @@ def _max_representatives() -> int:
 def _actor_staff(user) -> Staff | None:
     staff_id = _staff_id(user)
     return Staff.objects.filter(pk=staff_id).first() if staff_id else None
+
+
+def _actor_staff_ref(user) -> Staff | None:
+    """The actor's staff row as a reference for a foreign key: `staff_of()` has read its id and
+    unit already (cached on the user), so the intake does not read the row again."""
+    staff_id, unit_id = staff_of(user)
+    return Staff(pk=staff_id, unit_id=unit_id) if staff_id else None
 
 
 def _deny(user, label: str) -> None:
@@ -399,7 +406,7 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     street = _resolve(Street, data.get("street"))
     if street is None and community is not None:
         street = community.street
-    staff = _resolve(Staff, data.get("received_by")) or _actor_staff(actor)
+    staff = _resolve(Staff, data.get("received_by")) or _actor_staff_ref(actor)
     if street is None and staff is not None and staff.unit_id:
         street = staff.unit.street
     if street is None:
@@ -457,6 +464,13 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
         _deny(actor, "petition.register")
 
     received_on = timezone.localtime(received_at, CHINA_TZ).date()
+    notice_owed = not (anonymous or contact_unclear)
+    planned = clocks.plan_clocks(
+        ["register_transfer"]
+        + (["acceptance_notice"] if notice_owed else [])
+        + (["transfer_objection"] if channel == Channel.ASSIGNED else []),
+        received_on,
+    )
     with transaction.atomic():
         seq, number = numbering.allocate(street, Kind.PETITION, received_on.year)
         case = Case.objects.create(
@@ -472,6 +486,7 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
             category=category,
             status=Status.REGISTERED,
             received_at=received_at,
+            due_on=clocks.nearest_due(planned),
             created_by=actor,
         )
         petition = Petition.objects.create(
@@ -547,20 +562,15 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
                     "max": _max_representatives(),
                 },
             )
-        clocks.start_clock(case, "register_transfer", received_on, actor=actor)
-        if petition.notice_owed:
-            clocks.start_clock(case, "acceptance_notice", received_on, actor=actor)
-            if on_the_spot:
-                petition.notice_told_on = received_on
-                petition.notice_manner = TellManner.IN_PERSON
-                petition.notice_on_the_spot = True
-                petition.save(
-                    update_fields=["notice_told_on", "notice_manner", "notice_on_the_spot"]
-                )
-                clocks.stop_clock(case, "acceptance_notice", on=received_on)
-        if channel == Channel.ASSIGNED:
-            clocks.start_clock(case, "transfer_objection", received_on, actor=actor)
-        clocks.refresh_due(case)
+        # The clocks and the case's due date were computed before the case was written.
+        clocks.start_planned(case, planned, actor=actor)
+        if notice_owed and on_the_spot:
+            petition.notice_told_on = received_on
+            petition.notice_manner = TellManner.IN_PERSON
+            petition.notice_on_the_spot = True
+            petition.save(update_fields=["notice_told_on", "notice_manner", "notice_on_the_spot"])
+            clocks.stop_clock(case, "acceptance_notice", on=received_on)
+            clocks.refresh_due(case)
         record(
             "object.create",
             actor=actor,
@@ -574,6 +584,9 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
             },
             request=request,
         )
+    # The staff reference written above is read in full only if the caller asks for it.
+    if staff is not None and staff._state.adding:
+        Petition._meta.get_field("received_by").delete_cached_value(petition)
     return petition
 
 

@@ -343,7 +343,7 @@ def test_it_gives_the_number_back_when_registration_fails(clerk, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("huiyin.petitions.services.clocks.start_clock", broken)
+    monkeypatch.setattr("huiyin.petitions.services.clocks.start_planned", broken)
     with pytest.raises(RuntimeError):
         register(clerk)
     monkeypatch.undo()
