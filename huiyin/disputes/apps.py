@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DisputesConfig(AppConfig):
     name = "huiyin.disputes"
     verbose_name = _("Disputes")
+
+    def ready(self):
+        from huiyin.disputes import clocks
+
+        # The mediation time limits join the core's table before anything reads it.
+        clocks.register_limits()

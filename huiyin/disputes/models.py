@@ -1,1 +1,0 @@
-"""Disputes: the second kind of case (people's mediation)."""

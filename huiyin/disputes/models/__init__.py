@@ -1,0 +1,60 @@
+"""Disputes (people's mediation): the committees and mediators, the dispute and its parties,
+and the record of each mediation step. See dispute.py, registry.py and steps.py."""
+
+from huiyin.disputes.models.dispute import (
+    COURT_SOURCES,
+    ChosenBy,
+    Dispute,
+    Manner,
+    Outcome,
+    Party,
+    Source,
+    Status,
+)
+from huiyin.disputes.models.registry import (
+    NEXT_TIER,
+    TIER_RANK,
+    Committee,
+    Mediator,
+    MediatorTraining,
+    Tier,
+)
+from huiyin.disputes.models.steps import (
+    Agreement,
+    AgreementSignature,
+    Consent,
+    FollowUp,
+    JudicialConfirmation,
+    MediationSession,
+    Performance,
+    RightsNotice,
+    RiskNote,
+    Transfer,
+)
+
+__all__ = [
+    "COURT_SOURCES",
+    "NEXT_TIER",
+    "TIER_RANK",
+    "Agreement",
+    "AgreementSignature",
+    "ChosenBy",
+    "Committee",
+    "Consent",
+    "Dispute",
+    "FollowUp",
+    "JudicialConfirmation",
+    "Manner",
+    "MediationSession",
+    "Mediator",
+    "MediatorTraining",
+    "Outcome",
+    "Party",
+    "Performance",
+    "RightsNotice",
+    "RiskNote",
+    "Source",
+    "Status",
+    "Tier",
+    "Transfer",
+]
