@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/", include("huiyin.cases.urls")),
     path("petitions/", include("huiyin.petitions.urls")),
     path("reports/", include("huiyin.reports.urls")),
+    path("screening/", include("huiyin.screening.urls")),
     path("track/", include("huiyin.petitions.public_urls")),
     path("admin/", admin.site.urls),
 ]

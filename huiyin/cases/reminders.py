@@ -30,8 +30,8 @@ see a case (a petition about their own unit, 条例 art. 30/46) is never told ab
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
@@ -67,6 +67,7 @@ class TickResult:
     notifications: int = 0  # notifications written or given another clock
     windows_closed: int = 0
     skipped: int = 0  # clocks whose row could not be handled (logged)
+    lines: list[str] = field(default_factory=list)  # what the other apps' tick hooks report
 
     def summary(self) -> str:
         return gettext(
@@ -260,8 +261,20 @@ def _visible_cases(user_ids: set[int], case_ids: set[int]) -> dict[int, set[int]
     return visible
 
 
+#: Other periodic work, run by :func:`tick` after the case reminders: ``hook(today)`` returns
+#: a line for `huiyin tick` to print (or None). Apps add theirs with :func:`register_tick`.
+_tick_hooks: list[Callable[[date], str | None]] = []
+
+
+def register_tick(hook: Callable[[date], str | None]) -> None:
+    """Run `hook(today)` on every tick (an app's reminders); apps call this in `ready()`."""
+    if hook not in _tick_hooks:
+        _tick_hooks.append(hook)
+
+
 def tick(today: date | None = None, *, days: int | None = None) -> TickResult:
-    """What cron runs: close the petitioner's lapsed windows, then send the reminders."""
+    """What cron runs: close the petitioner's lapsed windows, send the reminders, then the
+    other apps' periodic work (each on its own: one failing does not stop the others)."""
     today = today or timezone.localdate()
     closed = 0
     close = getattr(clock_service, "close_lapsed_windows", None)
@@ -269,4 +282,13 @@ def tick(today: date | None = None, *, days: int | None = None) -> TickResult:
         closed = close(today)
     result = remind(today, days=days)
     result.windows_closed = closed
+    for hook in list(_tick_hooks):
+        try:
+            line = hook(today)
+        except (ArithmeticError, ValueError, DatabaseError):
+            logger.exception("tick: %s failed", getattr(hook, "__qualname__", hook))
+            continue
+        if line:
+            logger.info("%s", line)
+            result.lines.append(line)
     return result

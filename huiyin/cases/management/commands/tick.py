@@ -27,3 +27,7 @@ class Command(BaseCommand):
             raise CommandError(gettext("--days cannot be negative."))
         result = reminders.tick(days=days)
         self.stdout.write(result.summary())
+        # The other apps' lines (screening reminders, ...) with -v 2; cron's log keeps one line.
+        if options.get("verbosity", 1) >= 2:
+            for line in result.lines:
+                self.stdout.write(line)
