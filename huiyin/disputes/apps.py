@@ -7,7 +7,8 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Disputes")
 
     def ready(self):
-        from huiyin.disputes import clocks
+        from huiyin.disputes import clocks, workflow
 
         # The mediation time limits join the core's table before anything reads it.
         clocks.register_limits()
+        workflow.register()

@@ -1,0 +1,1 @@
+"""The steps of the dispute workflow: what each transition checks and records."""
