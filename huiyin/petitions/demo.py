@@ -79,6 +79,19 @@ ESTATES = {
 
 # Category: weight, unit it goes to, (title, what the petitioner asks) templates, replies.
 # "{estate}" is filled with an estate of the petition's community.
+#: The basis a demo reply cites (处理意见书 "处理依据"), by category.
+REPLY_BASIS = {
+    "城建拆迁": "《国有土地上房屋征收与补偿条例》及本市房屋征收补偿有关规定。",
+    "物业管理": "《物业管理条例》及本市物业管理有关规定。",
+    "邻里纠纷": "《中华人民共和国民法典》相邻关系有关规定、《中华人民共和国人民调解法》。",
+    "劳动社保": "《中华人民共和国劳动合同法》《保障农民工工资支付条例》。",
+    "环境保护": "《中华人民共和国环境保护法》《中华人民共和国噪声污染防治法》。",
+    "土地征收": "《中华人民共和国土地管理法》及其实施条例。",
+    "涉法涉诉": "《信访工作条例》第三十一条（诉访分离）。",
+    "教育医疗": "《中华人民共和国教育法》《医疗纠纷预防和处理条例》。",
+    "其他": "《信访工作条例》第三十二条及相关政策规定。",
+}
+
 CATEGORIES: dict[str, dict] = {
     "城建拆迁": {
         "weight": 16,
@@ -641,13 +654,19 @@ class Planner:
         return course.then(days, "assign", CLERK, **payload)
 
     def reply(self, course: Course, unit: str, days: int) -> bool:
-        text = CATEGORIES[course.plan.data["_category"]]["reply"]
+        category = course.plan.data["_category"]
+        text = CATEGORIES[category]["reply"]
+        # 条例 art. 32: the facts found and the basis, as a reply written in Huiyin states them.
+        facts = f"经{unit}会同所在社区调查核实，信访人反映的情况基本属实。"
+        basis = REPLY_BASIS.get(category, REPLY_BASIS["其他"])
         delivery = self.rng.choice(
             [Delivery.IN_PERSON, Delivery.IN_PERSON, Delivery.POST, Delivery.PHONE]
         )
         # A unit with a handler account replies itself; for the others the clerk enters it.
         actor = UNIT_HANDLER.get(unit, CLERK)
-        return course.then(days, "reply", actor, text=text, delivery=delivery)
+        return course.then(
+            days, "reply", actor, text=text, facts=facts, basis=basis, delivery=delivery
+        )
 
     def satisfaction(self) -> str:
         return self.rng.choices(

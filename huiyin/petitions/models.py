@@ -309,7 +309,10 @@ class Petition(models.Model):
         _("extension approved after the period ended"), default=False
     )
 
-    # The written reply (处理意见书).
+    # The written reply (处理意见书, 条例 art. 32): the facts found, the basis in law or policy,
+    # and the opinion (`reply_text`); the review rights are printed from the clocks.
+    reply_facts = models.TextField(_("facts found"), blank=True)
+    reply_basis = models.TextField(_("basis in law or policy"), blank=True)
     reply_text = models.TextField(_("reply"), blank=True)
     replied_on = models.DateField(_("replied on"), null=True, blank=True)
     reply_delivery = models.CharField(

@@ -49,7 +49,10 @@ DATE_KEYS = frozenset(
 #: Dates that default to today (the service does the same when they are left empty). The
 #: delivery date is left empty unless required: empty means "not received yet".
 TODAY_KEYS = DATE_KEYS - {"new_due_on", "told_on", "delivered_on", "body_received_on"}
-LONG_TEXT_KEYS = frozenset({"reason", "text", "note"})
+LONG_TEXT_KEYS = frozenset({"reason", "text", "note", "facts", "basis"})
+#: Keys the form asks for though the service takes them as optional (a reply from an old
+#: ledger may have only its text): a reply written in Huiyin states its facts and basis.
+FORM_REQUIRED: dict[str, frozenset[str]] = {"reply": frozenset({"facts", "basis"})}
 
 MSG_DELIVERED_LATER = _(
     "The day the petitioner received the written answer: the petitioner's 30 days run from it "
@@ -69,7 +72,9 @@ MSG_TOLD_LATER = _(
 
 #: Clearer labels for a key in a particular transition.
 LABELS: dict[tuple[str, str], Promise] = {
-    ("reply", "text"): _("Written reply"),
+    ("reply", "facts"): _("Facts found (Regulations art. 32)"),
+    ("reply", "basis"): _("Basis in law or policy"),
+    ("reply", "text"): _("Opinion"),
     ("request_review", "text"): _("What the petitioner asks"),
     ("request_reexam", "text"): _("What the petitioner asks"),
     ("answer_review", "text"): _("Review answer"),
@@ -138,8 +143,12 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.transition, self.case, self.petition = transition, case, petition
         required, optional = PAYLOAD[transition.name]
+        asked = FORM_REQUIRED.get(transition.name, frozenset())
         for key in (*required, *optional):
-            self.fields[key] = self._field(key, required=key in required)
+            self.fields[key] = self._field(key, required=key in required or key in asked)
+        if transition.name == "reply":
+            # As the 处理意见书 reads: the facts, the basis, then the opinion.
+            self.order_fields(["facts", "basis", "text"])
 
     @property
     def name(self) -> str:

@@ -155,6 +155,8 @@ FIELDS = {
     "told_manner": _("How the petitioner was told"),
     "approved_on": _("Date approved"),
     "text": _("Text"),
+    "facts": _("Facts found"),
+    "basis": _("Basis in law or policy"),
     "replied_on": _("Date of reply"),
     "delivery": _("Delivery"),
     "concluded_on": _("Date of conclusion"),
@@ -518,6 +520,8 @@ def _apply_reply(ctx: Context) -> None:
     on, delivered_on = ctx.cleaned["replied_on"], ctx.cleaned["delivered_on"]
     _save(
         ctx.detail,
+        reply_facts=_text(ctx, "facts"),
+        reply_basis=_text(ctx, "basis"),
         reply_text=_text(ctx, "text"),
         replied_on=on,
         reply_delivery=ctx.cleaned["delivery"],
@@ -953,7 +957,9 @@ TRANSITIONS = (
         (Perm.PETITIONS_HANDLE, Perm.PETITIONS_DECIDE),
         _("Reply"),
         requires=("text", "delivery"),
-        optional=("replied_on", "delivered_on"),
+        # 条例 art. 32: the reply form asks for the facts and the basis; a reply taken from an
+        # old ledger may have only its text.
+        optional=("facts", "basis", "replied_on", "delivered_on"),
         clean=_clean_reply,
         apply=_apply_reply,
     ),

@@ -135,11 +135,16 @@ def test_a_collective_visit_is_registered_assigned_replied_and_tracked(
     fire(
         page,
         "reply",
-        fields={"text": "经城建办核查，安置房将于下月底前交付，已书面告知群众代表。"},
+        fields={
+            "facts": "安置房主体已完工，消防验收尚未通过。",
+            "basis": "《国有土地上房屋征收与补偿条例》第二十二条。",
+            "text": "经城建办核查，安置房将于下月底前交付，已书面告知群众代表。",
+        },
         selects={"delivery": {"value": "in_person"}},
     )
     expect(page.locator("#case-status")).to_have_text("已答复")
     expect(page.locator("#reply")).to_contain_text("安置房将于下月底前交付")
+    expect(page.locator("#reply-basis")).to_contain_text("第二十二条")
     screenshot(page, "petition-5-replied")
     sign_out(page)
 

@@ -91,7 +91,10 @@ ASSIGNED_STATES = {
 
 def test_it_declares_every_transition_of_the_table_here():
     assert set(SETUP) == {t.name for t in wf.TRANSITIONS}
-    assert wf.PAYLOAD["reply"] == (("text", "delivery"), ("replied_on", "delivered_on"))
+    assert wf.PAYLOAD["reply"] == (
+        ("text", "delivery"),
+        ("facts", "basis", "replied_on", "delivered_on"),
+    )
 
 
 def _payload(name, case, unit):

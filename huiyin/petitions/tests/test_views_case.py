@@ -194,11 +194,28 @@ def test_it_accepts_assigns_and_replies_through_the_pages(client, clerk, handler
     assert (fresh(case).status, fresh(case).owner_unit_id) == (Status.ASSIGNED, unit.pk)
     client.force_login(handler)
     assert post_transition(client, case, "start_handling").status_code == 302
+    # 条例 art. 32: the reply form asks for the facts found and the basis.
     response = post_transition(
         client, case, "reply", text="经核查，已责令整改。", delivery="in_person"
     )
+    assert response.status_code == 400
+    assert fresh(case).status == Status.HANDLING
+    response = post_transition(
+        client,
+        case,
+        "reply",
+        facts="楼道堆物属实。",
+        basis="《消防法》第二十八条。",
+        text="经核查，已责令整改。",
+        delivery="in_person",
+    )
     assert response.status_code == 302
     assert fresh(case).status == Status.REPLIED
+    petition.refresh_from_db()
+    assert (petition.reply_facts, petition.reply_basis) == (
+        "楼道堆物属实。",
+        "《消防法》第二十八条。",
+    )
     html = client.get(page_url(case)).content.decode()
     assert "经核查，已责令整改。" in html
     assert 'data-event="reply"' in html

@@ -490,14 +490,19 @@ def build_reply(ctx: Context):
     accepted = gb.chinese_date(p.accept_decision_on) if p.accept_decision_on else ""
     on = f"，本机关于{accepted}受理" if accepted else ""
     gb.add_paragraph(doc, f"{_lodged(ctx)}{on}。经调查核实，现提出处理意见如下：")
-    gb.add_heading(doc, gb.heading_number(1, 1) + "查明的事实", 1)
-    gb.add_blank_section(doc)
-    gb.add_heading(doc, gb.heading_number(1, 2) + "处理依据", 1)
-    gb.add_blank_section(doc)
-    gb.add_heading(doc, gb.heading_number(1, 3) + "处理意见", 1)
-    for line in (p.reply_text or "").splitlines() or [""]:
-        if line.strip():
-            gb.add_paragraph(doc, line.strip())
+    # 条例 art. 32: the facts, the basis and the opinion, each as recorded with the reply; a
+    # reply taken from an old ledger without them leaves the section to be written by hand.
+    for number, heading, text in (
+        (1, "查明的事实", p.reply_facts),
+        (2, "处理依据", p.reply_basis),
+        (3, "处理意见", p.reply_text),
+    ):
+        gb.add_heading(doc, gb.heading_number(1, number) + heading, 1)
+        lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+        if not lines:
+            gb.add_blank_section(doc)
+        for line in lines:
+            gb.add_paragraph(doc, line)
     gb.add_heading(doc, gb.heading_number(1, 4) + "申请复查的权利", 1)
     _rights(
         doc, ctx, of="处理意见", ask="复查", code="review_request", body="本机关的上一级行政机关"

@@ -245,6 +245,19 @@ def test_the_reply_leaves_marked_blanks_for_facts_and_basis(personas, community,
     assert any("收到本处理意见书之日起30日内" in t and "第三十五条" in t for t in texts)
 
 
+def test_the_reply_prints_the_facts_and_basis_recorded_with_it(personas, community, unit):
+    case = to_stage(personas, community, unit, "replied")
+    Petition.objects.filter(pk=case.pk).update(
+        reply_facts="楼道堆物属实。", reply_basis="《中华人民共和国消防法》第二十八条。"
+    )
+    doc, _data = render("处理意见书", case)
+    texts = [p.text for p in doc.paragraphs]
+    facts, basis = texts.index("一、查明的事实"), texts.index("二、处理依据")
+    assert texts[facts + 1] == "楼道堆物属实。"
+    assert texts[basis + 1] == "《中华人民共和国消防法》第二十八条。"
+    assert "（待填写）" not in texts[facts : texts.index("三、处理意见")]
+
+
 def test_the_extension_notice_says_new_date_reason_and_approval(personas, community, unit):
     case = to_stage(personas, community, unit, "extended")
     petition = Petition.objects.select_related("extension_approved_by").get(pk=case.pk)
