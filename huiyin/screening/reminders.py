@@ -17,9 +17,9 @@ notices, so two copies of tick never remind twice; the unique constraint on
 
 Who is told (holders of Perm.DISPUTES_SCREEN, accounts active): those whose grant is on the
 body itself (the grid's workers, the community's, the unit's) — or, when nobody holds one,
-those one level up (a grid's community, else the whole street). A missed report is told one
-level up as well: the community of a grid, the street-wide screeners (综治办) for a community
-or a unit.
+the nearest level up that has someone (a grid's community, else the whole street). A missed
+report is told to the next level up as well: the community of a grid, the street-wide
+screeners (综治办) for a community or a unit.
 """
 
 from __future__ import annotations
@@ -90,19 +90,29 @@ def _grants() -> list[_Grant]:
 
 
 def recipients(duty: ScreeningDuty, kind: str, grants: list[_Grant]) -> set[int]:
-    """The accounts to tell about `duty`'s report (see the module docstring)."""
+    """The accounts to tell about `duty`'s report (see the module docstring).
+
+    The levels over a body, nearest first: its own holders, its community's (for a grid),
+    the whole street's. Due soon goes to the nearest level that has anyone; missed goes to
+    that level and to the next one above it that has anyone.
+    """
+    street = {g.user_id for g in grants if g.street_wide}
     if duty.grid_id:
-        own = {g.user_id for g in grants if g.grid_id == duty.grid_id}
-        above = {g.user_id for g in grants if g.community_id == duty.community_id}
+        levels = [
+            {g.user_id for g in grants if g.grid_id == duty.grid_id},
+            {g.user_id for g in grants if g.community_id == duty.community_id},
+            street,
+        ]
     elif duty.unit_id:
-        own = {g.user_id for g in grants if g.unit_id == duty.unit_id}
-        above = {g.user_id for g in grants if g.street_wide}
+        levels = [{g.user_id for g in grants if g.unit_id == duty.unit_id}, street]
     else:
-        own = {g.user_id for g in grants if g.community_id == duty.community_id}
-        above = {g.user_id for g in grants if g.street_wide}
-    if kind == ScreeningNotice.Kind.MISSED or not own:
-        return own | above
-    return own
+        levels = [{g.user_id for g in grants if g.community_id == duty.community_id}, street]
+    found = [level for level in levels if level]
+    if not found:
+        return set()
+    if kind == ScreeningNotice.Kind.MISSED and len(found) > 1:
+        return found[0] | found[1]
+    return set(found[0])
 
 
 def _message(kind: str, name: str, period: periods.Period, deadline: datetime) -> str:
