@@ -26,7 +26,7 @@ from huiyin.petitions.models import (
     Satisfaction,
     TellManner,
 )
-from huiyin.petitions.workflow import FIELDS, PAYLOAD, extension_limits
+from huiyin.petitions.workflow import FIELDS, PAYLOAD, concerned_staff_ids, extension_limits
 
 DATE_KEYS = frozenset(
     {
@@ -193,7 +193,10 @@ class TransitionForm(forms.Form):
             field = forms.ModelChoiceField(units, label=label, required=required)
             field.initial = self.case.owner_unit_id
         elif key == "handler":
-            field = HandlerChoice(handlers(), label=label, required=required)
+            # Never the person complained about, nor one who stepped aside (the service
+            # refuses them too: 条例 art. 28, 30).
+            choices = handlers().exclude(pk__in=concerned_staff_ids(self.petition))
+            field = HandlerChoice(choices, label=label, required=required)
             field.initial = self.case.owner_id
         elif key == "delivery":
             choices = Delivery.choices

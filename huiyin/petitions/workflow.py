@@ -77,6 +77,7 @@ from huiyin.petitions.models import (
     Channel,
     Delivery,
     Petition,
+    PetitionRecusal,
     Referral,
     Status,
     TellManner,
@@ -110,6 +111,10 @@ MSG_REQUEST_PENDING = _("A review or re-examination request is waiting for its a
 MSG_ASSIGN_COMPLAINED = _("The matter cannot be assigned to the unit it complains about.")
 MSG_UNIT_UNKNOWN = _("Choose a unit of this street.")
 MSG_HANDLER_NOT_IN_UNIT = _("The handler must belong to the unit the matter is assigned to.")
+MSG_HANDLER_CONCERNED = _(
+    "%(name)s may not handle this matter: it complains about them, or they stepped aside "
+    "(Regulations art. 28, 30). Choose another handler."
+)
 MSG_DELIVERY = _("Choose how the reply was delivered.")
 MSG_REFERRAL = _("Choose where the matter belongs instead.")
 MSG_NOTHING_TO_REVIEW = _("There is no reply for a review to be requested about.")
@@ -358,7 +363,20 @@ def _clean_assign(ctx: Context) -> None:
         )
         if not in_unit:
             _refuse(MSG_HANDLER_NOT_IN_UNIT)
+        if handler.pk in concerned_staff_ids(ctx.detail):
+            _refuse(MSG_HANDLER_CONCERNED, name=handler.name)
     ctx.cleaned.update(unit=unit, handler=handler)
+
+
+def concerned_staff_ids(petition: Petition) -> set[int]:
+    """Staff who may never be given the matter: the person complained about and whoever
+    stepped aside from it (条例 art. 28, 30, 46)."""
+    ids = set(
+        PetitionRecusal.objects.filter(case_id=petition.pk).values_list("staff_id", flat=True)
+    )
+    if petition.complained_staff_id:
+        ids.add(petition.complained_staff_id)
+    return ids
 
 
 def _apply_assign(ctx: Context) -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from huiyin.cases.exceptions import MSG_STALE, StaleCase, TransitionRefused
 from huiyin.cases.models import Case, CaseEvent
-from huiyin.cases.workflow import available_transitions, fire
+from huiyin.cases.workflow import available_transitions, fire, workflow_for
 from huiyin.org.models import Staff
 from huiyin.org.roles import Role
 from huiyin.petitions import workflow as wf
@@ -617,3 +617,31 @@ def test_it_keeps_the_handler_of_another_unit_out(case, personas, unit, street, 
     stranger = f.person(HANDLER, username="handler-elsewhere", unit=other_unit)
     with pytest.raises(Http404):
         fire(case, "start_handling", actor=stranger, version=Case.objects.get(pk=case.pk).version)
+
+
+def test_it_never_gives_the_matter_to_a_handler_who_stepped_aside_or_is_complained_about(
+    case, clerk, personas, unit
+):
+    from huiyin.petitions import recusal
+    from huiyin.petitions.transition_forms import TransitionForm
+
+    step(case, "accept", clerk)
+    handler_staff = Staff.objects.get(user=personas[HANDLER])
+    recusal.recuse(case, actor=clerk, staff=handler_staff, reason="系信访人亲属")
+    message = str(wf.MSG_HANDLER_CONCERNED) % {"name": handler_staff.name}
+    refused(case, "assign", clerk, message, unit=unit, handler=handler_staff)
+    # Nor is the person offered on the form.
+    transition = workflow_for(case.kind).by_name["assign"]
+    form = TransitionForm(transition, Case.objects.get(pk=case.pk), case.petition)
+    assert handler_staff not in form.fields["handler"].queryset
+    assert Case.objects.get(pk=case.pk).owner is None
+
+
+def test_it_never_gives_the_matter_to_the_staff_member_it_complains_about(
+    clerk, personas, community, unit
+):
+    handler_staff = Staff.objects.get(user=personas[HANDLER])
+    case = register(clerk, community=community, complained_staff=handler_staff).case
+    step(case, "accept", clerk)
+    message = str(wf.MSG_HANDLER_CONCERNED) % {"name": handler_staff.name}
+    refused(case, "assign", clerk, message, unit=unit, handler=handler_staff)
