@@ -33,7 +33,7 @@ from huiyin.screening.services import visible_case_ids
 
 STATUS_LABELS = {
     ON_TIME: _("On time"),
-    LATE: _("Late"),
+    LATE: _("Filed late"),
     MISSING: _("Missing"),
     PENDING: _("Not yet filed"),
 }

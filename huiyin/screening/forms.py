@@ -44,15 +44,20 @@ class ReportForm(forms.Form):
 
 LINK, NEW = "link", "new"
 MODES = [
-    (LINK, _("An open dispute on record, by its number")),
-    (NEW, _("A new dispute, registered now")),
+    (LINK, _("On record: give its number")),
+    (NEW, _("New: register it now")),
 ]
 
 
 class ItemForm(forms.Form):
     """One dispute found. An untouched row is left out."""
 
-    mode = forms.ChoiceField(label=_("The dispute is"), choices=MODES, initial=LINK)
+    mode = forms.ChoiceField(
+        label=_("The dispute is"),
+        choices=MODES,
+        initial=LINK,
+        widget=forms.Select(attrs={"data-screening-mode": ""}),
+    )
     number = forms.CharField(
         label=_("Dispute number"),
         required=False,

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from huiyin.cases import bounds
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Category
 from huiyin.front.decorators import require_perm
@@ -143,14 +144,15 @@ def _formset(data, body: Body):
 
 
 def _with_row(post: QueryDict) -> QueryDict:
-    """The posted rows and one empty row more (the "add another dispute" button)."""
+    """The posted rows and one empty row more (the "add another dispute" button); the new row
+    holds the initial values, so that left untouched it is no filing."""
     data = post.copy()
-    total = services.ITEMS_MAX
-    try:
-        current = int(data.get("items-TOTAL_FORMS", "1")[:3])
-    except ValueError:
-        current = 1
-    data["items-TOTAL_FORMS"] = str(max(1, min(current + 1, total)))
+    current = bounds.bounded_int(data.get("items-TOTAL_FORMS"), 0, services.ITEMS_MAX, 1)
+    total = max(1, min(current + 1, services.ITEMS_MAX))
+    data["items-TOTAL_FORMS"] = str(total)
+    for index in range(current, total):
+        data[f"items-{index}-mode"] = LINK
+        data[f"items-{index}-people_count"] = "1"
     return data
 
 
