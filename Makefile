@@ -25,7 +25,8 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/huiyin demo --port $(PORT) $(if $(PASSWORD),--password $(PASSWORD))
 
-# Debian's Chromium for the browser journeys; skipped with one line where it can't be had.
+# Debian's Chromium for the browser journeys and LibreOffice to print the documents; each
+# skipped with one line where it can't be had.
 browser:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -33,6 +34,13 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	      || echo "Could not install chromium; browser journeys will be skipped."; \
 	  else echo "chromium is not installed and cannot be installed here; browser journeys will be skipped."; fi; \
+	fi
+	@if ! command -v soffice >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's LibreOffice Writer (headless) to print the documents in the tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk >/dev/null) \
+	      || echo "Could not install LibreOffice; the printing tests will be skipped."; \
+	  else echo "LibreOffice is not installed and cannot be installed here; the printing tests will be skipped."; fi; \
 	fi
 
 lint: install-dev

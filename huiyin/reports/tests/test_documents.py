@@ -399,18 +399,51 @@ def test_a_document_outside_its_stage_leads_back_to_the_case(client, personas, c
 # --------------------------------------------------------------------------- printing
 
 
+def _pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
+    """The (width, height) in points of each page of a PDF LibreOffice wrote."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert boxes, "no page size in the PDF"
+    x0, y0, x1, y1 = (float(v) for v in boxes[0])
+    return [(x1 - x0, y1 - y0)] * pages
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_the_reply_prints_on_one_page(personas, community, unit, tmp_path):
-    case = to_stage(personas, community, unit, "replied")
-    _doc, data = render("处理意见书", case)
-    source = tmp_path / "reply.docx"
-    source.write_bytes(data)
+def test_the_documents_print_in_libreoffice_on_a4_and_the_notices_on_one_page(
+    personas, community, unit, tmp_path
+):
+    """GB/T 9704: A4 (210 × 297 mm); a notice to the petitioner is one sheet."""
+    one_page = {"受理告知书": "accepted", "延期告知书": "extended"}
+    # A letter's 版记 (抄送, 印发) closes its last page; the 处理意见书 has four parts.
+    any_length = {"交办单": "assigned", "处理意见书": "replied", "信访事项登记表": "registered"}
+    sources = []
+    for name, state in {**one_page, **any_length}.items():
+        case = to_stage(personas, community, unit, state)
+        _doc, data = render(name, case)
+        source = tmp_path / f"{name}.docx"
+        source.write_bytes(data)
+        sources.append(str(source))
     soffice = shutil.which("soffice")
-    subprocess.run(  # noqa: S603 - a fixed command on a file of our own
-        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+    subprocess.run(  # noqa: S603 - a fixed command on files of our own
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *sources,
+        ],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=300,
     )
-    pdf = (tmp_path / "reply.pdf").read_bytes()
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+    for name in {**one_page, **any_length}:
+        pages = _pdf_pages((tmp_path / f"{name}.pdf").read_bytes())
+        assert pages, name
+        for width, height in pages:
+            # A4 in points: 595.3 × 841.9.
+            assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, (name, width, height)
+        if name in one_page:
+            assert len(pages) == 1, (name, len(pages))
