@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -300,109 +300,121 @@ def file_report(
     new_clean = [_check_new(item, i, body, period, today, errors) for i, item in enumerate(new)]
     errors.raise_if_any()
 
-    with transaction.atomic():
-        report = (
-            ScreeningReport.objects.select_for_update()
-            .filter(period_start=period.start, period_end=period.end, **body.filter())
-            .first()
-        )
-        existing: set[int] = set()
-        if report is not None:
-            if version not in (None, "") and str(version) != str(report.version):
-                errors.add("__all__", MSG_STALE)
-                errors.raise_if_any()
-            existing = set(report.items.values_list("case_id", flat=True))
-            if nil and existing:
-                errors.add("nil", MSG_NIL_HAS_ITEMS)
-        elif not nil and not links and not new:
-            errors.add("__all__", MSG_EMPTY)
-        cases = _resolve_links(actor, body, links, existing, errors)
-        errors.raise_if_any()
-
-        # Adding disputes ends a nil report; a note alone leaves it nil.
-        is_nil = nil or (report is not None and report.is_nil and not (links or new))
-        unchanged = (
-            report is not None
-            and not (links or new)
-            and is_nil == report.is_nil
-            and (note is None or note == report.note)
-        )
-        if unchanged:
-            return Filing(report, created=False, changed=False)
-
-        created = report is None
-        if created:
-            report = ScreeningReport.objects.create(
-                **body.fields(),
-                period_kind=period.kind,
-                period_start=period.start,
-                period_end=period.end,
-                deadline=periods.deadline_of(period),
-                is_nil=is_nil,
-                note=note or "",
-                filed_by=actor,
-                filed_at=moment,
+    def write() -> Filing:
+        errors.clear()
+        with transaction.atomic():
+            report = (
+                ScreeningReport.objects.select_for_update()
+                .filter(period_start=period.start, period_end=period.end, **body.filter())
+                .first()
             )
-        else:
-            report.version += 1
-            report.is_nil = is_nil
-            if note is not None:
-                report.note = note
-            report.amended_by, report.amended_at = actor, moment
-            report.save(update_fields=["version", "is_nil", "note", "amended_by", "amended_at"])
+            existing: set[int] = set()
+            if report is not None:
+                if version not in (None, "") and str(version) != str(report.version):
+                    errors.add("__all__", MSG_STALE)
+                    errors.raise_if_any()
+                existing = set(report.items.values_list("case_id", flat=True))
+                if nil and existing:
+                    errors.add("nil", MSG_NIL_HAS_ITEMS)
+            elif not nil and not links and not new:
+                errors.add("__all__", MSG_EMPTY)
+            cases = _resolve_links(actor, body, links, existing, errors)
+            errors.raise_if_any()
 
-        registered = _register(actor, body, period, new_clean, today, errors, request)
-        errors.raise_if_any()  # inside the transaction: the registered disputes go too
-
-        items = [
-            ScreeningItem(
-                report=report,
-                case=case,
-                how=how,
-                people_count=count,
-                added_in_version=report.version,
-                added_by=actor,
-                added_at=moment,
+            # Adding disputes ends a nil report; a note alone leaves it nil.
+            is_nil = nil or (report is not None and report.is_nil and not (links or new))
+            unchanged = (
+                report is not None
+                and not (links or new)
+                and is_nil == report.is_nil
+                and (note is None or note == report.note)
             )
-            for case, count, how in [
-                *(
-                    (c, n, ScreeningItem.How.LINKED)
-                    for c, n in zip(cases, counts_links, strict=True)
-                ),
-                *((c, n, ScreeningItem.How.REGISTERED) for c, n in registered),
+            if unchanged:
+                return Filing(report, created=False, changed=False)
+
+            created = report is None
+            if created:
+                report = ScreeningReport.objects.create(
+                    **body.fields(),
+                    period_kind=period.kind,
+                    period_start=period.start,
+                    period_end=period.end,
+                    deadline=periods.deadline_of(period),
+                    is_nil=is_nil,
+                    note=note or "",
+                    filed_by=actor,
+                    filed_at=moment,
+                )
+            else:
+                report.version += 1
+                report.is_nil = is_nil
+                if note is not None:
+                    report.note = note
+                report.amended_by, report.amended_at = actor, moment
+                report.save(update_fields=["version", "is_nil", "note", "amended_by", "amended_at"])
+
+            registered = _register(actor, body, period, new_clean, today, errors, request)
+            errors.raise_if_any()  # inside the transaction: the registered disputes go too
+
+            items = [
+                ScreeningItem(
+                    report=report,
+                    case=case,
+                    how=how,
+                    people_count=count,
+                    added_in_version=report.version,
+                    added_by=actor,
+                    added_at=moment,
+                )
+                for case, count, how in [
+                    *(
+                        (c, n, ScreeningItem.How.LINKED)
+                        for c, n in zip(cases, counts_links, strict=True)
+                    ),
+                    *((c, n, ScreeningItem.How.REGISTERED) for c, n in registered),
+                ]
             ]
-        ]
-        ScreeningItem.objects.bulk_create(items)
-        ScreeningReportVersion.objects.create(
-            report=report,
-            version=report.version,
-            action=(
-                ScreeningReportVersion.Action.FILED
-                if created
-                else ScreeningReportVersion.Action.AMENDED
-            ),
-            at=moment,
-            actor=actor,
-            is_nil=report.is_nil,
-            note=report.note,
-            item_count=len(existing) + len(items),
-            items_added=len(items),
-            on_time=moment <= report.deadline,
-        )
-        if created:
-            # The reminders about this report have done their work.
-            ScreeningNotice.objects.filter(
-                duty=duty, period_start=period.start, read_at__isnull=True
-            ).update(read_at=moment)
-        # The note and the disputes' titles may name people: the audit keeps counts only.
-        record(
-            "screening.file" if created else "screening.amend",
-            actor=actor,
-            target=report,
-            diff={"version": report.version, "nil": report.is_nil, "items_added": len(items)},
-            request=request,
-        )
-    return Filing(report, created=created, changed=True, items=items)
+            ScreeningItem.objects.bulk_create(items)
+            ScreeningReportVersion.objects.create(
+                report=report,
+                version=report.version,
+                action=(
+                    ScreeningReportVersion.Action.FILED
+                    if created
+                    else ScreeningReportVersion.Action.AMENDED
+                ),
+                at=moment,
+                actor=actor,
+                is_nil=report.is_nil,
+                note=report.note,
+                item_count=len(existing) + len(items),
+                items_added=len(items),
+                on_time=moment <= report.deadline,
+            )
+            if created:
+                # The reminders about this report have done their work.
+                ScreeningNotice.objects.filter(
+                    duty=duty, period_start=period.start, read_at__isnull=True
+                ).update(read_at=moment)
+            # The note and the disputes' titles may name people: the audit keeps counts only.
+            record(
+                "screening.file" if created else "screening.amend",
+                actor=actor,
+                target=report,
+                diff={"version": report.version, "nil": report.is_nil, "items_added": len(items)},
+                request=request,
+            )
+        return Filing(report, created=created, changed=True, items=items)
+
+    for attempt in range(2):
+        try:
+            return write()
+        except IntegrityError:
+            # Two first filings at once (a double tap on a phone): the other one was written
+            # first; this one is done again over it (a nil report again changes nothing).
+            if attempt:
+                raise ScreeningInvalid({"__all__": [MSG_STALE]}) from None
+    raise AssertionError("unreachable")
 
 
 def _check_new(

@@ -418,3 +418,31 @@ def test_ensure_duties_gives_new_places_a_duty_once_and_never_revives_an_ended_o
     new_grid = f.GridFactory(community=community)
     assert services.ensure_duties() == 1
     assert ScreeningDuty.objects.get(grid=new_grid).community_id == community.pk
+
+
+def test_two_first_filings_at_once_are_no_error(
+    duties, grid_worker, governance, grid, grid2, monkeypatch
+):
+    from django.db import IntegrityError
+
+    real = ScreeningReport.objects.create
+    raised = []
+
+    def racing_create(**fields):
+        # The other tap's report was written between the lookup and this insert.
+        if not raised:
+            raised.append(True)
+            raise IntegrityError("screening_report_once_per_grid")
+        return real(**fields)
+
+    monkeypatch.setattr(ScreeningReport.objects, "create", racing_create)
+    filing = file_report(grid_worker, body(grid), W23, nil=True, moment=BEFORE)
+    assert raised and filing.created and ScreeningReport.objects.count() == 1
+
+    def always(**fields):
+        raise IntegrityError("screening_report_once_per_grid")
+
+    monkeypatch.setattr(ScreeningReport.objects, "create", always)
+    with pytest.raises(ScreeningInvalid) as error:
+        file_report(governance, body(grid2), W23, nil=True, moment=BEFORE)
+    assert services.MSG_STALE in error.value.errors["__all__"]
