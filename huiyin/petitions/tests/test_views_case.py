@@ -221,6 +221,17 @@ def test_it_accepts_assigns_and_replies_through_the_pages(client, clerk, handler
     assert 'data-event="reply"' in html
 
 
+def test_a_phone_user_jumps_to_the_actions_and_a_reader_sees_no_jump(
+    client, clerk, personas, petition
+):
+    client.force_login(clerk)
+    html = client.get(page_url(petition.case)).content.decode()
+    assert 'id="jump-to-actions"' in html and 'href="#case-actions"' in html
+    client.force_login(personas[Role.AUDITOR])
+    html = client.get(page_url(petition.case)).content.decode()
+    assert 'id="jump-to-actions"' not in html
+
+
 def test_it_refuses_the_wrong_role_with_a_message_and_changes_nothing(client, handler, assigned):
     before = fresh(assigned.case)
     client.force_login(handler)
