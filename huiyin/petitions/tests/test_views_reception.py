@@ -95,6 +95,20 @@ def test_it_shows_this_months_slots_with_the_headcount(client, clerk, leader_sta
     assert 'id="petitions-subnav"' in html
 
 
+def test_a_phone_reads_the_month_as_a_list_of_days(client, clerk, leader_staff):
+    client.force_login(clerk)
+    html = client.get(reverse("petitions:reception")).content.decode()
+    agenda = html[html.index('id="calendar-agenda"') : html.index('id="calendar"')]
+    assert 'id="agenda-empty"' in agenda
+    day = slot(clerk, leader_staff, today())
+    html = client.get(reverse("petitions:reception")).content.decode()
+    agenda = html[html.index('id="calendar-agenda"') : html.index('id="calendar"')]
+    assert f'data-slot="{day.pk}"' in agenda and leader_staff.name in agenda
+    assert 'id="agenda-empty"' not in agenda
+    # The seven-column grid is for wider screens only.
+    assert 'class="table-responsive d-none d-md-block"' in html
+
+
 def test_each_slot_links_to_the_petitions_registered_in_it(client, clerk, leader_staff):
     day = slot(clerk, leader_staff, today())
     client.force_login(clerk)
