@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", include("huiyin.privacy.urls")),
     path("cases/", include("huiyin.cases.urls")),
     path("petitions/", include("huiyin.petitions.urls")),
+    path("disputes/", include("huiyin.disputes.urls")),
     path("reports/", include("huiyin.reports.urls")),
     path("screening/", include("huiyin.screening.urls")),
     path("track/", include("huiyin.petitions.public_urls")),
