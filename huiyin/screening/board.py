@@ -16,7 +16,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
-from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.models import Case
 from huiyin.org.models import Community
 from huiyin.org.roles import Perm
@@ -119,10 +118,6 @@ class Board:
     units: list[Line]
     totals: dict[str, int]
 
-    @property
-    def passed(self) -> bool:
-        return periods.now() > self.deadline
-
 
 def board(user, period: periods.Period, *, moment: datetime | None = None) -> Board:
     result = compliance(None, period, period, user=user, moment=moment)
@@ -212,15 +207,13 @@ def report_page(
     user, body: Body, period: periods.Period, *, moment: datetime | None = None
 ) -> ReportPage:
     """One body's report for one period; for a community, its grids' reports too."""
-    scope = _OneBody(body)
-    own = compliance(None, period, period, scope, user=user, moment=moment).rows
-    line = Line(own[0], may_file(user, body)) if own else Line(_missing_row(body, period), False)
-    children: list[Line] = []
-    if body.is_community:
-        rows = compliance(
-            None, period, period, _Community(body.community_id), user=user, moment=moment
-        ).rows
-        children = [Line(r, may_file(user, r.body)) for r in rows if r.body.is_grid]
+    scope = _Community(body.community_id) if body.is_community else _OneBody(body)
+    rows = compliance(None, period, period, scope, user=user, moment=moment).rows
+    own = next((r for r in rows if r.body.key == body.key), None)
+    line = Line(own, may_file(user, body)) if own else Line(_missing_row(body, period), False)
+    children = [
+        Line(r, may_file(user, r.body)) for r in rows if body.is_community and r.body.is_grid
+    ]
     ids = [ln.row.report_id for ln in [line, *children] if ln.row.report_id]
     items = _items(user, ids)
     report = (
@@ -246,11 +239,10 @@ def report_page(
 
 @dataclass(frozen=True)
 class _OneBody:
-    body: Body
+    """A grid's or a unit's own rows, as compliance() reads a scope."""
 
-    @property
-    def community_id(self):
-        return self.body.community_id if self.body.is_community else None
+    body: Body
+    community_id: None = None
 
     @property
     def grid_id(self):
@@ -319,7 +311,3 @@ def clamp(user, period: periods.Period | None) -> tuple[periods.Period, bool]:
     if period < first:
         return first, True
     return period, False
-
-
-def local(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(CHINA_TZ) if moment else None

@@ -125,12 +125,6 @@ def report(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- filing
 
 
-def _file_period(request: HttpRequest, params: QueryDict, user) -> periods.Period:
-    if params.get("week"):
-        return _period(request, params)
-    return periods.due()
-
-
 def _formset(data, body: Body):
     categories = services.dispute_categories()
     communities = list(Community.objects.filter(street_id=body.street_id).order_by("order", "id"))
@@ -214,7 +208,7 @@ def file(request: HttpRequest) -> HttpResponse:
     user = request.user
     services.ensure_duties()
     params = request.POST if request.method == "POST" else request.GET
-    period = _file_period(request, params, user)
+    period = _period(request, params) if params.get("week") else periods.due()
     bodies = bodies_in(user, Perm.DISPUTES_SCREEN, period.start, period.end)
     if params.get("body"):
         body = _body(request, params, Perm.DISPUTES_SCREEN, period)
@@ -222,68 +216,26 @@ def file(request: HttpRequest) -> HttpResponse:
         body = bodies[0]
     else:
         return _choose(request, bodies, period)
+    if not params.get("week") and period != periods.current() and services.report_for(body, period):
+        # Last week's report is in (Monday morning): this week's is the one to work on.
+        period = periods.current()
 
     existing = services.report_for(body, period)
-    status = 200
-    top: list[str] = []
     form = ReportForm(
         initial={
             "note": existing.note if existing else "",
             "version": existing.version if existing else "",
         }
     )
-    formset = _formset(None, body)
+    formset, top, status = _formset(None, body), [], 200
     if request.method == "POST":
-        action = request.POST.get("action")
-        form = ReportForm(request.POST)
-        if action == "add_row":
-            formset = _formset(_with_row(request.POST), body)
-            if formset.is_bound:
-                formset.is_valid()  # show what was typed; errors only after filing
-                for row in formset.forms:
-                    row._errors = {}
-        else:
-            formset = _formset(request.POST if action != "nil" else None, body)
-            nil = action == "nil"
-            valid = form.is_valid() and (nil or formset.is_valid())
-            if valid:
-                rows = [] if nil else formset.filled()
-                links, new = _items(rows, body)
-                try:
-                    filing = services.file_report(
-                        user,
-                        body,
-                        period,
-                        nil=nil,
-                        note=None
-                        if nil and not form.cleaned_data["note"]
-                        else form.cleaned_data["note"],
-                        links=links,
-                        new=new,
-                        version=form.cleaned_data["version"],
-                        request=request,
-                    )
-                except services.ScreeningInvalid as invalid:
-                    top = _apply_errors(invalid, form, formset, rows)
-                    status = 400
-                else:
-                    if not filing.changed:
-                        messages.info(request, _("The report was already filed as it is."))
-                    elif filing.created:
-                        messages.success(
-                            request, _("The report for %(p)s is filed.") % {"p": period.label}
-                        )
-                    else:
-                        messages.success(
-                            request, _("The report for %(p)s is amended.") % {"p": period.label}
-                        )
-                    return redirect(boards.page_url("screening:report", body, period))
-            else:
-                status = 400
+        done, form, formset, top = _post(request, body, period)
+        if done is not None:
+            return done
+        status = 400 if request.POST.get("action") != "add_row" else 200
     style(form)
     for row in formset.forms:
         style(row)
-    line = boards.report_page(user, body, period).line
     notices = list(
         ScreeningNotice.objects.filter(recipient=user, read_at__isnull=True)
         .select_related("duty__community", "duty__grid__community", "duty__unit")
@@ -299,7 +251,7 @@ def file(request: HttpRequest) -> HttpResponse:
             "bodies": bodies,
             "period": period,
             "choices": _file_choices(user, period),
-            "line": line,
+            "line": boards.report_page(user, body, period).line,
             "report": existing,
             "form": form,
             "formset": formset,
@@ -310,6 +262,46 @@ def file(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _post(request: HttpRequest, body: Body, period: periods.Period):
+    """(redirect when filed, else None; the forms to show again; messages for the top)."""
+    action = request.POST.get("action")
+    form = ReportForm(request.POST)
+    if action == "add_row":
+        formset = _formset(_with_row(request.POST), body)
+        formset.is_valid()  # the typed values shown again ...
+        for row in formset.forms:
+            row._errors = {}  # ... without complaints: nothing was filed yet
+        return None, form, formset, []
+    nil = action == "nil"
+    formset = _formset(None if nil else request.POST, body)
+    if not (form.is_valid() and (nil or formset.is_valid())):
+        return None, form, formset, []
+    rows = [] if nil else formset.filled()
+    links, new = _items(rows, body)
+    note = form.cleaned_data["note"]
+    try:
+        filing = services.file_report(
+            request.user,
+            body,
+            period,
+            nil=nil,
+            note=None if nil and not note else note,  # the one-tap form sends no note
+            links=links,
+            new=new,
+            version=form.cleaned_data["version"],
+            request=request,
+        )
+    except services.ScreeningInvalid as invalid:
+        return None, form, formset, _apply_errors(invalid, form, formset, rows)
+    if not filing.changed:
+        messages.info(request, _("The report was already filed as it is."))
+    elif filing.created:
+        messages.success(request, _("The report for %(p)s is filed.") % {"p": period.label})
+    else:
+        messages.success(request, _("The report for %(p)s is amended.") % {"p": period.label})
+    return redirect(boards.page_url("screening:report", body, period)), form, formset, []
 
 
 def _file_choices(user, period: periods.Period) -> list[periods.Period]:

@@ -145,6 +145,16 @@ def test_a_grid_worker_files_nothing_new_in_one_tap(client, duties, grid_worker,
     assert again.status_code == 200 and ScreeningReport.objects.get().version == 1
 
 
+def test_once_last_weeks_report_is_in_the_page_turns_to_this_week(
+    client, duties, grid_worker, grid
+):
+    file_report(grid_worker, body(grid), W23, nil=True, moment=bj("2026-06-07 17:00"))
+    page = login(client, grid_worker).get(FILE)
+    assert page.context["period"].label == "2026-W24"
+    # Asked for by name, last week's report opens to be amended.
+    assert client.get(FILE, {"week": "2026-W23"}).context["report"].period_start == W23.start
+
+
 def test_a_grid_worker_cannot_file_for_another_grid(client, duties, grid_worker, grid2, community):
     login(client, grid_worker)
     for token in (f"g{grid2.pk}", f"c{community.pk}", "g999999", "g99999999999999999999999", "z1"):
