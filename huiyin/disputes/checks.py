@@ -90,7 +90,7 @@ FIELDS = {
     "court": _("Court"),
     "applied_on": _("Date applied"),
     "title": _("Title"),
-    "description": _("Description"),
+    "description": _("Brief account of the dispute"),
     "community": _("Community"),
     "grid": _("Grid"),
     "category": _("Dispute type"),

@@ -52,7 +52,6 @@ MSG_TOO_MANY_PARTIES = _("A dispute names at most %(max)s parties.")
 MSG_COURT = _("A court-referred dispute names the court and its document number.")
 MSG_PETITION_CASE = _("Choose a petition you may see.")
 MSG_PETITION_SOURCE = _("Only a dispute turned from a petition links to one.")
-MSG_MATERIALS = _("The court's materials are received on or after the date received.")
 MSG_TIER_COMMITTEE = _("The committee is not of the chosen tier.")
 MSG_BOTH_SIDES = _(
     "A petition becomes a mediation with the consent of both parties (Regulations art. 33): "

@@ -191,7 +191,7 @@ class MediatorTraining(models.Model):
     )
     on = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=200)
-    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    hours = models.DecimalField(_("training hours"), max_digits=5, decimal_places=1)
 
     class Meta:
         verbose_name = _("mediator training")

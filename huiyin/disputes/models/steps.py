@@ -39,8 +39,8 @@ class Consent(AppendOnlyModel):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta(AppendOnlyModel.Meta):
-        verbose_name = _("consent")
-        verbose_name_plural = _("consents")
+        verbose_name = _("consent to mediation")
+        verbose_name_plural = _("consents to mediation")
         ordering = ["on", "id"]
 
     def __str__(self) -> str:
@@ -187,7 +187,7 @@ class Agreement(models.Model):
     dispute = models.ForeignKey(
         Dispute, models.PROTECT, related_name="agreements", verbose_name=_("dispute")
     )
-    form = models.CharField(_("form"), max_length=10, choices=Form.choices)
+    form = models.CharField(_("form of agreement"), max_length=10, choices=Form.choices)
     reached_on = models.DateField(_("reached on"))
     facts_and_issues = models.TextField(_("main facts and disputed matters"), blank=True)
     responsibilities = models.TextField(_("each party's responsibility"), blank=True)
@@ -250,7 +250,7 @@ class AgreementSignature(models.Model):
         FINGERPRINT = "fingerprint", _("Fingerprint")
 
     agreement = models.ForeignKey(
-        Agreement, models.PROTECT, related_name="signatures", verbose_name=_("agreement")
+        Agreement, models.PROTECT, related_name="signatures", verbose_name=_("mediation agreement")
     )
     party = models.ForeignKey(
         Party, models.PROTECT, related_name="signatures", verbose_name=_("party")
@@ -282,9 +282,9 @@ class Performance(models.Model):
         NOT_PERFORMED = "not_performed", _("Not performed")
 
     agreement = models.ForeignKey(
-        Agreement, models.PROTECT, related_name="performances", verbose_name=_("agreement")
+        Agreement, models.PROTECT, related_name="performances", verbose_name=_("mediation agreement")
     )
-    term = models.CharField(_("term"), max_length=500)
+    term = models.CharField(_("item to perform"), max_length=500)
     due_on = models.DateField(_("due on"))
     result = models.CharField(_("result"), max_length=20, choices=Result.choices, blank=True)
     checked_on = models.DateField(_("checked on"), null=True, blank=True)
@@ -359,14 +359,14 @@ class Transfer(models.Model):
         ACCEPTED = "accepted", _("Accepted by that body")
         RESOLVED = "resolved", _("Resolved there")
         NOT_RESOLVED = "not_resolved", _("Not resolved there")
-        RETURNED = "returned", _("Returned")
+        RETURNED = "returned", _("Returned by that body")
 
     dispute = models.ForeignKey(
         Dispute, models.PROTECT, related_name="transfers", verbose_name=_("dispute")
     )
-    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    direction = models.CharField(_("direction of transfer"), max_length=3, choices=Direction.choices)
     body_kind = models.CharField(_("kind of body"), max_length=20, choices=Body.choices)
-    body = models.CharField(_("body"), max_length=100)
+    body = models.CharField(_("receiving body"), max_length=100)
     department = models.ForeignKey(
         "org.Unit",
         models.PROTECT,
@@ -398,16 +398,16 @@ class JudicialConfirmation(models.Model):
 
     class Result(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed as valid")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", _("Rejected by the court")
 
     agreement = models.ForeignKey(
-        Agreement, models.PROTECT, related_name="confirmations", verbose_name=_("agreement")
+        Agreement, models.PROTECT, related_name="confirmations", verbose_name=_("mediation agreement")
     )
     court = models.CharField(_("court"), max_length=100)
     applied_on = models.DateField(_("applied on"))
     # Applied after the parties' 30-day window: recorded, never refused (the court decides).
     late = models.BooleanField(_("applied after the window"), default=False)
-    warning = models.TextField(_("warning"), blank=True)
+    warning = models.TextField(_("warnings for the application"), blank=True)
     result = models.CharField(_("result"), max_length=20, choices=Result.choices, blank=True)
     result_on = models.DateField(_("ruled on"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
