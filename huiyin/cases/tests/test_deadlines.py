@@ -285,9 +285,11 @@ def test_it_lists_the_limits_with_their_articles():
         "reexam_answer": (30, False, "信访工作条例 第三十六条", "reexam_requested"),
         "judicial_confirmation": (30, False, "人民调解法 第三十三条", "agreement_effective"),
     }
+    # Other kinds add their own limits when their apps are ready (disputes: mediation).
     assert {
         code: (lim.days, lim.working_days, lim.article, lim.start_event)
         for code, lim in LIMITS.items()
+        if code in expected
     } == expected
     for code, lim in LIMITS.items():
         assert lim.code == code
