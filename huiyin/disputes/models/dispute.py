@@ -74,6 +74,29 @@ class Manner(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+_DEPTH = ("case__category", "case__category__parent", "case__category__parent__parent")
+
+
+class DisputeQuerySet(models.QuerySet):
+    def of_type(self, category) -> DisputeQuerySet:
+        """Disputes of `category` or of any type below it (a ledger or a figure naming 劳动争议
+        takes in 欠薪); the seeded tree is two levels deep, three are looked at."""
+        condition = Q(pk__in=[])
+        for path in _DEPTH:
+            condition |= Q(**{path: category})
+        return self.filter(condition)
+
+    def labour(self) -> DisputeQuerySet:
+        """Labour disputes (HUIYIN_DISPUTE_LABOUR_TYPES and the types below them)."""
+        from huiyin.disputes.rules import labour_types
+
+        names = labour_types()
+        condition = Q(pk__in=[])
+        for path in _DEPTH:
+            condition |= Q(**{f"{path}__name__in": names})
+        return self.filter(condition)
+
+
 class Dispute(models.Model):
     """The dispute part of a case (primary key = the case)."""
 
@@ -141,6 +164,8 @@ class Dispute(models.Model):
     court_extension_consented_on = models.DateField(
         _("parties consented to the extension on"), null=True, blank=True
     )
+
+    objects = DisputeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dispute")

@@ -327,3 +327,17 @@ def test_adding_a_party_before_the_mediation_ends(governance, community, persona
         services.add_party(case, governance, side="b", name="赵六")
     with pytest.raises(TransitionRefused):
         services.add_party(case, personas[Role.LEADER], side="b", name="赵六")
+
+
+def test_a_type_takes_in_the_types_below_it(governance, community):
+    wages = df.register(governance, community=community, category=df.dispute_type("欠薪"))
+    labour = df.register(governance, community=community, category=df.dispute_type("劳动争议"))
+    df.register(governance, community=community, category=df.dispute_type("邻里"))
+    df.register(governance, community=community)
+    both = {wages.pk, labour.pk}
+    assert set(Dispute.objects.labour().values_list("pk", flat=True)) == both
+    of_type = Dispute.objects.of_type(df.dispute_type("劳动争议"))
+    assert set(of_type.values_list("pk", flat=True)) == both
+    assert list(Dispute.objects.of_type(df.dispute_type("欠薪"))) == [
+        Dispute.objects.get(pk=wages.pk)
+    ]
