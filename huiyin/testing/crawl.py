@@ -181,6 +181,7 @@ def world(password: str = PASSWORD) -> World:
         load(out)
     call_command("tick", stdout=out)
     users = {role: User.objects.get(username=name) for role, name in ROLE_USERS.items()}
+    _disputes(users[str(Role.GOVERNANCE_STAFF)])
     users[OUTSIDER] = User.objects.create_user("crawl-outsider", password=password)
     petitions = list(
         Case.objects.filter(kind=Kind.PETITION, withdrawn=False).values_list(
@@ -252,6 +253,30 @@ def world(password: str = PASSWORD) -> World:
     return w
 
 
+def _disputes(registrar: User) -> None:
+    """Two disputes, in and out of the grid worker's grid, while the demo registers none."""
+    from huiyin.disputes.services import register_dispute
+    from huiyin.org.models import Grid
+
+    if Case.objects.filter(kind=Kind.DISPUTE).exists():
+        return
+    grids = list(Grid.objects.select_related("community").order_by("community__order", "order"))
+    other = next((g for g in grids if g.community_id != grids[0].community_id), grids[-1])
+    for index, grid in enumerate((grids[0], other)):
+        register_dispute(
+            registrar,
+            title=f"楼上漏水致楼下墙面受损（抽查{index + 1}）",
+            community=grid.community,
+            grid=grid,
+            source="application",
+            received_on=timezone.localdate(),
+            parties=[
+                {"side": "a", "name": "甲某", "address": "一号楼"},
+                {"side": "b", "name": "乙某", "address": "二号楼"},
+            ],
+        )
+
+
 # --------------------------------------------------------------------------- filling paths
 
 #: Fill = (world, person, scope) -> the kwargs to try ([] when there is nothing to try);
@@ -291,6 +316,28 @@ def _attachment(pk: int) -> dict | None:
 
 def _transition(pk: int) -> dict:
     return {"name": next(iter(workflow_for(Kind.PETITION).by_name))}
+
+
+def _dispute(extra: Callable[[int], dict | None] | None = None) -> Fill:
+    """A dispute the person may see ("in") or may not ("out"), by the one door."""
+
+    def fill(w: World, p: Person, scope: str) -> list[dict]:
+        ids = set(Case.objects.filter(kind=Kind.DISPUTE).values_list("pk", flat=True))
+        pool = ids & p.visible if scope == "in" else ids - p.visible
+        if not pool:
+            return []
+        pk = min(pool)
+        more = extra(pk) if extra else {}
+        return [] if more is None else [{"pk": pk, **more}]
+
+    return fill
+
+
+def _party(pk: int) -> dict | None:
+    from huiyin.disputes.models import Party
+
+    found = Party.objects.filter(dispute_id=pk).order_by("pk").first()
+    return {"party_id": found.pk} if found else None
 
 
 def _key_case(w: World, p: Person, scope: str) -> list[dict]:
@@ -339,6 +386,13 @@ FILLERS: dict[str, Fill] = {
     # The 登记表 fits every stage: the document view's door and audit are crawled for each case.
     "petitions:document": _by_case(lambda pk: {"slug": "registration"}),
     "petitions:recusal": _by_case(),
+    "disputes:detail": _dispute(),
+    "disputes:transition": _dispute(lambda pk: {"name": "consent"}),
+    "disputes:case_note": _dispute(),
+    "disputes:add_party": _dispute(),
+    "disputes:identity": _dispute(_party),
+    # The 人民调解申请书 fits every stage, once the disputes' documents are registered.
+    "disputes:document": _dispute(lambda pk: {"slug": "mediation-application"}),
     "petitions:keycase": _key_case,
     "petitions:keycase_progress": _key_case,
     "petitions:keycase_close": _key_case,
