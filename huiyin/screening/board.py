@@ -299,15 +299,25 @@ def picker(user, chosen: periods.Period) -> list[periods.Period]:
     return sorted(set(out), reverse=True)
 
 
-def clamp(user, period: periods.Period | None) -> tuple[periods.Period, bool]:
-    """`period` moved into the plausible range (the first duty's period to the current one);
-    True when it had to move."""
+def clamp(
+    user, period: periods.Period | None, default: periods.Period | None = None
+) -> tuple[periods.Period, bool]:
+    """`period` (None: `default`, else the period due) moved into the plausible range (the
+    first duty's period to the current one); True when it had to move."""
     last = periods.current()
     if period is None:
-        return periods.due(), False
+        period = default or periods.due()
+        first = first_period(user)
+        return (period if period >= first else first), False
     if period > last:
         return last, True
     first = first_period(user)
     if period < first:
         return first, True
     return period, False
+
+
+def board_default() -> periods.Period:
+    """The board opens on the period just ended: on Monday morning who has not reported yet,
+    from Monday noon who missed it."""
+    return periods.current().previous()

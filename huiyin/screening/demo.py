@@ -252,7 +252,9 @@ class WeekFiler:
         listed = set(ScreeningItem.objects.values_list("case_id", flat=True))
         already = {
             (r.period_start, r.body_key)
-            for r in ScreeningReport.objects.filter(street=self.street, period_start__gte=first.start)
+            for r in ScreeningReport.objects.filter(
+                street=self.street, period_start__gte=first.start
+            )
         }
         amended = False
         for period in weeks:

@@ -29,18 +29,20 @@ from huiyin.screening.models import ScreeningNotice
 FILE_PERIODS = 8
 
 
-def _period(request: HttpRequest, params: QueryDict) -> periods.Period:
-    """The period asked for, moved into the plausible range, with a message when it was not
-    understood or had to move."""
+def _period(
+    request: HttpRequest, params: QueryDict, default: periods.Period | None = None
+) -> periods.Period:
+    """The period asked for (none: `default`, else the one due), moved into the plausible
+    range, with a message when it was not understood or had to move."""
     raw = params.get("week")
     asked = periods.parse(raw) if raw else None
+    period, moved = boards.clamp(request.user, asked, default)
     if raw and asked is None:
         messages.warning(
             request,
-            _("The period asked for was not understood; showing %(p)s.")
-            % {"p": periods.due().label},
+            _("The period asked for was not understood; showing %(p)s.") % {"p": period.label},
         )
-    period, moved = boards.clamp(request.user, asked)
+        moved = False
     if moved:
         messages.info(
             request, _("There are no reports for that period; showing %(p)s.") % {"p": period.label}
@@ -62,7 +64,7 @@ def _neighbours(user, period: periods.Period) -> tuple[periods.Period | None, ..
 def board(request: HttpRequest) -> HttpResponse:
     """Who has reported for the period, who has not: a block per community with its grids."""
     services.ensure_duties()
-    period = _period(request, request.GET)
+    period = _period(request, request.GET, boards.board_default())
     data = boards.board(request.user, period)
     before, after = _neighbours(request.user, period)
     return render(
@@ -100,7 +102,7 @@ def _body(request: HttpRequest, params: QueryDict, perm: str, period) -> Body:
 @require_perm(Perm.DISPUTES_VIEW, Perm.DISPUTES_SCREEN)
 def report(request: HttpRequest) -> HttpResponse:
     """One body's report for one period, its versions, and for a community its grids' too."""
-    period = _period(request, request.GET)
+    period = _period(request, request.GET, boards.board_default())
     body = _body(request, request.GET, Perm.DISPUTES_VIEW, period)
     if not may_view(request.user, body):
         raise Http404

@@ -102,6 +102,15 @@ def test_the_street_office_sees_every_community_on_monday(client, duties, govern
     assert 'data-status="on_time"' in page and 'data-status="pending"' in page
 
 
+def test_the_board_opens_on_the_week_just_ended(client, duties, governance):
+    login(client, governance)
+    assert client.get(BOARD).context["period"].label == "2026-W23"  # Monday 09:00: pending
+    with time_machine.travel(bj("2026-06-08 13:00"), tick=False):
+        login(client, governance)  # a session of that moment (idle sessions end)
+        board = client.get(BOARD).context["board"]
+    assert board.period.label == "2026-W23" and board.totals["missing"] == 5
+
+
 @pytest.mark.parametrize(
     "week_param",
     ["2026-W99", "2026-W53x", "x" * 100_000, "<script>alert(1)</script>", "9999-W01", "a\x00b"],
