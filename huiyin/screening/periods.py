@@ -175,6 +175,19 @@ def between(first: Period, last: Period) -> list[Period]:
     return out
 
 
+def ending_in(start: date, end: date, kind: str | None = None) -> tuple[Period, Period] | None:
+    """The first and the last period whose last day lies in [start, end] — how a statistics
+    period (a month, a campaign) counts weeks: each week in the range it ends in. None when
+    no period ends there."""
+    first = containing(start, kind)
+    if first.end < start:
+        first = first.next()
+    last = containing(end, kind)
+    if last.end > end:
+        last = last.previous()
+    return (first, last) if first.start <= last.start else None
+
+
 # --------------------------------------------------------------------------- deadlines
 
 

@@ -180,3 +180,13 @@ def test_today_is_the_beijing_date_whatever_the_utc_date():
         assert periods.today() == date(2026, 6, 8)
         assert periods.current().label == "2026-W24"
         assert periods.due().label == "2026-W23"
+
+
+def test_the_weeks_a_statistics_period_counts_are_those_ending_in_it():
+    # June 2026: weeks 23 (ends 06-07) to 26 (ends 06-28); week 27 ends in July.
+    first, last = periods.ending_in(date(2026, 6, 1), date(2026, 6, 30), periods.WEEK)
+    assert (first.label, last.label) == ("2026-W23", "2026-W26")
+    # Week 22 (05-25..05-31) ends in May, so it is May's.
+    first, _ = periods.ending_in(date(2026, 5, 1), date(2026, 5, 31), periods.WEEK)
+    assert first.label == "2026-W18"
+    assert periods.ending_in(date(2026, 6, 2), date(2026, 6, 5), periods.WEEK) is None
