@@ -8,10 +8,14 @@
 
 ``layout`` adds the GB/T 9704 elements of letters and notices to ``huiyin.reports.docx_layout``;
 ``render`` keeps the registry, the stage check and the file's properties; ``petitions`` lists a
-petition's documents. A new kind of case adds its module here and to the import below.
+petition's documents, ``disputes`` a dispute's (人民调解). A new kind of case adds its module
+here and to the imports below. Each spec declares its kind: a case is offered only its own.
 """
 
-from huiyin.reports.documents import petitions  # noqa: F401 - registers its documents
+from huiyin.reports.documents import (
+    disputes,  # noqa: F401 - registers its documents
+    petitions,  # noqa: F401 - registers its documents
+)
 from huiyin.reports.documents.render import (
     DOCX_CONTENT_TYPE,
     DocumentRefused,
@@ -22,6 +26,7 @@ from huiyin.reports.documents.render import (
     by_slug,
     filename,
     refusal,
+    refused,
     render,
 )
 
@@ -35,5 +40,6 @@ __all__ = [
     "by_slug",
     "filename",
     "refusal",
+    "refused",
     "render",
 ]

@@ -10,6 +10,11 @@ audited), and how it is built (python-docx, in the GB/T 9704 layout of
     spec = by_name("受理告知书")
     data = render(spec, case)            # bytes of the .docx; DocumentRefused when it does not fit
 
+A document that is one of several records (the 调解笔录 of one session) names what it takes in
+``options`` ("session"); the caller passes ``options={"session": "2"}`` and the build reads
+``ctx.options``; an option the document does not take is refused. A build that finds the chosen
+record missing raises :func:`refused` (the same sentence as a stage refusal).
+
 Every file's core properties name the office as author and carry the real time of writing, and
 its title is the document's name and the case number.
 """
@@ -17,7 +22,7 @@ its title is the document's name and the case number.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,6 +40,7 @@ DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessin
 MSG_STAGE = _("“%(document)s” cannot be issued for %(number)s (%(status)s): %(reason)s.")
 MSG_WITHDRAWN = _("the matter was withdrawn")
 MSG_WRONG_KIND = _("it is a document of another kind of case")
+MSG_NO_OPTION = _("“%(document)s” takes no option “%(option)s”.")
 
 #: Every document written (on the page or the command line) is one audit entry.
 EXPORT_ACTION = "document.export"
@@ -54,11 +60,12 @@ class Context:
     """What a document is built from."""
 
     case: Any
-    detail: Any  # the kind's own row (a Petition)
+    detail: Any  # the kind's own row (a Petition, a Dispute)
     street: Any
     office: str  # the issuing organ: 浓洄街道办事处
     now: datetime  # aware
     doc_number: str = ""  # 发文字号, when the caller has one; otherwise a gap to fill
+    options: Mapping[str, str] = field(default_factory=dict)  # those the spec declares
 
     @property
     def today(self) -> date:
@@ -78,6 +85,7 @@ class DocumentSpec:
     letter: bool = False  # a letter to another organ (发文字号, 版记)
     withdrawn_ok: bool = False  # may be had for a withdrawn case (a record, not a notice)
     fields: tuple[str, ...] = field(default=())  # the identity fields it shows (for the audit)
+    options: tuple[str, ...] = field(default=())  # what the caller may choose ("session")
 
 
 _REGISTRY: dict[str, DocumentSpec] = {}
@@ -98,8 +106,26 @@ def by_name(name: str) -> DocumentSpec | None:
     return _REGISTRY.get((name or "").strip())
 
 
-def by_slug(slug: str) -> DocumentSpec | None:
-    return next((s for s in _REGISTRY.values() if s.slug == slug), None)
+def by_slug(slug: str, kind: str | None = None) -> DocumentSpec | None:
+    """The document with this slug (of `kind`, when given: two kinds may use one slug)."""
+    return next(
+        (s for s in _REGISTRY.values() if s.slug == slug and (kind is None or s.kind == kind)),
+        None,
+    )
+
+
+def _sentence(spec: DocumentSpec, case, reason) -> str:
+    return gettext(MSG_STAGE) % {
+        "document": spec.name,
+        "number": case.number,
+        "status": case.status_label,
+        "reason": str(reason),
+    }
+
+
+def refused(spec: DocumentSpec, case, reason) -> DocumentRefused:
+    """The refusal to raise when a build finds the record it was asked for missing."""
+    return DocumentRefused(_sentence(spec, case, reason))
 
 
 def refusal(spec: DocumentSpec, case, detail=None) -> str | None:
@@ -112,12 +138,7 @@ def refusal(spec: DocumentSpec, case, detail=None) -> str | None:
         reason = spec.check(case, spec.load(case) if detail is None else detail)
     if reason is None:
         return None
-    return gettext(MSG_STAGE) % {
-        "document": spec.name,
-        "number": case.number,
-        "status": case.status_label,
-        "reason": str(reason),
-    }
+    return _sentence(spec, case, reason)
 
 
 def available(case, detail=None) -> list[DocumentSpec]:
@@ -133,12 +154,29 @@ def filename(spec: DocumentSpec, case) -> str:
     return f"{spec.name}-{case.number}.docx"
 
 
-def render(spec: DocumentSpec, case, *, now: datetime | None = None, doc_number: str = "") -> bytes:
-    """The .docx of `spec` for `case`; DocumentRefused when it does not fit the case's stage.
+def render(
+    spec: DocumentSpec,
+    case,
+    *,
+    now: datetime | None = None,
+    doc_number: str = "",
+    options: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The .docx of `spec` for `case`; DocumentRefused when it does not fit the case's stage,
+    when `options` names one the document does not take, or when the record it chooses is
+    missing. Empty option values are dropped (the document's default).
 
     Access (the case's door, the identity view) and the audit entry are the caller's: the
     view and the command check and record them.
     """
+    chosen = {key: str(value) for key, value in (options or {}).items() if value not in (None, "")}
+    for key in chosen:
+        if key not in spec.options:
+            raise DocumentRefused(
+                gettext(MSG_NO_OPTION) % {"document": spec.name, "option": str(key)[:40]}
+            )
+    if case.kind != spec.kind:  # before loading: the kind's own row does not exist
+        raise refused(spec, case, MSG_WRONG_KIND)
     detail = spec.load(case)
     why = refusal(spec, case, detail)
     if why is not None:
@@ -152,6 +190,7 @@ def render(spec: DocumentSpec, case, *, now: datetime | None = None, doc_number:
         office=office_name(street),
         now=now,
         doc_number=(doc_number or "").strip(),
+        options=chosen,
     )
     doc = spec.build(context)
     _properties(doc, spec, case, context)
