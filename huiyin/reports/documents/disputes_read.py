@@ -13,6 +13,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases import bounds
 from huiyin.cases.deadlines import limit
 from huiyin.disputes import clocks
 from huiyin.disputes.models import (
@@ -52,6 +53,8 @@ MSG_NO_VISIT = _("there is no follow-up visit number %(number)s (the dispute has
 WITH_AGREEMENT = (S.AGREED, S.PERFORMING, S.CLOSED)
 #: Open states in which a labour dispute's 15 days may have passed.
 OPEN = (S.REGISTERED, S.MEDIATING)
+#: The largest session or visit number asked for that is looked up at all.
+MAX_CHOICE = 10_000
 
 # -- words of the documents -------------------------------------------------------------------
 
@@ -171,11 +174,14 @@ def visits(d: Dispute) -> list[FollowUp]:
 
 def pick(rows: list, chosen: str | None):
     """The Nth of `rows` (1 = the first) when `chosen` names one, else the latest; (row, N), or
-    (None, N) when there is no such row."""
-    if not chosen:
+    (None, what was asked) when there is no such row. `chosen` comes from outside (a page's
+    query string, the command line): anything but a small positive number finds nothing."""
+    if chosen in (None, ""):
         return (rows[-1], len(rows)) if rows else (None, 0)
-    number = int(chosen)
-    return (rows[number - 1], number) if 1 <= number <= len(rows) else (None, number)
+    number = bounds.bounded_int(chosen, 1, MAX_CHOICE)
+    if number is None or number > len(rows):
+        return None, number if number is not None else bounds.strip_nul(str(chosen))[:12]
+    return rows[number - 1], number
 
 
 def agreement(d: Dispute) -> Agreement | None:

@@ -339,6 +339,15 @@ def test_the_record_of_a_chosen_session_and_by_default_the_latest(personas, comm
     ]
 
 
+@pytest.mark.parametrize("asked", ["abc", "0", "-1", "1.5", "9" * 200, "１", "1\x00"])
+def test_a_session_number_from_outside_that_is_not_one_finds_nothing(personas, community, asked):
+    case = at(personas, community, "session")
+    with pytest.raises(documents.DocumentRefused) as refused:
+        documents.render(documents.by_name("调解笔录"), case, options={"session": asked})
+    assert "there is no mediation session number" in refused.value.message
+    assert len(refused.value.message) < 200
+
+
 def test_an_option_a_document_does_not_take_is_refused(personas, community):
     case = at(personas, community, "agreed")
     with pytest.raises(documents.DocumentRefused) as refused:
