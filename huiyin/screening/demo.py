@@ -8,7 +8,7 @@ is filed through :func:`huiyin.screening.services.file_report` by whoever may fi
 grid worker their grid, the community workers their communities, the 综治办 the others (it
 enters the paper reports of bodies without an account) — at a moment of the past that makes
 it on time or late. Most reports are nil reports (零报告); a few community reports list an open
-dispute by its number; the disputes found in screening were registered from their reports by
+dispute still in hand by its number; the disputes found in screening were registered from their reports by
 the disputes demo (:func:`file_found`), the way a grid worker's report registers them.
 
 Left undone on purpose, so the 综治办 board has something to show: two grids' reports for the
@@ -56,7 +56,7 @@ MISSING_LAST_WEEK = (("北辰社区", 6), ("金鱼池社区", 3), ("果丰社区
 MISSING_WEEK_BEFORE = (("果丰社区", 2), ("北辰社区", 4), ("金鱼池社区", 2))
 
 LATE_SHARE = 0.08
-LINK_SHARE = 0.3  # of community reports with an open dispute of theirs to list
+LINK_AFTER_DAYS = 7  # a dispute still open this long after it came is listed by its community
 EARLY_SHARE = 0.45  # of bodies that have filed this week's report already
 
 NOTES_ON_NIL = (
@@ -273,16 +273,19 @@ class WeekFiler:
                     continue
                 links = []
                 if body.is_community and period != current:
+                    # A dispute still open a week after it came is listed in its community's
+                    # report ("在调处中"), once.
                     candidates = [
                         pk
                         for pk, community_id, received in open_cases
                         if community_id == body.community_id
-                        and received <= period.end
+                        and received + timedelta(days=LINK_AFTER_DAYS) <= period.end
                         and pk not in listed
+                    ][:2]
+                    listed.update(candidates)
+                    links = [
+                        services.LinkItem(numbers[pk], self.rng.randint(2, 6)) for pk in candidates
                     ]
-                    if candidates and self.quota("link", LINK_SHARE):
-                        listed.add(candidates[0])
-                        links = [services.LinkItem(numbers[candidates[0]], self.rng.randint(2, 6))]
                 note = NOTE_WITH_LINK if links else self.rng.choice(NOTES_ON_NIL)
                 filing = services.file_report(
                     filer(self.users, body),
