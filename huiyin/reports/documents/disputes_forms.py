@@ -49,7 +49,6 @@ A, B = Party.Side.A, Party.Side.B
 #: The text width (mm) shared by the columns of a signature table.
 SIGN_WIDTHS_MM = (62, 52, 42)
 BLANK_DATE = "　　年　　月　　日"
-MARK = "（签名、盖章或按指印）"
 
 
 def chinese_count(number: int) -> str:
