@@ -455,7 +455,7 @@ def test_the_command_takes_the_session_to_print(personas, community, tmp_path, c
     call_command("document", "调解笔录", "--case", case.number, "--session", "1", "--out", str(out))
     assert "双方陈述，初步达成意向。" in text_of(Document(str(out)))
     entry = AuditEntry.objects.filter(action="document.export").latest("seq")
-    assert entry.diff["options"] == {"session": "1"} and entry.diff["fields"] == ["name"]
+    assert entry.diff["session"] == "1" and entry.diff["fields"] == ["name"]
 
 
 @pytest.mark.parametrize(

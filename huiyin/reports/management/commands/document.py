@@ -172,9 +172,8 @@ class Command(BaseCommand):
                 _("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": exc.strerror}
             )
             raise SystemExit(2) from None
-        diff = {"document": spec.name, "fields": list(spec.fields), "via": "command line"}
-        if chosen:
-            diff["options"] = chosen
+        # The record chosen ("session": "2") beside the document, as the case page records it.
+        diff = {"document": spec.name, "fields": list(spec.fields), "via": "command line", **chosen}
         with transaction.atomic():
             audit.record("document.export", target=found, diff=diff)
         self.stdout.write(
