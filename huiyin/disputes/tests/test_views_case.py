@@ -345,8 +345,8 @@ def test_a_signed_written_agreement_takes_effect_and_opens_the_parties_window(
     window = html[html.index('id="confirmation-window"') :]
     assert 'data-running="1" data-days-left="30"' in window
     # The parties' window: marked theirs, never in the office's overdue.
-    row = html[html.index('<tr data-clock="judicial_confirmation"') :]
-    row = row[: row.index("</tr>")]
+    row = html[html.index('<li class="list-group-item small" data-clock="judicial_confirmation"') :]
+    row = row[: row.index("</li>")]
     assert 'data-party="petitioner"' in row and "data-parties-window" in row
     assert 'data-state="window"' in row
     assert "双方陈述&lt;b&gt;意见&lt;/b&gt;" in html
@@ -358,8 +358,8 @@ def test_a_window_that_has_passed_is_the_parties_never_overdue(client, personas,
         due_on=timezone.localdate() - timedelta(days=3)
     )
     html = page(client, personas[Role.MEDIATOR], case)
-    row = html[html.index('<tr data-clock="judicial_confirmation"') :]
-    badge = row[: row.index("</tr>")]
+    row = html[html.index('<li class="list-group-item small" data-clock="judicial_confirmation"') :]
+    badge = row[: row.index("</li>")]
     assert 'data-state="window"' in badge and "overdue" not in badge
     assert 'id="confirmation-window" data-running="1" data-days-left="-3"' in html
 
