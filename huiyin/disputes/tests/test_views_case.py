@@ -452,3 +452,25 @@ def test_a_note_goes_on_the_timeline(client, personas, dispute):
     assert client.post(url(dispute, "note/"), {"text": "已电话联系双方"}).status_code == 302
     assert CaseEvent.objects.filter(case=dispute, kind="note", note="已电话联系双方").exists()
     assert client.post(url(dispute, "note/"), {"text": ""}).status_code == 400
+
+
+def test_the_page_costs_the_same_queries_for_one_session_or_five(
+    client, personas, dispute, django_assert_max_num_queries
+):
+    case = df.bring_to(dispute, "mediating", personas)
+    mediator = personas[Role.MEDIATOR]
+    df.step(case, "record_session", mediator, place="调解室", summary="第1次")
+    df.step(case, "note_risk", mediator, risk="风险1", measures="疏导")
+    client.force_login(mediator)
+    client.get(url(case))
+
+    def cost() -> int:
+        with django_assert_max_num_queries(120) as captured:
+            assert client.get(url(case)).status_code == 200
+        return len(captured.captured_queries)
+
+    one = cost()
+    for n in range(2, 6):
+        df.step(case, "record_session", mediator, place="调解室", summary=f"第{n}次")
+        df.step(case, "note_risk", mediator, risk=f"风险{n}", measures="疏导")
+    assert cost() == one
