@@ -65,18 +65,26 @@ def demo_users() -> dict[str, User] | None:
 def demo_petition(street: Street, today) -> Case | None:
     """A neighbours' petition of the demo, a few weeks old, to turn into mediation."""
     cutoff = datetime.combine(today - timedelta(days=20), time(0, 0), tzinfo=CHINA_TZ)
+    earliest = cutoff - timedelta(days=60)
     petitions = list(
         Case.objects.filter(
             street=street,
             kind=Kind.PETITION,
             category__name="邻里纠纷",
             received_at__lt=cutoff,
+            received_at__gte=earliest,
             withdrawn=False,
             petition__is_collective=False,
-        ).order_by("received_at", "id")[:40]
+        ).order_by("received_at", "id")[:200]
     )
-    leaking = [p for p in petitions if "漏水" in p.title]
-    return (leaking or petitions or [None])[0]
+    # A matter still being handled (not replied, concluded, declined or transferred), about a
+    # leak if there is one: the office offers mediation while it handles the petition.
+    in_hand = ("registered", "accepted", "assigned", "handling")
+
+    def rank(case: Case) -> tuple:
+        return (case.status not in in_hand, "漏水" not in case.title, case.received_at, case.pk)
+
+    return min(petitions, key=rank, default=None)
 
 
 def people_pool(extra_avoid: set[str] = frozenset(), *, seed: int) -> petitions_demo.People:

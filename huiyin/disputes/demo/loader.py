@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Category
 from huiyin.disputes import services
 from huiyin.disputes.demo import texts as t
 from huiyin.disputes.demo.plans import (
@@ -27,7 +29,15 @@ from huiyin.disputes.demo.plans import (
     UnitRef,
     committee_key,
 )
-from huiyin.disputes.models import Committee, Dispute, Mediator, MediatorTraining, Source, Tier
+from huiyin.disputes.models import (
+    Committee,
+    Dispute,
+    Mediator,
+    MediatorTraining,
+    Party,
+    Source,
+    Tier,
+)
 from huiyin.org.models import Community, Grid, Street, Unit
 from huiyin.petitions.demo import People, Step
 from huiyin.screening import demo as screening_demo
@@ -182,6 +192,8 @@ class Loader:
             for key, c in committees.items()
         }
         self.units = {u.name: u for u in Unit.objects.filter(street=street)}
+        self.categories = {c.name: c for c in Category.objects.filter(kind=Kind.DISPUTE)}
+        self._parties: dict[int, list] = {}
         self.bodies = None  # the screening bodies, read when the first found dispute comes
 
     def run(self, plans: list[Plan]) -> None:
@@ -235,9 +247,7 @@ class Loader:
             )
 
     def category(self, plan: Plan):
-        from huiyin.cases.models import Category
-
-        return Category.objects.get(kind="dispute", name=plan.kind)
+        return self.categories[plan.kind]
 
     def found(self, plan: Plan):
         """Registered from the screening report of its grid for that week."""
@@ -297,4 +307,8 @@ class Loader:
         return value
 
     def parties(self, plan: Plan) -> list:
-        return list(plan.case.dispute.parties.order_by("order", "id"))
+        """The plan's parties in the order registered (none is added once mediation starts)."""
+        if plan.key not in self._parties:
+            rows = Party.objects.filter(dispute_id=plan.case.pk).order_by("order", "id")
+            self._parties[plan.key] = list(rows)
+        return self._parties[plan.key]
