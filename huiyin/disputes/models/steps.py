@@ -282,7 +282,10 @@ class Performance(models.Model):
         NOT_PERFORMED = "not_performed", _("Not performed")
 
     agreement = models.ForeignKey(
-        Agreement, models.PROTECT, related_name="performances", verbose_name=_("mediation agreement")
+        Agreement,
+        models.PROTECT,
+        related_name="performances",
+        verbose_name=_("mediation agreement"),
     )
     term = models.CharField(_("item to perform"), max_length=500)
     due_on = models.DateField(_("due on"))
@@ -364,7 +367,9 @@ class Transfer(models.Model):
     dispute = models.ForeignKey(
         Dispute, models.PROTECT, related_name="transfers", verbose_name=_("dispute")
     )
-    direction = models.CharField(_("direction of transfer"), max_length=3, choices=Direction.choices)
+    direction = models.CharField(
+        _("direction of transfer"), max_length=3, choices=Direction.choices
+    )
     body_kind = models.CharField(_("kind of body"), max_length=20, choices=Body.choices)
     body = models.CharField(_("receiving body"), max_length=100)
     department = models.ForeignKey(
@@ -401,7 +406,10 @@ class JudicialConfirmation(models.Model):
         REJECTED = "rejected", _("Rejected by the court")
 
     agreement = models.ForeignKey(
-        Agreement, models.PROTECT, related_name="confirmations", verbose_name=_("mediation agreement")
+        Agreement,
+        models.PROTECT,
+        related_name="confirmations",
+        verbose_name=_("mediation agreement"),
     )
     court = models.CharField(_("court"), max_length=100)
     applied_on = models.DateField(_("applied on"))
