@@ -430,6 +430,21 @@ def test_it_plans_in_order_whatever_the_day(db):
             days = [s.on for s in plan.steps if s.action not in beside]
             assert days == sorted(days), (day, plan.text["title"])
             assert all(plan.received_on <= s.on <= day for s in plan.steps)
+        # The same seed, the same quarter.
+        again = disputes_demo.planner_for(street, now).plan()
+        assert [_signature(p) for p in again] == [_signature(p) for p in planned]
+
+
+def _signature(plan) -> tuple:
+    return (
+        plan.received_on,
+        plan.source,
+        plan.committee,
+        plan.text["title"],
+        plan.amount,
+        tuple(p["name"] for p in plan.parties),
+        tuple((s.on, s.action, s.actor) for s in plan.steps),
+    )
 
 
 def test_the_demo_command_runs_it_after_the_petitions_and_before_the_screening():
