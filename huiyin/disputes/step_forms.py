@@ -286,7 +286,9 @@ class StepForm(forms.Form):
             initial = None if key in EMPTY_DATE_KEYS else d.today
             return _date(label, required=required, future_ok=future, initial=initial)
         if key in BOOL_KEYS:
-            return forms.BooleanField(label=label, required=required)
+            # Never required by the form: an unticked consent is the service's to refuse, in
+            # its own words (a court period is extended only with every party's consent).
+            return forms.BooleanField(label=label, required=False)
         if key in TEXT_KEYS:
             limit = 5000 if key in ("note", "risk", "measures", "answer") else MAX_TEXT
             return forms.CharField(
@@ -419,7 +421,9 @@ class StepForm(forms.Form):
 
     def _add_signatures(self) -> None:
         d = self.data_for
-        waiting = [p for p in d.parties if p.pk not in d.signed]
+        # A new agreement (after a court's rejection) is signed afresh by everyone.
+        signed = set() if self.name == "record_agreement" else d.signed
+        waiting = [p for p in d.parties if p.pk not in signed]
         for party in waiting:
             key = f"signed_{party.pk}"
             field = _date(

@@ -474,3 +474,43 @@ def test_the_page_costs_the_same_queries_for_one_session_or_five(
         df.step(case, "record_session", mediator, place="调解室", summary=f"第{n}次")
         df.step(case, "note_risk", mediator, risk=f"风险{n}", measures="疏导")
     assert cost() == one
+
+
+def test_a_court_period_is_extended_only_with_every_party_s_consent(
+    client, personas, governance, community
+):
+    from huiyin.disputes.steps.mediation import MSG_EXTEND_CONSENT
+
+    court = df.register(
+        governance,
+        community=community,
+        source="court_assigned",
+        court_name="南岸区人民法院",
+        court_document="（2026）渝0108民诉前调1号",
+        received_on=df.days_ago(3),
+    )
+    later = (timezone.localdate() + timedelta(days=40)).isoformat()
+    mediator = personas[Role.MEDIATOR]
+    response = do(client, mediator, court, "extend_court_period", new_due_on=later)
+    assert response.status_code == 400
+    assert escape(str(MSG_EXTEND_CONSENT)) in response.content.decode()
+    response = do(
+        client, mediator, court, "extend_court_period", new_due_on=later, parties_consented="on"
+    )
+    assert response.status_code == 302
+    running = df.running(court, clocks.COURT_ASSIGNED)
+    assert running.due_on.isoformat() >= later
+
+
+def test_a_new_agreement_after_a_rejection_is_signed_afresh_by_everyone(client, personas, dispute):
+    case = df.bring_to(dispute, "agreed", personas)
+    mediator = personas[Role.MEDIATOR]
+    df.step(case, "apply_confirmation", mediator, court="南岸区人民法院")
+    df.step(case, "record_confirmation", mediator, result="rejected")
+    df.step(case, "mediate_again", mediator)
+    html = page(client, mediator, case)
+    form = html[html.index('id="do-record_agreement"') :]
+    form = form[: form.index("</form>")]
+    a, b = sides(case)
+    assert f'name="record_agreement-signed_{a.pk}"' in form
+    assert f'name="record_agreement-signed_{b.pk}"' in form
