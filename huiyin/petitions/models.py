@@ -390,6 +390,21 @@ class Petition(models.Model):
         indexes = [
             models.Index(fields=["channel"], name="petition_channel"),
             models.Index(fields=["level"], name="petition_level"),
+            # Every list asks "which petitions are about this person or unit" (visible_to's
+            # exclusion, 条例 art. 30, 46). Almost no petition names one: on SQLite the plain
+            # foreign-key indexes hold every NULL and the planner, seeing a million rows per
+            # key, scanned the whole table — a cost that grew with the history. These hold
+            # only the petitions that name someone.
+            models.Index(
+                fields=["complained_unit"],
+                condition=Q(complained_unit__isnull=False),
+                name="petition_complained_unit",
+            ),
+            models.Index(
+                fields=["complained_staff"],
+                condition=Q(complained_staff__isnull=False),
+                name="petition_complained_staff",
+            ),
         ]
 
     def __str__(self) -> str:
