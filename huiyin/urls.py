@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from huiyin.front import views as front
 from huiyin.front.forms import AdminLoginForm, LoginForm
+from huiyin.front.views_desk import desk_view
 
 admin.site.login_form = AdminLoginForm
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("section/<slug:key>/", front.section, name="section"),
     path("system/", front.system, name="system"),
+    path("desk/", desk_view, name="desk"),
     path("audit/", include("huiyin.privacy.urls")),
     path("cases/", include("huiyin.cases.urls")),
     path("petitions/", include("huiyin.petitions.urls")),

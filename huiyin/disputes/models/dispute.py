@@ -104,6 +104,11 @@ class Dispute(models.Model):
         Case, models.PROTECT, primary_key=True, related_name="dispute", verbose_name=_("case")
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    # The front desk's receipt code (the same codes as petitions'): the public tracker follows
+    # it with a party's track_hash. None for disputes registered elsewhere (no slip given).
+    receipt_code = models.CharField(
+        _("receipt code"), max_length=16, unique=True, null=True, blank=True, editable=False
+    )
     # Court-referred mediation (特邀调解): the court, its document, and for 委托 the procedure.
     court_name = models.CharField(_("court"), max_length=100, blank=True)
     court_document = models.CharField(_("court document number"), max_length=60, blank=True)
@@ -247,6 +252,9 @@ class Party(models.Model):
     address = EncryptedTextField(_("address"), blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=40, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Receipt code + the phone's last four digits, blind-indexed like a petitioner's: only the
+    # party who was given the receipt at the front desk has one.
+    track_hash = BlindIndexField()
 
     class Meta:
         verbose_name = _("party")

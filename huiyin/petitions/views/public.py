@@ -121,6 +121,12 @@ def track(request: HttpRequest) -> HttpResponse:
     code, last4 = form.cleaned_data["code"], form.cleaned_data["last4"]
     view = services.track(code, last4, request=request)
     if view is None:
+        # One receipt code at the front desk, whichever kind the matter became.
+        from huiyin.front.desk import track_dispute
+
+        dispute = track_dispute(code, last4, request=request)
+        if dispute is not None:
+            return render(request, "front/desk_track.html", {"view": dispute})
         return _not_found(request, code)
     return _status(request, view, code, last4)
 
