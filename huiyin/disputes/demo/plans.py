@@ -244,7 +244,7 @@ class Planner:
 
     def recorder_for(self, committee: str) -> str:
         for name, worker in COMMUNITY_WORKERS.items():
-            if committee in (f"c:{name}",) or committee.startswith(f"g:{name}/"):
+            if committee == f"c:{name}" or committee.startswith(f"g:{name}/"):
                 return worker
         return MEDIATOR
 
