@@ -62,7 +62,7 @@ class ItemForm(forms.Form):
         label=_("Dispute number"),
         required=False,
         max_length=services.NUMBER_MAX,
-        help_text=_("For example 浓洄调〔2026〕0042号, or just 2026-42."),
+        help_text=_("For example 调〔2026〕15号, or just 2026-15."),
     )
     title = forms.CharField(label=_("Short title"), required=False, max_length=services.TITLE_MAX)
     category = forms.ChoiceField(label=_("Dispute type"), required=False)

@@ -303,9 +303,12 @@ def file_report(
     def write() -> Filing:
         errors.clear()
         with transaction.atomic():
+            # No ordering (the model's joins its community and grid): PostgreSQL locks no
+            # row on the nullable side of an outer join.
             report = (
                 ScreeningReport.objects.select_for_update()
                 .filter(period_start=period.start, period_end=period.end, **body.filter())
+                .order_by("pk")
                 .first()
             )
             existing: set[int] = set()
