@@ -50,8 +50,9 @@ def _as_before() -> None:
     """The statistics as they were before 2026-12-05: petitions joined without the id bounds
     (_with_petitions) and the dashboard's three aggregates run one by one."""
     from huiyin.reports import stats
+    from huiyin.reports.stats import petitions
 
-    stats._with_petitions = lambda cases: cases.filter(petition__isnull=False)
+    petitions._with_petitions = lambda cases: cases.filter(petition__isnull=False)
     stats.dashboard = lambda period, *, user=None: (
         stats.compute(period, user=user),
         stats.per_community(period, user=user),

@@ -217,7 +217,7 @@ def test_the_confirmation_window_is_the_parties_and_never_the_streets_overdue(
     assert due_on(case) is None
     late = D("2026-11-20")
     assert not Case.objects.filter(pk=case.pk, due_on__lt=late).exists()
-    from huiyin.reports.stats import _overdue_clock_q
+    from huiyin.reports.stats import overdue_clock_q as _overdue_clock_q
 
     assert not Clock.objects.filter(_overdue_clock_q(late), case=case).exists()
     result = reminders.remind(late)

@@ -1,12 +1,14 @@
-"""The statistics layer: the one module that counts cases.
+"""The petitions' figures: the sections ``petitions``, ``receptions`` and ``goals``.
 
-The dashboard, ``huiyin stats``, the Word reports and the Excel ledgers all read their numbers
-from here, so the same question always gets the same number. Nothing else in the code counts.
+Registered with the statistics engine (:mod:`huiyin.reports.stats.engine`), which composes
+them with the other kinds' into :func:`~huiyin.reports.stats.compute`:
 
-    period = Period(date(2026, 6, 1), date(2026, 9, 8))     # or Period.this_month() ...
-    stats = compute(period, user=request.user)              # None: everything (the CLI)
+    stats = compute(Period(date(2026, 6, 1), date(2026, 9, 8)), user=request.user)
     stats["petitions"]["by_level"]["national"]["batches"]
     flat(stats)["petitions.by_level.national.batches"]      # the same, for placeholders
+
+The per-community and per-grid rows, the weekly trend and the overdue lists are in
+:mod:`~huiyin.reports.stats.petitions_breakdowns`, from the same grouped aggregate.
 
 Definitions (also in the README, "Statistics")
 =============================================
@@ -72,7 +74,7 @@ Definitions (also in the README, "Statistics")
   ``no_violent_terror_incident``) are ``None`` until incidents are recorded.
 * Rates are fractions between 0 and 1, rounded to four places.
 
-Each function issues a fixed number of queries, never one per row: compute() two (one grouped
+Each function issues a fixed number of queries, never one per row: figures() two (one grouped
 aggregate, COUNT and SUM per group of petitions alike in every respect a figure depends on,
 folded into the figures by _fold(); and one for the petitions behind the lists),
 per_community() and per_grid() the same grouped aggregate by community or grid; dashboard()
@@ -85,17 +87,14 @@ history.
 
 from __future__ import annotations
 
-import calendar as _calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     Max,
     Min,
@@ -105,12 +104,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncWeek
-from django.utils import timezone
 
-from huiyin.cases import bounds
-from huiyin.cases.clocks import PETITIONER_WINDOWS
-from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Clock
 from huiyin.petitions.models import (
@@ -121,23 +115,20 @@ from huiyin.petitions.models import (
     Satisfaction,
     Status,
 )
+from huiyin.reports.stats.engine import Period, Scope, register
+from huiyin.reports.stats.engine import cases as _cases
+from huiyin.reports.stats.engine import overdue_at as _overdue
 
 __all__ = [
+    "ACCEPTED_STATES",
     "CHANNELS",
     "GOALS",
     "INCIDENT_GOALS",
     "LEVELS",
-    "Period",
-    "Scope",
-    "compute",
-    "dashboard",
-    "due_soon_cases",
-    "flat",
-    "overdue_cases",
-    "per_community",
-    "per_grid",
+    "SATISFIED",
+    "SECTIONS",
+    "figures",
     "petition_cases",
-    "weekly_trend",
 ]
 
 CHANNELS: tuple[str, ...] = tuple(Channel.values)
@@ -199,75 +190,6 @@ ACCEPTED_STATES = (
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 
-# --------------------------------------------------------------------------- period and scope
-
-
-@dataclass(frozen=True)
-class Period:
-    """A run of days, both ends inclusive, in local (Beijing) dates."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise ValueError("a period cannot end before it starts")
-
-    @classmethod
-    def this_week(cls, today: date | None = None) -> Period:
-        """Monday to Sunday of the week of `today` (default: today in Beijing)."""
-        today = today or _today()
-        monday = today - timedelta(days=today.weekday())
-        return cls(monday, monday + timedelta(days=6))
-
-    @classmethod
-    def this_month(cls, today: date | None = None) -> Period:
-        today = today or _today()
-        last = _calendar.monthrange(today.year, today.month)[1]
-        return cls(today.replace(day=1), today.replace(day=last))
-
-    @classmethod
-    def of_campaign(cls, campaign) -> Period:
-        """The period of a campaign (anything with `start` and `end` dates), within the years
-        the system supports (a campaign stored with an absurd year does not span millennia)."""
-        start, end = bounds.clamp_date(campaign.start), bounds.clamp_date(campaign.end)
-        return cls(min(start, end), end)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """[first instant, first instant after) of the period, aware, in Beijing time."""
-        return (
-            bounds.day_start(self.start, CHINA_TZ),
-            bounds.day_start(bounds.add_days(self.end, 1), CHINA_TZ),
-        )
-
-    def reference_day(self, today: date | None = None) -> date:
-        """The day "overdue" is judged on: the period's end or today, whichever is earlier."""
-        return min(self.end, today or _today())
-
-    def as_dict(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What part of the street: a community, a grid or a responsible unit; None = all."""
-
-    community_id: int | None = None
-    grid_id: int | None = None
-    unit_id: int | None = None
-
-    def as_dict(self) -> dict[str, int | None]:
-        return {"community": self.community_id, "grid": self.grid_id, "unit": self.unit_id}
-
-
-def _today() -> date:
-    return timezone.localdate(timezone=CHINA_TZ)
-
-
 # --------------------------------------------------------------------------- the base queryset
 
 
@@ -278,22 +200,7 @@ def petition_cases(
 
     Every number here starts from this queryset (and so may a caller that wants the rows).
     """
-    if user is None:
-        cases = Case.objects.filter(kind=Kind.PETITION)
-    else:
-        cases = Case.objects.visible_to(user, kind=Kind.PETITION)
-    cases = cases.filter(withdrawn=False)
-    if period is not None:
-        first, after = period.bounds()
-        cases = cases.filter(received_at__gte=first, received_at__lt=after)
-    if scope is not None:
-        if scope.community_id is not None:
-            cases = cases.filter(community_id=scope.community_id)
-        if scope.grid_id is not None:
-            cases = cases.filter(grid_id=scope.grid_id)
-        if scope.unit_id is not None:
-            cases = cases.filter(owner_unit_id=scope.unit_id)
-    return cases
+    return _cases(Kind.PETITION, period, user=user, scope=scope)
 
 
 def _with_petitions(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -336,27 +243,6 @@ _G = {
     "handling": "g_handling",
     "rating": "g_rating",
 }
-
-
-def _overdue_clock_q(day: date) -> Q:
-    """An office clock that, at the end of `day`, was running past its due date."""
-    return (
-        ~Q(code__in=PETITIONER_WINDOWS)
-        & Q(party=Clock.Party.OFFICE, started_on__lte=day, due_on__lt=day)
-        & (Q(stopped_at__isnull=True) | Q(stopped_on__gt=day))
-    )
-
-
-def _overdue(day: date):
-    """Per petition: had an office clock running past its due date at the end of `day`.
-
-    Up to today that is the case's nearest running due date (``Case.due_on``, kept by the
-    workflow: the same test as the list's ``due=overdue``), one column and no subquery; for a
-    day in the past it is reconstructed from the clocks' start and stop dates.
-    """
-    if day >= _today():
-        return ExpressionWrapper(Q(due_on__lt=day), output_field=BooleanField())
-    return Exists(Clock.objects.filter(_overdue_clock_q(day), case_id=OuterRef("pk")))
 
 
 def _groups(cases: QuerySet[Case], day: date, by: tuple[str, ...] = ()) -> list[dict]:
@@ -514,24 +400,25 @@ PETITION_KEYS = (
 )
 
 
-def compute(period: Period, *, user=None, scope: Scope | None = None) -> dict:
-    """Every number for `period`, as the nested dict whose keys are the stable JSON keys.
+#: The top-level JSON keys the petitions fill, in this order.
+SECTIONS = ("petitions", "receptions", "goals")
 
-    ``{"period": {"start", "end"}, "scope": {"community", "grid", "unit"},
-    "petitions": {...}, "receptions": {"headcount", "batches", "by_leader": [...]},
+
+def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
+    """The petitions' sections of :func:`~huiyin.reports.stats.compute` for `period`.
+
+    ``{"petitions": {...}, "receptions": {"headcount", "batches", "by_leader": [...]},
     "goals": {...}}``; see the module docstring for each definition and the README for the
     key list. `user` limits the numbers to the cases that person may see; None counts
     everything (the CLI). Two queries, whatever the size of the period.
     """
     cases = petition_cases(period, user=user, scope=scope)
     # 1. Every count and sum: one grouped aggregate over the period's petitions.
-    return _compute(period, scope, cases, _groups(cases, period.reference_day()))
+    return sections(period, cases, _groups(cases, period.reference_day()))
 
 
-def _compute(
-    period: Period, scope: Scope | None, cases: QuerySet[Case], rows: Iterable[dict]
-) -> dict:
-    """compute() from the grouped aggregate's `rows` (grouped by more columns or not)."""
+def sections(period: Period, cases: QuerySet[Case], rows: Iterable[dict]) -> dict:
+    """figures() from the grouped aggregate's `rows` (grouped by more columns or not)."""
     folded = _fold(rows)
 
     # 2. The few petitions behind the lists: receptions per leader and the 三零 breaches.
@@ -590,8 +477,6 @@ def _compute(
     goals["breaches"] = breaches
 
     return {
-        "period": period.as_dict(),
-        "scope": (scope or Scope()).as_dict(),
         "petitions": {
             **{key: folded[key] for key in PETITION_KEYS},
             "over_level_figure": over_level_figure(),
@@ -605,209 +490,4 @@ def _compute(
     }
 
 
-# --------------------------------------------------------------------------- breakdowns
-
-
-def _row(folded: dict[str, Any]) -> dict[str, Any]:
-    """The per-community / per-grid columns of a folded group."""
-    return {
-        "batches": folded["batches"],
-        "headcount": folded["headcount"],
-        "over_level_batches": folded["over_level"]["batches"],
-        "over_level_headcount": folded["over_level"]["headcount"],
-        "upward_batches": folded["upward"]["batches"],
-        "upward_headcount": folded["upward"]["headcount"],
-        "collective_batches": folded["collective"]["batches"],
-        "collective_headcount": folded["collective"]["headcount"],
-        "repeat": folded["repeat"],
-        "concluded": folded["concluded"],
-        "overdue_open": folded["overdue_open"],
-    }
-
-
-def _grouped(rows: Iterable[dict], field: str) -> dict[int | None, dict]:
-    """{value of `field`: row} from the grouped aggregate's rows (grouped by `field`)."""
-    buckets: dict[int | None, list[dict]] = {}
-    for row in rows:
-        buckets.setdefault(row[field], []).append(row)
-    return {key: _row(_fold(rows)) for key, rows in buckets.items()}
-
-
-_ZERO_ROW = _row(_fold([]))
-
-
-def _covered(user, community_ids: Iterable[int]) -> set[int]:
-    """The communities a person's petition scope reaches (all of them for None or street-wide)."""
-    from huiyin.org.access import reach_of
-    from huiyin.org.models import Grid
-    from huiyin.org.roles import Perm
-
-    ids = set(community_ids)
-    if user is None:
-        return ids
-    scope = reach_of(user).scope(Perm.PETITIONS_VIEW)
-    if scope.street_wide:
-        return ids
-    reached = set(scope.community_ids)
-    if scope.grid_ids:
-        reached |= set(
-            Grid.objects.filter(pk__in=scope.grid_ids).values_list("community_id", flat=True)
-        )
-    return ids & reached
-
-
-def per_community(period: Period, *, user=None) -> list[dict]:
-    """One row per community, in the street's order.
-
-    Keys: ``id``, ``name``, ``batches``, ``headcount``, ``over_level_batches``,
-    ``over_level_headcount``, ``collective_batches``, ``collective_headcount``, ``repeat``,
-    ``concluded``, ``overdue_open``. With `user`, only the communities that person's scope
-    reaches plus any where they see a petition. Petitions without a community are in no row.
-    """
-    rows = _groups(petition_cases(period, user=user), period.reference_day(), ("community_id",))
-    return _per_community(_grouped(rows, "community_id"), user)
-
-
-def _per_community(counts: dict[int | None, dict], user) -> list[dict]:
-    from huiyin.org.models import Community
-
-    communities = list(Community.objects.order_by("order", "id").values("id", "name"))
-    shown = _covered(user, [c["id"] for c in communities]) | {k for k in counts if k}
-    return [
-        {"id": c["id"], "name": c["name"], **counts.get(c["id"], _ZERO_ROW)}
-        for c in communities
-        if c["id"] in shown
-    ]
-
-
-def per_grid(period: Period, *, user=None) -> list[dict]:
-    """One row per grid: ``id``, ``name``, ``community`` (name), ``community_id``, ``batches``,
-    ``headcount`` and the other per-community keys, and ``geometry`` (GeoJSON or None)."""
-    rows = _groups(petition_cases(period, user=user), period.reference_day(), ("grid_id",))
-    return _per_grid(_grouped(rows, "grid_id"), user)
-
-
-def _per_grid(counts: dict[int | None, dict], user) -> list[dict]:
-    from huiyin.org.models import Grid
-
-    grids = list(
-        Grid.objects.order_by("community__order", "order", "id").values(
-            "id", "name", "community_id", "community__name", "geometry"
-        )
-    )
-    shown = _covered(user, {g["community_id"] for g in grids}) | {
-        g["community_id"] for g in grids if g["id"] in counts
-    }
-    return [
-        {
-            "id": g["id"],
-            "name": g["name"],
-            "community": g["community__name"],
-            "community_id": g["community_id"],
-            **counts.get(g["id"], _ZERO_ROW),
-            "geometry": g["geometry"],
-        }
-        for g in grids
-        if g["community_id"] in shown
-    ]
-
-
-def dashboard(period: Period, *, user=None) -> tuple[dict, list[dict], list[dict]]:
-    """``(compute(period, user=user), per_community(...), per_grid(...))`` — the same three
-    results — from one grouped aggregate (grouped by community and grid as well) instead of
-    three: the dashboard shows all three, and each aggregate reads every petition of the
-    period with its handling clock and latest rating. Three queries, plus the two of the
-    lists' names (communities, grids).
-    """
-    cases = petition_cases(period, user=user)
-    rows = _groups(cases, period.reference_day(), ("community_id", "grid_id"))
-    return (
-        _compute(period, None, cases, rows),
-        _per_community(_grouped(rows, "community_id"), user),
-        _per_grid(_grouped(rows, "grid_id"), user),
-    )
-
-
-def weekly_trend(period: Period, *, user=None, today: date | None = None) -> list[dict]:
-    """Petitions per week (Monday to Sunday) touching the period, zeros included.
-
-    Rows: ``week_start`` (a date, a Monday; the first and last week may reach outside the
-    period, but only the period's days are counted), ``batches``, ``headcount``. A week that
-    starts after today (Beijing) has not happened: its ``batches`` and ``headcount`` are
-    ``None``, not 0, so a chart of this month leaves a gap instead of falling to zero.
-    """
-    today = today or _today()
-    rows = (
-        _with_petitions(petition_cases(period, user=user))
-        .annotate(week=TruncWeek("received_at", tzinfo=CHINA_TZ))
-        .values("week")
-        .annotate(batches=Count("pk"), headcount=Sum("petition__headcount", default=0))
-        .order_by("week")
-    )
-    found: dict[date, dict] = {}
-    for item in rows:
-        week = item["week"]
-        if isinstance(week, datetime):
-            week = (
-                timezone.localtime(week, CHINA_TZ).date()
-                if timezone.is_aware(week)
-                else week.date()
-            )
-        found[week] = {"batches": item["batches"], "headcount": item["headcount"] or 0}
-    monday = period.start - timedelta(days=period.start.weekday())
-    trend = []
-    while monday <= period.end:
-        if monday > today:
-            counts = {"batches": None, "headcount": None}
-        else:
-            counts = found.get(monday, {"batches": 0, "headcount": 0})
-        trend.append({"week_start": monday, **counts})
-        monday += timedelta(days=7)
-    return trend
-
-
-# --------------------------------------------------------------------------- lists
-
-
-def _open_petitions(user) -> QuerySet[Case]:
-    # closed_at is set exactly when a case reaches a final state (the list filters the same).
-    return (
-        petition_cases(user=user)
-        .filter(closed_at__isnull=True)
-        .select_related("petition", "community", "grid", "owner_unit")
-    )
-
-
-def overdue_cases(*, user=None, today: date | None = None) -> QuerySet[Case]:
-    """Open petitions past their due date today (``Case.due_on``, the nearest running
-    office clock), most overdue first."""
-    today = today or _today()
-    return _open_petitions(user).filter(due_on__lt=today).order_by("due_on", "pk")
-
-
-def due_soon_cases(*, user=None, today: date | None = None, days: int = 3) -> QuerySet[Case]:
-    """Open petitions due today or in the next `days` days, soonest first."""
-    today = today or _today()
-    return (
-        _open_petitions(user)
-        .filter(due_on__gte=today, due_on__lte=today + timedelta(days=days))
-        .order_by("due_on", "pk")
-    )
-
-
-# --------------------------------------------------------------------------- flat
-
-
-def flat(stats: dict, prefix: str = "") -> dict[str, object]:
-    """The nested dict as dotted keys: ``{"petitions.by_level.city.batches": 3, ...}``.
-
-    Lists (``receptions.by_leader``, ``goals.breaches.<goal>``) stay lists under their key.
-    """
-    out: dict[str, object] = {}
-    for key, value in stats.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flat(value, f"{path}."))
-        else:
-            out[path] = value
-    return out
+register("petitions", figures, sections=SECTIONS, order=10)
