@@ -34,7 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
-from huiyin.reports.ledger_read import PETITION_COLUMNS
+from huiyin.reports.ledgers.read import PETITION_COLUMNS
 
 __all__ = ["KINDS", "PETITION_EXPORT_COLUMNS", "PETITION_LEDGER_LAYOUT", "write_ledger"]
 

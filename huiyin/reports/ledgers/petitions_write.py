@@ -99,7 +99,7 @@ from huiyin.petitions.models import (
 )
 from huiyin.privacy import audit, masking
 from huiyin.privacy.validators import validate_phone, validate_resident_id
-from huiyin.reports.ledger_read import (
+from huiyin.reports.ledgers.read import (
     CHANNELS,
     LEVELS,
     MSG_REQUIRED,
@@ -118,7 +118,7 @@ from huiyin.reports.ledger_read import (
     parse_text,
     read_rows,
 )
-from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT, write_ledger
+from huiyin.reports.ledgers.export import PETITION_LEDGER_LAYOUT, write_ledger
 
 __all__ = [
     "ImportReport",

@@ -1,0 +1,1 @@
+"""The Excel ledgers (台账): reading, importing and exporting them."""
