@@ -1,7 +1,16 @@
-"""Writing a ledger sheet (台账) as offices print it: title, unit-and-period line, frozen header.
+"""Writing a ledger sheet (台账) as offices print it, and exporting a kind's ledger.
+
+    count = export_ledger(kinds.get("petitions"), out, user=request.user, params=request.GET,
+                          with_identity=False, request=request, progress=progress)
+
+writes the records the kind gives for that person and those list filters (through
+``Case.objects.visible_to``), one row per record as the kind lays it out, streamed: rows go to
+the sheet as the database gives them, never a list of all of them. Full names, ID and phone
+numbers only for whoever may see them (PermissionDenied, audited, otherwise); the export is
+audited ("export", with the row count, the filters and ``identity``).
 
     write_ledger(response, title="信访事项登记台账", subtitle="填报单位：…　时段：…",
-                 columns=PETITION_LEDGER_LAYOUT, rows=rows)
+                 columns=kind.layout, rows=rows)
 
 The workbook is written in openpyxl's write-only mode, row by row, so a 100,000-row ledger
 needs no memory for all of it; write-only sheets still carry merged ranges, frozen panes,
@@ -19,10 +28,14 @@ import contextlib
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -34,58 +47,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
-from huiyin.reports.ledgers.read import PETITION_COLUMNS
-
-__all__ = ["KINDS", "PETITION_EXPORT_COLUMNS", "PETITION_LEDGER_LAYOUT", "write_ledger"]
+__all__ = ["KINDS", "export_ledger", "ledger_titles", "write_ledger"]
 
 KINDS = ("text", "wrap", "date", "int", "number")
-
-#: The columns of an exported petition ledger: the columns an import reads
-#: (PETITION_COLUMNS) with the case number after 序号 and the outcome after 办结日期.
-PETITION_EXPORT_COLUMNS: tuple[str, ...] = tuple(
-    name
-    for column in PETITION_COLUMNS
-    for name in (
-        (column, "信访编号")
-        if column == "序号"
-        else (column, "办理结果")
-        if column == "办结日期"
-        else (column,)
-    )
-)
-
-# Width in Excel character units and kind of each column. 信访人, 身份证号 and 联系电话 wrap:
-# the people of a collective visit are written one to a line.
-_PETITION_COLUMN_FORMAT: dict[str, tuple[float, str]] = {
-    "序号": (6, "int"),
-    "信访编号": (18, "text"),
-    "登记日期": (12, "date"),
-    "信访形式": (10, "text"),
-    "信访层级": (9, "text"),
-    "是否集体访": (8, "text"),
-    "人数": (6, "int"),
-    "信访人": (10, "wrap"),
-    "身份证号": (21, "wrap"),
-    "联系电话": (14, "wrap"),
-    "所属社区": (14, "text"),
-    "问题类别": (12, "text"),
-    "信访事项": (40, "wrap"),
-    "被反映单位": (16, "wrap"),
-    "责任单位": (16, "wrap"),
-    "包案领导": (10, "text"),
-    "办理状态": (10, "text"),
-    "受理日期": (12, "date"),
-    "答复日期": (12, "date"),
-    "办结日期": (12, "date"),
-    "办理结果": (40, "wrap"),
-    "是否重复信访": (9, "text"),
-    "满意度": (10, "text"),
-}
-
-# (column name, width, kind) of the exported petition ledger, in order.
-PETITION_LEDGER_LAYOUT: tuple[tuple[str, float, str], ...] = tuple(
-    (name, *_PETITION_COLUMN_FORMAT[name]) for name in PETITION_EXPORT_COLUMNS
-)
 
 FONT_NAME = "宋体"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -353,3 +317,104 @@ def write_ledger(
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(written, 1)}"
     wb.save(path_or_stream)
     return written
+
+
+# =============================================================================== a kind's export
+
+MSG_EXPORTING = _("Writing the ledger")
+MSG_UNIT_AND_PERIOD = _("Unit: {unit}　　Period: {start} to {end}")
+MSG_UNIT_ALL_DATES = _("Unit: {unit}　　Period: all dates")
+#: Progress is told every this many rows.
+PROGRESS_EVERY = 500
+
+
+def export_ledger(
+    kind,
+    out: str | os.PathLike | IO[bytes],
+    *,
+    user,
+    params: Mapping | None = None,
+    with_identity: bool = False,
+    request=None,
+    progress=None,
+) -> int:
+    """Write the ledger of `kind` (a :class:`~huiyin.reports.ledgers.kinds.LedgerKind`) of
+    the records `user` sees with the list filters `params` to `out`; returns the row count.
+
+    With `with_identity`, full names, ID and phone numbers (PermissionDenied, audited, unless
+    ``kind.may_export_identity(user)``). Audited "export" with the row count, the filters and
+    ``identity``. `progress(done, total, message, force=False)` is told as rows are written.
+    """
+    # Imported here: the sheet writer above is a plain library that needs no database.
+    from huiyin.org.roles import Perm
+    from huiyin.privacy import audit
+
+    label = str(kind.label)
+    if with_identity and not kind.may_export_identity(user):
+        with transaction.atomic():
+            audit.record(
+                "access.denied",
+                actor=user,
+                request=request,
+                target_label=label,
+                diff={"permission": Perm.IDENTITY_VIEW, "export": "ledger"},
+            )
+        raise PermissionDenied
+    records, filters = kind.export_records(user, params)
+    total = records.count()
+    if progress:
+        progress(0, total, MSG_EXPORTING, force=True)
+
+    def rows() -> Iterator[list]:
+        cells = kind.export_rows(records, with_identity=with_identity)
+        for number, row in enumerate(cells, start=1):
+            yield row
+            if progress and number % PROGRESS_EVERY == 0:
+                progress(number, total, MSG_EXPORTING)
+
+    title, subtitle = kind.titles(user, filters)
+    count = write_ledger(out, title=title, subtitle=subtitle, columns=kind.layout, rows=rows())
+    with transaction.atomic():
+        audit.record(
+            "export",
+            actor=user,
+            request=request,
+            target_label=label,
+            diff={"rows": count, "identity": bool(with_identity), "filters": filters},
+        )
+    if progress:
+        progress(count, count, MSG_EXPORTING, force=True)
+    return count
+
+
+def ledger_titles(title, filters: Mapping) -> tuple[str, str]:
+    """(title, unit-and-period line) of an exported sheet: `title` a message with
+    ``{street}``; the unit is the street's office (and the community of ``filters``), the
+    period that of the filters' ``from`` and ``to``."""
+    from huiyin.org.models import Community, Street
+
+    street = Street.objects.order_by("id").first()
+    street_name = street.name if street else ""
+    unit = f"{street_name}办事处" if street_name else ""
+    community_id = filters.get("community")
+    if community_id:
+        community = Community.objects.filter(pk=community_id).first()
+        if community is not None:
+            unit = f"{unit}（{community.name}）"
+    start, end = filters.get("from"), filters.get("to")
+    if start or end:
+        start_text = _chinese_day(start) if start else "…"
+        end_text = _chinese_day(end) if end else "…"
+    else:
+        start_text = end_text = ""
+    title = str(format_lazy(title, street=street_name)).strip()
+    if start_text or end_text:
+        subtitle = str(format_lazy(MSG_UNIT_AND_PERIOD, unit=unit, start=start_text, end=end_text))
+    else:
+        subtitle = str(format_lazy(MSG_UNIT_ALL_DATES, unit=unit))
+    return title, subtitle
+
+
+def _chinese_day(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
