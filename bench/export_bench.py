@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from huiyin.cases.models import Case
     from huiyin.org import demo
-    from huiyin.reports.ledger import export_petition_ledger, import_petition_ledger
-    from huiyin.reports.xlsx_ledger import write_ledger
+    from huiyin.reports.ledgers.export import write_ledger
+    from huiyin.reports.ledgers.petitions import export_petition_ledger, import_petition_ledger
 
     # The code may have moved on since the database was filled.
     call_command("migrate", interactive=False, verbosity=0)

@@ -8,9 +8,9 @@ Generates a valid ledger of --rows rows (the demo street's communities, the seed
 every state with consistent dates, real ID and phone numbers, a few units and leaders Huiyin
 does not know, 5 % collective visits, repeats), writes it as .xlsx, then in one process:
 
-1. parses it with huiyin.reports.ledger_read alone (every row read, no cell parsed), and
+1. parses it with huiyin.reports.ledgers.read alone (every row read, no cell parsed), and
    again with every cell parsed as the importer parses it (bench/ledger_parse.py's parse());
-2. imports it with huiyin.reports.ledger.import_petition_ledger (two streaming passes:
+2. imports it with huiyin.reports.ledgers.petitions.import_petition_ledger (two streaming passes:
    validate every row, then insert all in one transaction).
 
 Prints the times, the ratios import / raw parse and import / parse with cells, rows per second
@@ -58,7 +58,8 @@ def _id_number(rng: random.Random) -> str:
 
 def generate(count: int, seed: int = 7):
     """Rows of a valid ledger, oldest first."""
-    from huiyin.reports.ledger_read import CHANNELS, LEVELS, choice_label
+    from huiyin.reports.ledgers.cells import choice_label
+    from huiyin.reports.ledgers.petitions import CHANNELS, LEVELS
 
     rng = random.Random(seed)
     today = date.today()
@@ -130,8 +131,7 @@ def generate(count: int, seed: int = 7):
 def import_layout() -> tuple:
     """The layout of a ledger as an office keeps it: the columns an import reads (the
     export's layout without 信访编号 and 办理结果, which generate() does not write)."""
-    from huiyin.reports.ledger_read import PETITION_COLUMNS
-    from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT
+    from huiyin.reports.ledgers.petitions import PETITION_COLUMNS, PETITION_LEDGER_LAYOUT
 
     return tuple(column for column in PETITION_LEDGER_LAYOUT if column[0] in PETITION_COLUMNS)
 
@@ -179,9 +179,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from huiyin.cases.models import Case
     from huiyin.org import demo
-    from huiyin.reports.ledger import import_petition_ledger
-    from huiyin.reports.ledger_read import read_rows
-    from huiyin.reports.xlsx_ledger import write_ledger
+    from huiyin.reports.ledgers.export import write_ledger
+    from huiyin.reports.ledgers.petitions import import_petition_ledger, read_rows
 
     call_command("migrate", interactive=False, verbosity=0)
     demo.load_organisation()

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/ledger_parse.py --rows 100000 [--csv] [--keep FILE]
 
-Generates N realistic rows, writes them with huiyin.reports.xlsx_ledger.write_ledger (or as
-CSV in GB18030), then reads the file back with huiyin.reports.ledger_read.read_rows twice:
+Generates N realistic rows, writes them with huiyin.reports.ledgers.export.write_ledger (or as
+CSV in GB18030), then reads the file back with huiyin.reports.ledgers.read.read_rows twice:
 raw iteration only, and iteration with every cell parsed as the importer will parse it.
 """
 
@@ -29,21 +29,24 @@ import django  # noqa: E402
 
 django.setup()
 
-from huiyin.reports.ledger_read import (  # noqa: E402
-    CHANNELS,
-    LEVELS,
-    PETITION_COLUMNS,
-    SATISFACTION,
-    STATUSES,
+from huiyin.reports.ledgers.cells import (  # noqa: E402
     YES_NO,
     choice_label,
     parse_choice,
     parse_date,
     parse_int,
     parse_text,
+)
+from huiyin.reports.ledgers.export import write_ledger  # noqa: E402
+from huiyin.reports.ledgers.petitions import (  # noqa: E402
+    CHANNELS,
+    LEVELS,
+    PETITION_COLUMNS,
+    PETITION_LEDGER_LAYOUT,
+    SATISFACTION,
+    STATUSES,
     read_rows,
 )
-from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT, write_ledger  # noqa: E402
 
 # The columns an import reads (generate() writes no 信访编号 nor 办理结果).
 IMPORT_LAYOUT = tuple(c for c in PETITION_LEDGER_LAYOUT if c[0] in PETITION_COLUMNS)

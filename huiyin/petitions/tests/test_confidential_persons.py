@@ -30,7 +30,7 @@ from huiyin.petitions.models import PetitionRecusal, TransferKind
 from huiyin.petitions.services import PetitionInvalid
 from huiyin.petitions.tests.factories import register
 from huiyin.privacy.models import AuditEntry
-from huiyin.reports.ledger import export_petition_ledger
+from huiyin.reports.ledgers.petitions import export_petition_ledger
 from huiyin.testing import factories as f
 
 pytestmark = pytest.mark.django_db

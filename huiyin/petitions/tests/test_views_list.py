@@ -560,7 +560,7 @@ def test_filters_and_a_short_period_count_every_match(client, clerk, many, limit
 
 
 def test_the_ledger_export_of_a_capped_search_holds_every_match(clerk, many, limit_of_70):
-    from huiyin.reports.ledger import ledger_cases
+    from huiyin.reports.ledgers.petitions_export import ledger_cases
 
     cases, filters, _notices = ledger_cases(clerk, {"q": "事项"})
     assert filters == {"q": "事项"}

@@ -20,7 +20,7 @@ from huiyin.petitions.queries import MAX_IDS, PetitionFilter
 from huiyin.petitions.tests.factories import ID_2, PHONE_2, bring_to, petitioner, register
 from huiyin.privacy.models import AuditEntry
 from huiyin.privacy.validators import resident_id_check_digit
-from huiyin.reports.ledger import ledger_cases
+from huiyin.reports.ledgers.petitions_export import ledger_cases
 from huiyin.testing import factories as f
 
 pytestmark = pytest.mark.django_db

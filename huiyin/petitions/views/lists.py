@@ -302,7 +302,7 @@ def batch_assign(request: HttpRequest) -> HttpResponse:
 def batch_export(request: HttpRequest) -> HttpResponse:
     """The ledger (.xlsx) of the ticked matters: the ledger export with an ``ids`` filter,
     which passes through the list's filter and so through `visible_to`. Masked identities."""
-    from huiyin.reports.ledger import export_petition_ledger
+    from huiyin.reports.ledgers.petitions import export_petition_ledger
     from huiyin.reports.views.ledger import XLSX
 
     try:

@@ -9,25 +9,26 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from huiyin.reports.ledger_read import (
-    CHANNELS,
-    LEVELS,
-    PETITION_COLUMNS,
-    SATISFACTION,
-    STATUSES,
+from huiyin.reports.ledgers.cells import (
     YES_NO,
     CellError,
-    LedgerError,
-    _SheetRows,
-    _XlsxSource,
     choice_label,
     normalize_header,
     parse_choice,
     parse_date,
     parse_int,
     parse_text,
+)
+from huiyin.reports.ledgers.limits import LedgerError
+from huiyin.reports.ledgers.petitions import (
+    CHANNELS,
+    LEVELS,
+    PETITION_COLUMNS,
+    SATISFACTION,
+    STATUSES,
     read_rows,
 )
+from huiyin.reports.ledgers.read_xlsx import _SheetRows, _XlsxSource
 
 
 @pytest.fixture(autouse=True)

@@ -6,21 +6,24 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from huiyin.reports.ledger_read import (
-    CHANNELS,
-    LEVELS,
-    PETITION_COLUMNS,
-    SATISFACTION,
-    STATUSES,
+from huiyin.reports.ledgers.cells import (
     YES_NO,
     choice_label,
     parse_choice,
     parse_date,
     parse_int,
     parse_text,
+)
+from huiyin.reports.ledgers.export import write_ledger
+from huiyin.reports.ledgers.petitions import (
+    CHANNELS,
+    LEVELS,
+    PETITION_COLUMNS,
+    PETITION_LEDGER_LAYOUT,
+    SATISFACTION,
+    STATUSES,
     read_rows,
 )
-from huiyin.reports.xlsx_ledger import PETITION_LEDGER_LAYOUT, write_ledger
 
 TITLE = "柑子园街道信访事项登记台账"
 SUBTITLE = "填报单位：柑子园街道办事处　　统计时段：2026年9月1日至2026年11月29日"

@@ -29,8 +29,7 @@ from huiyin.petitions.tests.factories import (
     register,
 )
 from huiyin.privacy.models import AuditEntry
-from huiyin.reports.ledger import export_petition_ledger
-from huiyin.reports.xlsx_ledger import PETITION_EXPORT_COLUMNS
+from huiyin.reports.ledgers.petitions import PETITION_EXPORT_COLUMNS, export_petition_ledger
 
 ID_3 = make_id("51130219700101003")
 

@@ -21,14 +21,15 @@ from huiyin.petitions.models import FollowUp, KeyCase, Petition, Petitioner
 from huiyin.petitions.tests.factories import ID_1, ID_2, PHONE_1, make_id
 from huiyin.privacy.models import AuditEntry
 from huiyin.reports import stats
-from huiyin.reports.ledger import export_petition_ledger, import_petition_ledger
-from huiyin.reports.ledger_read import PETITION_COLUMNS
-from huiyin.reports.tests.test_ledger_export import build_petitions, sheet_rows
-from huiyin.reports.xlsx_ledger import (
+from huiyin.reports.ledgers.export import write_ledger
+from huiyin.reports.ledgers.petitions import (
+    PETITION_COLUMNS,
     PETITION_EXPORT_COLUMNS,
     PETITION_LEDGER_LAYOUT,
-    write_ledger,
+    export_petition_ledger,
+    import_petition_ledger,
 )
+from huiyin.reports.tests.test_ledger_export import build_petitions, sheet_rows
 
 
 @pytest.fixture(autouse=True)
@@ -221,7 +222,7 @@ def test_it_imports_nothing_when_one_row_is_bad_and_reports_that_row(clerk):
 
 
 def test_it_rolls_back_everything_when_writing_fails_half_way(clerk, monkeypatch):
-    from huiyin.reports import ledger as module
+    from huiyin.reports.ledgers import petitions_write as module
 
     monkeypatch.setattr(module, "BATCH", 2)
     calls = {"n": 0}
@@ -244,7 +245,7 @@ def test_it_rolls_back_everything_when_writing_fails_half_way(clerk, monkeypatch
 def test_it_inserts_each_batch_in_a_writer_thread_while_preparing_the_next(clerk, monkeypatch):
     import threading
 
-    from huiyin.reports import ledger as module
+    from huiyin.reports.ledgers import petitions_write as module
 
     monkeypatch.setattr(module, "BATCH", 2)
     threads = []
@@ -290,7 +291,7 @@ def test_a_bad_row_after_batches_went_in_undoes_them_and_every_error_is_still_re
     clerk, monkeypatch
 ):
     """Valid batches are inserted while the sheet is read; a later error rolls them back."""
-    from huiyin.reports import ledger as module
+    from huiyin.reports.ledgers import petitions_write as module
 
     monkeypatch.setattr(module, "BATCH", 2)
     inserted = []
@@ -310,7 +311,7 @@ def test_a_bad_row_after_batches_went_in_undoes_them_and_every_error_is_still_re
 
 
 def test_a_row_repeated_in_a_later_batch_is_an_error_not_a_skip(clerk, monkeypatch):
-    from huiyin.reports import ledger as module
+    from huiyin.reports.ledgers import petitions_write as module
 
     monkeypatch.setattr(module, "BATCH", 2)
     rows = [row(序号=n, 信访人=f"人{n}", 身份证号="", 信访事项=f"事项{n}") for n in range(1, 6)]
@@ -323,7 +324,7 @@ def test_a_row_repeated_in_a_later_batch_is_an_error_not_a_skip(clerk, monkeypat
 
 
 def test_it_links_repeats_to_an_earlier_row_further_down_or_to_huiyin(clerk, monkeypatch):
-    from huiyin.reports import ledger as module
+    from huiyin.reports.ledgers import petitions_write as module
 
     before = run(ledger([row(序号=1, 身份证号=ID_2, 信访人="李四", 登记日期=day(60))]), clerk)
     assert before.ok
@@ -350,7 +351,7 @@ def test_it_links_repeats_to_an_earlier_row_further_down_or_to_huiyin(clerk, mon
 
 
 def test_it_rolls_back_everything_when_the_writer_thread_fails(clerk, monkeypatch):
-    from huiyin.reports import ledger as module
+    from huiyin.reports.ledgers import petitions_write as module
 
     monkeypatch.setattr(module, "BATCH", 2)
     calls = {"n": 0}

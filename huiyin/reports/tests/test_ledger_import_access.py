@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from huiyin.org.roles import Role
-from huiyin.reports.ledger import may_import
+from huiyin.reports.ledgers.petitions import may_import
 
 pytestmark = pytest.mark.django_db
 

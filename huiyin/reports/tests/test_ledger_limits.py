@@ -19,9 +19,9 @@ from django.utils.translation import trans_real
 
 from huiyin.cases.models import Case
 from huiyin.org.roles import Role
-from huiyin.reports import ledger_read
-from huiyin.reports.ledger import import_petition_ledger
-from huiyin.reports.ledger_read import LedgerError, LedgerLimits, read_rows
+from huiyin.reports.ledgers import limits as ledger_read
+from huiyin.reports.ledgers.limits import LedgerError, LedgerLimits
+from huiyin.reports.ledgers.petitions import import_petition_ledger, read_rows
 
 # The Chinese of the messages these limits added, for as long as the catalogue lacks them
 # (once it has them, the catalogue's own translations are the ones tested).

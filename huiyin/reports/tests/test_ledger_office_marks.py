@@ -18,17 +18,17 @@ from huiyin.org.roles import Role
 from huiyin.petitions.models import Petition
 from huiyin.petitions.tests.factories import bring_to, days_ago, make_id, register, step
 from huiyin.reports import stats
-from huiyin.reports.ledger import (
+from huiyin.reports.ledgers.cells import parse_choice
+from huiyin.reports.ledgers.petitions import (
     LEDGER_STATUSES,
-    MSG_DECISION_DATE_UNKNOWN,
-    MSG_NO_EARLIER,
+    PETITION_EXPORT_COLUMNS,
     export_petition_ledger,
     import_petition_ledger,
-    status_labels,
 )
-from huiyin.reports.ledger_read import parse_choice
+from huiyin.reports.ledgers.petitions_check import MSG_DECISION_DATE_UNKNOWN
+from huiyin.reports.ledgers.petitions_export import status_labels
+from huiyin.reports.ledgers.petitions_import import MSG_NO_EARLIER
 from huiyin.reports.tests.test_ledger_export import build_petitions
-from huiyin.reports.xlsx_ledger import PETITION_EXPORT_COLUMNS
 
 ID_4 = make_id("51130219800202004")
 

@@ -4,7 +4,7 @@
     /reports/ledger/export/?<filters>[&identity=1]   the .xlsx (the petition list's filters)
     /reports/ledger/import/          upload an .xlsx/.csv ledger → a job with progress
 
-The work itself is in huiyin.reports.ledger; an import runs as a job (huiyin.reports.jobs)
+The work itself is in huiyin.reports.ledgers; an import runs as a job (huiyin.reports.jobs)
 whose page shows the progress and then the result (huiyin.reports.views.word holds the job
 pages).
 """
@@ -30,12 +30,12 @@ from huiyin.org.access import reach_of
 from huiyin.org.models import Community
 from huiyin.org.roles import Perm
 from huiyin.reports import jobs
-from huiyin.reports.ledger import (
+from huiyin.reports.ledgers.load import write_error_report
+from huiyin.reports.ledgers.petitions import (
     export_petition_ledger,
     import_petition_ledger,
     may_export_identity,
     may_import,
-    write_error_report,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

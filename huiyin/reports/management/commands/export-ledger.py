@@ -1,7 +1,7 @@
 """`huiyin export-ledger --user NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 [--community NAME] [--identity] --out FILE.xlsx`.
 
-Writes the petition ledger (信访台账) of huiyin.reports.ledger as that account would get it from
+Writes the petition ledger (信访台账) of huiyin.reports.ledgers as that account would get it from
 the ledger page: the petitions it may see, masked unless --identity is given and the account
 may see identities. Audited like the page's export. Progress goes to stderr.
 """
@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from huiyin.reports.jobs import StderrProgress
-from huiyin.reports.ledger import export_petition_ledger
+from huiyin.reports.ledgers.petitions import export_petition_ledger
 from huiyin.reports.management.commands.report import Refused, find_community, parse_day
 
 

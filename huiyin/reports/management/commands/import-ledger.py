@@ -1,7 +1,8 @@
-"""`huiyin import-ledger FILE --kind petitions [--dry-run] [--user NAME] [--report ERRORS.xlsx]`.
+"""`huiyin import-ledger FILE [--kind petitions] [--dry-run] [--user NAME] [--report ERRORS.xlsx]`.
 
-Imports a petition ledger (.xlsx or .csv) with huiyin.reports.ledger: every row is checked
-first, and the file is imported whole or not at all. Errors are printed on stderr, one per
+Imports a ledger (.xlsx or .csv) of the kind named by --kind (default petitions; the kinds
+registered with huiyin.reports.ledgers) with the ledger engine: every row is checked first,
+and the file is imported whole or not at all. Errors are printed on stderr, one per
 line (row, column, value, reason); warnings and skipped duplicates too. Exit status: 0 when
 the file was imported (or, with --dry-run, would be), 1 when a row has an error or the file
 cannot be read, 2 for bad options. Progress goes to stderr.
@@ -19,16 +20,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from huiyin.reports import ledgers
 from huiyin.reports.jobs import StderrProgress
-from huiyin.reports.ledger import import_petition_ledger, write_error_report
+from huiyin.reports.ledgers.load import import_ledger, write_error_report
 
 
 class Command(BaseCommand):
-    help = "Import a petition ledger (.xlsx or .csv): all rows or none."
+    help = "Import a ledger (.xlsx or .csv): all rows or none."
 
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE")
-        parser.add_argument("--kind", choices=["petitions"], default="petitions")
+        parser.add_argument("--kind", choices=ledgers.keys(), default="petitions")
         parser.add_argument("--dry-run", action="store_true", help="check only, import nothing")
         parser.add_argument("--user", metavar="NAME", help="import as this account")
         parser.add_argument("--report", metavar="ERRORS.xlsx", help="write the check as a sheet")
@@ -44,23 +46,24 @@ class Command(BaseCommand):
             if actor is None:
                 self.stderr.write(_("No active account named %(name)s.") % {"name": user})
                 raise SystemExit(2)
+        ledger = ledgers.get(kind)
         progress = StderrProgress(self.stderr._out)
         try:
-            result = import_petition_ledger(
-                path, filename=path.name, actor=actor, dry_run=dry_run, progress=progress
+            result = import_ledger(
+                ledger, path, filename=path.name, actor=actor, dry_run=dry_run, progress=progress
             )
         except PermissionDenied:
             progress.close()
-            self.stderr.write(_("%(name)s may not import petitions.") % {"name": user})
+            self.stderr.write(str(ledger.msg_refused) % {"name": user})
             raise SystemExit(2) from None
         progress.close()
-        self._print(result)
+        self._print(result, ledger)
         if report:
             write_error_report(result, report)
         if not result.ok:
             raise SystemExit(1)
 
-    def _print(self, result) -> None:
+    def _print(self, result, ledger) -> None:
         err = self.stderr.write
         if result.file_error:
             err(result.file_error)
@@ -106,6 +109,5 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                _("%(count)s petitions imported from %(rows)s rows.")
-                % {"count": result.imported, "rows": result.rows}
+                str(ledger.msg_imported) % {"count": result.imported, "rows": result.rows}
             )
