@@ -96,14 +96,18 @@ def run(days: int, repeat: int) -> None:
                 word.ReportData(
                     period=period,
                     figures=figures,
-                    communities=stats.per_community(period),
-                    overdue=[],
-                    overdue_more=False,
                     unit="浓洄街道办事处",
                     area="全街道",
                     street="浓洄街道",
                     campaign="",
                     today=today,
+                    found={
+                        "petitions": {
+                            "communities": stats.per_community(period),
+                            "overdue": [],
+                            "overdue_more": False,
+                        }
+                    },
                 )
             ).save(io.BytesIO()),
         )
