@@ -40,6 +40,7 @@ from huiyin.disputes.models import (
     Tier,
     Transfer,
 )
+from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
 
 MSG_UNKNOWN_YEAR = _(
@@ -208,8 +209,6 @@ def record(case: Case, dispute: Dispute, user, today: date) -> dict:
 def may_see_identity(user, case: Case) -> bool:
     """Who may open a party's full identity (the rule of services.party_identity): identity
     viewers, and those who mediate the dispute (the agreement names the parties in full)."""
-    from huiyin.org.access import reach_of
-
     return reach_of(user).can(Perm.IDENTITY_VIEW) or holds(user, case, Perm.DISPUTES_MEDIATE)
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from huiyin.cases import bounds
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case
+from huiyin.disputes.views.case_data import may_see_identity
 from huiyin.front.decorators import require_perm
 from huiyin.org.roles import Perm
 from huiyin.privacy import audit
@@ -36,11 +37,7 @@ MAX_RECORD = 100_000
 
 def may_have(user, case: Case, spec) -> bool:
     """Whether `user` may download `spec` of `case` (which they can already see)."""
-    if not spec.names_person:
-        return True
-    from huiyin.disputes.views.case_data import may_see_identity
-
-    return may_see_identity(user, case)
+    return not spec.names_person or may_see_identity(user, case)
 
 
 def dispute_spec(slug: str):

@@ -39,16 +39,13 @@ def url_or_none(name: str) -> str | None:
 
 
 def section_links(user) -> dict:
-    """The section's own links for the tabs: register, the screening board and filing page."""
+    """The section's own links for the tabs: registering, the weekly screening board (for
+    those who screen or read disputes: the board itself shows each only their bodies)."""
     reach = reach_of(user)
+    board = reach.can(Perm.DISPUTES_VIEW) or reach.can(Perm.DISPUTES_SCREEN)
     return {
         "can_register": any(reach.can(p) for p in REGISTER_PERMS),
-        "screening_board_url": url_or_none("screening:board")
-        if reach.can(Perm.DISPUTES_VIEW)
-        else None,
-        "screening_file_url": url_or_none("screening:file")
-        if reach.can(Perm.DISPUTES_SCREEN)
-        else None,
+        "screening_board_url": url_or_none("screening:board") if board else None,
     }
 
 
