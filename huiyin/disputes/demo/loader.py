@@ -38,6 +38,7 @@ from huiyin.disputes.models import (
     Source,
     Tier,
 )
+from huiyin.disputes.types import ensure_default_types
 from huiyin.org.models import Community, Grid, Street, Unit
 from huiyin.petitions.demo import People, Step
 from huiyin.screening import demo as screening_demo
@@ -192,6 +193,7 @@ class Loader:
             for key, c in committees.items()
         }
         self.units = {u.name: u for u in Unit.objects.filter(street=street)}
+        ensure_default_types()
         self.categories = {c.name: c for c in Category.objects.filter(kind=Kind.DISPUTE)}
         self._parties: dict[int, list] = {}
         self.bodies = None  # the screening bodies, read when the first found dispute comes

@@ -144,12 +144,15 @@ def test_other_roles_get_no_leader_overview(client, personas):
 
 def test_coming_sections_are_named_never_linked(client, personas):
     html = home(client, personas[Role.GRID_WORKER])
-    for key in ("disputes", "incidents", "patrols"):
+    for key in ("incidents", "patrols"):
         assert f'data-coming="{key}"' in html
         assert f'href="/section/{key}/"' not in html
     # 即将上线 once the catalogue carries the msgid (merged separately).
     assert "即将上线" in html or "Coming soon" in html
-    assert 'data-section="disputes"' not in html
+    assert 'data-section="incidents"' not in html
+    # Disputes have their pages: a link, no longer "coming".
+    assert 'data-coming="disputes"' not in html
+    assert 'href="/disputes/"' in html
 
 
 @pytest.mark.parametrize("role", list(Role))
