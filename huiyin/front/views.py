@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from huiyin.front import desk
 from huiyin.front.decorators import require_perm
 from huiyin.front.home import leader_overview, todo_for
 from huiyin.front.navigation import (
@@ -35,6 +36,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "sections": sections_for(reach),
         "coming": coming_for(reach),
         "can_register": reach.can(Perm.PETITIONS_REGISTER),
+        # The centre's front desk (综治中心): one intake that becomes a petition or a dispute.
+        "can_use_desk": bool(desk.kinds_for(user)),
         "today": today,
         "leader": None,
         "registered": None,

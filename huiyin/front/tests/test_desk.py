@@ -174,3 +174,12 @@ def test_bad_input_is_a_message_beside_its_field(client, personas, community, ki
     assert (
         not Case.objects.exists() and not AuditEntry.objects.filter(action="object.create").exists()
     )
+
+
+def test_the_home_page_leads_to_the_desk_only_those_who_may_register(client, personas):
+    for role in (Role.PETITION_CLERK, Role.GRID_WORKER, Role.MEDIATOR):
+        client.force_login(personas[role])
+        assert 'id="home-desk"' in client.get("/").content.decode(), role
+    for role in (Role.AUDITOR, Role.DEPARTMENT_HANDLER):
+        client.force_login(personas[role])
+        assert 'id="home-desk"' not in client.get("/").content.decode(), role
