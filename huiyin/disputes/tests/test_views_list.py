@@ -13,6 +13,7 @@ from django.utils import timezone
 from huiyin.cases.models import Case, Clock
 from huiyin.disputes import clocks
 from huiyin.disputes.tests import factories as df
+from huiyin.disputes.views.filters import PARAMS
 from huiyin.org.roles import Role
 from huiyin.petitions.queries import MSG_INVALID
 
@@ -214,7 +215,7 @@ def test_bad_filter_values_are_ignored_never_an_error(client, personas, places, 
 
 def test_an_ignored_value_is_named(client, personas, places):
     with_notice = get(client, personas[Role.GOVERNANCE_STAFF], tier="moon").content.decode()
-    assert str(MSG_INVALID) % {"name": "Tier"} in with_notice
+    assert str(MSG_INVALID) % {"name": str(PARAMS["tier"])} in with_notice
     # The rest of the list is there: the bad value filtered nothing.
     assert 'data-count="3"' in with_notice
 

@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.utils import timezone, translation
 
 from huiyin.cases.deadlines import CHINA_TZ
+from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseEvent, Clock
 from huiyin.org import demo as org_demo
 from huiyin.org.models import Staff
@@ -86,6 +87,11 @@ def counts() -> dict[str, int]:
     }
 
 
+def petition_cases():
+    """The demo's petitions (the demo street also has disputes, from their own loader)."""
+    return Case.objects.filter(kind=Kind.PETITION)
+
+
 class TestTheLoadedDemo:
     """What a person finds in the demo street (one load for all of these tests)."""
 
@@ -99,7 +105,7 @@ class TestTheLoadedDemo:
         assert counts() == first
         assert "Demo petitions already loaded: nothing added." in again
         today = timezone.localdate()
-        received = [c.received_on for c in Case.objects.all()]
+        received = [c.received_on for c in petition_cases()]
         assert min(received) >= today - timedelta(days=demo.PERIOD_DAYS)
         assert max(received) <= today
         # Every week of the three months has its petitions.
@@ -107,15 +113,18 @@ class TestTheLoadedDemo:
 
     def test_it_shows_every_state_with_some_overdue_and_some_due_soon(self, loaded):
         today = timezone.localdate()
-        states = Counter(Case.objects.values_list("status", flat=True))
+        states = Counter(petition_cases().values_list("status", flat=True))
         assert set(states) == set(Status.values)
         assert states[Status.CONCLUDED] > states[Status.REGISTERED]
 
-        open_cases = Case.objects.filter(closed_at__isnull=True)
+        open_cases = petition_cases().filter(closed_at__isnull=True)
         overdue = open_cases.filter(due_on__lt=today)
         assert 3 <= overdue.count() <= 12
         late = Clock.objects.filter(
-            stopped_at__isnull=True, party=Clock.Party.OFFICE, due_on__lt=today
+            case__kind=Kind.PETITION,
+            stopped_at__isnull=True,
+            party=Clock.Party.OFFICE,
+            due_on__lt=today,
         ).values_list("code", flat=True)
         assert {"acceptance_notice", "handling"} <= set(late)
         assert open_cases.filter(due_on__gte=today, due_on__lte=today + timedelta(days=3)).exists()
@@ -149,7 +158,7 @@ class TestTheLoadedDemo:
             assert 5 <= visit.headcount <= 40
             assert 1 <= visit.reps <= 5
         # Five communities, and most grids, have petitions; every seeded category is used.
-        cases = Case.objects.all()
+        cases = petition_cases()
         assert cases.values("community").distinct().count() == 5
         assert cases.exclude(grid=None).values("grid").distinct().count() >= 15
         assert cases.values("category").distinct().count() == 9

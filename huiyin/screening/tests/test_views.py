@@ -212,7 +212,7 @@ def test_a_bad_row_files_nothing_and_says_why(client, duties, grid_worker, grid,
     assert response.status_code == 400
     assert not ScreeningReport.objects.exists() and not ScreeningItem.objects.exists()
     page = response.content.decode()
-    assert "No open dispute numbered" in page
+    assert "在您的辖区内未找到编号为" in page  # MSG_NO_DISPUTE, as the office reads it
     assert elsewhere.title not in page
 
 
@@ -285,7 +285,7 @@ def test_a_nil_tap_on_a_report_with_disputes_is_refused(client, duties, grid_wor
     file_report(grid_worker, body(grid), W23, links=[LinkItem(case.number, 1)])
     response = login(client, grid_worker).post(FILE, nil_post(grid))
     assert response.status_code == 400
-    assert "cannot become a nil report" in response.content.decode()
+    assert "不能改为零报告" in response.content.decode()  # MSG_NIL_HAS_ITEMS
 
 
 def test_who_only_views_cannot_post(client, duties, personas, grid):
@@ -330,18 +330,18 @@ def test_the_home_page_tells_a_grid_worker_to_file(client, duties, grid_worker, 
     login(client, grid_worker)
     todo = client.get("/").context["todo"]
     labels = {str(item.label): item for item in todo}
-    due = labels["Screening reports to file for 2026-W23"]
+    due = labels["2026-W23 排查报告待报"]
     assert due.url == f"{FILE}?body=g{grid.pk}&week=2026-W23" and due.count == 1
-    missed = labels["Screening reports missed for 2026-W22"]
+    missed = labels["2026-W22 排查报告未报"]
     assert missed.urgent
     client.post(FILE, nil_post(grid))
     after = {str(item.label) for item in client.get("/").context["todo"]}
-    assert "Screening reports to file for 2026-W23" not in after
+    assert "2026-W23 排查报告待报" not in after
 
 
 def test_the_home_page_sends_the_street_office_to_the_board(client, duties, governance):
     todo = login(client, governance).get("/").context["todo"]
-    item = next(i for i in todo if str(i.label) == "Screening reports to file for 2026-W23")
+    item = next(i for i in todo if str(i.label) == "2026-W23 排查报告待报")
     assert item.count == 5 and item.url == f"{BOARD}?week=2026-W23"
 
 
