@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "huiyin.petitions",
     "huiyin.disputes",
     "huiyin.screening",
+    "huiyin.patrols",
     "huiyin.reports",
     "huiyin.front",
 ]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("disputes/", include("huiyin.disputes.urls")),
     path("reports/", include("huiyin.reports.urls")),
     path("screening/", include("huiyin.screening.urls")),
+    path("patrols/", include("huiyin.patrols.urls")),
     path("track/", include("huiyin.petitions.public_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Patrols, key places and their inspections, rectifications, campaigns, sensitive periods."""
