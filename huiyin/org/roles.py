@@ -34,6 +34,8 @@ class Perm:
     INCIDENTS_REPORT = "incidents.report"
     PATROLS_VIEW = "patrols.view"
     PATROLS_RECORD = "patrols.record"
+    INSPECTIONS_RECORD = "inspections.record"  # key places, inspections, rectification steps
+    PATROLS_MANAGE = "patrols.manage"  # checklists, special campaigns, sensitive periods
     ASSESSMENT_VIEW = "assessment.view"
     ASSESSMENT_MANAGE = "assessment.manage"
     REPORTS_VIEW = "reports.view"
@@ -68,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.INCIDENTS_REPORT,
             P.PATROLS_VIEW,
             P.PATROLS_RECORD,
+            P.INSPECTIONS_RECORD,
+            P.PATROLS_MANAGE,
             P.ASSESSMENT_VIEW,
             P.ASSESSMENT_MANAGE,
             P.REPORTS_VIEW,
@@ -87,6 +91,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.INCIDENTS_REPORT,
             P.PATROLS_VIEW,
             P.PATROLS_RECORD,
+            # Residents' committees do fire checks (消防法 art. 32): inspections of their places.
+            P.INSPECTIONS_RECORD,
             P.ASSESSMENT_VIEW,
         }
     ),
