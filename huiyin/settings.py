@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "huiyin.cases",
     "huiyin.petitions",
     "huiyin.disputes",
+    "huiyin.incidents",
     "huiyin.screening",
     "huiyin.patrols",
     "huiyin.reports",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/", include("huiyin.cases.urls")),
     path("petitions/", include("huiyin.petitions.urls")),
     path("disputes/", include("huiyin.disputes.urls")),
+    path("incidents/", include("huiyin.incidents.urls")),
     path("reports/", include("huiyin.reports.urls")),
     path("screening/", include("huiyin.screening.urls")),
     path("patrols/", include("huiyin.patrols.urls")),

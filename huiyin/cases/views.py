@@ -23,7 +23,11 @@ from huiyin.cases.models import Case, Notification
 PAGE_SIZE = 30
 
 #: The page of a case, per kind (the kind's app provides it).
-CASE_PAGES = {Kind.PETITION: "petitions:detail", Kind.DISPUTE: "disputes:detail"}
+CASE_PAGES = {
+    Kind.PETITION: "petitions:detail",
+    Kind.DISPUTE: "disputes:detail",
+    Kind.INCIDENT: "incidents:detail",
+}
 
 
 def case_url(kind: str, pk: int) -> str:

@@ -1,0 +1,5 @@
+"""Incident and risk-note pages."""
+
+app_name = "incidents"
+
+urlpatterns: list = []
