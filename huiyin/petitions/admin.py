@@ -88,10 +88,10 @@ class KeyCaseProgressInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(KeyCase)
 class KeyCaseAdmin(admin.ModelAdmin):
-    list_display = ["petition", "leader", "responsible_unit", "time_limit", "closed_at"]
+    list_display = ["case", "leader", "responsible_unit", "time_limit", "closed_at"]
     list_filter = ["leader", "responsible_unit"]
-    list_select_related = ["petition__case", "leader", "responsible_unit"]
-    readonly_fields = ["petition", "created_by", "created_at"]
+    list_select_related = ["case", "leader", "responsible_unit"]
+    readonly_fields = ["case", "created_by", "created_at"]
     filter_horizontal = ["team"]
     inlines = [KeyCaseProgressInline]
 

@@ -1394,7 +1394,7 @@ def load(stdout: TextIO) -> None:
         % {
             "petitions": petitions.count(),
             "collective": petitions.filter(is_collective=True).count(),
-            "key_cases": KeyCase.objects.filter(petition__in=petitions).count(),
+            "key_cases": KeyCase.objects.filter(case__petition__in=petitions).count(),
             "overdue": Case.objects.filter(
                 street=street,
                 kind=Case.Kind.PETITION,

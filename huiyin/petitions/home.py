@@ -58,9 +58,9 @@ def clerk_items(user, today: date) -> list[TodoItem]:
         key_late=Count(
             "pk",
             filter=Q(
-                petition__key_case__isnull=False,
-                petition__key_case__closed_at__isnull=True,
-                petition__key_case__time_limit__lt=today,
+                key_case__isnull=False,
+                key_case__closed_at__isnull=True,
+                key_case__time_limit__lt=today,
             ),
         ),
     )
@@ -130,7 +130,7 @@ def leader_items(user, today: date) -> list[TodoItem]:
         return []
     visible = Case.objects.visible_to(user).values("pk")
     mine = KeyCase.objects.filter(
-        leader=OuterRef("pk"), closed_at__isnull=True, petition_id__in=visible
+        leader=OuterRef("pk"), closed_at__isnull=True, case_id__in=visible
     )
     soon_end = today + timedelta(days=SOON_DAYS)
     # One query: each number is a scalar subquery on the leader's own row.

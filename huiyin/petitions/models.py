@@ -575,10 +575,11 @@ class FollowUp(models.Model):
 
 
 class KeyCase(models.Model):
-    """包案 ("五个一"): one leader, one team, one plan, one time limit, seen through."""
+    """包案 ("五个一"): one leader, one team, one plan, one time limit, seen through — for a
+    petition or a dispute (:mod:`huiyin.petitions.keycases`)."""
 
-    petition = models.OneToOneField(
-        Petition, models.PROTECT, related_name="key_case", verbose_name=_("petition")
+    case = models.OneToOneField(
+        Case, models.PROTECT, related_name="key_case", verbose_name=_("case")
     )
     leader = models.ForeignKey(
         "org.Staff", models.PROTECT, related_name="key_cases", verbose_name=_("leader")
@@ -612,10 +613,10 @@ class KeyCase(models.Model):
         ordering = ["time_limit", "id"]
 
     def __str__(self) -> str:
-        return self.petition.case.number
+        return self.case.number
 
     def audit_label(self) -> str:
-        return self.petition.case.number
+        return self.case.number
 
 
 class KeyCaseProgress(AppendOnlyModel):

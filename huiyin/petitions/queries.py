@@ -586,7 +586,7 @@ class PetitionFilter:
             "repeat": Q(petition__is_repeat=True),
             "over_level": over_level_q(),
             "upward": upward_q(),
-            "key": Q(petition__key_case__isnull=False),
+            "key": Q(key_case__isnull=False),
             "open": Q(closed_at__isnull=True),
             "concluded": Q(status=Status.CONCLUDED),
         }

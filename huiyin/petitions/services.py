@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -42,8 +41,6 @@ from huiyin.org.roles import ROLE_PERMISSIONS, Perm
 from huiyin.petitions.models import (
     Channel,
     FollowUp,
-    KeyCase,
-    KeyCaseProgress,
     Level,
     Petition,
     Petitioner,
@@ -100,7 +97,7 @@ MSG_DATE_BEFORE_REPLY = _("The date cannot be earlier than the reply.")
 MSG_TRACK_NOT_FOUND = _("No matter matches this receipt code and phone number.")
 MSG_RATE_NOT_YET = _("You can rate the handling once you have received the reply.")
 MSG_RATE_ONCE = _("This matter has already been rated.")
-MSG_KEY_CASE_EXISTS = _("This petition is already a key case.")
+MSG_KEY_CASE_EXISTS = _("This matter is already a key case.")
 MSG_NOT_A_LEADER = _("Choose a leader: a person who may approve petitions.")
 MSG_PLAN = _("Enter the plan.")
 MSG_TIME_LIMIT_PAST = _("The time limit cannot be in the past.")
@@ -912,217 +909,6 @@ def record_follow_up(
     return follow_up
 
 
-# --------------------------------------------------------------------------- key cases
-
-
-def _approvers() -> QuerySet[Staff]:
-    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.PETITIONS_APPROVE in perms]
-    return Staff.objects.filter(grants__role__in=roles).distinct()
-
-
-def mark_key_case(
-    petition: Petition,
-    *,
-    actor,
-    leader: Staff | int,
-    plan: str,
-    time_limit: date,
-    responsible_unit: Unit | int,
-    team: Iterable[Staff | int] = (),
-    team_note: str = "",
-    request=None,
-) -> KeyCase:
-    """Make a petition a key case (包案, "五个一"): leader, team, plan, time limit, unit.
-
-    Needs Perm.PETITIONS_APPROVE or PETITIONS_DECIDE over the case; the leader must hold
-    PETITIONS_APPROVE; the responsible unit cannot be the unit complained about.
-    """
-    from huiyin.privacy.audit import record
-
-    case = Case.objects.get_for_user(actor, petition.pk)
-    if not holds(actor, case, Perm.PETITIONS_APPROVE, Perm.PETITIONS_DECIDE):
-        raise TransitionRefused(MSG_NO_PERM)
-    petition = Petition.objects.get(pk=case.pk)
-    errors = _Errors()
-    if KeyCase.objects.filter(petition=petition).exists():
-        errors.add("petition", MSG_KEY_CASE_EXISTS)
-    leader = _resolve(Staff, leader)
-    if leader is None or not _approvers().filter(pk=leader.pk).exists():
-        errors.add("leader", MSG_NOT_A_LEADER)
-    plan = _text(plan)
-    if not plan:
-        errors.add("plan", MSG_PLAN)
-    if not isinstance(time_limit, date):
-        try:
-            time_limit = date.fromisoformat(str(time_limit))
-        except ValueError:
-            time_limit = None
-            errors.add("time_limit", MSG_REQUIRED)
-    if time_limit is not None and time_limit < timezone.localdate():
-        errors.add("time_limit", MSG_TIME_LIMIT_PAST)
-    unit = _resolve(Unit, responsible_unit)
-    if unit is None or unit.street_id != case.street_id:
-        errors.add("responsible_unit", MSG_UNIT)
-    elif unit.pk == petition.complained_unit_id:
-        errors.add("responsible_unit", MSG_COMPLAINED_UNIT)
-    members = [_resolve(Staff, m) for m in team]
-    if any(m is None for m in members):
-        errors.add("team", MSG_CHOICE)
-    errors.raise_if_any()
-    with transaction.atomic():
-        key_case = KeyCase.objects.create(
-            petition=petition,
-            leader=leader,
-            plan=plan,
-            time_limit=time_limit,
-            responsible_unit=unit,
-            team_note=_text(team_note, 200),
-            created_by=actor,
-        )
-        key_case.team.set(members)
-        CaseEvent.objects.create(
-            case=case,
-            actor=actor,
-            kind="key_case",
-            data={
-                "leader": leader.pk,
-                "time_limit": time_limit.isoformat(),
-                "unit": unit.pk,
-                "team": [m.pk for m in members],
-            },
-        )
-        record(
-            "object.create",
-            actor=actor,
-            target=key_case,
-            diff={"leader": leader.pk, "time_limit": time_limit, "unit": unit.pk},
-            request=request,
-        )
-    return key_case
-
-
-def _may_work_on_key_case(actor, key_case: KeyCase, case: Case) -> bool:
-    staff_id = _staff_id(actor)
-    if staff_id is not None and (
-        staff_id == key_case.leader_id or key_case.team.filter(pk=staff_id).exists()
-    ):
-        return True
-    if holds(actor, case, Perm.PETITIONS_APPROVE, Perm.PETITIONS_DECIDE):
-        return True
-    # The responsible unit's handlers report progress too.
-    return reach_of(actor).scope(Perm.PETITIONS_HANDLE).covers(unit_id=key_case.responsible_unit_id)
-
-
-def add_progress(key_case: KeyCase, *, actor, text: str, request=None) -> KeyCaseProgress:
-    """Add a progress entry to a key case (its leader, team, the clerk or the unit's handler)."""
-    from huiyin.privacy.audit import record
-
-    case = Case.objects.get_for_user(actor, key_case.petition_id)
-    if not _may_work_on_key_case(actor, key_case, case):
-        raise TransitionRefused(MSG_NO_PERM)
-    text = _text(text)
-    if not text:
-        raise PetitionInvalid({"text": [MSG_PROGRESS_EMPTY]})
-    with transaction.atomic():
-        entry = KeyCaseProgress.objects.create(key_case=key_case, by=actor, text=text)
-        CaseEvent.objects.create(
-            case=case, actor=actor, kind="key_case_progress", note=text, data={"entry": entry.pk}
-        )
-        record(
-            "object.create",
-            actor=actor,
-            target=key_case,
-            diff={"progress": entry.pk},
-            request=request,
-        )
-    return entry
-
-
-def close_key_case(key_case: KeyCase, *, actor, request=None) -> KeyCase:
-    """Mark a key case seen through (its leader, or anyone approving petitions over it)."""
-    from huiyin.privacy.audit import record
-
-    case = Case.objects.get_for_user(actor, key_case.petition_id)
-    if _staff_id(actor) != key_case.leader_id and not holds(actor, case, Perm.PETITIONS_APPROVE):
-        raise TransitionRefused(MSG_NO_PERM)
-    with transaction.atomic():
-        now = timezone.now()
-        KeyCase.objects.filter(pk=key_case.pk, closed_at__isnull=True).update(closed_at=now)
-        key_case.refresh_from_db(fields=["closed_at"])
-        CaseEvent.objects.create(case=case, actor=actor, kind="key_case_closed")
-        record(
-            "object.update",
-            actor=actor,
-            target=key_case,
-            diff={"closed_at": [None, key_case.closed_at]},
-            request=request,
-        )
-    return key_case
-
-
-@dataclass(frozen=True)
-class KeyCaseRow:
-    """One line of the key-case board."""
-
-    key_case_id: int
-    case_id: int
-    number: str
-    title: str
-    status: str
-    status_label: str
-    leader: str
-    team: tuple[str, ...]
-    team_note: str
-    responsible_unit: str
-    time_limit: date
-    days_left: int  # negative when the time limit has passed
-    overdue: bool
-    due_on: date | None  # the nearest statutory due date of the case
-    progress_count: int
-    last_progress_at: datetime | None
-    closed: bool
-
-
-def key_case_board(user, *, include_closed: bool = False) -> list[KeyCaseRow]:
-    """Every key case `user` may see, with its state and time left: three queries in all."""
-    today = timezone.localdate()
-    queryset = (
-        KeyCase.objects.filter(petition__case__in=Case.objects.visible_to(user))
-        .select_related("petition__case", "leader", "responsible_unit")
-        .prefetch_related("team")
-        .annotate(progress_count=Count("progress"), last_progress_at=Max("progress__at"))
-        .order_by("time_limit", "id")
-    )
-    if not include_closed:
-        queryset = queryset.filter(closed_at__isnull=True)
-    rows = []
-    for kc in queryset:
-        case = kc.petition.case
-        days = (kc.time_limit - today).days
-        rows.append(
-            KeyCaseRow(
-                key_case_id=kc.pk,
-                case_id=case.pk,
-                number=case.number,
-                title=case.title,
-                status=case.status,
-                status_label=status_label(case.kind, case.status),
-                leader=kc.leader.name,
-                team=tuple(m.name for m in kc.team.all()),
-                team_note=kc.team_note,
-                responsible_unit=kc.responsible_unit.name,
-                time_limit=kc.time_limit,
-                days_left=days,
-                overdue=days < 0 and kc.closed_at is None,
-                due_on=case.due_on,
-                progress_count=kc.progress_count,
-                last_progress_at=kc.last_progress_at,
-                closed=kc.closed_at is not None,
-            )
-        )
-    return rows
-
-
 # --------------------------------------------------------------------------- reception days
 
 
@@ -1224,10 +1010,24 @@ def reception_headcount(leader: Staff, date_from: date, date_to: date, *, user=N
     return total or 0
 
 
+def _approvers() -> QuerySet[Staff]:
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Perm.PETITIONS_APPROVE in perms]
+    return Staff.objects.filter(grants__role__in=roles).distinct()
+
+
 def approvers() -> QuerySet[Staff]:
     """Staff who may approve extensions and lead key cases (for choice fields)."""
     return _approvers()
 
+
+# Key cases (包案) serve petitions and disputes alike; their rules live in their own module.
+from huiyin.petitions.keycases import (  # noqa: E402
+    KeyCaseRow,
+    add_progress,
+    close_key_case,
+    key_case_board,
+    mark_key_case,
+)
 
 __all__ = [
     "KeyCaseRow",

@@ -189,7 +189,7 @@ def world(password: str = PASSWORD) -> World:
         )
     )
     every = list(Case.objects.values_list("pk", "number", "title"))
-    with_keycase = set(KeyCase.objects.values_list("petition_id", flat=True))
+    with_keycase = set(KeyCase.objects.values_list("case_id", flat=True))
     with_petitioner = set(Petitioner.objects.values_list("petition_id", flat=True))
     status_of = dict(Case.objects.filter(kind=Kind.PETITION).values_list("pk", "status"))
 
@@ -342,7 +342,7 @@ def _party(pk: int) -> dict | None:
 
 def _key_case(w: World, p: Person, scope: str) -> list[dict]:
     pk = _case(w, p, scope)
-    found = KeyCase.objects.filter(petition_id=pk).first() if pk else None
+    found = KeyCase.objects.filter(case_id=pk).first() if pk else None
     return [{"pk": found.pk}] if found else []
 
 

@@ -107,9 +107,26 @@ def page(
         "can_add_party": can_add_party,
         "party_form": bound.get("party") or AddPartyForm(),
         "documents": case_documents(user, case),
+        **_key_case(user, case),
         **section_links(user),
     }
     return render(request, "disputes/detail.html", context, status=status)
+
+
+def _key_case(user, case: Case) -> dict:
+    """The dispute's 包案, if any, and whether this person may make it one (the same
+    mechanism and board as petitions)."""
+    from huiyin.petitions import keycases
+    from huiyin.petitions.models import KeyCase
+
+    found = (
+        KeyCase.objects.select_related("leader", "responsible_unit").filter(case_id=case.pk).first()
+    )
+    return {
+        "key_case": found,
+        "key_case_url": reverse("petitions:keycase", args=[found.pk]) if found else "",
+        "can_mark_key_case": found is None and not case.withdrawn and keycases.may_mark(user, case),
+    }
 
 
 @require_perm(*SEES_DISPUTES)

@@ -76,11 +76,11 @@ def menu_opens(page, shot: str | None = None) -> None:
 def staff_pages(user) -> list[tuple[str, str]]:
     """(name, path) of the pages worth a look for `user`; those the role lacks answer 403/404."""
     visible = Case.objects.visible_to(user).filter(kind=Kind.PETITION, withdrawn=False)
-    keyed = set(KeyCase.objects.values_list("petition_id", flat=True))
+    keyed = set(KeyCase.objects.values_list("case_id", flat=True))
     ids = list(visible.order_by("pk").values_list("pk", flat=True))
     case = next((pk for pk in ids if pk in keyed), ids[0] if ids else None)
     plain = next((pk for pk in ids if pk not in keyed), None)
-    key_case = KeyCase.objects.filter(petition_id=case).values_list("pk", flat=True).first()
+    key_case = KeyCase.objects.filter(case_id=case).values_list("pk", flat=True).first()
     campaign = Campaign.objects.order_by("pk").values_list("pk", flat=True).first()
     pages = [
         ("home", "/"),

@@ -31,7 +31,7 @@ from huiyin.cases.workflow import available_transitions, event_label, fire, work
 from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
-from huiyin.petitions import services
+from huiyin.petitions import keycases, services
 from huiyin.petitions.models import (
     Channel,
     Delivery,
@@ -161,7 +161,7 @@ def _page(
     can_withdraw = not case.withdrawn and holds(user, case, kind.manage_perm)
     key_case = (
         KeyCase.objects.select_related("leader", "responsible_unit")
-        .filter(petition=petition)
+        .filter(case_id=case.pk)
         .first()
     )
     own_units = {g.unit_id for g in reach.grants if g.unit_id}
@@ -201,7 +201,7 @@ def _page(
         "key_case": key_case,
         "can_mark_key_case": key_case is None
         and not case.withdrawn
-        and (reach.can(Perm.PETITIONS_APPROVE) or reach.can(Perm.PETITIONS_DECIDE)),
+        and keycases.may_mark(user, case),
         "key_case_url": _url_or(
             "petitions:keycase", [key_case.pk], f"/petitions/keycases/{key_case.pk}/"
         )

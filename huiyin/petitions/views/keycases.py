@@ -1,6 +1,7 @@
-"""Key cases (包案, "五个一"): the board, marking a petition, progress entries, seeing it through.
+"""Key cases (包案, "五个一"): the board, marking a petition or a dispute, progress entries,
+seeing it through.
 
-The rules are in :mod:`huiyin.petitions.services` (``mark_key_case``, ``add_progress``,
+The rules are in :mod:`huiyin.petitions.keycases` (``mark_key_case``, ``add_progress``,
 ``close_key_case``, ``key_case_board``); these views parse the forms and show the answers.
 """
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,8 +30,8 @@ from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
 from huiyin.org.models import Staff, Unit
 from huiyin.org.roles import Perm
-from huiyin.petitions import services
-from huiyin.petitions.models import KeyCase, KeyCaseProgress, Petition
+from huiyin.petitions import keycases, services
+from huiyin.petitions.models import KeyCase, KeyCaseProgress
 
 # --------------------------------------------------------------------------- forms
 
@@ -138,6 +140,10 @@ class ProgressForm(forms.Form):
 # --------------------------------------------------------------------------- the board
 
 
+def _nav(case: Case) -> str:
+    return "disputes" if case.kind == Kind.DISPUTE else "petitions"
+
+
 @dataclass(frozen=True)
 class BoardLine:
     row: services.KeyCaseRow
@@ -179,7 +185,7 @@ def _keep(row: services.KeyCaseRow, state: str) -> bool:
     return True
 
 
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*keycases.BOARD_PERMS)
 def board(request: HttpRequest) -> HttpResponse:
     """Every key case the person may see; a leader's own first."""
     form = BoardFilter(request.GET or None)
@@ -188,7 +194,7 @@ def board(request: HttpRequest) -> HttpResponse:
         leader = form.cleaned_data["leader"]
         state = form.cleaned_data["state"] or "open"
     style(form)
-    rows = services.key_case_board(request.user, include_closed=state in ("closed", "all"))
+    rows = keycases.key_case_board(request.user, include_closed=state in ("closed", "all"))
     details = _details([r.key_case_id for r in rows])
     me = _staff_id(request.user)
     lines = []
@@ -197,9 +203,7 @@ def board(request: HttpRequest) -> HttpResponse:
         if not _keep(row, state) or (leader is not None and leader_id != leader.pk):
             continue
         lines.append(
-            BoardLine(
-                row, leader_id, plan, last, leader_id == me, case_url(Kind.PETITION, row.case_id)
-            )
+            BoardLine(row, leader_id, plan, last, leader_id == me, case_url(row.kind, row.case_id))
         )
     # sorted() is stable: within "mine" and "others" the service's order (time limit) stays.
     lines.sort(key=lambda line: not line.mine)
@@ -207,43 +211,43 @@ def board(request: HttpRequest) -> HttpResponse:
         request,
         "petitions/keycase_board.html",
         {
-            "nav_active": "petitions",
+            "nav_active": "petitions"
+            if reach_of(request.user).can(Perm.PETITIONS_VIEW)
+            else "disputes",
             "subnav_active": "keycases",
             "form": form,
             "lines": lines,
             "state": state,
-            "may_mark": _may_mark(request.user),
+            "may_mark": keycases.may_mark_any(request.user),
         },
     )
-
-
-def _may_mark(user) -> bool:
-    reach = reach_of(user)
-    return reach.can(Perm.PETITIONS_APPROVE) or reach.can(Perm.PETITIONS_DECIDE)
 
 
 # --------------------------------------------------------------------------- marking
 
 
-@require_perm(Perm.PETITIONS_APPROVE, Perm.PETITIONS_DECIDE)
+@require_perm(Perm.PETITIONS_APPROVE, Perm.PETITIONS_DECIDE, Perm.DISPUTES_SCREEN)
 @require_http_methods(["GET", "POST"])
 def new(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a petition as a key case: one leader, one team, one plan, one time limit."""
+    """Mark a petition or a dispute as a key case: one leader, one team, one plan, one time
+    limit."""
     case = Case.objects.get_for_user(request.user, pk)
-    if case.kind != Kind.PETITION:
+    if case.kind not in keycases.RULES:
         raise Http404
-    existing = KeyCase.objects.filter(petition_id=case.pk).values_list("pk", flat=True).first()
+    existing = KeyCase.objects.filter(case_id=case.pk).values_list("pk", flat=True).first()
     if existing is not None:
-        messages.info(request, _("This petition is already a key case."))
+        messages.info(request, _("This matter is already a key case."))
         return redirect("petitions:keycase", pk=existing)
+    if not keycases.may_mark(request.user, case):
+        raise PermissionDenied
     status = 200
     if request.method == "POST":
         form = KeyCaseForm(request.POST, case=case)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                key_case = services.mark_key_case(
-                    Petition.objects.get(pk=case.pk),
+                key_case = keycases.mark_key_case(
+                    case,
                     actor=request.user,
                     leader=data["leader"],
                     team=data["team"],
@@ -282,7 +286,7 @@ def new(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "petitions/keycase_form.html",
         {
-            "nav_active": "petitions",
+            "nav_active": _nav(case),
             "subnav_active": "keycases",
             "case": case,
             "case_url": case_url(case.kind, case.pk),
@@ -297,13 +301,13 @@ def new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _key_case_for(user, pk: int) -> KeyCase:
-    """The key case if its petition is visible to `user` (the one door); else Http404."""
-    petition_id = KeyCase.objects.filter(pk=pk).values_list("petition_id", flat=True).first()
-    if petition_id is None:
+    """The key case if its case is visible to `user` (the one door); else Http404."""
+    case_id = KeyCase.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+    if case_id is None:
         raise Http404
-    Case.objects.get_for_user(user, petition_id)
+    Case.objects.get_for_user(user, case_id)
     return (
-        KeyCase.objects.select_related("petition__case", "leader__unit", "responsible_unit")
+        KeyCase.objects.select_related("case", "leader__unit", "responsible_unit")
         .prefetch_related("team__unit")
         .get(pk=pk)
     )
@@ -317,24 +321,17 @@ def _render_detail(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    reach = reach_of(request.user)
-    me = _staff_id(request.user)
+    case = key_case.case
     team = list(key_case.team.all())
-    involved = me is not None and (me == key_case.leader_id or any(m.pk == me for m in team))
-    may_progress = involved or any(
-        reach.can(p) for p in (Perm.PETITIONS_APPROVE, Perm.PETITIONS_DECIDE, Perm.PETITIONS_HANDLE)
-    )
-    may_close = key_case.closed_at is None and (
-        me == key_case.leader_id or reach.can(Perm.PETITIONS_APPROVE)
-    )
+    may_progress = keycases.may_work_on(request.user, key_case, case)
+    may_close = key_case.closed_at is None and keycases.may_close(request.user, key_case, case)
     form = progress_form or ProgressForm()
     style(form)
-    case = key_case.petition.case
     return render(
         request,
         "petitions/keycase_detail.html",
         {
-            "nav_active": "petitions",
+            "nav_active": _nav(case),
             "subnav_active": "keycases",
             "key_case": key_case,
             "case": case,
@@ -351,12 +348,12 @@ def _render_detail(
     )
 
 
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*keycases.BOARD_PERMS)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _key_case_for(request.user, pk))
 
 
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*keycases.BOARD_PERMS)
 @require_POST
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a progress entry (its leader, team, the petition office or the unit's handler)."""
@@ -365,7 +362,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, key_case, progress_form=form, status=400)
     try:
-        services.add_progress(
+        keycases.add_progress(
             key_case, actor=request.user, text=form.cleaned_data["text"], request=request
         )
     except services.PetitionInvalid as invalid:
@@ -377,7 +374,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("petitions:keycase", pk=key_case.pk)
 
 
-@require_perm(Perm.PETITIONS_VIEW)
+@require_perm(*keycases.BOARD_PERMS)
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the key case seen through (its leader, or a leader over the petition)."""
@@ -386,7 +383,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This key case was already seen through."))
         return redirect("petitions:keycase", pk=key_case.pk)
     try:
-        services.close_key_case(key_case, actor=request.user, request=request)
+        keycases.close_key_case(key_case, actor=request.user, request=request)
     except TransitionRefused as refused:
         return _render_detail(request, key_case, error=str(refused.message), status=403)
     messages.success(request, _("The key case is marked as seen through."))

@@ -90,7 +90,7 @@ def _rows(petitions: PetitionFilter):
     return (
         petitions.ordered(paged=True)
         .select_related("petition", "community", "category", "owner_unit", "owner")
-        .annotate(is_key_case=Exists(KeyCase.objects.filter(petition_id=OuterRef("pk"))))
+        .annotate(is_key_case=Exists(KeyCase.objects.filter(case_id=OuterRef("pk"))))
     )
 
 

@@ -63,7 +63,7 @@ def _export_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
         "category__parent",
         "owner_unit",
         "petition__complained_unit",
-        "petition__key_case__leader",
+        "key_case__leader",
     )
 
 
@@ -173,7 +173,7 @@ def _export_row(
     phones = [person[2] for person in people]
     kept = related.kept.get(case.pk, {})
     rating = related.rating.get(case.pk)
-    key_case = getattr(petition, "key_case", None)
+    key_case = getattr(case, "key_case", None)
     complained = (
         petition.complained_unit.name if petition.complained_unit_id else petition.complained_text
     )

@@ -360,7 +360,7 @@ class _Writer:
             handling = next((c for c in row_clocks if c["code"] == "handling"), None)
             t[KeyCase].add(
                 {
-                    "petition_id": case_id,
+                    "case_id": case_id,
                     "leader_id": row.leader.pk,
                     "plan": note,
                     "time_limit": handling["due_on"]
