@@ -31,6 +31,7 @@ from typing import TextIO
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,7 +43,7 @@ from huiyin.disputes.demo.loader import Loader, load_committees
 from huiyin.disputes.demo.plans import SEED, Planner
 from huiyin.disputes.models import Dispute, Mediator
 from huiyin.org import demo as org_demo
-from huiyin.org.models import Community, Grid, Staff, Street
+from huiyin.org.models import Community, Grid, Staff, Street, Unit
 from huiyin.petitions import demo as petitions_demo
 from huiyin.screening import demo as screening_demo
 
@@ -114,6 +115,36 @@ def planner_for(street: Street, now: datetime, *, petition: Case | None = None) 
     )
 
 
+def key_dispute(street: Street, users: dict[str, User], today) -> None:
+    """The open wage-arrears dispute with the most money at stake is held under 包案 by the
+    leader in charge, as key petitions are ("对重点信访和矛盾纠纷，落实'五个一'")."""
+    from huiyin.petitions import keycases
+
+    leader = Staff.objects.filter(user__username="leader").first()
+    unit = Unit.objects.filter(street=street, name="司法所").first()
+    open_disputes = (
+        Dispute.objects.filter(case__street=street, outcome="", case__withdrawn=False)
+        .select_related("case__category__parent")
+        .order_by(F("amount").desc(nulls_last=True), "pk")
+    )
+    labour = next((d for d in open_disputes if d.is_labour), None)
+    if leader is None or unit is None or labour is None:
+        return
+    keycases.mark_key_case(
+        labour.case,
+        actor=users["governance"],
+        leader=leader,
+        plan=_(
+            "Meet the contractor and the workers within the week with the labour inspectors; "
+            "agree a payment schedule; follow each payment until the last is made."
+        ),
+        time_limit=today + timedelta(days=20),
+        responsible_unit=unit,
+        team=[users["mediator"].staff],
+        team_note=_("the community's party secretary"),
+    )
+
+
 def load(stdout: TextIO) -> None:
     """Add the demo committees and disputes once; print one summary line."""
     street = org_demo.street()
@@ -134,6 +165,7 @@ def load(stdout: TextIO) -> None:
         Loader(users, committees, street).run(plans)
         # What `huiyin tick` does first: the parties' windows that ran out unused close.
         core_clocks.close_lapsed_windows(today)
+        key_dispute(street, users, today)
     disputes = Dispute.objects.filter(case__street=street)
     outcomes = Counter(disputes.values_list("outcome", flat=True))
     stdout.write(

@@ -383,6 +383,14 @@ class TestTheLoadedDemo:
         cases = Case.objects.filter(kind=Kind.DISPUTE)
         assert CaseEvent.objects.filter(case__in=cases, kind="registered").count() == cases.count()
 
+    def test_a_wage_arrears_dispute_is_held_under_bao_an(self, loaded):
+        from huiyin.petitions.models import KeyCase
+
+        key = KeyCase.objects.select_related("case", "leader").get(case__kind=Kind.DISPUTE)
+        assert Dispute.objects.get(pk=key.case_id).is_labour
+        assert key.leader.user.username == "leader" and key.closed_at is None
+        assert key.time_limit > today()
+
     def test_found_in_screening_and_the_board_has_its_missing_grid(self, loaded):
         check_found_in_screening()
         check_screening(timezone.now())
