@@ -2,7 +2,9 @@
 
 Every number comes from huiyin.reports.stats and links to the petition list filtered to the
 petitions that make it up (the list's GET parameters, huiyin.petitions.queries). The charts'
-data is embedded in the page (json_script): no further request, nothing online.
+data is embedded in the page (json_script): no further request, nothing online. The disputes'
+and the weekly screening's cards and per-community bars (stats sections ``disputes`` and
+``screening``) are shown to those who may view disputes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from huiyin.petitions.queries import list_url
 from huiyin.reports import stats
 from huiyin.reports.forms import PeriodForm
 from huiyin.reports.models import may_manage
+from huiyin.reports.views.dashboard_disputes import dispute_cards, dispute_chart, may_see_disputes
 
 #: Rows shown in each of the due-soon and overdue lists.
 LIST_ROWS = 15
@@ -325,6 +328,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     trend = stats.weekly_trend(period, user=user, today=today)
     overdue = list(stats.overdue_cases(user=user, today=today)[: LIST_ROWS + 1])
     due_soon = list(stats.due_soon_cases(user=user, today=today)[: LIST_ROWS + 1])
+    show_disputes = may_see_disputes(user)
 
     data = {
         "labels": {
@@ -359,6 +363,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "map": _grid_map(grids, link),
     }
+    if show_disputes:
+        data["disputes"] = dispute_chart(period, user)
     return render(
         request,
         "reports/dashboard.html",
@@ -381,6 +387,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "reference_day": period.reference_day(today),
             "data": data,
             "may_manage_campaigns": may_manage(user),
+            "disputes": dispute_cards(s, period) if show_disputes else None,
         },
     )
 

@@ -104,6 +104,36 @@
     c.on("click", function (p) { go(p.data && p.data.url); });
   }
 
+  // The disputes per community (shown only to those who may view disputes): registered,
+  // mediation started, resolved; a "registered" bar opens that community's disputes
+  // registered in the period (the list filters by the date received, as that figure does).
+  function disputeCommunities(data) {
+    if (!data.disputes) return;
+    var c = chart("chart-dispute-communities");
+    if (!c) return;
+    var L = data.disputes.labels;
+    var rows = data.disputes.communities;
+    var keys = ["registered", "mediated", "resolved"];
+    c.setOption({
+      color: ["#2563eb", "#f59e0b", "#16a34a"],
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: TOOLTIP },
+      legend: { data: keys.map(function (k) { return L[k]; }), top: 0 },
+      grid: { left: 40, right: 16, top: 32, bottom: 28, containLabel: true },
+      xAxis: { type: "category", data: rows.map(function (r) { return r.name; }) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: keys.map(function (k) {
+        return {
+          name: L[k],
+          type: "bar",
+          data: rows.map(function (r) {
+            return { value: r[k], url: k === "registered" ? r.url : null };
+          }),
+        };
+      }),
+    });
+    c.on("click", function (p) { go(p.data && p.data.url); });
+  }
+
   function gridMap(data) {
     var node = document.getElementById("chart-map");
     var map = data.map;
@@ -194,6 +224,7 @@
     if (!data) return;
     trend(data);
     communities(data);
+    disputeCommunities(data);
     gridMap(data);
   }
 
