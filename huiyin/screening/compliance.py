@@ -64,6 +64,14 @@ def _count(totals: dict[str, int], row: Row) -> None:
         totals["nil"] += 1
 
 
+def tally(result: Compliance, row: Row) -> None:
+    """Add `row` to `result`: its rows, its period's totals and the grand totals. Other
+    reports judged on the same table (the sensitive periods' daily reports) build theirs so."""
+    result.rows.append(row)
+    _count(result.by_period.setdefault(row.period.label, _zero()), row)
+    _count(result.totals, row)
+
+
 @dataclass
 class Compliance:
     periods: list[periods.Period]
@@ -210,7 +218,7 @@ def compliance(
 
     for period in span:
         deadline = periods.deadline_of(period)
-        totals = result.by_period.setdefault(period.label, _zero())
+        result.by_period.setdefault(period.label, _zero())
         seen: set[tuple[str, int]] = set()
         for duty in duty_list:
             if not duty.active_in(period.start, period.end) or duty.body_key in seen:
@@ -218,10 +226,7 @@ def compliance(
             seen.add(duty.body_key)
             body = body_of(duty)
             found = by_key.get((duty.body_key, period.start, period.end))
-            row = _row(period, body, deadline, found, moment)
-            result.rows.append(row)
-            _count(totals, row)
-            _count(result.totals, row)
+            tally(result, _row(period, body, deadline, found, moment))
     return result
 
 

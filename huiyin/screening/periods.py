@@ -31,6 +31,9 @@ from huiyin.cases.deadlines import CHINA_TZ
 WEEK = "week"
 MONTH = "month"
 KINDS = (WEEK, MONTH)
+#: A single day: not a screening period, the period of the sensitive periods' daily reports
+#: (huiyin.patrols), which compute their own deadlines; labelled "2026-06-08".
+DAY = "day"
 
 DEFAULT_KIND = WEEK
 DEFAULT_DEADLINE_WEEKDAY = 0  # Monday
@@ -38,6 +41,7 @@ DEFAULT_DEADLINE_TIME = "12:00"
 
 _WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{1,2})$")
 _MONTH_LABEL = re.compile(r"^(\d{4})-(\d{1,2})$")
+_DAY_LABEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: The longest label read from outside (anything longer is not a label).
 MAX_LABEL = 10
@@ -98,6 +102,8 @@ class Period:
 
     @property
     def label(self) -> str:
+        if self.kind == DAY:
+            return self.start.isoformat()
         if self.kind == MONTH:
             return f"{self.start.year:04d}-{self.start.month:02d}"
         year, week, _ = self.start.isocalendar()
@@ -123,6 +129,8 @@ def containing(day: date, kind: str | None = None) -> Period:
     """The period of `kind` (default: the configured one) that contains `day`."""
     kind = kind or period_kind()
     day = bounds.safe_date(day)
+    if kind == DAY:
+        return Period(day, day, DAY)
     if kind == MONTH:
         last = _calendar.monthrange(day.year, day.month)[1]
         return Period(day.replace(day=1), day.replace(day=last), MONTH)
@@ -147,13 +155,18 @@ def parse(label: object, kind: str | None = None) -> Period | None:
     text = label.strip()
     if not text or len(text) > MAX_LABEL or not text.isascii():
         return None
-    pattern = _MONTH_LABEL if kind == MONTH else _WEEK_LABEL
+    pattern = {MONTH: _MONTH_LABEL, DAY: _DAY_LABEL}.get(kind, _WEEK_LABEL)
     match = pattern.match(text.upper() if kind == WEEK else text)
     if match is None:
         return None
     year, number = int(match[1]), int(match[2])
     if not bounds.earliest_date().year <= year <= bounds.latest_date().year:
         return None
+    if kind == DAY:
+        try:
+            return containing(date(year, number, int(match[3])), DAY)
+        except ValueError:
+            return None
     if kind == MONTH:
         if not 1 <= number <= 12:
             return None

@@ -79,10 +79,12 @@ class _Grant:
         return not (self.community_id or self.grid_id or self.unit_id)
 
 
-def _grants() -> list[_Grant]:
+def holders(perm: str = Perm.DISPUTES_SCREEN) -> list[_Grant]:
+    """The grants of active accounts whose role carries `perm` (the screeners by default; the
+    sensitive periods' daily reports, huiyin.patrols, ask for the incident reporters)."""
     from huiyin.org.models import RoleGrant
 
-    screeners = [r for r, perms in ROLE_PERMISSIONS.items() if Perm.DISPUTES_SCREEN in perms]
+    screeners = [r for r, perms in ROLE_PERMISSIONS.items() if perm in perms]
     rows = RoleGrant.objects.filter(role__in=screeners, staff__user__is_active=True).values_list(
         "staff__user_id", "community_id", "grid_id", "unit_id"
     )
@@ -186,7 +188,7 @@ def remind(moment: datetime | None = None) -> Result:
             if not todo:
                 continue
             if grants is None:
-                grants = _grants()
+                grants = holders()
             deadline = periods.deadline_of(period)
             for duty in todo:
                 sent = _send(duty, kind, period, deadline, moment, grants)
