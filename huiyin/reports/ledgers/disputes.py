@@ -55,6 +55,7 @@ from huiyin.reports.ledgers.cells import (
     parse_text,
     text_cell,
 )
+from huiyin.reports.ledgers.disputes_names import is_organisation, tier_of
 from huiyin.reports.ledgers.kinds import Column, LedgerKind
 
 __all__ = [
@@ -271,41 +272,6 @@ RESULT_COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "refused": (("结案日期",), (*AGREEMENT_COLUMNS, "是否申请司法确认")),
     "transferred": (("结案日期",), (*AGREEMENT_COLUMNS, "是否申请司法确认")),
 }
-
-#: A party whose name ends so is an organisation (公司, 厂, 店 …), not a natural person.
-ORGANISATION_ENDINGS = (
-    "公司", "厂", "店", "中心", "学校", "中学", "小学", "大学", "医院", "委员会", "集团", "合作社", "超市", "商行",
-    "门市部", "酒店", "宾馆", "幼儿园", "银行", "事务所", "工作室", "协会", "村委会", "居委会",
-    "管委会", "物业", "项目部", "经营部", "办事处", "政府", "局", "诊所", "药房", "农场",
-    "市场", "企业", "车行", "馆", "社", "院", "站", "所", "部", "场",
-)  # fmt: skip
-_TRAILING_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
-
-
-def is_organisation(name: str) -> bool:
-    """A party named like 宏达建筑劳务有限公司 or 柑子园社区居委会 (a note in brackets after the
-    name ignored); a one- to four-character name without such an ending is a person's."""
-    core = _TRAILING_NOTE.sub("", name.strip()).strip()
-    return len(core) > 1 and core.endswith(ORGANISATION_ENDINGS)
-
-
-def tier_of(committee_name: str) -> str | None:
-    """The tier a committee's name says: …网格调解小组 grid, …社区人民调解委员会 community,
-    …街道人民调解委员会 (or 大调解中心) street, 区… district, another 人民调解委员会 (a
-    unit's) unit; None when the name says none."""
-    name = "".join(committee_name.split())
-    if "网格" in name or name.endswith(("调解小组", "调解组")):
-        return "grid"
-    if "社区" in name:
-        return "community"
-    if "街道" in name or "大调解中心" in name or "综治中心" in name:
-        return "street"
-    if "区" in name.replace("小区", "") or name.startswith("区"):
-        return "district"
-    if name.endswith("调解委员会"):
-        return "unit"
-    return None
-
 
 # ============================================================================== the kinds
 

@@ -12,56 +12,29 @@ rows that will be imported. See the disputes module for what is an error and wha
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.cases import bounds
-from huiyin.cases.kinds import Kind
-from huiyin.cases.models import Category
-from huiyin.disputes.models import COURT_SOURCES, Committee, Mediator, Tier
-from huiyin.disputes.registration import REGISTER_PERMS, Errors, clean_registration
-from huiyin.org.access import reach_of
-from huiyin.org.models import Community
-from huiyin.org.roles import Perm
+from huiyin.disputes.models import COURT_SOURCES, Mediator
+from huiyin.disputes.registration import Errors, clean_registration
 from huiyin.privacy.validators import validate_phone, validate_resident_id
-from huiyin.reports.ledgers.cells import MSG_REQUIRED, choice_label
-from huiyin.reports.ledgers.disputes import (
-    DATE_ORDER,
-    RESULT_COLUMNS,
-    RESULTS,
-    SOURCES,
-    is_organisation,
-    tier_of,
-)
-from huiyin.reports.ledgers.load import SEPARATOR
+from huiyin.reports.ledgers.cells import choice_label
+from huiyin.reports.ledgers.disputes import DATE_ORDER, RESULT_COLUMNS, RESULTS, SOURCES
+from huiyin.reports.ledgers.disputes_names import MSG_ORGANISATION_ID, Lookups, Names
 from huiyin.reports.ledgers.petitions_check import (
     MSG_BEFORE,
     MSG_FUTURE,
-    MSG_MASKED,
-    MSG_NAME_LONG,
-    MSG_UNKNOWN_COMMUNITY,
-    _fold,
-    split_cell,
     title_of,
 )
 
 __all__ = ["Lookups", "Row", "check_row", "duplicate_key", "person_key"]
 
-NAME_LENGTH = 40
-ORGANISATION_LENGTH = 100
-
-MSG_UNKNOWN_TYPE = _("“{value}” is not a dispute type of Huiyin. Allowed values: {allowed}.")
-MSG_AMBIGUOUS_TYPE = _(
-    "“{value}” names more than one dispute type; write it with its parent: {allowed}."
-)
 MSG_RESULT_NEEDS = _("The mediation result “{result}” needs {column}.")
 MSG_RESULT_FORBIDS = _("The mediation result “{result}” does not go with {column} ({value}).")
 MSG_CONFIRM_WRITTEN = _("Judicial confirmation is for a written agreement (协议形式 书面).")
@@ -70,17 +43,7 @@ MSG_CLOSED_PENDING = _(
     "A closed dispute cannot still be 履行中: write how the agreement was performed."
 )
 MSG_BOTH_SIDES = _("Mediation needs a party on each side: fill in 被申请人.")
-MSG_MORE_VALUES = _("{column} lists {count} values for {names} applicants.")
-MSG_ORGANISATION_ID = _("“{name}” is an organisation: it has no resident ID number.")
 MSG_NO_SCOPE = _("You may not register disputes of {community}.")
-MSG_UNKNOWN_COMMITTEE = _(
-    "No mediation committee of this name in Huiyin; kept as written, its tier read from the name: {tier}."
-)
-MSG_UNKNOWN_COMMITTEE_TIER = _(
-    "No mediation committee of this name in Huiyin, and the name does not tell its tier; kept as written, handled at the tier {tier}."
-)
-MSG_UNKNOWN_MEDIATOR = _("No mediator of this name in Huiyin; kept as written.")
-MSG_AMBIGUOUS_MEDIATOR = _("Several mediators have this name; kept as written.")
 MSG_COURT_NOT_STATED = _("A court-referred dispute: the ledger names no court or document number; recorded as not stated.")  # fmt: skip
 
 #: What a court-referred row gets for the court and its document number (no column has them).
@@ -139,70 +102,6 @@ def person_key(name: str, id_number: str) -> str:
     return f"id:{id_number}" if id_number else f"name:{name}"
 
 
-class Lookups:
-    """What rows are checked against: communities, dispute types, committees, mediators and
-    the importer's scope, read once."""
-
-    def __init__(self, actor):
-        self.today = bounds.today()
-        communities = list(Community.objects.select_related("street").order_by("order", "id"))
-        self.communities: dict[str, Community | None] = {}
-        for community in communities:
-            for key in {community.name, community.name.removesuffix("社区")}:
-                self.communities[key] = None if key in self.communities else community
-        self.community_names = SEPARATOR.join(c.name for c in communities) or "—"
-
-        types = list(
-            Category.objects.filter(kind=Kind.DISPUTE, active=True)
-            .select_related("parent")
-            .order_by("order", "id")
-        )
-        self.types: dict[str, Category | None] = {}
-        for category in types:
-            self.types[category.name] = None if category.name in self.types else category
-            if category.parent_id:
-                self.types[f"{category.parent.name}/{category.name}"] = category
-        self.type_names = self._tree_names(types)
-
-        self.committees: dict[str, Committee | None] = {}
-        for committee in Committee.objects.filter(active=True).select_related("grid", "unit"):
-            key = _fold(committee.name)
-            self.committees[key] = None if key in self.committees else committee
-        self.mediators: dict[str, list[Mediator]] = {}
-        for mediator in Mediator.objects.order_by("-active", "id"):
-            self.mediators.setdefault(_fold(mediator.name), []).append(mediator)
-
-        self.actor = actor
-        reach = reach_of(actor)
-        self.admin = actor is None or reach.can(Perm.ADMIN_MANAGE)
-        self.scopes = [reach.scope(perm) for perm in REGISTER_PERMS]
-
-    def _tree_names(self, types: list[Category]) -> str:
-        """Every type in tree order, a type below another after it (劳动争议、劳动争议/欠薪)."""
-        children: dict[int | None, list[Category]] = {}
-        for category in types:
-            children.setdefault(category.parent_id, []).append(category)
-        names: list[str] = []
-
-        def walk(parent: Category | None, depth: int) -> None:
-            for category in children.get(parent.pk if parent else None, []):
-                unique = self.types.get(category.name) is category
-                names.append(category.name if unique else f"{parent.name}/{category.name}")
-                if depth < 10:
-                    walk(category, depth + 1)
-
-        walk(None, 0)
-        return SEPARATOR.join(names) or "—"
-
-    def may_register(self, community: Community, committee: Committee | None) -> bool:
-        if self.admin:
-            return True
-        unit_id = committee.unit_id if committee is not None else None
-        return any(
-            scope.covers(community_id=community.pk, unit_id=unit_id) for scope in self.scopes
-        )
-
-
 # =============================================================================== the row
 
 
@@ -211,7 +110,7 @@ def check_row(session, number: int, cells: Mapping[str, Any]) -> Row | None:
     return _Check(session, number, cells).row()
 
 
-class _Check:
+class _Check(Names):
     def __init__(self, session, number: int, cells: Mapping[str, Any]):
         self.session = session
         self.look: Lookups = session.lookups
@@ -297,138 +196,6 @@ class _Check:
             kept=self.kept,
             ledger_number=(c["纠纷编号"] or "")[:60],
         )
-
-    # -- place and type ------------------------------------------------------------------------
-
-    def _community(self) -> Community | None:
-        text = self.cells["所属社区"]
-        if not text:
-            return None
-        community = self.look.communities.get(text)
-        if community is None:
-            self.error(
-                "所属社区",
-                text,
-                format_lazy(MSG_UNKNOWN_COMMUNITY, value=text, allowed=self.look.community_names),
-            )
-        return community
-
-    def _type(self) -> Category | None:
-        text = self.cells["纠纷类型"]
-        if not text:
-            return None
-        key = "/".join(part.strip() for part in re.split(r"[/／>＞-]", text))
-        if key not in self.look.types:
-            message = MSG_UNKNOWN_TYPE
-        elif self.look.types[key] is None:
-            message = MSG_AMBIGUOUS_TYPE
-        else:
-            return self.look.types[key]
-        self.error("纠纷类型", text, format_lazy(message, value=text, allowed=self.look.type_names))
-        return None
-
-    # -- parties -------------------------------------------------------------------------------
-
-    def _parties(self, column: str, side: str, *, required: bool = False) -> list[dict]:
-        text = self.cells[column]
-        if text is None:  # refused by the parser
-            return []
-        names = [name for name in split_cell(text) if name]
-        if not names:
-            if required and not self.failed(column):
-                self.error(column, text, MSG_REQUIRED)
-            return []
-        parties = []
-        for name in names:
-            if "*" in name:
-                self.error(column, text, MSG_MASKED)
-                return []
-            organisation = is_organisation(name)
-            if len(name) > (ORGANISATION_LENGTH if organisation else NAME_LENGTH):
-                self.error(column, name, format_lazy(MSG_NAME_LONG, value=name))
-            parties.append(
-                {
-                    "side": side,
-                    "kind": "organisation" if organisation else "person",
-                    "name": name,
-                    "id_number": "",
-                    "phone": "",
-                }
-            )
-        return parties
-
-    def _identity(self, column: str, applicants: list[dict], validate) -> list[str]:
-        text = self.cells[column] or ""
-        parts = split_cell(text)
-        if not parts:
-            return []
-        if "*" in text:
-            self.error(column, text, MSG_MASKED)
-            return []
-        if len(parts) > max(len(applicants), 1):
-            self.error(
-                column,
-                text,
-                format_lazy(
-                    MSG_MORE_VALUES, column=column, count=len(parts), names=len(applicants)
-                ),
-            )
-            return []
-        result = []
-        for part in parts:
-            if not part:
-                result.append("")
-                continue
-            try:
-                result.append(validate(part))
-            except ValidationError as exc:
-                self.error(column, part, " ".join(str(m) for m in exc.messages))
-                result.append("")
-        return result
-
-    # -- committee and mediators ---------------------------------------------------------------
-
-    def _committee(self, community: Community | None) -> tuple[Committee | None, str, Any]:
-        """(the committee, the tier, the committee's grid) of the row."""
-        default = Tier.COMMUNITY if community is not None else Tier.STREET
-        text = self.cells["调解组织"] or ""
-        if not text:
-            return None, default, None
-        committee = self.look.committees.get(_fold(text))
-        if committee is not None:
-            return (
-                committee,
-                committee.tier,
-                committee.grid if committee.tier == Tier.GRID else None,
-            )
-        self.kept["committee"] = text[:100]
-        tier = tier_of(text)
-        shown = str(Tier(tier or default).label)
-        message = MSG_UNKNOWN_COMMITTEE if tier else MSG_UNKNOWN_COMMITTEE_TIER
-        self.warnings.append(("调解组织", text, format_lazy(message, tier=shown)))
-        return None, tier or default, None
-
-    def _mediators(self, committee: Committee | None) -> list[Mediator]:
-        found: list[Mediator] = []
-        unknown: list[str] = []
-        for name in split_cell(self.cells["调解员"] or ""):
-            if not name:
-                continue
-            candidates = self.look.mediators.get(_fold(name), [])
-            # The row's committee's own first; of several of one name, the active ones.
-            pool = [m for m in candidates if committee and m.committee_id == committee.pk]
-            pool = pool or candidates
-            active = [m for m in pool if m.active]
-            pool = active if len(pool) > 1 and active else pool
-            if len(pool) == 1:
-                found.append(pool[0])
-                continue
-            unknown.append(name[:40])
-            reason = MSG_AMBIGUOUS_MEDIATOR if pool else MSG_UNKNOWN_MEDIATOR
-            self.session.warn(self.number, "调解员", name, reason)
-        if unknown:
-            self.kept["mediators"] = unknown
-        return list({m.pk: m for m in found}.values())
 
     # -- dates and the result ------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ from huiyin.disputes.models import Party
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
 from huiyin.reports.ledgers.disputes_check import Row, duplicate_key, person_key
+from huiyin.reports.ledgers.disputes_write import start_of_day
 from huiyin.reports.ledgers.petitions_check import title_of
-from huiyin.reports.ledgers.petitions_write import _start_of_day
 
 __all__ = ["existing_duplicates"]
 
@@ -39,8 +39,8 @@ def existing_duplicates(rows: list[Row], actor=None) -> dict[bytes, str]:
         Case.objects.filter(
             kind=Kind.DISPUTE,
             withdrawn=False,
-            received_at__gte=_start_of_day(first),
-            received_at__lt=_start_of_day(last + timedelta(days=1)),
+            received_at__gte=start_of_day(first),
+            received_at__lt=start_of_day(last + timedelta(days=1)),
         )
         .filter(Q(title__in=titles) | Q(title__in=texts))
         .values_list("pk", "number", "title", "description", "received_at")

@@ -47,7 +47,7 @@ from huiyin.disputes.models import (
 from huiyin.disputes.registration import DisputeInvalid, create_dispute, street_of
 from huiyin.reports.ledgers.disputes_check import NOT_STATED, Row
 
-__all__ = ["write_row"]
+__all__ = ["start_of_day", "write_row"]
 
 MSG_IMPORTED_NOTE = _("Imported from the ledger {file}, row {row}.")
 MSG_RECORDED = _("Recorded in an imported ledger")
@@ -66,7 +66,7 @@ ENDINGS = {
 }
 
 
-def _start_of_day(day: date) -> datetime:
+def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
 
 
@@ -133,7 +133,7 @@ class _History:
         if status != Status.REGISTERED:
             updates["status"] = status
         if closed_on is not None:
-            updates["closed_at"] = _start_of_day(closed_on)
+            updates["closed_at"] = start_of_day(closed_on)
         if updates:
             Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **updates)
         self._event(status)

@@ -1,7 +1,9 @@
-"""Report pages: the petition ledger (信访台账) out to Excel and in from Excel or CSV.
+"""Report pages: the ledgers (台账) out to Excel, the petition ledger in from Excel or CSV.
 
     /reports/ledger/                 the page: export form, link to the import
-    /reports/ledger/export/?<filters>[&identity=1]   the .xlsx (the petition list's filters)
+    /reports/ledger/export/?<filters>[&identity=1][&ledger=disputes]   the .xlsx (the list's
+                                     filters: the petition list's, or the dispute list's for
+                                     the dispute screening and people's mediation ledgers)
     /reports/ledger/import/          upload an .xlsx/.csv ledger → a job with progress
 
 The work itself is in huiyin.reports.ledgers; an import runs as a job (huiyin.reports.jobs)
@@ -17,7 +19,7 @@ from pathlib import Path, PurePath
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -30,6 +32,7 @@ from huiyin.org.access import reach_of
 from huiyin.org.models import Community
 from huiyin.org.roles import Perm
 from huiyin.reports import jobs
+from huiyin.reports.ledgers import export, kinds
 from huiyin.reports.ledgers.load import write_error_report
 from huiyin.reports.ledgers.petitions import (
     export_petition_ledger,
@@ -47,6 +50,21 @@ MSG_FILE_EMPTY = _("The file is empty.")
 MSG_FILE_TOO_BIG = _("The file is larger than %(mb)s MB.")
 
 _DATE = {"type": "date", "class": "form-control"}
+
+
+#: The ledgers the page exports: key → (who may, beside Perm.REPORTS_EXPORT; the file name).
+#: The petition ledger is every exporter's, as before; the dispute ledgers need DISPUTES_VIEW.
+EXPORTS = {
+    "petitions": (None, _("petition-ledger-%(stamp)s.xlsx")),
+    "disputes": (Perm.DISPUTES_VIEW, _("dispute-ledger-%(stamp)s.xlsx")),
+    "mediations": (Perm.DISPUTES_VIEW, _("mediation-ledger-%(stamp)s.xlsx")),
+}
+
+
+def exportable(user) -> list[str]:
+    """The keys of the ledgers `user` may export, in the page's order."""
+    reach = reach_of(user)
+    return [key for key, (perm, _name) in EXPORTS.items() if perm is None or reach.can(perm)]
 
 
 def max_upload() -> int:
@@ -69,9 +87,15 @@ class ExportForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
-    def __init__(self, *args, identity: bool, **kwargs):
+    def __init__(self, *args, identity: bool, ledgers: list[str] = ("petitions",), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = Community.objects.order_by("order", "id")
+        if len(ledgers) > 1:
+            self.fields["ledger"] = forms.ChoiceField(
+                label=_("Ledger"),
+                choices=[(key, kinds.get(key).label) for key in ledgers],
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
         # "from" is a keyword: the date fields are added by name, as the petition list has them.
         self.fields["from"] = bounds.DateField(
             future_ok=True,
@@ -85,7 +109,7 @@ class ExportForm(forms.Form):
             required=False,
             widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
         )
-        self.order_fields(["from", "to", "community", "identity"])
+        self.order_fields(["ledger", "from", "to", "community", "identity"])
         if not identity:
             del self.fields["identity"]
 
@@ -120,7 +144,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     if not (reach.can(Perm.REPORTS_EXPORT) or may_import(request.user)):
         # Registering in one community (a community worker) opens neither half of the page.
         raise PermissionDenied
-    form = ExportForm(identity=may_export_identity(request.user))
+    form = ExportForm(identity=may_export_identity(request.user), ledgers=exportable(request.user))
     return render(
         request,
         "reports/ledger.html",
@@ -135,21 +159,38 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
 
 @require_perm(Perm.REPORTS_EXPORT)
 def ledger_export(request: HttpRequest) -> HttpResponse:
-    """The .xlsx of the petitions the list shows with the same GET filters (audited)."""
+    """The .xlsx of the matters the list shows with the same GET filters (audited): the
+    petition ledger, or with ``ledger=disputes`` / ``mediations`` a dispute ledger."""
+    key = request.GET.get("ledger") or "petitions"
+    if key not in EXPORTS:
+        raise Http404
+    if key not in exportable(request.user):
+        raise PermissionDenied
     with_identity = request.GET.get("identity") in ("1", "on", "true")
     params = request.GET.copy()
     params.pop("identity", None)
+    params.pop("ledger", None)
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
     try:
-        export_petition_ledger(
-            out, user=request.user, params=params, with_identity=with_identity, request=request
-        )
+        if key == "petitions":
+            export_petition_ledger(
+                out, user=request.user, params=params, with_identity=with_identity, request=request
+            )
+        else:
+            export.export_ledger(
+                kinds.get(key),
+                out,
+                user=request.user,
+                params=params,
+                with_identity=with_identity,
+                request=request,
+            )
     except PermissionDenied:
         out.close()
         raise
     out.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = gettext("petition-ledger-%(stamp)s.xlsx") % {"stamp": stamp}
+    name = gettext(EXPORTS[key][1]) % {"stamp": stamp}
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
 
 

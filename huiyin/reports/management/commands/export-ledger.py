@@ -1,9 +1,11 @@
-"""`huiyin export-ledger --user NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-[--community NAME] [--identity] --out FILE.xlsx`.
+"""`huiyin export-ledger --user NAME [--kind petitions|disputes|mediations] [--from YYYY-MM-DD]
+[--to YYYY-MM-DD] [--community NAME] [--identity] --out FILE.xlsx`.
 
-Writes the petition ledger (信访台账) of huiyin.reports.ledgers as that account would get it from
-the ledger page: the petitions it may see, masked unless --identity is given and the account
-may see identities. Audited like the page's export. Progress goes to stderr.
+Writes a ledger of huiyin.reports.ledgers — the petition ledger (信访台账, the default), the
+dispute screening ledger (矛盾纠纷排查台账, ``disputes``) or the people's mediation ledger
+(人民调解台账, ``mediations``) — as that account would get it from the ledger page: the matters
+it may see, masked unless --identity is given and the account may see identities. Audited like
+the page's export. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -13,23 +15,25 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from huiyin.reports import ledgers
 from huiyin.reports.jobs import StderrProgress
-from huiyin.reports.ledgers.petitions import export_petition_ledger
+from huiyin.reports.ledgers.export import export_ledger
 from huiyin.reports.management.commands.report import Refused, find_community, parse_day
 
 
 class Command(BaseCommand):
-    help = "Write the petition ledger (信访台账) as an .xlsx file."
+    help = "Write a ledger (信访台账 by default) as an .xlsx file."
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, metavar="NAME", help="export as this account")
+        parser.add_argument("--kind", choices=ledgers.keys(), default="petitions")
         parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
         parser.add_argument("--community", metavar="NAME")
         parser.add_argument("--identity", action="store_true", help="full names, IDs and phones")
         parser.add_argument("--out", required=True, metavar="FILE.xlsx")
 
-    def handle(self, *args, user, date_from, date_to, community, identity, out, **options):
+    def handle(self, *args, user, kind, date_from, date_to, community, identity, out, **options):
         params = {}
         try:
             if date_from:
@@ -46,8 +50,13 @@ class Command(BaseCommand):
             raise SystemExit(2) from None
         progress = StderrProgress(self.stderr._out)
         try:
-            count = export_petition_ledger(
-                out, user=actor, params=params, with_identity=identity, progress=progress
+            count = export_ledger(
+                ledgers.get(kind),
+                out,
+                user=actor,
+                params=params,
+                with_identity=identity,
+                progress=progress,
             )
         except PermissionDenied:
             progress.close()

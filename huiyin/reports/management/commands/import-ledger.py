@@ -1,7 +1,9 @@
 """`huiyin import-ledger FILE [--kind petitions] [--dry-run] [--user NAME] [--report ERRORS.xlsx]`.
 
 Imports a ledger (.xlsx or .csv) of the kind named by --kind (default petitions; the kinds
-registered with huiyin.reports.ledgers) with the ledger engine: every row is checked first,
+registered with huiyin.reports.ledgers: ``disputes`` for the dispute screening ledger, and
+``mediations`` for the people's mediation ledger, which has the same columns) with the ledger
+engine: every row is checked first,
 and the file is imported whole or not at all. Errors are printed on stderr, one per
 line (row, column, value, reason); warnings and skipped duplicates too. Exit status: 0 when
 the file was imported (or, with --dry-run, would be), 1 when a row has an error or the file
