@@ -5,6 +5,7 @@ what. Disputes are made through the real services and workflow, as a mediator wo
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -338,3 +339,40 @@ def test_it_counts_in_four_queries_however_many_disputes(
         resolved(personas, on=ago(5), received=8, community=community)
     with django_assert_num_queries(4):
         dispute_stats.figures(period())
+
+
+def readme_keys(prefix: str) -> list[str]:
+    """The README's JSON keys starting with `prefix`, braces and alternatives expanded."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text("utf-8")
+    text = readme[readme.index("**JSON keys**") : readme.index("`stats.flat()` gives")]
+    keys = []
+    for key in re.findall(rf"`({prefix}\.[^`]+)`", text):
+        if "<type>" in key:
+            continue
+        expanded = [key]
+        for pattern in (r"\{([^}]+)\}", r"<([^>]+)>"):
+            out = []
+            for item in expanded:
+                found = re.search(pattern, item)
+                if found is None:
+                    out.append(item)
+                    continue
+                for choice in re.split(r"[,|]", found[1]):
+                    out.append(item[: found.start()] + choice + item[found.end() :])
+            expanded = out
+        keys.extend(expanded)
+    return keys
+
+
+def test_the_readme_names_every_key_and_every_key_is_there(db):
+    flat = stats.flat(stats.compute(period()))
+    disputes = readme_keys("disputes")
+    screening = readme_keys("screening")
+    assert "disputes.by_tier.district" in disputes and "disputes.judicial.rejected" in disputes
+    assert "screening.nil" in screening
+    assert [key for key in disputes + screening if key not in flat] == []
+    documented = set(disputes + screening)
+    counted = {k for k in flat if k.startswith(("disputes.", "screening."))}
+    assert {k for k in counted if not k.startswith("disputes.by_type.")} <= documented
