@@ -1,8 +1,9 @@
-"""Fill a benchmark database with N petitions of realistic shape, fast (bulk inserts).
+"""Fill a benchmark database with N petitions (and disputes) of realistic shape, fast.
 
     .venv/bin/python bench/generate.py --cases 1000000                    # SQLite in --data-dir
     .venv/bin/python bench/generate.py --cases 1000000 \\
         --database-url postgres://postgres@127.0.0.1:5432/huiyin_bench    # PostgreSQL
+    .venv/bin/python bench/generate.py --cases 1000000 --disputes-share 0.25  # a quarter disputes
 
 Never point it at the demo's or a real database: it adds rows (cases, petitions, clocks,
 follow-ups, reception slots) to whatever database it is given, after migrating it. The data
@@ -18,6 +19,10 @@ replied ones; two leaders' reception days (Mondays and Thursdays) taking a third
 visits that day; a title and a description drawn from 40 problems in 15 estates (see
 _matter()) with their search grams. Petitioners are left out: they are encrypted and play no
 part in counting.
+With --disputes-share F, that share of the N cases are disputes instead, drawn over the same
+days (ids follow the day received, whatever the kind): see bench/generate_disputes.py. The
+petitions are the same with or without them (the disputes draw from random generators of
+their own), only fewer.
 Rows get explicit ids (PostgreSQL sequences are reset at the end), case numbers continue each
 year's sequence, and the case counters are brought up to date.
 """
@@ -29,6 +34,7 @@ import os
 import random
 import sys
 import time
+from collections import deque
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -178,7 +184,9 @@ def _matter(rng: random.Random, community: str) -> tuple[str, str]:
     return title, description
 
 
-def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
+def generate(
+    count: int, *, years: int, seed: int, disputes_share: float = 0.0, out=sys.stdout
+) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.db.models import Max
@@ -245,6 +253,13 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
     )
 
     received_days = sorted(rng.choices(days, day_weights, k=count))
+    disputes = None
+    if disputes_share > 0:
+        from generate_disputes import DisputeRows
+
+        pick = random.Random(seed + 1)
+        is_dispute = [pick.random() < disputes_share for _day in received_days]
+        disputes = DisputeRows(street, grids, today=today, first_day=first_day, seed=seed + 2)
     case_id = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     clock_id = (Clock.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     follow_id = (FollowUp.objects.aggregate(m=Max("id"))["m"] or 0) + 1
@@ -254,12 +269,17 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
         .values_list("year")
         .annotate(m=Max("seq"))
     }
-    first_case_id = case_id
+    petition_ids: list[int] = []
+    recent: deque[tuple[int, str]] = deque(maxlen=2000)  # for disputes turned from petitions
     written = 0
 
     for offset in range(0, count, BATCH):
         cases, petitions, clocks, follow_ups = [], [], [], []
-        for received_on in received_days[offset : offset + BATCH]:
+        for index, received_on in enumerate(received_days[offset : offset + BATCH], offset):
+            if disputes is not None and is_dispute[index]:
+                cases.append(disputes.add(case_id, received_on, recent))
+                case_id += 1
+                continue
             age = (today - received_on).days
             grid = rng.choice(grids)
             received_at = datetime(
@@ -337,9 +357,12 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
                     running_due.append(handling_due)
 
             repeat_of = None
-            if case_id - first_case_id > 1000 and rng.random() < 0.08:
-                repeat_of = rng.randint(first_case_id, case_id - 1)
+            if len(petition_ids) > 1000 and rng.random() < 0.08:
+                repeat_of = petition_ids[rng.randint(0, len(petition_ids) - 1)]
             title, description = _matter(rng, grid.community.name)
+            number = f"浓洄信〔{year}〕{seqs[year]:04d}号"
+            petition_ids.append(case_id)
+            recent.append((case_id, number))
             slot = None
             if ch == Channel.VISIT and received_on in slots and rng.random() < 0.33:
                 slot = slots[received_on]
@@ -348,7 +371,7 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
                     "id": case_id,
                     "street_id": street.pk,
                     "kind": Kind.PETITION,
-                    "number": f"浓洄信〔{year}〕{seqs[year]:04d}号",
+                    "number": number,
                     "year": year,
                     "seq": seqs[year],
                     "title": title,
@@ -412,6 +435,8 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
             insert(Petition, petitions)
             insert(Clock, clocks)
             insert(FollowUp, follow_ups)
+            if disputes is not None:
+                clock_id = disputes.insert(insert, clock_id)
         written += len(cases)
         if written % 100_000 < BATCH or written == count:
             out.write(f"{written:>9} cases  {time.perf_counter() - started:7.1f} s\n")
@@ -422,11 +447,12 @@ def generate(count: int, *, years: int, seed: int, out=sys.stdout) -> None:
             CaseCounter.objects.update_or_create(
                 street=street, kind=Kind.PETITION, year=year, defaults={"last": last}
             )
+        numbered = [Case, Clock, FollowUp, *(disputes.finish() if disputes else [])]
     if connection.vendor == "postgresql":
         from django.core.management.color import no_style
 
         with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), [Case, Clock, FollowUp]):
+            for sql in connection.ops.sequence_reset_sql(no_style(), numbered):
                 cursor.execute(sql)
             cursor.execute("ANALYZE")
     else:
@@ -439,9 +465,11 @@ def insert(model, rows: list[dict]) -> None:
     """INSERT rows (dicts of attnames; missing ones take the field's default) in one
     executemany: the ORM's bulk_create spends most of its time compiling each value, which
     a benchmark of a million rows does not need. Values are adapted the way the backend's
-    fields would (dates, datetimes, JSON)."""
+    fields would (dates, datetimes, JSON, decimals, encrypted text)."""
     from django.db import connection, models
     from django.utils import timezone
+
+    from huiyin.privacy.fields import EncryptedTextField
 
     if not rows:
         return
@@ -462,8 +490,11 @@ def insert(model, rows: list[dict]) -> None:
             adapters.append(ops.adapt_datetimefield_value)
         elif isinstance(field, models.DateField):
             adapters.append(ops.adapt_datefield_value)
-        elif isinstance(field, models.JSONField):
+        elif isinstance(field, models.JSONField | models.DecimalField):
             adapters.append(lambda value, f=field: f.get_db_prep_save(value, connection))
+        elif isinstance(field, EncryptedTextField):
+            # Sealed as the field seals it on save (AES-GCM, bound to the field's context).
+            adapters.append(field.get_prep_value)
         else:
             adapters.append(None)
     defaults = []
@@ -575,7 +606,13 @@ def _reception_slots(ReceptionSlot, leaders, first_day: date, last_day: date) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, required=True, help="petitions to add")
+    parser.add_argument("--cases", type=int, required=True, help="cases to add")
+    parser.add_argument(
+        "--disputes-share",
+        type=float,
+        default=0.0,
+        help="the share of the cases that are disputes (default 0: petitions only)",
+    )
     parser.add_argument("--database-url", help="postgres://... (default: SQLite in --data-dir)")
     parser.add_argument("--data-dir", default="/tmp/huiyin-bench", help="never the demo's")  # noqa: S108
     parser.add_argument("--years", type=int, default=10, help="spread over this many years")
@@ -583,8 +620,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.cases < 1:
         parser.error("--cases must be at least 1")
+    if not 0 <= args.disputes_share <= 1:
+        parser.error("--disputes-share must be between 0 and 1")
     setup(args.database_url, args.data_dir)
-    generate(args.cases, years=args.years, seed=args.seed)
+    generate(args.cases, years=args.years, seed=args.seed, disputes_share=args.disputes_share)
 
 
 if __name__ == "__main__":

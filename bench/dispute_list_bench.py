@@ -1,0 +1,232 @@
+"""Benchmark: the dispute list page (/disputes/) on a large database, as its users see it.
+
+    .venv/bin/python bench/dispute_list_bench.py --data-dir /tmp/huiyin-bench-disp
+    .venv/bin/python bench/dispute_list_bench.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/huiyin_bench_disp   # PostgreSQL
+
+Fill the database first with ``bench/generate.py --disputes-share 0.25`` (the same --data-dir /
+--database-url). The page (the view behind ``disputes:list``: every middleware, the session,
+the filter bar, the whole template) is rendered through Django's test Client for two people,
+created in the benchmark database when missing, with the demo's roles and units: street-wide
+governance staff (综治办, ``bench-governance``) and a community worker of the first community
+(``bench-community``), whose rows ``visible_to`` limits to their community. For each set of
+filters it renders page 1, page 50, the middle page (the deepest OFFSET) and the last page:
+one warm-up, then --repeat times, and prints the rows matched, the queries (counted on a
+separate run), the median server time against the 150 ms target and the slowest query. With
+--explain it prints the queries that read cases on each of those pages, their times and the
+database's plans. The machinery is the petition list benchmark's (bench/list_bench.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import setup  # noqa: E402
+from list_bench import capture, plain_static  # noqa: E402
+
+URL = "/disputes/"
+PAGE_SIZE = 50
+TARGET_MS = 150
+
+
+def bench_user(username: str, role: str, unit_name: str, community=None):
+    """A staff member holding `role` (over `community`, else the whole street)."""
+    from django.contrib.auth.models import User
+
+    from huiyin.org import demo
+    from huiyin.org.models import RoleGrant, Staff, Street, Unit
+
+    user, _created = User.objects.get_or_create(username=username)
+    if not hasattr(user, "staff"):
+        street = Street.objects.get(name=demo.STREET)
+        unit = Unit.objects.filter(street=street, name=unit_name).first()
+        staff = Staff.objects.create(user=user, name=f"测试{username[-4:]}", unit=unit)
+        RoleGrant.objects.create(staff=staff, role=role, community=community)
+    return user
+
+
+def people() -> list[tuple[str, object, object]]:
+    """(who, user, their community): street-wide governance staff and a community worker."""
+    from huiyin.org.models import Community
+    from huiyin.org.roles import Role
+
+    community = Community.objects.order_by("order", "id").first()
+    return [
+        ("governance", bench_user("bench-governance", Role.GOVERNANCE_STAFF, "综治办"), None),
+        (
+            "community",
+            bench_user("bench-community", Role.COMMUNITY_WORKER, "", community),
+            community,
+        ),
+    ]
+
+
+def scenarios(own_community) -> list[tuple[str, dict]]:
+    from django.utils import timezone
+
+    from huiyin.cases.kinds import Kind
+    from huiyin.cases.models import Category
+    from huiyin.org.models import Community
+
+    today = timezone.localdate()
+    communities = list(Community.objects.order_by("order", "id")[:2])
+    # The street-wide user filters by another community than the first; a community worker
+    # by their own (the only one they see).
+    community = own_community or communities[-1]
+    period = {"from": (today - timedelta(days=99)).isoformat(), "to": today.isoformat()}
+    labour = Category.objects.filter(kind=Kind.DISPUTE, name="劳动争议", parent=None).first()
+    number = f"调〔{today.year - 1}〕004"  # a fragment of ten case numbers
+    return [
+        ("no filters", {}),
+        ("community", {"community": community.pk}),
+        ("community + 100 days", {"community": community.pk, **period}),
+        ("overdue", {"due": "overdue"}),
+        ("open", {"open": "1"}),
+        ("type 劳动争议 (with 欠薪)", {"category": labour.pk} if labour else {}),
+        ("awaiting performance", {"awaiting": "performance"}),
+        ("q=漏水 + 100 days", {"q": "漏水", **period}),
+        ("q=漏水 (all years)", {"q": "漏水"}),
+        ("q=工资 (all years)", {"q": "工资"}),
+        ("q=滨江花园 (all years)", {"q": "滨江花园"}),
+        (f"q={number} (all years)", {"q": number}),
+        ("q=无此内容 (all years)", {"q": "无此内容"}),
+        ("received, oldest first", {"sort": "received"}),
+    ]
+
+
+def pages(matched: int) -> list[int]:
+    last = max(1, -(-matched // PAGE_SIZE))
+    return sorted({1, min(50, last), (last + 1) // 2, last})
+
+
+def run(repeat: int, explain: bool, only: str | None = None, who: str | None = None) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    from huiyin.cases.kinds import Kind
+    from huiyin.cases.models import Case
+
+    plain_static()
+    print(f"database  {connection.vendor} {_version(connection)}")
+    disputes = Case.objects.filter(kind=Kind.DISPUTE).count()
+    print(f"cases     {Case.objects.count():,} ({disputes:,} disputes)")
+    worst = 0.0
+    counts = set()
+    misses = []
+    for name, user, community in people():
+        if who and who != name:
+            continue
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user)
+
+        def get(params: dict, page: int | None, client=client):
+            query = dict(params, **({"page": page} if page else {}))
+            response = client.get(URL, query)
+            if response.status_code != 200:
+                raise SystemExit(f"{URL} {query}: HTTP {response.status_code}")
+            return response
+
+        get({}, None)  # warm-up: session, holiday calendar, templates
+        print(f"\n{name}")
+        if explain:
+            explain_plans(get, community, only)
+            continue
+        header = (
+            f"{'filters':<34} {'page':>6} {'matched':>9} {'queries':>7} {'median':>9}"
+            f" {'slowest query':>14}"
+        )
+        print(header)
+        print("-" * len(header))
+        for label, params in scenarios(community):
+            if only and only not in label:
+                continue
+            first = get(params, None)
+            matched = int(re.search(rb'data-count="(\d+)"', first.content).group(1))
+            if b'data-truncated="1"' in first.content:
+                label = f"{label} >"  # more matches than are counted and listed
+            for page in pages(matched):
+                get(params, page)  # warm-up
+                captured = capture(lambda params=params, page=page: get(params, page))
+                slowest = max(t for _sql, t in captured)
+                times = []
+                for _i in range(repeat):
+                    began = time.perf_counter()
+                    get(params, page)
+                    times.append(time.perf_counter() - began)
+                median = statistics.median(times) * 1000
+                worst = max(worst, median)
+                counts.add(len(captured))
+                mark = "" if median < TARGET_MS else "  MISS"
+                if mark:
+                    misses.append(f"{name}: {label}, page {page}: {median:.0f} ms")
+                print(
+                    f"{label:<34} {page:>6} {matched:>9,} {len(captured):>7} {median:>6.0f} ms"
+                    f" {slowest * 1000:>11.0f} ms{mark}",
+                    flush=True,
+                )
+    if explain:
+        return
+    print(
+        f"\nslowest page  {worst:.0f} ms (median of {repeat}; target {TARGET_MS} ms);"
+        f" queries per page {sorted(counts)}"
+    )
+    for miss in misses:
+        print(f"over the target: {miss}")
+
+
+def _version(connection) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sqlite_version()")
+        else:
+            cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]
+
+
+def explain_plans(get, community, only: str | None = None) -> None:
+    """The queries that read cases on each page measured, with their times and plans."""
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+    for label, params in scenarios(community):
+        if only and only not in label:
+            continue
+        first = get(params, None)
+        matched = int(re.search(rb'data-count="(\d+)"', first.content).group(1))
+        for page in pages(matched):
+            get(params, page)
+            for sql, seconds in capture(lambda params=params, page=page: get(params, page)):
+                if '"cases_case"' not in sql:
+                    continue
+                print(f"\n=== {label}, page {page}: {seconds * 1000:.1f} ms\n{sql}")
+                with connection.cursor() as cursor:
+                    cursor.execute(prefix + sql)
+                    for row in cursor.fetchall():
+                        print("   ", " | ".join(str(c) for c in row))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="postgres://... (default: SQLite in --data-dir)")
+    parser.add_argument("--data-dir", default="/tmp/huiyin-bench-disp")  # noqa: S108
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--explain", action="store_true", help="print the query plans instead")
+    parser.add_argument("--only", help="only the filters whose name contains this text")
+    parser.add_argument("--who", choices=["governance", "community"], help="only this person")
+    args = parser.parse_args(argv)
+    setup(args.database_url, args.data_dir)
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no static root
+    run(args.repeat, args.explain, args.only, args.who)
+
+
+if __name__ == "__main__":
+    main()
