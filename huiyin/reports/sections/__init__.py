@@ -10,6 +10,9 @@ Map
   dates are written (``chinese_count``, ``chinese_rate``).
 * ``petitions.py`` — the petitions' placeholders (接访人次, 越级上访批次 …), lists (社区情况,
   超期事项 …) and headings (总体情况, “三零”目标, 各社区情况, 超期未办结事项).
+* ``disputes.py`` — the disputes' and the weekly screening's placeholders (调处矛盾纠纷件数,
+  排查矛盾纠纷件数, 化解矛盾纠纷件数 …), lists, and their paragraphs under 总体情况 and
+  各社区情况.
 * The report itself — gathering, the template context, the built-in document, TEMPLATES.md —
   is :mod:`huiyin.reports.word`; an office's own template is checked and filled in the
   sandbox of :mod:`huiyin.reports.word_template`.

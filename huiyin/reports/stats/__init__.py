@@ -19,6 +19,9 @@ Map
 * ``petitions.py`` — the petitions' figures and their definitions (the sections
   ``petitions``, ``receptions`` and ``goals``); ``petitions_breakdowns.py`` — their rows per
   community and grid, the weekly trend, the overdue and due-soon lists, the dashboard.
+* ``disputes.py`` — the disputes' figures (the section ``disputes``: 排查, 调处, 化解 …, each
+  dated by its own event) and their rows per community; ``screening.py`` — the weekly
+  screening's (the section ``screening``), counted by ``huiyin.screening.compliance``.
 
 How a kind plugs in
 ===================
