@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "huiyin.incidents",
     "huiyin.screening",
     "huiyin.patrols",
+    "huiyin.assessment",
     "huiyin.reports",
     "huiyin.front",
 ]

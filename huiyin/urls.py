@@ -29,6 +29,7 @@ urlpatterns = [
     path("reports/", include("huiyin.reports.urls")),
     path("screening/", include("huiyin.screening.urls")),
     path("patrols/", include("huiyin.patrols.urls")),
+    path("assessment/", include("huiyin.assessment.urls")),
     path("track/", include("huiyin.petitions.public_urls")),
     path("admin/", admin.site.urls),
 ]
