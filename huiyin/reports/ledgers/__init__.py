@@ -22,6 +22,11 @@ The kinds:
 * ``petitions.py`` — the petition ledger's columns, aliases, choices and row rules (start
   here); ``petitions_check.py`` (a row's checks), ``petitions_import.py`` (duplicates,
   repeats), ``petitions_write.py`` (the bulk writer), ``petitions_export.py`` (the rows out).
+* ``disputes.py`` — the dispute ledgers' columns (矛盾纠纷排查台账 ``disputes``, 人民调解台账
+  ``mediations``), choices and row rules (start here); ``disputes_names.py`` (places, types,
+  parties, committees and mediators by name), ``disputes_check.py`` (a row's rules, then the
+  registration's), ``disputes_write.py`` (registered through the dispute services, the
+  history on the ledger's dates), ``disputes_import.py`` (duplicates), ``disputes_export.py``.
 
 How a kind plugs in
 ===================

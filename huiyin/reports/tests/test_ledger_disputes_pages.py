@@ -115,3 +115,55 @@ def test_the_commands_export_and_import_a_dispute_ledger(tmp_path, personas, reg
     assert exit_info.value.code == 1
     assert "所属社区" in capsys.readouterr().err
     assert Case.objects.filter(kind="dispute").count() == 2
+
+
+def test_imported_disputes_open_on_their_pages_in_every_state(client, personas):
+    from huiyin.reports.ledgers.disputes import import_dispute_ledger
+    from huiyin.reports.tests.test_ledger_disputes import day
+
+    df.dispute_type("邻里")
+    ended = {"受理日期": day(50), "结案日期": day(20)}
+    agreed = {"受理日期": day(50), "调解结果": "调解成功", "协议生效日期": day(40)}
+    variants = [
+        {},
+        {"受理日期": day(5), "调解结果": "调解中"},
+        {**agreed, "协议形式": "书面", "履行情况": "履行中", "是否申请司法确认": "是"},
+        {**agreed, "协议形式": "口头", "履行情况": "部分履行"},
+        {**agreed, "协议形式": "书面", "履行情况": "已履行", "结案日期": day(20)},
+        {**ended, "调解结果": "调解不成功"},
+        {**ended, "调解结果": "当事人拒绝调解"},
+        {"调解结果": "已移交", "结案日期": day(20)},
+    ]
+    rows = [
+        row(序号=n, 申请人=f"申请人{n}", 身份证号="", 联系电话="", **v)
+        for n, v in enumerate(variants)
+    ]
+    governance = personas[Role.GOVERNANCE_STAFF]
+    report = import_dispute_ledger(ledger(rows), filename="台账.xlsx", actor=governance)
+    assert report.ok, report.errors
+    statuses, downloaded = set(), set()
+    client.force_login(governance)
+    for case in Case.objects.filter(kind="dispute"):
+        statuses.add(case.status)
+        response = client.get(reverse("disputes:detail", args=[case.pk]))
+        assert response.status_code == 200, case.status
+        assert case.number in response.content.decode()
+        # The documents of what the ledger recorded print (its blanks stay blank); the others
+        # send back to the case page: never a 500.
+        for slug in ("mediation-application", "mediation-agreement", "oral-agreement"):
+            document = client.get(reverse("disputes:document", args=[case.pk, slug]))
+            assert document.status_code in (200, 302, 403, 404), (case.status, slug)
+            if slug != "mediation-application" and document.status_code == 200:
+                downloaded.add(slug)
+    assert statuses == {
+        "registered",
+        "mediating",
+        "agreed",
+        "performing",
+        "closed",
+        "failed",
+        "refused",
+        "transferred",
+    }
+    assert downloaded == {"mediation-agreement", "oral-agreement"}
+    assert client.get(reverse("disputes:list")).status_code == 200
