@@ -1,1 +1,73 @@
 """Patrols, key places and their inspections, rectifications, campaigns, sensitive periods."""
+
+from huiyin.patrols.models.campaigns import (
+    MAX_CAMPAIGN_DAYS,
+    MAX_SENSITIVE_DAYS,
+    DailyNotice,
+    DailyReminderClaim,
+    DailyReport,
+    SensitivePeriod,
+    SpecialCampaign,
+)
+from huiyin.patrols.models.inspections import (
+    NUMBER_LETTER,
+    Inspection,
+    ItemResult,
+    Rectification,
+    RectificationNotice,
+    RectificationStatus,
+    ReinspectionResult,
+    Result,
+    ResultPhoto,
+)
+from huiyin.patrols.models.patrols import (
+    MAX_DURATION_MINUTES,
+    Finding,
+    FindingKind,
+    FindingOutcome,
+    FindingPhoto,
+    Patrol,
+    PatrolKind,
+    RosterEntry,
+    Volunteer,
+)
+from huiyin.patrols.models.places import (
+    Authority,
+    Checklist,
+    ChecklistItem,
+    Place,
+    PlaceKind,
+)
+
+__all__ = [
+    "MAX_CAMPAIGN_DAYS",
+    "MAX_DURATION_MINUTES",
+    "MAX_SENSITIVE_DAYS",
+    "NUMBER_LETTER",
+    "Authority",
+    "Checklist",
+    "ChecklistItem",
+    "DailyNotice",
+    "DailyReminderClaim",
+    "DailyReport",
+    "Finding",
+    "FindingKind",
+    "FindingOutcome",
+    "FindingPhoto",
+    "Inspection",
+    "ItemResult",
+    "Patrol",
+    "PatrolKind",
+    "Place",
+    "PlaceKind",
+    "Rectification",
+    "RectificationNotice",
+    "RectificationStatus",
+    "ReinspectionResult",
+    "Result",
+    "ResultPhoto",
+    "RosterEntry",
+    "SensitivePeriod",
+    "SpecialCampaign",
+    "Volunteer",
+]
