@@ -21,6 +21,18 @@ petitions). An export writes the petition list's matters (``petitions_export.py`
   the decline is recorded with its date unknown (never guessed), and the clocks the decision
   stops are stopped with no outcome, counted neither on time nor late. A 重复信访 = 是 whose
   earlier petition is not found: counted as a repeat, as the office marked it, without a link.
+* The dates the 条例 makes count, optional (a ledger without them imports as before):
+  告知日期 / 告知方式 (the petitioner told of the decision, art. 23: the notice clock stops on
+  that day; a manner alone is dated the 受理日期), 送达日期 / 送达方式 (the written answer
+  received, art. 35: the review window runs from that day; 当面送达 alone is dated the 答复日期,
+  a reply by 电话 is no written answer and has no 送达日期), 复查机关 / 复核机关 (the body
+  answering a review / re-examination). Errors: a 告知日期 before the 登记日期, a 送达日期
+  before the 答复日期 or without one, a 送达日期 for a reply by phone, a 复查机关 without
+  a 答复日期, a 复核机关 without a 复查机关. When the sheet has the 告知日期 column and a
+  row leaves it empty, the petitioner was not told: the notice clock runs (a written reply
+  stops it at the latest); when it has the 送达日期 column and a replied row leaves it empty,
+  the review window waits for the delivery. Without the columns, the notice counts as given
+  on the decision day and the window runs from the reply, as before.
 * Duplicates of petitions already in Huiyin — same date received, same 信访事项 and the same
   first petitioner (by ID number, else by name) — are **skipped** and listed, so importing the
   same ledger twice, or a ledger that has grown since, never doubles a case.
@@ -41,9 +53,11 @@ from huiyin.reports.ledgers.cells import choices
 from huiyin.reports.ledgers.kinds import Column, LedgerKind
 
 __all__ = [
+    "ANSWER_BODIES",
     "CHANNELS",
     "COLUMNS",
     "DATE_ORDER",
+    "DELIVERIES",
     "LEDGER_STATUSES",
     "LEVELS",
     "PETITIONS",
@@ -55,6 +69,7 @@ __all__ = [
     "SATISFACTION",
     "STATUSES",
     "STATUS_DATES",
+    "TELL_MANNERS",
     "export_petition_ledger",
     "import_petition_ledger",
     "may_export_identity",
@@ -120,7 +135,27 @@ COLUMNS: tuple[Column, ...] = (
     Column("包案领导", ("包案领导姓名", "包案责任领导")),
     Column("办理状态", ("状态", "办理进度")),
     Column("受理日期", ("受理时间",), width=12, format="date"),
+    # The day the petitioner was told of the decision (条例 art. 23): the notice clock stops
+    # on it, not on the day decided. Optional, like the four below (older ledgers lack them).
+    Column(
+        "告知日期",
+        ("告知时间", "告知受理日期", "受理告知日期", "告知信访人日期"),
+        office=False,
+        width=12,
+        format="date",
+    ),
+    Column("告知方式", ("告知形式", "受理告知方式"), office=False, width=9),
     Column("答复日期", ("答复时间",), width=12, format="date"),
+    # The day the petitioner received the written answer (送达, 条例 art. 35): the review
+    # window runs from it.
+    Column(
+        "送达日期",
+        ("送达时间", "答复送达日期", "答复送达时间", "签收日期"),
+        office=False,
+        width=12,
+        format="date",
+    ),
+    Column("送达方式", ("送达形式", "答复方式", "答复送达方式"), office=False, width=9),
     Column("办结日期", ("办结时间", "结案日期"), width=12, format="date"),
     Column(
         "办理结果",
@@ -132,6 +167,10 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("是否重复信访", ("重复信访", "是否重复访", "重复访"), width=9),
     Column("满意度", ("满意度评价", "群众满意度", "评价")),
+    # The body that answers a review / re-examination (条例 art. 35, 36): its answer clock is
+    # the street's only when it is the street.
+    Column("复查机关", ("复查单位", "复查受理机关"), office=False, width=14),
+    Column("复核机关", ("复核单位", "复核受理机关"), office=False, width=14),
 )
 
 # The same, in the shapes the reader, the writer and the tests use.
@@ -202,6 +241,45 @@ SATISFACTION: Mapping[str, str | None] = choices(
         "basically_satisfied": ("基本满意", "basically_satisfied"),
         "dissatisfied": ("不满意", "dissatisfied"),
         None: ("空", "无", "未评价"),
+    }
+)
+
+# How the petitioner was told of the decision (告知方式, Petition.notice_manner).
+TELL_MANNERS: Mapping[str, str] = choices(
+    {
+        "written": ("书面", "书面告知", "告知书", "written"),
+        "in_person": ("当面", "当面告知", "当场告知", "当场", "in_person"),
+        "phone": ("电话告知", "电话", "phone"),
+        "online": ("网上或短信", "网上", "短信", "网上告知", "短信告知", "online"),
+    }
+)
+
+# How the written answer reached the petitioner (送达方式, Petition.reply_delivered_manner).
+# A call is no written answer: 电话 is read, but it starts no review window (and has no
+# 送达日期).
+DELIVERIES: Mapping[str, str] = choices(
+    {
+        "in_person": ("当面送达", "当面", "直接送达", "当场送达", "in_person"),
+        "post": ("邮寄送达", "邮寄", "邮递", "post"),
+        "phone": ("电话答复", "电话", "电话告知", "phone"),
+        "online": ("网上送达", "网上", "电子送达", "短信", "online"),
+    }
+)
+
+# The body one level up that answers a review / re-examination (Petition.AnswerBody).
+ANSWER_BODIES: Mapping[str, str] = choices(
+    {
+        "street": ("本街道办事处", "本街道", "街道办事处", "街道", "street"),
+        "district_government": ("区人民政府", "区政府", "district_government"),
+        "district_petition_bureau": ("区信访局", "信访局", "district_petition_bureau"),
+        "district_department": (
+            "区政府工作部门",
+            "区直部门",
+            "区级部门",
+            "区政府部门",
+            "district_department",
+        ),
+        "other": ("其他机关", "其他", "other"),
     }
 )
 

@@ -40,12 +40,15 @@ from huiyin.reports.ledgers.cells import (
 )
 from huiyin.reports.ledgers.load import SEPARATOR, SPLIT, Collector
 from huiyin.reports.ledgers.petitions import (
+    ANSWER_BODIES,
     CHANNELS,
     DATE_ORDER,
+    DELIVERIES,
     LEDGER_STATUSES,
     LEVELS,
     SATISFACTION,
     STATUS_DATES,
+    TELL_MANNERS,
 )
 
 TITLE_LENGTH = Case._meta.get_field("title").max_length
@@ -78,6 +81,16 @@ MSG_COMPLAINED_IS_OWNER = _(
 MSG_UNKNOWN_UNIT = _("No unit of this name in Huiyin; kept as written.")
 MSG_UNKNOWN_LEADER = _("No leader of this name in Huiyin; kept as written.")
 MSG_AMBIGUOUS_LEADER = _("Several staff members have this name; kept as written.")
+MSG_TOLD_MANNER_NO_DATE = _(
+    "告知方式 without 告知日期 or 受理日期: the day the petitioner was told is not known."
+)
+MSG_DELIVERY_NO_REPLY = _("{column} needs 答复日期: only a written answer is delivered.")
+MSG_DELIVERY_BY_PHONE = _(
+    "A reply by phone is not the written answer (Regulations art. 35): it has no 送达日期. "
+    "Give the manner of the written delivery, or leave 送达日期 empty."
+)
+MSG_REVIEW_BODY_NO_REPLY = _("复查机关 needs 答复日期: a review is asked of a written answer.")
+MSG_REEXAM_BODY_NO_REVIEW = _("复核机关 needs 复查机关: a re-examination follows a review.")
 MSG_DECISION_DATE_UNKNOWN = _(
     "No 受理日期 (the date of the decision): the decline is recorded with its date unknown, and "
     "the time limits it stops count neither as met nor as late."
@@ -114,6 +127,18 @@ class Row:
     declined: bool = False
     outcome: str = ""  # 办理结果 as written
     ledger_number: str = ""  # 信访编号 as written
+    # 告知日期 / 告知方式, 送达日期 / 送达方式 (the manner also of a reply not delivered in
+    # writing: by phone, or posted and not yet received), 复查机关 / 复核机关.
+    told_on: date | None = None
+    told_manner: str = ""
+    delivered_on: date | None = None
+    delivery: str = ""
+    review_body: str = ""
+    reexam_body: str = ""
+    # Whether the sheet has the 告知日期 / 送达日期 columns: an empty cell there means "not
+    # yet"; a sheet without them is read as before they existed (petitions module).
+    told_column: bool = False
+    delivered_column: bool = False
 
     @property
     def title(self) -> str:
@@ -236,6 +261,12 @@ class RowChecker:
         dates = {}
         for column in ("受理日期", "答复日期", "办结日期"):
             dates[column] = cell(column, parse_date)
+        told_on = cell("告知日期", parse_date)
+        told_manner = choice(number, values, "告知方式", TELL_MANNERS) or ""
+        delivered_on = cell("送达日期", parse_date)
+        delivery = choice(number, values, "送达方式", DELIVERIES) or ""
+        review_body = choice(number, values, "复查机关", ANSWER_BODIES) or ""
+        reexam_body = choice(number, values, "复核机关", ANSWER_BODIES) or ""
         repeat = bool(choice(number, values, "是否重复信访", YES_NO))
         satisfaction = choice(number, values, "满意度", SATISFACTION)
         text = cell("信访事项", parse_text, required=True) or ""
@@ -265,7 +296,7 @@ class RowChecker:
 
         # Dates: none in the future, none before the date received, in the order of handling.
         all_dates = {"登记日期": received_on, **dates}
-        for column, day in all_dates.items():
+        for column, day in (*all_dates.items(), ("告知日期", told_on), ("送达日期", delivered_on)):
             if day is not None and day > look.today:
                 err(number, column, values.get(column), format_lazy(MSG_FUTURE, value=day))
         order = DATE_ORDER
@@ -295,6 +326,12 @@ class RowChecker:
             dates["答复日期"],
             dates["办结日期"],
         )
+        told_on = self._told(number, values, received_on, accepted_on, told_on, told_manner)
+        delivered_on = self._delivered(number, values, replied_on, delivered_on, delivery)
+        if review_body and replied_on is None:
+            err(number, "复查机关", values.get("复查机关"), MSG_REVIEW_BODY_NO_REPLY)
+        if reexam_body and not review_body:
+            err(number, "复核机关", values.get("复核机关"), MSG_REEXAM_BODY_NO_REVIEW)
         if status is None and values.get("办理状态") in (None, ""):
             status = (
                 "concluded"
@@ -365,9 +402,72 @@ class RowChecker:
             declined=declined,
             outcome=outcome,
             ledger_number=ledger_number[:60],
+            told_on=told_on,
+            told_manner=told_manner,
+            delivered_on=delivered_on,
+            delivery=delivery,
+            review_body=review_body,
+            reexam_body=reexam_body,
+            told_column="告知日期" in self.c.letters,
+            delivered_column="送达日期" in self.c.letters,
         )
 
     # -- columns ---------------------------------------------------------------------------
+
+    def _told(self, number, values, received_on, accepted_on, told_on, manner) -> date | None:
+        """告知日期: not before the date received; a manner alone dated the decision day (as
+        the workflow dates it)."""
+        if told_on is None:
+            if manner and accepted_on is None:
+                self.c.error(number, "告知方式", values.get("告知方式"), MSG_TOLD_MANNER_NO_DATE)
+            return accepted_on if manner else None
+        if received_on is not None and told_on < received_on:
+            self.c.error(
+                number,
+                "告知日期",
+                values.get("告知日期"),
+                format_lazy(
+                    MSG_BEFORE,
+                    column="告知日期",
+                    value=told_on,
+                    other="登记日期",
+                    other_value=received_on,
+                ),
+            )
+        return told_on
+
+    def _delivered(self, number, values, replied_on, delivered_on, delivery) -> date | None:
+        """送达日期: only of a reply, not before it, never for a reply by phone; 当面送达
+        alone is dated the reply's day (as the workflow dates it)."""
+        err = self.c.error
+        if replied_on is None:
+            for column, given in (("送达日期", delivered_on), ("送达方式", delivery)):
+                if given:
+                    err(
+                        number,
+                        column,
+                        values.get(column),
+                        format_lazy(MSG_DELIVERY_NO_REPLY, column=column),
+                    )
+            return None
+        if delivered_on is None:
+            return replied_on if delivery == "in_person" else None
+        if delivery == "phone":
+            err(number, "送达日期", values.get("送达日期"), MSG_DELIVERY_BY_PHONE)
+        if delivered_on < replied_on:
+            err(
+                number,
+                "送达日期",
+                values.get("送达日期"),
+                format_lazy(
+                    MSG_BEFORE,
+                    column="送达日期",
+                    value=delivered_on,
+                    other="答复日期",
+                    other_value=replied_on,
+                ),
+            )
+        return delivered_on
 
     def _choice(self, number: int, values: Mapping, column: str, mapping, *, required=False):
         """parse_choice() of the cell, remembered per column and spelling (a ledger repeats a

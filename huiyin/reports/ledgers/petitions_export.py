@@ -7,8 +7,10 @@ ratings and import notes read in one query each (plain values, no model instance
 engine (``export.py``) writes the sheet as they come and audits the export. Names, ID and
 phone numbers are masked unless the export is with identity. 办理状态 is the label the web
 shows (the workflow's, :func:`huiyin.cases.workflow.status_label`), except that a declined
-matter stays 不予受理 once concluded; 办理结果 is the decision or the reply; the people of a
-collective visit are written one to a line.
+matter stays 不予受理 once concluded; 办理结果 is the decision or the reply; 告知日期 / 告知方式
+the day and manner the petitioner was told of the decision, 送达日期 / 送达方式 the written
+answer's delivery (送达方式 alone: a reply by phone, or posted and not yet received), 复查机关 /
+复核机关 the answering bodies; the people of a collective visit are written one to a line.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from huiyin.cases.models import Case, CaseEvent, Category
 from huiyin.cases.workflow import status_label
 from huiyin.petitions.models import FollowUp, Petition, Petitioner, Status
 from huiyin.reports.ledgers.cells import choice_label
-from huiyin.reports.ledgers.petitions import CHANNELS, LEVELS, SATISFACTION
+from huiyin.reports.ledgers.petitions import (
+    ANSWER_BODIES,
+    CHANNELS,
+    DELIVERIES,
+    LEVELS,
+    SATISFACTION,
+    TELL_MANNERS,
+)
 from huiyin.reports.ledgers.petitions_check import title_of
 
 __all__ = [
@@ -196,12 +205,24 @@ def _export_row(
         key_case.leader.name if key_case is not None else kept.get("key_leader", ""),
         labels.get(ledger_status(case), case.status),
         petition.accept_decision_on,
+        petition.notice_told_on,
+        _label(TELL_MANNERS, petition.notice_manner),
         petition.replied_on,
+        petition.reply_delivered_on,
+        # How the written answer was delivered, or how the reply was given while it was not
+        # (by phone; posted and not yet received).
+        _label(DELIVERIES, petition.reply_delivered_manner or petition.reply_delivery),
         petition.concluded_on,
         outcome_text(petition, kept),
         "是" if petition.is_repeat else "否",
         choice_label(SATISFACTION, rating) if rating is not None else "",
+        _label(ANSWER_BODIES, petition.review_body),
+        _label(ANSWER_BODIES, petition.reexam_body),
     ]
+
+
+def _label(mapping: Mapping, value: str) -> str:
+    return choice_label(mapping, value) if value else ""
 
 
 def _joined(values: list[str]) -> str:

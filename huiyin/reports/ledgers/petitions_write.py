@@ -47,12 +47,27 @@ from huiyin.reports.ledgers.petitions_check import Row, title_of
 #: Ledger rows per insert batch (and per duplicate lookup).
 BATCH = 1000
 TRANSFERRED_TO_LENGTH = Petition._meta.get_field("transferred_to").max_length
+#: The clock stopped when the petitioner is told of the decision (条例 art. 23).
+NOTICE_CLOCK = "acceptance_notice"
 
 MSG_IMPORTED_NOTE = _("Imported from the ledger {file}, row {row}.")
 
 
 def _start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
+
+
+def told_on(row: Row) -> date | None:
+    """The day the petitioner was told of the decision (条例 art. 23): the ledger's 告知日期;
+    on a sheet without that column, the decision day (the import counts the notice given with
+    the decision, as it did before the column), unless that day is unknown."""
+    if row.told_on is not None or row.told_column:
+        return row.told_on
+    if row.declined and row.accepted_on is None:
+        return None
+    return row.accepted_on or (
+        row.concluded_on if row.status == "concluded" and not row.declined else None
+    )
 
 
 class _Clocks:
@@ -114,18 +129,36 @@ class _Clocks:
         decided = row.accepted_on or (
             row.concluded_on if status == "concluded" and not row.declined else None
         )
-        codes = ["register_transfer", "acceptance_notice"]
+        codes = ["register_transfer", NOTICE_CLOCK]
         if row.channel == Channel.ASSIGNED:
             codes.append("transfer_objection")
         for code in codes:
-            add(code, row.received_on, decided, unknown=unknown)
+            if code != NOTICE_CLOCK:
+                add(code, row.received_on, decided, unknown=unknown)
+            # The notice (条例 art. 23) stops when the petitioner is told (told_on(): the
+            # ledger's 告知日期, or the decision day on a sheet without the column). With the
+            # column an empty cell is "not told": the written reply told them at the latest, a
+            # matter concluded otherwise was told on a day not written down, as was a decline
+            # of unknown date.
+            elif told_on(row) is not None:
+                add(code, row.received_on, told_on(row))
+            elif unknown or not row.told_column:
+                add(code, row.received_on, decided, unknown=unknown)
+            elif row.replied_on is not None:
+                add(code, row.received_on, row.replied_on)
+            else:
+                add(code, row.received_on, None, unknown=status == "concluded")
         handled = status in ("accepted", "assigned", "handling", "replied") or (
             status == "concluded" and row.replied_on is not None
         )
         if handled and row.accepted_on is not None:
             add("handling", row.accepted_on, row.replied_on)
+        # The review window runs from the delivery of the written answer (条例 art. 35); a sheet
+        # without 送达日期 runs it from the reply, as before the column.
         if row.replied_on is not None:
-            add("review_request", row.replied_on, None, lapse=True)
+            opened = row.delivered_on or (None if row.delivered_column else row.replied_on)
+            if opened is not None:
+                add("review_request", opened, None, lapse=True)
         return clocks
 
 
@@ -295,6 +328,13 @@ class _Writer:
                 "transferred_to": transferred_to,
                 "replied_on": row.replied_on,
                 "reply_text": row.outcome if row.replied_on else "",
+                "notice_told_on": told_on(row),
+                "notice_manner": row.told_manner,
+                "reply_delivery": row.delivery,
+                "reply_delivered_on": row.delivered_on,
+                "reply_delivered_manner": row.delivery if row.delivered_on else "",
+                "review_body": row.review_body,
+                "reexam_body": row.reexam_body,
                 "concluded_on": row.concluded_on,
                 "is_repeat": row.repeat,
             }

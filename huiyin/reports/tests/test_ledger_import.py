@@ -18,7 +18,7 @@ from huiyin.cases.models import Case, CaseEvent, Clock
 from huiyin.cases.services import withdraw_case
 from huiyin.org.roles import Role
 from huiyin.petitions.models import FollowUp, KeyCase, Petition, Petitioner
-from huiyin.petitions.tests.factories import ID_1, ID_2, PHONE_1, make_id
+from huiyin.petitions.tests.factories import ID_1, ID_2, PHONE_1, make_id, step
 from huiyin.privacy.models import AuditEntry
 from huiyin.reports import stats
 from huiyin.reports.ledgers.export import write_ledger
@@ -108,9 +108,25 @@ def run(data, actor, *, filename="台账.xlsx", **kwargs):
 
 
 def test_it_round_trips_a_ledger_exactly(personas, community, other_community, unit, clerk):
-    build_petitions(personas, community, other_community, unit)
+    made = build_petitions(personas, community, other_community, unit)
+    # The dates the Regulations make count: the petitioner told of the decision (art. 23) of
+    # the accepted matter and of the decline; the concluded matter's reply delivered in person
+    # and its review and re-examination answered by the street (art. 35, 36).
+    for name, manner in (("national", "written"), ("repeat", "in_person")):
+        step(made[name].case, "record_notice", clerk, told_on=TODAY(), told_manner=manner)
     first = io.BytesIO()
     assert export_petition_ledger(first, user=clerk, params={}, with_identity=True) == 7
+    cells = [
+        dict(zip(PETITION_EXPORT_COLUMNS, r, strict=True)) for r in sheet_rows(first.getvalue())[3:]
+    ]
+    by_number = {c["信访编号"]: c for c in cells}
+    national = by_number[made["national"].case.number]
+    assert national["告知日期"].date() == TODAY() and national["告知方式"] == "书面"
+    assert by_number[made["repeat"].case.number]["告知方式"] == "当面"
+    concluded = by_number[made["concluded"].case.number]
+    assert concluded["送达日期"].date() == concluded["答复日期"].date()
+    assert concluded["送达方式"] == "当面送达"
+    assert concluded["复查机关"] == concluded["复核机关"] == "本街道办事处"
     # An empty Huiyin as far as the ledger goes: every petition withdrawn (never deleted).
     for case in Case.objects.filter(kind="petition"):
         withdraw_case(case, actor=clerk, version=case.version, reason="测试")
@@ -126,6 +142,16 @@ def test_it_round_trips_a_ledger_exactly(personas, community, other_community, u
         if name == "信访编号":  # numbered anew by Huiyin (the ledger's own is on the event)
             continue
         assert [r[column] for r in after[3:]] == [r[column] for r in before[3:]], name
+    # And the clocks they start or stop: the notice stopped on the day told, the review window
+    # from the day delivered.
+    alive = Case.objects.filter(kind="petition", withdrawn=False)
+    told = alive.get(title=made["national"].case.title)
+    notice = Clock.objects.get(case=told, code="acceptance_notice")
+    assert (notice.stopped_on, told.petition.notice_manner) == (TODAY(), "written")
+    replied = alive.get(title=made["replied"].case.title)
+    window = Clock.objects.get(case=replied, code="review_request")
+    assert window.started_on == replied.petition.reply_delivered_on
+    assert replied.petition.reply_delivered_manner == "in_person"
 
 
 def test_it_keeps_the_state_dates_and_clocks_of_imported_petitions(clerk, personas):

@@ -328,17 +328,10 @@ def test_an_exported_ledger_imports_into_an_empty_street_with_the_same_counts(pe
         actor=clerk,
     )
     assert report.ok, report.errors
-    # The ledger has no column for the day the petitioner was told of the decision (art. 23):
-    # its import takes the decision day. So the accepted matter here is told on that day too.
+    # The accepted matter's petitioner is not told yet (art. 23): its notice clock runs. The
+    # export's empty 告知日期 says so, and the import keeps the clock running (overdue_open).
     accepted = Petition.objects.select_related("case").get(pk=handled["national"].pk)
-    assert accepted.accept_decision_on is not None
-    step(
-        accepted.case,
-        "record_notice",
-        clerk,
-        told_on=accepted.accept_decision_on,
-        told_manner="written",
-    )
+    assert accepted.accept_decision_on is not None and accepted.notice_told_on is None
     before = stats.compute(period(), user=clerk)["petitions"]
     marks = Petition.objects.filter(is_repeat=True).count()
     first = io.BytesIO()
