@@ -44,7 +44,10 @@ MSG_CLOSED_PENDING = _(
 )
 MSG_BOTH_SIDES = _("Mediation needs a party on each side: fill in 被申请人.")
 MSG_NO_SCOPE = _("You may not register disputes of {community}.")
-MSG_COURT_NOT_STATED = _("A court-referred dispute: the ledger names no court or document number; recorded as not stated.")  # fmt: skip
+MSG_COURT_NOT_STATED = _(
+    "A court-referred dispute: the ledger names no court or document number; recorded as not "
+    "stated."
+)
 
 #: What a court-referred row gets for the court and its document number (no column has them).
 NOT_STATED = _("Not stated in the ledger")

@@ -49,10 +49,12 @@ MSG_AMBIGUOUS_TYPE = _(
 MSG_MORE_VALUES = _("{column} lists {count} values for {names} applicants.")
 MSG_ORGANISATION_ID = _("“{name}” is an organisation: it has no resident ID number.")
 MSG_UNKNOWN_COMMITTEE = _(
-    "No mediation committee of this name in Huiyin; kept as written, its tier read from the name: {tier}."
+    "No mediation committee of this name in Huiyin; kept as written, its tier read from the "
+    "name: {tier}."
 )
 MSG_UNKNOWN_COMMITTEE_TIER = _(
-    "No mediation committee of this name in Huiyin, and the name does not tell its tier; kept as written, handled at the tier {tier}."
+    "No mediation committee of this name in Huiyin, and the name does not tell its tier; kept "
+    "as written, handled at the tier {tier}."
 )
 MSG_UNKNOWN_MEDIATOR = _("No mediator of this name in Huiyin; kept as written.")
 MSG_AMBIGUOUS_MEDIATOR = _("Several mediators have this name; kept as written.")
@@ -60,8 +62,8 @@ MSG_AMBIGUOUS_MEDIATOR = _("Several mediators have this name; kept as written.")
 
 #: A party whose name ends so is an organisation (公司, 厂, 店 …), not a natural person.
 ORGANISATION_ENDINGS = (
-    "公司", "厂", "店", "中心", "学校", "中学", "小学", "大学", "医院", "委员会", "集团", "合作社", "超市", "商行",
-    "门市部", "酒店", "宾馆", "幼儿园", "银行", "事务所", "工作室", "协会", "村委会", "居委会",
+    "公司", "厂", "店", "中心", "学校", "中学", "小学", "大学", "医院", "委员会", "集团",
+    "合作社", "超市", "商行", "门市部", "酒店", "宾馆", "幼儿园", "银行", "事务所", "工作室", "协会", "村委会", "居委会",
     "管委会", "物业", "项目部", "经营部", "办事处", "政府", "局", "诊所", "药房", "农场",
     "市场", "企业", "车行", "馆", "社", "院", "站", "所", "部", "场",
 )  # fmt: skip
@@ -70,7 +72,8 @@ _TRAILING_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
 
 def is_organisation(name: str) -> bool:
     """A party named like 宏达建筑劳务有限公司 or 柑子园社区居委会 (a note in brackets after the
-    name ignored); a one- to four-character name without such an ending is a person's."""
+    name ignored): its name ends in one of :data:`ORGANISATION_ENDINGS`. Any other name is a
+    natural person's."""
     core = _TRAILING_NOTE.sub("", name.strip()).strip()
     return len(core) > 1 and core.endswith(ORGANISATION_ENDINGS)
 

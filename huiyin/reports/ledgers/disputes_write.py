@@ -55,7 +55,10 @@ MSG_TERM = _(
     "Performance as the imported ledger records it (its terms and due dates are not in the ledger)"
 )
 MSG_ORAL = _("Oral agreement recorded in an imported ledger (its content is not in the ledger)")
-MSG_APPLIED = _("Imported from a ledger: the court and the date applied are not in it; the date is the agreement's effective date.")  # fmt: skip
+MSG_APPLIED = _(
+    "Imported from a ledger: the court and the date applied are not in it; the date is the "
+    "agreement's effective date."
+)
 MSG_REFUSED = _("The dispute services refused the row: {reason}")
 
 #: The ledger's 调解结果 → (the state the case takes, the outcome recorded on the dispute).

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone, translation
+from openpyxl import Workbook, load_workbook
 
 from huiyin.cases.models import Case, CaseEvent, Clock
 from huiyin.disputes.models import (
@@ -412,16 +413,37 @@ def test_a_dry_run_checks_and_writes_nothing(governance):
     assert report.ok and not disputes()
 
 
-def test_hostile_cells_stay_text_and_huge_ones_are_refused(governance):
-    rows = [row(纠纷简要情况='=HYPERLINK("http://example.invalid","点我")', 回访情况="@SUM(A1)")]
-    report = run(ledger(rows), governance)
+def test_hostile_cells_stay_text_and_huge_ones_are_refused(governance, personas):
+    formula = '=HYPERLINK("http://example.invalid","点我")'
+    report = run(ledger([row(纠纷简要情况=formula, 回访情况="@SUM(A1)")]), governance)
     assert report.ok, report.errors
     (case,) = disputes()
-    assert case.title.startswith("=HYPERLINK")
+    assert case.title == formula
+    # Exported again as text, never as a formula.
+    out = io.BytesIO()
+    export_dispute_ledger(out, user=personas[Role.LEADER], params={})
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    cell = sheet.cell(row=4, column=HEADERS.index("纠纷简要情况") + 1)
+    assert (cell.value, cell.data_type) == (formula, "s")
+
+    # A real formula cell is read as its cached value (none here): an empty required cell.
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in OFFICE])
+    values = row(申请人=None)
+    sheet.append([values.get(c.header) for c in OFFICE])
+    sheet.cell(row=2, column=[c.header for c in OFFICE].index("申请人") + 1).value = '=A1&"x"'
+    data = io.BytesIO()
+    book.save(data)
+    report = run(data, governance)
+    assert [e.column for e in report.errors] == ["申请人"]
+
     huge = run(ledger([row(纠纷简要情况="漏" * 20_000)]), governance)
     assert not huge.ok and huge.file_error and huge.imported == 0
     long_name = run(ledger([row(申请人="张" * 50)]), governance)
     assert [e.column for e in long_name.errors] == ["申请人"]
+    many = run(ledger([row(申请人="、".join(["张三"] * 300))]), governance)
+    assert not many.ok and many.errors[0].column == "申请人"  # more parties than allowed
     assert len(disputes()) == 1
 
 
