@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "huiyin.incidents"
     verbose_name = _("Incidents")
+
+    def ready(self):
+        from huiyin.cases.reminders import register_tick
+        from huiyin.incidents import workflow
+        from huiyin.incidents.reminders import tick_hook
+
+        workflow.register()
+        register_tick(tick_hook)

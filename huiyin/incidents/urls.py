@@ -1,5 +1,12 @@
-"""Incident and risk-note pages."""
+"""Incident and risk-note pages; each views module owns its own url patterns."""
+
+from huiyin.incidents.views import case, lists, register, risk
 
 app_name = "incidents"
 
-urlpatterns: list = []
+urlpatterns = [
+    *lists.urlpatterns,
+    *register.urlpatterns,
+    *risk.urlpatterns,
+    *case.urlpatterns,
+]

@@ -144,18 +144,11 @@ def test_other_roles_get_no_leader_overview(client, personas):
 
 def test_coming_sections_are_named_never_linked(client, personas):
     html = home(client, personas[Role.GRID_WORKER])
-    for key in ("incidents",):
-        assert f'data-coming="{key}"' in html
-        assert f'href="/section/{key}/"' not in html
-    # 即将上线 once the catalogue carries the msgid (merged separately).
-    assert "即将上线" in html or "Coming soon" in html
-    assert 'data-section="incidents"' not in html
-    # Disputes have their pages: a link, no longer "coming".
-    assert 'data-coming="disputes"' not in html
-    assert 'href="/disputes/"' in html
-    # Patrols too.
-    assert 'data-coming="patrols"' not in html
-    assert 'href="/patrols/"' in html
+    # Every section of a grid worker has its pages now: links, none "coming".
+    assert "data-coming=" not in html
+    for key in ("disputes", "incidents", "patrols"):
+        assert f'data-coming="{key}"' not in html
+        assert f'href="/{key}/"' in html
 
 
 @pytest.mark.parametrize("role", list(Role))

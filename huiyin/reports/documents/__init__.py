@@ -8,12 +8,14 @@
 
 ``layout`` adds the GB/T 9704 elements of letters and notices to ``huiyin.reports.docx_layout``;
 ``render`` keeps the registry, the stage check and the file's properties; ``petitions`` lists a
-petition's documents, ``disputes`` a dispute's (人民调解). A new kind of case adds its module
+petition's documents, ``disputes`` a dispute's (人民调解), ``incidents`` an incident's reports
+upward (初报, 续报, 终报). A new kind of case adds its module
 here and to the imports below. Each spec declares its kind: a case is offered only its own.
 """
 
 from huiyin.reports.documents import (
     disputes,  # noqa: F401 - registers its documents
+    incidents,  # noqa: F401 - registers its documents
     petitions,  # noqa: F401 - registers its documents
 )
 from huiyin.reports.documents.render import (

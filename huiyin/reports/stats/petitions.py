@@ -71,12 +71,16 @@ Definitions (also in the README, "Statistics")
   time: ``met`` / ``late`` (its handling clock stopped on or before / after its due date),
   ``overdue`` (open past its nearest due date at the end of the reference day) or ``open``. The four 无 goals
   (``no_major_political_incident``, ``no_illegal_gathering``, ``no_large_mass_incident``,
-  ``no_violent_terror_incident``) are ``None`` until incidents are recorded.
+  ``no_violent_terror_incident``) are true when no incident of the goal's types happened in
+  the period (:mod:`huiyin.incidents.goals`: by the time it happened, the types and the
+  threshold of "large" configurable); ``goals.breaches.<goal>`` lists the incidents
+  (``{"id", "number"}``) that broke one.
 * Rates are fractions between 0 and 1, rounded to four places.
 
-Each function issues a fixed number of queries, never one per row: figures() two (one grouped
+Each function issues a fixed number of queries, never one per row: figures() three (one grouped
 aggregate, COUNT and SUM per group of petitions alike in every respect a figure depends on,
-folded into the figures by _fold(); and one for the petitions behind the lists),
+folded into the figures by _fold(); one for the petitions behind the lists; and one over
+the incidents for the 四无),
 per_community() and per_grid() the same grouped aggregate by community or grid; dashboard()
 all three from one aggregate grouped by community and grid. Each query reads the period's
 cases by their received date and joins their petitions by key (_with_petitions()), so its
@@ -107,6 +111,7 @@ from django.db.models import (
 
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Clock
+from huiyin.incidents.goals import as_stats as four_nos
 from huiyin.petitions.models import (
     LEVEL_RANK,
     Channel,
@@ -168,7 +173,7 @@ def is_upward(level: str, handling_level: str) -> bool:
     return LEVEL_RANK.get(level, 0) > LEVEL_RANK.get(handling_level, 0)
 
 
-#: The 四无 goals: null until the incidents module records what they are about.
+#: The 四无 goals, read from the incidents (huiyin.incidents.goals).
 INCIDENT_GOALS: tuple[str, ...] = (
     "no_major_political_incident",
     "no_illegal_gathering",
@@ -414,11 +419,20 @@ def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
     """
     cases = petition_cases(period, user=user, scope=scope)
     # 1. Every count and sum: one grouped aggregate over the period's petitions.
-    return sections(period, cases, _groups(cases, period.reference_day()))
+    rows = _groups(cases, period.reference_day())
+    return sections(period, cases, rows, user=user, scope=scope)
 
 
-def sections(period: Period, cases: QuerySet[Case], rows: Iterable[dict]) -> dict:
-    """figures() from the grouped aggregate's `rows` (grouped by more columns or not)."""
+def sections(
+    period: Period,
+    cases: QuerySet[Case],
+    rows: Iterable[dict],
+    *,
+    user=None,
+    scope: Scope | None = None,
+) -> dict:
+    """figures() from the grouped aggregate's `rows` (grouped by more columns or not); `user`
+    and `scope` as the cases', for the 四无 goals read from the incidents."""
     folded = _fold(rows)
 
     # 2. The few petitions behind the lists: receptions per leader and the 三零 breaches.
@@ -471,10 +485,12 @@ def sections(period: Period, cases: QuerySet[Case], rows: Iterable[dict]) -> dic
             pair = folded["by_level_channel"][level][channel]
             _add(counts[goal], pair["batches"], pair["headcount"])
     goals: dict[str, Any] = {goal: counts[goal]["batches"] == 0 for goal in GOALS}
-    goals.update(dict.fromkeys(INCIDENT_GOALS))
+    # The 四无: from the incidents that happened in the period (huiyin.incidents.goals).
+    held, broken = four_nos(period, user=user, scope=scope)
+    goals.update(held)
     goals["counts"] = counts
     goals["channels"] = list(channels)
-    goals["breaches"] = breaches
+    goals["breaches"] = {**breaches, **broken}
 
     return {
         "petitions": {

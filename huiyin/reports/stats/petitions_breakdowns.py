@@ -148,7 +148,7 @@ def dashboard(period: Period, *, user=None) -> tuple[dict, list[dict], list[dict
     """
     cases = petition_cases(period, user=user)
     rows = _groups(cases, period.reference_day(), ("community_id", "grid_id"))
-    given = {"petitions": _petitions.sections(period, cases, rows)}
+    given = {"petitions": _petitions.sections(period, cases, rows, user=user)}
     return (
         compose(period, user=user, given=given),
         _per_community(_grouped(rows, "community_id"), user),

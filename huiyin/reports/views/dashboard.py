@@ -250,7 +250,26 @@ def _goals(s: dict, link: Links, *, show_petitions: bool = True) -> list[dict]:
         ("no_large_mass_incident", _("No large mass incident")),
         ("no_violent_terror_incident", _("No violent or terrorist incident")),
     ):
-        board.append({"key": key, "label": label, "held": goals[key], "breaches": [], "url": ""})
+        # The 四无 read the incidents the reader may see (huiyin.incidents.goals).
+        items = goals["breaches"].get(key, [])
+        board.append(
+            {
+                "key": key,
+                "label": label,
+                "held": goals[key],
+                "incident_goal": True,
+                "incidents": len(items),
+                "breaches": [
+                    {**item, "url": reverse("incidents:detail", args=[item["id"]])}
+                    for item in items
+                ],
+                "help": _(
+                    "A none goal is held when no incident of its types happened in the period"
+                    " (the types and what counts as large are the district's definition)."
+                ),
+                "url": "",
+            }
+        )
     return board
 
 

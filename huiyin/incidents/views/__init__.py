@@ -1,0 +1,1 @@
+"""Incident and risk-note pages; each views module owns its url patterns."""
