@@ -28,16 +28,24 @@ from huiyin.org.roles import Perm
 RECTIFY_PERMS = (Perm.INSPECTIONS_RECORD, Perm.PATROLS_RECORD)
 
 
-def scope_q(user, perm: str) -> Q | None:
-    """Rows (with ``community`` and ``grid``) inside `perm`'s scope; None without the perm."""
+def scope_q(user, perm: str, *, grid: str | None = "grid") -> Q | None:
+    """Rows (with ``community`` and ``grid``) inside `perm`'s scope; None without the perm.
+    A model without a grid (a volunteer) is in a grid worker's scope through the grid's
+    community."""
     scope = reach_of(user).scope(perm)
     if scope.empty:
         return None
-    return scope.q(community="community", grid="grid")
+    if grid is None and scope.grid_ids and not scope.street_wide:
+        from huiyin.org.models import Grid
+
+        communities = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
+        return scope.q(community="community", grid=None) | Q(community_id__in=communities)
+    return scope.q(community="community", grid=grid)
 
 
 def rows(user, queryset: QuerySet, perm: str = Perm.PATROLS_VIEW) -> QuerySet:
-    condition = scope_q(user, perm)
+    has_grid = any(f.name == "grid" for f in queryset.model._meta.fields)
+    condition = scope_q(user, perm, grid="grid" if has_grid else None)
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
@@ -93,3 +101,50 @@ def _denied(user, label: str) -> None:
             actor=user if getattr(user, "is_authenticated", False) else None,
             target_label=label,
         )
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def grids_in(user, perm: str):
+    """The grids `perm` of `user` reaches (a community's grids with it)."""
+    from huiyin.org.models import Grid
+
+    scope = reach_of(user).scope(perm)
+    grids = Grid.objects.select_related("community").order_by("community__order", "order", "id")
+    if scope.street_wide:
+        return grids
+    return grids.filter(Q(pk__in=scope.grid_ids) | Q(community_id__in=scope.community_ids))
+
+
+def communities_in(user, perm: str, *, with_grids: bool = False):
+    """The communities `perm` of `user` covers as a whole; `with_grids`: also those of its grids."""
+    from huiyin.org.models import Community, Grid
+
+    scope = reach_of(user).scope(perm)
+    rows = Community.objects.order_by("order", "id")
+    if scope.street_wide:
+        return rows
+    ids = set(scope.community_ids)
+    if with_grids:
+        ids |= set(Grid.objects.filter(pk__in=scope.grid_ids).values_list("community", flat=True))
+    return rows.filter(pk__in=ids)
+
+
+def team_staff(user, perm: str = Perm.PATROLS_RECORD):
+    """Staff who may be on a team with `user`: holders of `perm` in the same grids or
+    communities, or street-wide; the person themself always."""
+    from huiyin.org.models import RoleGrant, Staff
+    from huiyin.org.roles import ROLE_PERMISSIONS
+
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if perm in perms]
+    grids = grids_in(user, perm)
+    communities = set(grids.values_list("community_id", flat=True))
+    grants = RoleGrant.objects.filter(role__in=roles).filter(
+        Q(grid__in=grids)
+        | Q(community_id__in=communities)
+        | Q(grid__isnull=True, community__isnull=True, unit__isnull=True)
+    )
+    return Staff.objects.filter(
+        Q(pk__in=grants.values("staff_id")) | Q(user=user), user__is_active=True
+    ).order_by("name", "id")

@@ -1,9 +1,23 @@
 """Patrol pages; each views module owns its own url patterns."""
 
-from huiyin.patrols.views import lists
+from huiyin.patrols.views import (
+    campaigns,
+    inspections,
+    patrols,
+    places,
+    rectifications,
+    roster,
+    sensitive,
+)
 
 app_name = "patrols"
 
 urlpatterns = [
-    *lists.urlpatterns,
+    *patrols.urlpatterns,
+    *roster.urlpatterns,
+    *places.urlpatterns,
+    *inspections.urlpatterns,
+    *rectifications.urlpatterns,
+    *campaigns.urlpatterns,
+    *sensitive.urlpatterns,
 ]

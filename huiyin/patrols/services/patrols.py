@@ -351,3 +351,37 @@ def week_bounds(week: periods.Period) -> tuple[datetime, datetime]:
 
 def current_week() -> periods.Period:
     return periods.containing(today(), periods.WEEK)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def coverage(user, week: periods.Period, *, perm: str = Perm.PATROLS_VIEW) -> list[dict]:
+    """For each grid `user` may see: the week's patrols (count, minutes), its roster entries
+    and whether it was patrolled at all. Three queries whatever the number of grids."""
+    from django.db.models import Count, Sum
+
+    grids = list(access.grids_in(user, perm))
+    start, end = week_bounds(week)
+    done = {
+        row["grid"]: row
+        for row in Patrol.objects.filter(grid__in=grids, started_at__gte=start, started_at__lt=end)
+        .values("grid")
+        .annotate(n=Count("pk"), minutes=Sum("duration_minutes"))
+    }
+    planned = dict(
+        RosterEntry.objects.filter(grid__in=grids, week_start=week.start)
+        .values("grid")
+        .annotate(n=Count("pk"))
+        .values_list("grid", "n")
+    )
+    return [
+        {
+            "grid": grid,
+            "patrols": done.get(grid.pk, {}).get("n", 0),
+            "hours": round((done.get(grid.pk, {}).get("minutes") or 0) / 60, 1),
+            "planned": planned.get(grid.pk, 0),
+            "covered": grid.pk in done,
+        }
+        for grid in grids
+    ]

@@ -8,8 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from huiyin.patrols import services
 from huiyin.patrols.models import Result
+from huiyin.privacy.validators import resident_id_check_digit
 from huiyin.screening import periods
 from huiyin.testing.clock import BEIJING
+
+ID_NUMBER = "11010519900307123" + resident_id_check_digit("11010519900307123")
 
 #: The smallest JPEG header the content check accepts, and a PNG's.
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64

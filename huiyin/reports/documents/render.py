@@ -98,6 +98,24 @@ def register(*specs: DocumentSpec) -> None:
         _REGISTRY[spec.name] = spec
 
 
+#: Subjects of documents that are not cases (an inspection of a key place): kind -> a function
+#: finding the subject by its number, for `huiyin document --case` (None when it has none).
+_SUBJECTS: dict[str, Callable[[str], Any]] = {}
+
+
+def register_subject(kind: str, find: Callable[[str], Any]) -> None:
+    _SUBJECTS[kind] = find
+
+
+def find_subject(number: str):
+    """The subject numbered `number` of a document kind that is not a case, or None."""
+    for find in _SUBJECTS.values():
+        found = find(number)
+        if found is not None:
+            return found
+    return None
+
+
 def all_documents(kind: str | None = None) -> list[DocumentSpec]:
     return [s for s in _REGISTRY.values() if kind is None or s.kind == kind]
 

@@ -26,6 +26,7 @@ from huiyin.cases.kinds import KINDS, Kind
 from huiyin.cases.models import Case
 from huiyin.privacy import audit
 from huiyin.reports import documents
+from huiyin.reports.documents.render import find_subject
 
 #: 浓洄信〔2026〕0042号: a street's short name, the kind's letter, 〔year〕, a sequence number.
 NUMBER_SHAPE = re.compile(r"^\w{0,20}?〔\d{4}〕\d{1,6}号$")
@@ -53,6 +54,9 @@ def find_case(text: str) -> Case:
         .filter(number=number, kind__in=kinds)
         .first()
     )
+    if case is None:
+        # A document whose subject is not a case (an inspection: 浓洄检〔2026〕0003号).
+        case = find_subject(number)
     if case is None:
         raise Refused(_missing(number))
     return case
