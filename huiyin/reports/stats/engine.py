@@ -17,19 +17,34 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from huiyin.cases import bounds
 from huiyin.cases.clocks import PETITIONER_WINDOWS
 from huiyin.cases.deadlines import CHINA_TZ
-from huiyin.cases.models import Case, Clock
+from huiyin.cases.models import Case, CaseEvent, Clock
 
 __all__ = [
     "FigureSet",
     "Figures",
     "Period",
     "Scope",
+    "SuspensionRecord",
     "cases",
     "compose",
     "compute",
@@ -37,6 +52,7 @@ __all__ = [
     "overdue_at",
     "overdue_clock_q",
     "register",
+    "register_suspensions",
     "registered",
     "today",
 ]
@@ -150,15 +166,81 @@ def cases(
 # --------------------------------------------------------------------------- overdue
 
 
+@dataclass(frozen=True)
+class SuspensionRecord:
+    """Where a kind keeps the history of a clock's suspensions: each suspension that ended is
+    the timeline event `event` (of the clock's case), whose ``data`` names under `first` and
+    `last` the first and the last day not counted and under `due_before` the due date the
+    clock had until it resumed (ISO dates). A suspension still running is the clock's own
+    ``suspended_on``."""
+
+    event: str
+    first: str
+    last: str
+    due_before: str
+
+
+_SUSPENSIONS: dict[str, SuspensionRecord] = {}
+
+
+def register_suspensions(code: str, record: SuspensionRecord) -> None:
+    """Tell :func:`overdue_clock_q` where the suspensions of the clocks `code` are recorded
+    (a kind's statistics module does, for the clocks its workflow suspends)."""
+    _SUSPENSIONS[code] = record
+
+
 def overdue_clock_q(day: date) -> Q:
     """An office clock that, at the end of `day`, was running past its due date. The
     petitioner's and the parties' own windows (a review request, judicial confirmation) are
-    never the office's: they are never overdue."""
-    return (
+    never the office's: they are never overdue.
+
+    A clock that was ever suspended (a re-examination hearing is not counted, 条例 art. 36)
+    was not overdue on the days it was suspended; on any other day it was overdue against the
+    due date it had THEN: its ``due_on`` includes the days of every suspension so far, so for
+    a `day` before a suspension the due date in force is the one the clock had before the
+    first suspension that began after `day` (recorded by the event that resumed it, see
+    :class:`SuspensionRecord`). A clock overdue before its hearing was overdue until the
+    hearing began. Never-suspended clocks — nearly all — are judged on their columns alone.
+    """
+    running = (
         ~Q(code__in=PETITIONER_WINDOWS)
-        & Q(party=Clock.Party.OFFICE, started_on__lte=day, due_on__lt=day)
+        & Q(party=Clock.Party.OFFICE, started_on__lte=day)
         & (Q(stopped_at__isnull=True) | Q(stopped_on__gt=day))
     )
+    never_suspended = Q(suspended_days=0, suspended_on__isnull=True)
+    # A suspension still running (or cut short by the clock's stop) from before `day`.
+    suspended_now = Q(suspended_on__lte=day)
+    _discover()  # the kinds register where their suspensions are recorded
+    recorded = Q()
+    for code, record in _SUSPENSIONS.items():
+        recorded |= Q(code=code) & _recorded_overdue_q(day, record)
+    unrecorded = ~Q(code__in=list(_SUSPENSIONS)) & Q(due_on__lt=day)
+    return running & (
+        (never_suspended & Q(due_on__lt=day))
+        | (~never_suspended & ~suspended_now & (recorded | unrecorded))
+    )
+
+
+def _recorded_overdue_q(day: date, record: SuspensionRecord) -> Q:
+    """For a clock whose suspensions are recorded by `record`: not inside an ended suspension
+    on `day`, and past the due date in force on `day`."""
+    ended = (
+        CaseEvent.objects.filter(case_id=OuterRef("case_id"), kind=record.event)
+        .annotate(
+            s_first=Cast(KeyTextTransform(record.first, "data"), DateField()),
+            s_last=Cast(KeyTextTransform(record.last, "data"), DateField()),
+            s_due=Cast(KeyTextTransform(record.due_before, "data"), DateField()),
+        )
+        # The suspensions of this clock: none begins before it started.
+        .filter(s_first__gte=OuterRef("started_on"))
+    )
+    inside = Exists(ended.filter(s_first__lte=day, s_last__gte=day))
+    due_then = Coalesce(
+        Subquery(ended.filter(s_first__gt=day).order_by("s_first").values("s_due")[:1]),
+        F("due_on"),
+        output_field=DateField(),
+    )
+    return ~Q(inside) & Q(LessThan(due_then, Value(day, output_field=DateField())))
 
 
 def overdue_at(day: date):

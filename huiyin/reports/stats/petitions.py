@@ -58,7 +58,9 @@ Definitions (also in the README, "Statistics")
   last day or today, whichever is earlier. For a period reaching today that is the case's
   nearest running due date before today (``Case.due_on``: exactly the list's ``due=overdue``);
   for a past period it is reconstructed from the clocks' start and stop dates, so it shows
-  what was overdue then (an extension's new due date applies).
+  what was overdue then (an extension's new due date applies; a clock suspended for a
+  re-examination hearing is not overdue on the hearing's days, and is judged on other days
+  against the due date it had then: a hearing later does not undo an earlier overdue).
 * **receptions.headcount** = the headcount of petitions received at a leader's reception
   (坐班接访, 下访, 巡回接访): the speech's 接访群众 人次; **receptions.by_leader** the same per leader.
 * **goals** (三零四无): ``goals.counts.<goal>`` = the batches and headcount lodged at the
@@ -120,7 +122,13 @@ from huiyin.petitions.models import (
     Satisfaction,
     Status,
 )
-from huiyin.reports.stats.engine import Period, Scope, register
+from huiyin.reports.stats.engine import (
+    Period,
+    Scope,
+    SuspensionRecord,
+    register,
+    register_suspensions,
+)
 from huiyin.reports.stats.engine import cases as _cases
 from huiyin.reports.stats.engine import overdue_at as _overdue
 
@@ -507,3 +515,9 @@ def sections(
 
 
 register("petitions", figures, sections=SECTIONS, order=10)
+# A re-examination hearing suspends the answer clock (条例 art. 36); the workflow's
+# "hearing_end" event records each suspension, for overdue on a past day (overdue_clock_q).
+register_suspensions(
+    "reexam_answer",
+    SuspensionRecord("hearing_end", "hearing_started_on", "hearing_ended_on", "old_due_on"),
+)
