@@ -187,6 +187,10 @@ class Dispute(models.Model):
         indexes = [
             models.Index(fields=["source"], name="dispute_source"),
             models.Index(fields=["tier"], name="dispute_tier"),
+            # The statistics count mediations started and ended in a period: by these dates,
+            # so their cost follows the period, not the history.
+            models.Index(fields=["started_on"], name="dispute_started_on"),
+            models.Index(fields=["ended_on"], name="dispute_ended_on"),
         ]
 
     def __str__(self) -> str:
