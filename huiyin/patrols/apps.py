@@ -30,7 +30,6 @@ class PatrolsConfig(AppConfig):
         from huiyin.patrols.home import patrol_todos
         from huiyin.patrols.reminders import tick_hook
         from huiyin.privacy.audit import register_action
-        from huiyin.reports.documents import patrols as documents  # noqa: F401 - registers them
 
         for code, label in ACTIONS.items():
             register_action(code, label)
