@@ -42,7 +42,7 @@ MSG_SUBJECT_HELP = _(
     "person. No names, ID numbers or phone numbers."
 )
 MSG_KIN_HELP = _("Only as far as the handling needs: encrypted, shown masked.")
-MSG_CASE_NUMBER_HELP = _("Its number, e.g. 浓洄调〔2026〕0001号.")
+MSG_CASE_NUMBER_HELP = _("Its case number, as on the matter's page.")
 
 
 def moment_widget() -> forms.DateTimeInput:

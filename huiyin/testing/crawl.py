@@ -23,6 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -43,6 +44,8 @@ from huiyin.org import demo
 from huiyin.org.management.commands.demo import demo_loaders
 from huiyin.org.models import Staff
 from huiyin.org.roles import Role
+from huiyin.patrols.testing import FILLERS as PATROL_FILLERS
+from huiyin.patrols.testing import world as patrol_rows
 from huiyin.petitions.models import KeyCase, Petitioner
 from huiyin.privacy.validators import resident_id_check_digit
 from huiyin.reports import jobs
@@ -182,6 +185,8 @@ def world(password: str = PASSWORD) -> World:
     call_command("tick", stdout=out)
     users = {role: User.objects.get(username=name) for role, name in ROLE_USERS.items()}
     _disputes(users[str(Role.GOVERNANCE_STAFF)])
+    _incidents(users[str(Role.GOVERNANCE_STAFF)])
+    patrol_rows(users[str(Role.GOVERNANCE_STAFF)])
     users[OUTSIDER] = User.objects.create_user("crawl-outsider", password=password)
     petitions = list(
         Case.objects.filter(kind=Kind.PETITION, withdrawn=False).values_list(
@@ -277,6 +282,46 @@ def _disputes(registrar: User) -> None:
         )
 
 
+def _incidents(registrar: User) -> None:
+    """An incident (an unnatural death, with its next of kin) and a risk note in the grid
+    worker's grid, and the same outside it, while the demo records none."""
+    from huiyin.incidents import risk, services
+    from huiyin.incidents.types import type_named
+    from huiyin.org.models import Grid
+
+    if Case.objects.filter(kind=Kind.INCIDENT).exists():
+        return
+    grids = list(Grid.objects.select_related("community").order_by("community__order", "order"))
+    other = next((g for g in grids if g.community_id != grids[0].community_id), grids[-1])
+    now = timezone.now()
+    for index, grid in enumerate((grids[0], other)):
+        case = services.register_incident(
+            registrar,
+            title=f"出租屋内发现一名男子死亡（抽查{index + 1}）",
+            category=type_named("非正常死亡"),
+            occurred_at=now - timedelta(hours=3),
+            learned_at=now - timedelta(hours=2),
+            source="police",
+            community=grid.community,
+            grid=grid,
+        )
+        services.step(case, "record_kin", registrar, kin_name="王某某", kin_phone="13812345678")
+        risk.create_risk_note(
+            registrar,
+            subject_kind="project",
+            subject=f"某工地工程款拖欠（抽查{index + 1}）",
+            risk_type="wages",
+            description="工人反映工资未按时发放",
+            level="elevated",
+            community=grid.community,
+            grid=grid,
+            action="labour_inspection",
+            task_title="劳动保障监察核实",
+            owner=Staff.objects.get(user=registrar).pk,
+            due_at=now + timedelta(days=3),
+        )
+
+
 # --------------------------------------------------------------------------- filling paths
 
 #: Fill = (world, person, scope) -> the kwargs to try ([] when there is nothing to try);
@@ -340,6 +385,33 @@ def _party(pk: int) -> dict | None:
     return {"party_id": found.pk} if found else None
 
 
+def _incident(extra: Callable[[int], dict | None] | None = None) -> Fill:
+    """An incident the person may see ("in") or may not ("out"), by the one door."""
+
+    def fill(w: World, p: Person, scope: str) -> list[dict]:
+        ids = set(Case.objects.filter(kind=Kind.INCIDENT).values_list("pk", flat=True))
+        pool = ids & p.visible if scope == "in" else ids - p.visible
+        if not pool:
+            return []
+        pk = min(pool)
+        more = extra(pk) if extra else {}
+        return [] if more is None else [{"pk": pk, **more}]
+
+    return fill
+
+
+def _risk_note(w: World, p: Person, scope: str) -> list[dict]:
+    """A risk note the person may see ("in") or may not ("out")."""
+    from huiyin.incidents.models import RiskNote
+
+    ids = set(RiskNote.objects.values_list("pk", flat=True))
+    seen = (
+        set(RiskNote.objects.visible_to(p.user).values_list("pk", flat=True)) if p.user else set()
+    )
+    pool = ids & seen if scope == "in" else ids - seen
+    return [{"pk": min(pool)}] if pool else []
+
+
 def _key_case(w: World, p: Person, scope: str) -> list[dict]:
     pk = _case(w, p, scope)
     found = KeyCase.objects.filter(case_id=pk).first() if pk else None
@@ -393,6 +465,16 @@ FILLERS: dict[str, Fill] = {
     "disputes:identity": _dispute(_party),
     # The 人民调解申请书 fits every stage, once the disputes' documents are registered.
     "disputes:document": _dispute(lambda pk: {"slug": "mediation-application"}),
+    "incidents:detail": _incident(),
+    "incidents:transition": _incident(lambda pk: {"name": "update_situation"}),
+    "incidents:case_note": _incident(),
+    "incidents:kin": _incident(),
+    "incidents:document": _incident(lambda pk: {"slug": "first-report"}),
+    "incidents:risk_detail": _risk_note,
+    "incidents:risk_task": _risk_note,
+    "incidents:risk_finish": _risk_note,
+    "incidents:risk_close": _risk_note,
+    "incidents:risk_link": _risk_note,
     "petitions:keycase": _key_case,
     "petitions:keycase_progress": _key_case,
     "petitions:keycase_close": _key_case,
@@ -405,6 +487,8 @@ FILLERS: dict[str, Fill] = {
     "reports:pledge_withdraw": _neutral(lambda w: {"pk": w.pledge}),
     "reports:job": _job,
     "reports:job_download": _job,
+    # Patrols, places, inspections, rectifications (huiyin.patrols.testing).
+    **PATROL_FILLERS,
 }
 
 
