@@ -1,4 +1,4 @@
-"""The assessment section's own page."""
+"""The assessment section's own page: what needs attention, and the way to each part."""
 
 from __future__ import annotations
 
@@ -7,14 +7,31 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from huiyin.assessment.models import Decision, Letter, Round, VetoProposal
+from huiyin.assessment.services.common import VIEW_PERM, today
+from huiyin.assessment.services.supervision import overdue_orders
 from huiyin.front.decorators import require_perm
-from huiyin.org.roles import Perm
 
 
-@require_perm(Perm.ASSESSMENT_VIEW)
+@require_perm(VIEW_PERM)
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "assessment/index.html", {"nav_active": "assessment"})
+    overdue = overdue_orders(user=request.user).select_related("community", "unit", "leader")
+    year = today().year
+    return render(
+        request,
+        "assessment/index.html",
+        {
+            "nav_active": "assessment",
+            "subnav_active": "index",
+            "overdue": list(overdue[:10]),
+            "overdue_count": overdue.count(),
+            "rounds": list(Round.objects.select_related("scheme").order_by("-end", "-id")[:5]),
+            "year": year,
+            "letters": Letter.objects.filter(year=year).count(),
+            "pending_vetoes": VetoProposal.objects.filter(decision=Decision.PENDING).count(),
+        },
+    )
 
 
 urlpatterns = [
