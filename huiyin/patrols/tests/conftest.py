@@ -51,6 +51,9 @@ def patrol(grid_worker, grid):
 
 @pytest.fixture
 def cafe_kind(db):
+    from huiyin.patrols.defaults import ensure_defaults
+
+    ensure_defaults()  # a flushed database (a browser journey's) keeps no migration rows
     return PlaceKind.objects.get(code="internet_cafe")
 
 
