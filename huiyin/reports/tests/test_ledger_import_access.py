@@ -14,12 +14,13 @@ URL = reverse("reports:ledger_import")
 def test_a_community_worker_who_registers_petitions_may_not_import(client, personas):
     """Registering what the community received (社区代办) is not keeping the office's ledger:
     the worker sees only the petitions they registered, and an import's duplicate check looks
-    at all of the community's."""
+    at all of the community's. (The page is theirs for the dispute ledgers of their community:
+    test_ledger_import_disputes_page.)"""
     worker = personas[Role.COMMUNITY_WORKER]
     assert not may_import(worker)
     client.force_login(worker)
-    assert client.get(URL).status_code == 403
-    assert client.post(URL, {}).status_code == 403
+    assert 'value="petitions"' not in client.get(URL).content.decode()
+    assert client.post(URL, {"ledger": "petitions"}).status_code == 403
 
 
 @pytest.mark.parametrize("role", [Role.PETITION_CLERK, Role.ADMINISTRATOR])

@@ -1,10 +1,12 @@
-"""Report pages: the ledgers (台账) out to Excel, the petition ledger in from Excel or CSV.
+"""Report pages: the ledgers (台账) out to Excel, and in from Excel or CSV.
 
     /reports/ledger/                 the page: export form, link to the import
     /reports/ledger/export/?<filters>[&identity=1][&ledger=disputes]   the .xlsx (the list's
                                      filters: the petition list's, or the dispute list's for
                                      the dispute screening and people's mediation ledgers)
-    /reports/ledger/import/          upload an .xlsx/.csv ledger → a job with progress
+    /reports/ledger/import/          upload an .xlsx/.csv ledger (POST ``ledger=petitions|
+                                     disputes|mediations``, the kinds the person may import:
+                                     :func:`importable`) → a job with progress
 
 The work itself is in huiyin.reports.ledgers; an import runs as a job (huiyin.reports.jobs)
 whose page shows the progress and then the result (huiyin.reports.views.word holds the job
@@ -33,12 +35,10 @@ from huiyin.org.models import Community
 from huiyin.org.roles import Perm
 from huiyin.reports import jobs
 from huiyin.reports.ledgers import export, kinds
-from huiyin.reports.ledgers.load import write_error_report
+from huiyin.reports.ledgers.load import import_ledger, write_error_report
 from huiyin.reports.ledgers.petitions import (
     export_petition_ledger,
-    import_petition_ledger,
     may_export_identity,
-    may_import,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,6 +65,41 @@ def exportable(user) -> list[str]:
     """The keys of the ledgers `user` may export, in the page's order."""
     reach = reach_of(user)
     return [key for key, (perm, _name) in EXPORTS.items() if perm is None or reach.can(perm)]
+
+
+def screens_communities(user) -> bool:
+    """Whether `user` screens disputes street-wide or for whole communities (or administers).
+
+    Every row of a dispute ledger names its 所属社区, and the import checks each row against
+    the importer's registering scope (``disputes_names.Lookups.may_register``: the community,
+    or the unit of the row's committee). A grid's scope covers no community, so a grid worker
+    is not offered an import whose every row would be refused.
+    """
+    reach = reach_of(user)
+    if reach.can(Perm.ADMIN_MANAGE):
+        return True
+    scope = reach.scope(Perm.DISPUTES_SCREEN)
+    return scope.street_wide or bool(scope.community_ids)
+
+
+#: The ledgers the page imports, in the page's order: key → who may (beside the kind's own
+#: ``may_import``, which the import checks again; each row is checked against the importer's
+#: scope by the kind). Petitions: the petition office; the dispute ledgers: those who screen
+#: disputes for the street or a community.
+IMPORTS = {
+    "petitions": None,
+    "disputes": screens_communities,
+    "mediations": screens_communities,
+}
+
+
+def importable(user) -> list[str]:
+    """The keys of the ledgers `user` may import on the page, in the page's order."""
+    return [
+        key
+        for key, check in IMPORTS.items()
+        if kinds.get(key).may_import(user) and (check is None or check(user))
+    ]
 
 
 def max_upload() -> int:
@@ -115,6 +150,9 @@ class ExportForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    """The upload: which ledger (only the kinds the person may import; a choice only when
+    there are several), the file and the dry-run box."""
+
     file = forms.FileField(
         label=_("Ledger file (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.csv"}),
@@ -124,6 +162,24 @@ class ImportForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+    def __init__(self, *args, ledgers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ledgers = ledgers
+        self.fields["ledger"] = forms.ChoiceField(
+            label=_("Ledger"),
+            choices=[(key, kinds.get(key).label) for key in ledgers],
+            required=False,
+            widget=(
+                forms.Select(attrs={"class": "form-select"})
+                if len(ledgers) > 1
+                else forms.HiddenInput
+            ),
+        )
+        self.order_fields(["ledger", "file", "dry_run"])
+
+    def clean_ledger(self) -> str:
+        return self.cleaned_data.get("ledger") or self.ledgers[0]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -138,11 +194,12 @@ class ImportForm(forms.Form):
         return upload
 
 
-@require_perm(Perm.REPORTS_EXPORT, Perm.PETITIONS_REGISTER, Perm.ADMIN_MANAGE)
+@require_perm(Perm.REPORTS_EXPORT, Perm.PETITIONS_REGISTER, Perm.DISPUTES_SCREEN, Perm.ADMIN_MANAGE)
 def ledger_page(request: HttpRequest) -> HttpResponse:
     reach = reach_of(request.user)
-    if not (reach.can(Perm.REPORTS_EXPORT) or may_import(request.user)):
-        # Registering in one community (a community worker) opens neither half of the page.
+    imports = importable(request.user)
+    if not (reach.can(Perm.REPORTS_EXPORT) or imports):
+        # Registering petitions in one community, screening one grid: neither half of the page.
         raise PermissionDenied
     form = ExportForm(identity=may_export_identity(request.user), ledgers=exportable(request.user))
     return render(
@@ -152,7 +209,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
             "nav_active": "reports",
             "form": form,
             "may_export": reach.can(Perm.REPORTS_EXPORT),
-            "may_import": may_import(request.user),
+            "may_import": bool(imports),
         },
     )
 
@@ -194,15 +251,22 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
 
 
-def _run_import(progress: jobs.Progress, *, path: str, filename: str, user, dry_run: bool) -> dict:
+def _run_import(
+    progress: jobs.Progress, *, path: str, filename: str, user, dry_run: bool, ledger: str
+) -> dict:
     try:
-        report = import_petition_ledger(
-            path, filename=filename, actor=user, dry_run=dry_run, progress=progress
+        report = import_ledger(
+            kinds.get(ledger),
+            path,
+            filename=filename,
+            actor=user,
+            dry_run=dry_run,
+            progress=progress,
         )
     finally:
         # The upload holds personal data: it goes as soon as it is read.
         Path(path).unlink(missing_ok=True)
-    result = {"kind": "import", "report": report.as_dict()}
+    result = {"kind": "import", "ledger": ledger, "report": report.as_dict()}
     if report.errors or report.duplicates or report.warnings or report.file_error:
         target = progress.result_file("errors.xlsx")
         write_error_report(report, target)
@@ -214,15 +278,20 @@ def _run_import(progress: jobs.Progress, *, path: str, filename: str, user, dry_
     return result
 
 
-@require_perm(Perm.PETITIONS_REGISTER, Perm.ADMIN_MANAGE)
+@require_perm(Perm.PETITIONS_REGISTER, Perm.DISPUTES_SCREEN, Perm.ADMIN_MANAGE)
 def ledger_import(request: HttpRequest) -> HttpResponse:
-    if not may_import(request.user):
+    ledgers = importable(request.user)
+    if not ledgers:
         raise PermissionDenied
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        if request.POST.get("ledger") in set(IMPORTS) - set(ledgers):
+            # A ledger the page did not offer this person: refused, not read as another kind.
+            raise PermissionDenied
+        form = ImportForm(request.POST, request.FILES, ledgers=ledgers)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             dry_run = form.cleaned_data["dry_run"]
+            ledger = form.cleaned_data["ledger"]
             job = jobs.prepare(
                 request.user,
                 "ledger_import",
@@ -240,14 +309,22 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
                 filename=PurePath(upload.name).name,
                 user=request.user,
                 dry_run=dry_run,
+                ledger=ledger,
             )
             return redirect("reports:job", job.id)
     else:
-        form = ImportForm()
+        form = ImportForm(ledgers=ledgers)
     return render(
         request,
         "reports/ledger_import.html",
-        {"nav_active": "reports", "form": form, "max_mb": round(max_upload() / 1024 / 1024)},
+        {
+            "nav_active": "reports",
+            "form": form,
+            "max_mb": round(max_upload() / 1024 / 1024),
+            "petitions": "petitions" in ledgers,
+            "disputes": "disputes" in ledgers or "mediations" in ledgers,
+            "dispute_required": "、".join(kinds.get("disputes").required),
+        },
     )
 
 
