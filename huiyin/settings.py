@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "huiyin.patrols",
     "huiyin.assessment",
     "huiyin.reports",
+    "huiyin.api",
     "huiyin.front",
 ]
 

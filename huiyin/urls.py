@@ -31,6 +31,7 @@ urlpatterns = [
     path("patrols/", include("huiyin.patrols.urls")),
     path("assessment/", include("huiyin.assessment.urls")),
     path("track/", include("huiyin.petitions.public_urls")),
+    path("api/", include("huiyin.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,46 @@
+"""The REST API, version 1: one NinjaAPI, its routers and its one error format.
+
+    /api/v1/openapi.json   the OpenAPI 3.1 schema (docs/openapi.json is its committed copy)
+    /api/v1/docs           the operations and the error types, rendered here (no CDN)
+    /api/v1/…              cases, intake, statistics, reference data (token required)
+
+Regenerate the committed schema after a deliberate change: ``huiyin api-schema --write``.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from huiyin.api import problems
+from huiyin.api.auth import token_auth
+from huiyin.api.routes import cases, intake, reference, stats
+
+DESCRIPTION = """回音 (Huiyin) — 信访、矛盾纠纷与突发事件办理系统的接口。
+
+Every call carries a personal or service token: `Authorization: Bearer hy_…` (made on the
+API tokens page, shown once). A token acts with its owner's roles: the same cases, the same
+actions, the same refusals as the web pages. Answers never name a petitioner or a party:
+names, ID numbers, phones and addresses are taken on intake and never returned. Errors are
+RFC 9457 problem details (`application/problem+json`) with a stable `type`; changes need the
+version read (`If-Match`), and a stale one gets 412.
+"""
+
+api = NinjaAPI(
+    title="回音 Huiyin API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url=None,
+    auth=token_auth,
+)
+problems.install(api)
+api.add_router("", cases.router)
+api.add_router("", intake.router)
+api.add_router("", stats.router)
+api.add_router("", reference.router)
+
+
+def schema() -> dict:
+    """The OpenAPI document as served at /api/v1/openapi.json."""
+    return api.get_openapi_schema(path_prefix="/api/v1")

@@ -1,0 +1,183 @@
+"""Cases, events and clocks as the API answers them (see :mod:`huiyin.api.schemas`).
+
+Only what the schema names is read: never a petitioner, a party, a next of kin, a complaint's
+target or an event's details (``CaseEvent.data``, which may carry masked names).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from huiyin.cases.kinds import Kind
+from huiyin.cases.models import Case, CaseEvent, Clock
+from huiyin.cases.workflow import available_transitions
+
+#: What a list or a detail joins, so a page of cases is one query whatever its size.
+RELATED = (
+    "community",
+    "grid",
+    "category",
+    "owner_unit",
+    "owner",
+    "petition",
+    "dispute",
+    "dispute__committee",
+    "incident",
+)
+
+
+def with_related(cases: QuerySet) -> QuerySet:
+    return cases.select_related(*RELATED)
+
+
+def ref(obj) -> dict | None:
+    if obj is None:
+        return None
+    return {"id": obj.pk, "name": obj.name}
+
+
+def case_url(case: Case) -> str:
+    return reverse("api-v1:case_detail", kwargs={"number": case.number})
+
+
+def _kind_record(case: Case, name: str):
+    try:
+        return getattr(case, name)
+    except ObjectDoesNotExist:  # the kind's row is missing: no facts
+        return None
+
+
+def _petition(case: Case) -> dict | None:
+    p = _kind_record(case, "petition")
+    if p is None:
+        return None
+    return {
+        "channel": p.channel,
+        "channel_label": str(p.get_channel_display()),
+        "level": p.level,
+        "handling_level": p.handling_level,
+        "is_collective": p.is_collective,
+        "headcount": p.headcount,
+        "is_repeat": p.is_repeat,
+        "is_anonymous": p.is_anonymous,
+        "representatives_exceeded": p.representatives_exceeded,
+    }
+
+
+def _dispute(case: Case) -> dict | None:
+    d = _kind_record(case, "dispute")
+    if d is None:
+        return None
+    return {
+        "source": d.source,
+        "source_label": str(d.get_source_display()),
+        "tier": d.tier,
+        "committee": ref(d.committee) if d.committee_id else None,
+        "amount": None if d.amount is None else f"{d.amount:.2f}",
+        "people_count": d.people_count,
+    }
+
+
+def _incident(case: Case) -> dict | None:
+    i = _kind_record(case, "incident")
+    if i is None:
+        return None
+    return {
+        "source": i.source,
+        "source_label": str(i.get_source_display()),
+        "grade": i.grade,
+        "grade_label": str(i.get_grade_display()),
+        "occurred_at": i.occurred_at,
+        "learned_at": i.learned_at,
+        "people_count": i.people_count,
+    }
+
+
+def summary(case: Case) -> dict:
+    out = {
+        "number": case.number,
+        "kind": case.kind,
+        "kind_label": str(case.get_kind_display()),
+        "title": case.title,
+        "status": case.status,
+        "status_label": case.status_label,
+        "community": ref(case.community) if case.community_id else None,
+        "grid": ref(case.grid) if case.grid_id else None,
+        "category": ref(case.category) if case.category_id else None,
+        "owner_unit": ref(case.owner_unit) if case.owner_unit_id else None,
+        "received_at": case.received_at,
+        "due_on": case.due_on,
+        "closed_at": case.closed_at,
+        "version": case.version,
+        "withdrawn": case.withdrawn,
+        "url": case_url(case),
+        "petition": _petition(case) if case.kind == Kind.PETITION else None,
+        "dispute": _dispute(case) if case.kind == Kind.DISPUTE else None,
+        "incident": _incident(case) if case.kind == Kind.INCIDENT else None,
+    }
+    return out
+
+
+def detail(case: Case, user) -> dict:
+    out = summary(case)
+    out["description"] = case.description
+    out["owner"] = ref(case.owner) if case.owner_id else None
+    out["transitions"] = [
+        {
+            "name": t.name,
+            "label": str(t.label),
+            "requires": list(t.requires),
+            "optional": list(t.optional),
+        }
+        for t in available_transitions(case, user)
+    ]
+    return out
+
+
+def event(e: CaseEvent, kind: str) -> dict:
+    from huiyin.cases.workflow import event_label
+
+    actor = None
+    if e.actor_id is not None:
+        staff = _staff(e.actor)
+        actor = staff.name if staff is not None else e.actor.get_username()
+    return {
+        "at": e.at,
+        "kind": e.kind,
+        "label": event_label(kind, e.kind),
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "note": e.note,
+        "actor": actor,
+    }
+
+
+def _staff(user):
+    try:
+        return user.staff
+    except ObjectDoesNotExist:  # an account without a staff profile
+        return None
+
+
+def clock(c: Clock) -> dict:
+    today = timezone.localdate()
+    return {
+        "code": c.code,
+        "label": c.label,
+        "article": c.article,
+        "party": c.party,
+        "started_on": c.started_on,
+        "due_on": c.due_on,
+        "days": c.days,
+        "working_days": c.working_days,
+        "extended": c.extended,
+        "suspended": c.suspended,
+        "running": c.running,
+        "stopped_on": c.stopped_on,
+        "outcome": c.outcome,
+        "days_left": c.days_left(today) if c.running else None,
+        "provisional": c.warning,
+    }
