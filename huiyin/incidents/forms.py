@@ -79,7 +79,9 @@ def text_field(key: str, *, required: bool = False, rows: int = 2, limit: int = 
 
 
 def style(form: forms.BaseForm) -> None:
-    """Bootstrap classes on every widget, errors outlined in red."""
+    """Bootstrap classes on every widget, errors outlined in red (only those already found:
+    reading ``form.errors`` here would validate a form still being built)."""
+    errors = form._errors or {}
     for name, field in form.fields.items():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
@@ -89,7 +91,7 @@ def style(form: forms.BaseForm) -> None:
         else:
             css = "form-control"
         widget.attrs.setdefault("class", css)
-        if form.is_bound and name in form.errors and "is-invalid" not in widget.attrs["class"]:
+        if name in errors and "is-invalid" not in widget.attrs["class"]:
             widget.attrs["class"] += " is-invalid"
             widget.attrs["aria-invalid"] = "true"
 

@@ -56,7 +56,16 @@ def leader_staff(personas):
     return personas[Role.LEADER].staff
 
 
-def report(case: Case, actor, kind="first", *, channel="phone", sent_at=None, **extra) -> Case:
+def report(
+    case: Case,
+    actor,
+    kind="first",
+    *,
+    channel="phone",
+    sent_at=None,
+    contents="初步情况：火势已控制，无人员伤亡。",
+    **extra,
+) -> Case:
     learned = incident(case).learned_at
     return services.record_report(
         case,
@@ -65,7 +74,7 @@ def report(case: Case, actor, kind="first", *, channel="phone", sent_at=None, **
         sent_at=sent_at or min(learned + timedelta(minutes=20), timezone.now()),
         recipient="区委总值班室",
         channel=channel,
-        contents="初步情况：火势已控制，无人员伤亡。",
+        contents=contents,
         **extra,
     )
 

@@ -29,7 +29,7 @@ from huiyin.cases.services import add_note, holds
 from huiyin.cases.workflow import available_transitions, fire, workflow_for
 from huiyin.front.decorators import require_perm
 from huiyin.incidents import services
-from huiyin.incidents.forms import NoteForm, StepForm
+from huiyin.incidents.forms import NoteForm, StepForm, style
 from huiyin.incidents.models import Incident
 from huiyin.incidents.views import case_data
 from huiyin.incidents.views.lists import SEES, section_links
@@ -123,6 +123,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     form = StepForm(chosen, case, incident, request.user, data=request.POST)
     key = f"do:{name}"
     if not form.is_valid():
+        style(form)
         messages.error(request, str(MSG_FIX_FIELDS))
         return page(request, case, bound={key: form}, status=400)
     try:

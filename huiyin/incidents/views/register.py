@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
 from huiyin.incidents import reporting
-from huiyin.incidents.forms import RegisterForm, apply_errors
+from huiyin.incidents.forms import RegisterForm, apply_errors, style
 from huiyin.incidents.models import RiskNote
 from huiyin.incidents.registration import IncidentInvalid, register_incident
 from huiyin.org.roles import Perm
@@ -46,6 +46,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     request, _("Incident %(number)s registered.") % {"number": case.number}
                 )
                 return redirect("incidents:detail", case.pk)
+        style(form)
         status = 400
     else:
         note = _risk_note(request)

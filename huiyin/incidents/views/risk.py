@@ -30,6 +30,7 @@ from huiyin.incidents.forms import (
     RiskNoteForm,
     TaskFields,
     apply_errors,
+    style,
 )
 from huiyin.incidents.models import Level, RiskNote, RiskStatus, Task
 from huiyin.incidents.registration import IncidentInvalid
@@ -87,6 +88,7 @@ def risk_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Risk note recorded."))
                 return redirect("incidents:risk_detail", note.pk)
+        style(form)
     else:
         form = RiskNoteForm(user=request.user)
     return render(
@@ -140,6 +142,7 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _act(request, pk, key: str, form: forms.Form, action) -> HttpResponse:
     note = risk.get_for_user(request.user, pk)
     if not form.is_valid():
+        style(form)
         messages.error(request, _("Please correct the fields marked below."))
         return _page(request, note, bound={key: form}, status=400)
     try:

@@ -1,12 +1,13 @@
 """`huiyin document <name> --case <number> --out FILE.docx [--doc-number 文号] [--session N]
-[--visit N]`, `huiyin document --list`.
+[--visit N] [--report N]`, `huiyin document --list`.
 
 Writes one document of a case (受理告知书, 处理意见书, 人民调解协议书…; ``--list`` names them) in
 the GB/T 9704 layout of huiyin.reports.documents. The case is a petition (浓洄信〔2026〕0042号) or
 a dispute (浓洄调〔2026〕0001号); a document of the other kind is refused. ``--session N`` picks
 the Nth mediation session of a 调解笔录 and ``--visit N`` the Nth follow-up visit of a 回访记录
-(default: the latest). The command line sees every case, as the other commands do; every
-document written is recorded in the audit trail ("document.export", the case as target).
+(default: the latest); ``--report N`` the Nth 续报 of an incident. The command line sees every
+case, as the other commands do; every document written is recorded in the audit trail
+("document.export", the case as target).
 A document that does not fit the case's stage, an unknown case or a number of the wrong shape
 gets one line in Chinese on stderr and exit status 2; nothing is written.
 """
@@ -33,7 +34,7 @@ NUMBER_SHAPE = re.compile(r"^\w{0,20}?〔\d{4}〕\d{1,6}号$")
 #: The longest case number (the field's length).
 NUMBER_MAX = 40
 #: The options a document may take ("session": the Nth session), and their largest value.
-OPTIONS = ("session", "visit")
+OPTIONS = ("session", "visit", "report")
 OPTION_MAX = 10_000
 
 
@@ -134,6 +135,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--visit", metavar="N", help="the Nth follow-up visit (回访记录; default: the latest)"
+        )
+        parser.add_argument(
+            "--report",
+            metavar="N",
+            help="the Nth follow-up report (突发事件续报; default: the latest)",
         )
 
     def handle(self, *args, name, list_documents, case, out, doc_number, **options):
