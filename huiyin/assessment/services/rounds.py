@@ -230,7 +230,7 @@ def objection_open(found: Round, day: date | None = None) -> bool:
 
 
 def file_objection(point: Point, *, actor, text: str, request=None) -> Objection:
-    found = point.score.round
+    found = Round.objects.get(scores__pk=point.score_id)
     errors = Errors()
     if not may_object(actor, point):
         from django.core.exceptions import PermissionDenied
@@ -277,7 +277,7 @@ def answer_objection(objection: Objection, *, actor, data: dict, request=None) -
         new_points = errors.number(
             "new_points", data.get("new_points"), 0, point.max_points, required=False
         )
-    if objection.round.status != RoundStatus.PUBLISHED:
+    if Round.objects.get(pk=objection.round_id).status != RoundStatus.PUBLISHED:
         errors.add("__all__", _("The round is not open to objections."))
     errors.raise_if_any()
     with transaction.atomic():
