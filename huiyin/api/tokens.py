@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -214,7 +215,7 @@ def hit(token: ApiToken, now: datetime | None = None) -> int | None:
     count = rows.values_list("rate_count", flat=True).first() or 0
     if count <= rate_per_minute():
         return None
-    return max(int((window + timedelta(minutes=1) - now).total_seconds()) + 1, 1)
+    return max(math.ceil((window + timedelta(minutes=1) - now).total_seconds()), 1)
 
 
 # --------------------------------------------------------------------------- service accounts
