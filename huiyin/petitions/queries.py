@@ -94,6 +94,7 @@ PARAMS: dict[str, Promise] = {
     "key": _("Key cases"),
     "open": _("Open"),
     "concluded": _("Concluded"),
+    "returned": _("Returned to the sender"),
     "withdrawn": _("Withdrawn"),
     "ids": _("Selected matters"),
     "sort": _("Sort"),
@@ -111,6 +112,7 @@ FLAGS = (
     "key",
     "open",
     "concluded",
+    "returned",
     "withdrawn",
 )
 MULTI = ("status", "channel", "level", "answered")
@@ -588,7 +590,10 @@ class PetitionFilter:
             "upward": upward_q(),
             "key": Q(key_case__isnull=False),
             "open": Q(closed_at__isnull=True),
-            "concluded": Q(status=Status.CONCLUDED),
+            # 办结: not a matter returned to the sender (条例 art. 23), which the street never
+            # handled (the statistics count it apart, as "returned").
+            "concluded": Q(status=Status.CONCLUDED, petition__sender_agreed_on__isnull=True),
+            "returned": Q(petition__sender_agreed_on__isnull=False),
         }
         for name in FLAGS:
             raw = self._get(params, name).lower()

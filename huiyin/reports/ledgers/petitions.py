@@ -33,6 +33,10 @@ petitions). An export writes the petition list's matters (``petitions_export.py`
   stops it at the latest); when it has the 送达日期 column and a replied row leaves it empty,
   the review window waits for the delivery. Without the columns, the notice counts as given
   on the decision day and the window runs from the reply, as before.
+* 已退回交办机关 (a matter assigned from above, objected to and taken back by the sender, 条例
+  art. 23) is read with its 办结日期 as the day the sender agreed; only a 上级交办 matter can be
+  returned. It is counted as returned, never as 办结; the day of the objection is not in the
+  ledger (its clocks stop with no outcome).
 * Duplicates of petitions already in Huiyin — same date received, same 信访事项 and the same
   first petitioner (by ID number, else by name) — are **skipped** and listed, so importing the
   same ledger twice, or a ledger that has grown since, never doubles a case.
@@ -232,6 +236,12 @@ LEDGER_STATUSES: Mapping[str, str] = MappingProxyType(
         "已复查": "replied",
         "已申请复核": "replied",
         "已复核": "replied",
+        # Assigned from above and taken back by the sender (条例 art. 23): ended, not 办结.
+        "已退回交办机关": "returned",
+        "退回交办机关": "returned",
+        "已退回": "returned",
+        "退回": "returned",
+        "returned": "returned",
     }
 )
 
@@ -301,6 +311,8 @@ STATUS_DATES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingPro
         "transferred": (("受理日期",), ("答复日期", "办结日期")),
         "replied": (("受理日期", "答复日期"), ("办结日期",)),
         "concluded": (("办结日期",), ()),
+        # 办结日期: the day the sender agreed and took the file back.
+        "returned": (("办结日期",), ("受理日期", "答复日期")),
     }
 )
 

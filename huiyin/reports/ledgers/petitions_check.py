@@ -89,6 +89,9 @@ MSG_DELIVERY_BY_PHONE = _(
     "A reply by phone is not the written answer (Regulations art. 35): it has no 送达日期. "
     "Give the manner of the written delivery, or leave 送达日期 empty."
 )
+MSG_RETURNED_NOT_ASSIGNED = _(
+    "Only a matter assigned from above (上级交办) is returned to the sender (Regulations art. 23)."
+)
 MSG_REVIEW_BODY_NO_REPLY = _("复查机关 needs 答复日期: a review is asked of a written answer.")
 MSG_REEXAM_BODY_NO_REVIEW = _("复核机关 needs 复查机关: a re-examination follows a review.")
 MSG_DECISION_DATE_UNKNOWN = _(
@@ -139,6 +142,8 @@ class Row:
     # yet"; a sheet without them is read as before they existed (petitions module).
     told_column: bool = False
     delivered_column: bool = False
+    # Returned to the sender (status "concluded"; 办结日期 the day the sender agreed).
+    returned: bool = False
 
     @property
     def title(self) -> str:
@@ -347,6 +352,11 @@ class RowChecker:
         declined = status == "declined"
         if declined and concluded_on is not None:
             status = "concluded"  # declined, then concluded: the decline notice was the answer
+        returned = status == "returned"
+        if returned:
+            status = "concluded"  # ended when the sender took it back, never 办结
+            if channel is not None and channel != "assigned":
+                err(number, "办理状态", values.get("办理状态"), MSG_RETURNED_NOT_ASSIGNED)
         if satisfaction and replied_on is None:
             err(number, "满意度", values.get("满意度"), MSG_SATISFACTION_NO_REPLY)
         if community is not None and not look.may_register(community):
@@ -410,6 +420,7 @@ class RowChecker:
             reexam_body=reexam_body,
             told_column="告知日期" in self.c.letters,
             delivered_column="送达日期" in self.c.letters,
+            returned=returned,
         )
 
     # -- columns ---------------------------------------------------------------------------

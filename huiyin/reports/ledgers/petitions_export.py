@@ -7,7 +7,8 @@ ratings and import notes read in one query each (plain values, no model instance
 engine (``export.py``) writes the sheet as they come and audits the export. Names, ID and
 phone numbers are masked unless the export is with identity. 办理状态 is the label the web
 shows (the workflow's, :func:`huiyin.cases.workflow.status_label`), except that a declined
-matter stays 不予受理 once concluded; 办理结果 is the decision or the reply; 告知日期 / 告知方式
+matter stays 不予受理 once concluded and one returned to the sender (条例 art. 23) is
+已退回交办机关, never 已办结; 办理结果 is the decision or the reply; 告知日期 / 告知方式
 the day and manner the petitioner was told of the decision, 送达日期 / 送达方式 the written
 answer's delivery (送达方式 alone: a reply by phone, or posted and not yet received), 复查机关 /
 复核机关 the answering bodies; the people of a collective visit are written one to a line.
@@ -20,6 +21,7 @@ from collections.abc import Iterator, Mapping
 
 from django.db.models import QuerySet
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseEvent, Category
@@ -49,6 +51,9 @@ __all__ = [
 #: The people of one petition in an exported cell: one to a line (the cell wraps), the 、 kept
 #: so that a person without an ID number or phone still takes a line of their own.
 PEOPLE_SEPARATOR = "、\n"
+#: 办理状态 of a matter returned to the sender: not a workflow state (its case is concluded).
+RETURNED = "returned"
+MSG_RETURNED = _("Returned to the sender")
 #: Export rows fetched per chunk (each chunk reads its petitioners, ratings and import notes
 #: in one query each).
 EXPORT_CHUNK = 2000
@@ -151,13 +156,17 @@ def status_labels() -> dict[str, str]:
     """The petition states as the web shows them (the workflow's labels), in Chinese: a ledger
     is a Chinese document whatever the language of the person exporting it."""
     with translation.override("zh-hans"):
-        return {status: status_label(Kind.PETITION, status) for status in Status.values}
+        labels = {status: status_label(Kind.PETITION, status) for status in Status.values}
+        labels[RETURNED] = str(MSG_RETURNED)
+    return labels
 
 
 def ledger_status(case: Case) -> str:
     """The state a ledger shows: the case's own, but a declined matter stays declined once
     concluded (its conclusion is the decline notice, not a reply)."""
     petition = case.petition
+    if petition.returned_to_sender:
+        return RETURNED  # ended, never 办结 (条例 art. 23)
     if case.status == Status.CONCLUDED and petition.decline_reason and not petition.replied_on:
         return Status.DECLINED
     return case.status
@@ -169,7 +178,7 @@ def outcome_text(petition: Petition, kept: Mapping[str, str]) -> str:
         return kept["outcome"]
     if petition.replied_on:
         return petition.reply_text
-    return petition.decline_reason or petition.transferred_to
+    return petition.decline_reason or petition.transferred_to or petition.objection_reason
 
 
 def _export_row(

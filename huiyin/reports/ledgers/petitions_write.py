@@ -61,7 +61,7 @@ def told_on(row: Row) -> date | None:
     """The day the petitioner was told of the decision (条例 art. 23): the ledger's 告知日期;
     on a sheet without that column, the decision day (the import counts the notice given with
     the decision, as it did before the column), unless that day is unknown."""
-    if row.told_on is not None or row.told_column:
+    if row.told_on is not None or row.told_column or row.returned:
         return row.told_on
     if row.declined and row.accepted_on is None:
         return None
@@ -97,7 +97,13 @@ class _Clocks:
         clocks: list[dict] = []
 
         def add(
-            code: str, start: date, stop: date | None, *, lapse: bool = False, unknown=False
+            code: str,
+            start: date,
+            stop: date | None,
+            *,
+            lapse: bool = False,
+            unknown=False,
+            outcome: str = "",
         ) -> None:
             computed = self.due(code, start)
             lim = self.limits[code]
@@ -116,7 +122,7 @@ class _Clocks:
             elif stop is not None:
                 clock["stopped_at"], clock["stopped_on"] = self.now, stop
                 met = stop <= computed.date
-                clock["outcome"] = Clock.Outcome.MET if met else Clock.Outcome.LATE
+                clock["outcome"] = outcome or (Clock.Outcome.MET if met else Clock.Outcome.LATE)
             elif lapse and computed.date < self.today:
                 # The petitioner's window passed unused, as `huiyin tick` would have closed it.
                 clock["stopped_at"], clock["stopped_on"] = self.now, computed.date
@@ -125,9 +131,13 @@ class _Clocks:
 
         status = row.status
         # A decline without its date: decided, on a day unknown — never the conclusion's date.
-        unknown = row.declined and row.accepted_on is None
+        # A decline without its date, or a return to the sender (the objection's day is not in
+        # the ledger): decided on a day unknown — never the conclusion's date.
+        unknown = (row.declined and row.accepted_on is None) or row.returned
         decided = row.accepted_on or (
-            row.concluded_on if status == "concluded" and not row.declined else None
+            row.concluded_on
+            if status == "concluded" and not row.declined and not row.returned
+            else None
         )
         codes = ["register_transfer", NOTICE_CLOCK]
         if row.channel == Channel.ASSIGNED:
@@ -140,6 +150,9 @@ class _Clocks:
             # column an empty cell is "not told": the written reply told them at the latest, a
             # matter concluded otherwise was told on a day not written down, as was a decline
             # of unknown date.
+            elif row.returned:
+                # The sender owes the petitioner the notice now (as object_return does).
+                add(code, row.received_on, row.concluded_on, outcome=Clock.Outcome.CANCELLED)
             elif told_on(row) is not None:
                 add(code, row.received_on, told_on(row))
             elif unknown or not row.told_column:
@@ -287,6 +300,7 @@ class _Writer:
         # "imported" event (and exported again).
         outcome_placed = bool(row.outcome) and (
             row.declined
+            or row.returned
             or row.replied_on is not None
             or (row.status == Status.TRANSFERRED and transferred_to == row.outcome)
         )
@@ -335,6 +349,9 @@ class _Writer:
                 "reply_delivered_manner": row.delivery if row.delivered_on else "",
                 "review_body": row.review_body,
                 "reexam_body": row.reexam_body,
+                # Returned to the sender: the day it agreed; its reasons are the 办理结果.
+                "sender_agreed_on": row.concluded_on if row.returned else None,
+                "objection_reason": row.outcome if row.returned else "",
                 "concluded_on": row.concluded_on,
                 "is_repeat": row.repeat,
             }

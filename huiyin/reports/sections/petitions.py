@@ -179,7 +179,13 @@ LISTS: tuple[ListSpec, ...] = (
 _GOAL_NAMES = {"zero_national": "零进京", "zero_province": "零赴省", "zero_city": "零到市"}
 _GOAL_LEVELS_ZH = {"zero_national": "进京", "zero_province": "赴省", "zero_city": "到市"}
 #: The street's own handling of a petition touching a goal (stats goals.breaches "handling").
-_HANDLING_ZH = {"met": "按期办结", "late": "逾期答复", "overdue": "超期未办结", "open": "正在办理"}
+_HANDLING_ZH = {
+    "met": "按期办结",
+    "late": "逾期答复",
+    "overdue": "超期未办结",
+    "open": "正在办理",
+    "returned": "退回交办机关",
+}
 _CHANNEL_NAMES_ZH = {channel: zh for zh, channel in _CHANNELS_ZH}
 
 
@@ -304,7 +310,10 @@ def _overall_text(data: ReportData) -> list[str]:
         f"已登记待决定是否受理{chinese_count(p['registered'])}件，"
         f"正在办理{chinese_count(p['accepted'])}件，"
         f"不予受理{chinese_count(p['declined'])}件，转送{chinese_count(p['transferred'])}件，"
-        f"办结{chinese_count(p['concluded'])}件，超期未办结{chinese_count(p['overdue_open'])}件。",
+        f"办结{chinese_count(p['concluded'])}件，"
+        # Assigned from above and taken back by the sender (条例 art. 23): never 办结.
+        + (f"退回交办机关{chinese_count(p['returned'])}件，" if p.get("returned") else "")
+        + f"超期未办结{chinese_count(p['overdue_open'])}件。",
     ]
     on_time, satisfaction = p["on_time_rate"], p["satisfaction_rate"]
     rates = []

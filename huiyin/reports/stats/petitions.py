@@ -37,8 +37,10 @@ Definitions (also in the README, "Statistics")
 * **By present status** (they add up to ``batches``): **registered** = awaiting the decision on
   acceptance; **accepted** = accepted and not yet concluded (accepted, assigned, in handling,
   replied, under review or re-examination); **declined** = declined (不予受理) and not yet
-  concluded; **transferred** the same for transfers; **concluded** = concluded (办结). Each
-  matches the petition list filtered by those statuses.
+  concluded; **transferred** the same for transfers; **concluded** = concluded (办结), not
+  counting **returned** = assigned from above, objected to as not the street's and taken back
+  by the sender (条例 art. 23: ended, but not handled by the street, so never 办结). Each
+  matches the petition list filtered by those statuses (``returned=1`` for the last).
 * **on_time_rate** (按期办结率) = 按期答复件数 ÷ 应答复件数, where an answer owed and not
   given by its due date counts against it: ``met / (met + late + overdue)``; ``None`` when
   all three are 0. Each petition counts once, the first that applies:
@@ -47,7 +49,8 @@ Definitions (also in the README, "Statistics")
   ``overdue_open`` (an office clock — the acceptance notice, the handling, a review answer —
   running past its due date at the end of the reference day) and was not replied late;
   ``on_time.met`` = its handling clock stopped on or before its due date and nothing of it is
-  overdue. So the rate is below 100 % whenever ``overdue_open`` is not 0: a leader never
+  overdue. A returned petition is in none of the three (the street owed it no answer). So the
+  rate is below 100 % whenever ``overdue_open`` counts a petition not returned: a leader never
   reads 100 % beside overdue matters.
 * **satisfaction_rate** = (满意 + 基本满意) / rated petitions, each petition rated by its latest
   follow-up (by staff or the petitioner's own rating); ``None`` when none is rated.
@@ -71,7 +74,8 @@ Definitions (also in the README, "Statistics")
   ``goals.breaches.<goal>`` lists the petitions counted in it (``{"id", "number",
   "handling"}``, oldest first), ``handling`` saying whether the street's own handling was on
   time: ``met`` / ``late`` (its handling clock stopped on or before / after its due date),
-  ``overdue`` (open past its nearest due date at the end of the reference day) or ``open``. The four 无 goals
+  ``overdue`` (open past its nearest due date at the end of the reference day), ``open``, or
+  ``returned`` (returned to the sender: not the street's to handle). The four 无 goals
   (``no_major_political_incident``, ``no_illegal_gathering``, ``no_large_mass_incident``,
   ``no_violent_terror_incident``) are true when no incident of the goal's types happened in
   the period (:mod:`huiyin.incidents.goals`: by the time it happened, the types and the
@@ -255,6 +259,7 @@ _G = {
     "overdue": "g_overdue",
     "handling": "g_handling",
     "rating": "g_rating",
+    "returned": "g_returned",
 }
 
 
@@ -274,6 +279,7 @@ def _groups(cases: QuerySet[Case], day: date, by: tuple[str, ...] = ()) -> list[
             Q(petition__reception_slot__isnull=False), output_field=BooleanField()
         ),
         g_repeat=ExpressionWrapper(Q(petition__is_repeat=True), output_field=BooleanField()),
+        g_returned=_returned(),
         g_overdue=_overdue(day),
         g_handling=Subquery(handling.values("outcome")[:1]),
         g_rating=Subquery(latest.values("satisfaction")[:1]),
@@ -311,6 +317,7 @@ def _empty() -> dict[str, Any]:
         "declined": 0,
         "transferred": 0,
         "concluded": 0,
+        "returned": 0,
         "overdue_open": 0,
         "on_time": {"met": 0, "late": 0, "overdue": 0},
         "rated": 0,
@@ -348,14 +355,19 @@ def _fold(rows: Iterable[dict]) -> dict[str, Any]:
             _add(out["receptions"], b, h)
         out["repeat" if row["repeat"] else "first"] += b
         status = row["status"]
-        if status in ACCEPTED_STATES:
+        if row["returned"]:
+            out["returned"] += b  # ended, never 办结: not the street's to handle
+        elif status in ACCEPTED_STATES:
             out["accepted"] += b
         elif status in ("registered", "declined", "transferred", "concluded"):
             out[status] += b
         if row["overdue"]:
             out["overdue_open"] += b
-        # 按期办结率: late, else overdue and unanswered, else on time (module docstring).
-        if row["handling"] == Clock.Outcome.LATE:
+        # 按期办结率: late, else overdue and unanswered, else on time (module docstring); a
+        # returned petition owed no answer of the street.
+        if row["returned"]:
+            pass
+        elif row["handling"] == Clock.Outcome.LATE:
             out["on_time"]["late"] += b
         elif row["overdue"]:
             out["on_time"]["overdue"] += b
@@ -371,8 +383,17 @@ def _fold(rows: Iterable[dict]) -> dict[str, Any]:
     return out
 
 
-def _handling(outcome: str | None, overdue: bool) -> str:
+def _returned() -> ExpressionWrapper:
+    """Returned to the sender (条例 art. 23): the sender agreed and took the file back."""
+    return ExpressionWrapper(
+        Q(petition__sender_agreed_on__isnull=False), output_field=BooleanField()
+    )
+
+
+def _handling(outcome: str | None, overdue: bool, returned: bool = False) -> str:
     """Whether the street's own handling of a petition was on time (goals.breaches)."""
+    if returned:
+        return "returned"
     if outcome == Clock.Outcome.LATE:
         return "late"
     if overdue:
@@ -404,6 +425,7 @@ PETITION_KEYS = (
     "declined",
     "transferred",
     "concluded",
+    "returned",
     "overdue_open",
     "on_time",
     "on_time_rate",
@@ -451,7 +473,7 @@ def sections(
     handling = Clock.objects.filter(
         case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
     ).order_by("-stopped_at", "-id")
-    for case_id, number, level, channel, leader_id, leader_name, headcount, outcome, late in (
+    for case_id, number, level, channel, leader_id, leader_name, headcount, outcome, late, back in (
         _with_petitions(cases)
         .filter(
             Q(petition__reception_slot__isnull=False)
@@ -460,6 +482,7 @@ def sections(
         .annotate(
             g_handling=Subquery(handling.values("outcome")[:1]),
             g_overdue=_overdue(period.reference_day()),
+            g_returned=_returned(),
         )
         .order_by("received_at", "pk")
         .values_list(
@@ -472,11 +495,12 @@ def sections(
             "petition__headcount",
             "g_handling",
             "g_overdue",
+            "g_returned",
         )
     ):
         if level in goal_levels and channel in channels:
             breaches[goal_levels[level]].append(
-                {"id": case_id, "number": number, "handling": _handling(outcome, late)}
+                {"id": case_id, "number": number, "handling": _handling(outcome, late, back)}
             )
         if leader_id is not None:
             entry = leaders.setdefault(

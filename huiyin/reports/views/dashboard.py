@@ -111,6 +111,8 @@ def _figures(s: dict, link: Links) -> dict:
         ("declined", _("Declined"), {"status": ["declined"]}),
         ("transferred", _("Transferred"), {"status": ["transferred"]}),
         ("concluded", _("Concluded"), {"concluded": 1}),
+        # Assigned from above and taken back by the sender (条例 art. 23): ended, never 办结.
+        ("returned", _("Returned to the sender"), {"returned": 1}),
     ]
     satisfaction = [
         ("satisfied", _("Satisfied")),
@@ -195,6 +197,7 @@ HANDLING_LABELS = {
     "late": _("answered late"),
     "overdue": _("overdue"),
     "open": _("in hand"),
+    "returned": _("returned to the sender"),
 }
 
 
