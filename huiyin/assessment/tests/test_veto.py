@@ -161,8 +161,6 @@ def test_a_proposal_may_rest_on_a_supervision_order_ignored(
     )
     assert list(proposal.orders.all()) == [order]
     # An order to another body is no ground for this one.
-    SupervisionOrder.objects.filter(pk=order.pk).update(
-        community=None, unit=petition.case.owner_unit or _unit()
-    )
+    SupervisionOrder.objects.filter(pk=order.pk).update(community=None, unit=unit)
     with pytest.raises(AssessmentInvalid):
         veto.propose(actor=office, data=data(orders=order.number), body=body)
