@@ -28,7 +28,7 @@ class KindApi:
     detail_perms: tuple[str, ...]
     #: ``filter_class(params, user)`` → the web list's filter.
     filter_class: Callable
-    #: ``form(transition, case, data)`` → the case page's bound form for the transition.
+    #: ``form(transition, case, data, user)`` → the case page's bound form for the transition.
     form: Callable
     #: Sort orders the list offers (the web list's).
     sorts: tuple[str, ...]
@@ -36,7 +36,7 @@ class KindApi:
     detail_relation: str
 
 
-def _petition_form(transition: Transition, case: Case, data: QueryDict):
+def _petition_form(transition: Transition, case: Case, data: QueryDict, user):
     from huiyin.petitions.models import Petition
     from huiyin.petitions.transition_forms import TransitionForm
 
@@ -45,7 +45,7 @@ def _petition_form(transition: Transition, case: Case, data: QueryDict):
     return TransitionForm(transition, case, petition, data=data, prefix="")
 
 
-def _dispute_form(transition: Transition, case: Case, data: QueryDict):
+def _dispute_form(transition: Transition, case: Case, data: QueryDict, user):
     from huiyin.disputes.step_forms import StepData, StepForm
     from huiyin.disputes.views.case import load_dispute
 
@@ -53,7 +53,7 @@ def _dispute_form(transition: Transition, case: Case, data: QueryDict):
     return StepForm(transition, step_data, data=data, prefix="")
 
 
-def _incident_form(transition: Transition, case: Case, data: QueryDict, user=None):
+def _incident_form(transition: Transition, case: Case, data: QueryDict, user):
     from huiyin.incidents.forms import StepForm
     from huiyin.incidents.models import Incident
 

@@ -138,9 +138,9 @@ def run(request: HttpRequest, case: Case, name: str) -> Case:
         raise Problem("not-found", MSG_NO_ACTION)
     version = version_from(request)
     payload = read_object(request)
-    if not _may_try(case, transition, request.user):
-        # The matter's state or the caller's roles refuse it whatever the payload: fire()
-        # says which (and audits the refusal), before any field is looked at.
+    if version != case.version or not _may_try(case, transition, request.user):
+        # A stale version, the matter's state or the caller's roles refuse it whatever the
+        # payload: fire() says which (and audits the refusal), before any field is read.
         return _fire(request, case, transition, version, {})
     data = as_form_data(payload, version)
     form = KINDS[case.kind].form(transition, case, data, request.user)
