@@ -27,12 +27,11 @@ def _invalid(exc) -> Problem:
     return Problem("invalid", errors=errors)
 
 
-def _created(response: HttpResponse, case: Case, **extra) -> dict:
+def _created(response: HttpResponse, case: Case, **extra) -> tuple[int, dict]:
     url = serialize.case_url(case)
-    response.status_code = 201
     response["Location"] = url
     response["ETag"] = f'"{case.version}"'
-    return {
+    return 201, {
         "number": case.number,
         "kind": case.kind,
         "status": case.status,
