@@ -36,11 +36,14 @@ A kind adds one module here, say ``disputes.py``, that registers its figures whe
         found = cases(Kind.DISPUTE, period, user=user, scope=scope)   # the one door
         return {"disputes": {"registered": found.count(), ...}}
 
-    register("disputes", figures, order=20)
+    register("disputes", figures, order=20, labels=labels)
 
 ``figures`` returns one dict per top-level JSON key it declared (``sections``, default the
 key itself; petitions fill three); :func:`compute` puts them after ``period`` and ``scope``,
 kinds by ``order``, and refuses a kind that returns other keys, so the JSON keys stay stable.
+``labels()`` (optional) names the sections and figures by dotted key (``{"disputes":
+"矛盾纠纷排查调处", "disputes.registered": …}``, through gettext): ``huiyin stats`` prints
+every registered section under them.
 A kind counts in a fixed number of queries (grouped aggregates folded in Python, never a
 query per row) and documents each figure's definition in its module docstring and the README.
 Nothing in the engine changes for a new kind.

@@ -72,6 +72,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Category
@@ -93,6 +94,7 @@ __all__ = [
     "UNCLASSIFIED",
     "dispute_cases",
     "figures",
+    "labels",
     "per_community",
     "type_keys",
     "type_labels",
@@ -414,4 +416,37 @@ def _covered(user, community_ids: Iterable[int]) -> set[int]:
     return ids & reached
 
 
-register("disputes", figures, order=20)
+# --------------------------------------------------------------------------- the names
+
+#: The section's and its fixed figures' names, by dotted key (``huiyin stats``' table).
+NAMES = {
+    "disputes": _("Disputes: screening and mediation"),
+    "disputes.registered": _("Disputes registered"),
+    "disputes.mediated": _("Mediation started"),
+    "disputes.resolved": _("Disputes resolved"),
+    "disputes.failed": _("Ended without agreement"),
+    "disputes.resolution_rate": _("Resolution rate"),
+    "disputes.by_type": _("Registered, by dispute type"),
+    "disputes.by_tier": _("Registered, by the tier handling it"),
+    "disputes.community_share": _("Resolved at grid or community tier"),
+    "disputes.agreements": _("Resolved, by form of agreement"),
+    "disputes.agreements.written": _("Written agreement"),
+    "disputes.agreements.oral": _("Oral agreement"),
+    "disputes.performed": _("Agreements performed in full"),
+    "disputes.judicial": _("Judicial confirmation"),
+    "disputes.judicial.applied": _("Applications"),
+    "disputes.judicial.confirmed": _("Confirmed valid"),
+    "disputes.judicial.rejected": _("Rejected"),
+}
+
+
+def labels() -> dict[str, str]:
+    """{dotted key: name} of the section ``disputes``: :data:`NAMES`, each type by its name
+    (:func:`type_labels`, one query) and each tier by its label."""
+    names = {key: str(name) for key, name in NAMES.items()}
+    names.update({f"disputes.by_type.{key}": name for key, name in type_labels().items()})
+    names.update({f"disputes.by_tier.{value}": str(label) for value, label in Tier.choices})
+    return names
+
+
+register("disputes", figures, order=20, labels=labels)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar as _calendar
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -42,6 +42,7 @@ from huiyin.cases.models import Case, CaseEvent, Clock
 __all__ = [
     "FigureSet",
     "Figures",
+    "Labels",
     "Period",
     "Scope",
     "SuspensionRecord",
@@ -267,14 +268,22 @@ class Figures(Protocol):
     ) -> Mapping[str, Any]: ...
 
 
+#: ``labels() -> {dotted key: readable name}``: a section's title under its own key
+#: ("disputes"), each figure under its path ("disputes.by_tier.grid"), for ``huiyin stats``'
+#: table. Called when the names are shown (in the language then active); it may query.
+Labels = Callable[[], Mapping[str, str]]
+
+
 @dataclass(frozen=True)
 class FigureSet:
-    """One registered kind of figures: `sections` are the top-level JSON keys it fills."""
+    """One registered kind of figures: `sections` are the top-level JSON keys it fills;
+    `labels` (optional) names them for people."""
 
     key: str
     figures: Figures
     sections: tuple[str, ...]
     order: int
+    labels: Labels | None = None
 
 
 _REGISTRY: dict[str, FigureSet] = {}
@@ -287,20 +296,23 @@ def register(
     *,
     sections: tuple[str, ...] | None = None,
     order: int = 100,
+    labels: Labels | None = None,
 ) -> None:
     """Register a kind's figures under `key` ("petitions", "disputes", "screening" …).
 
     `figures(period, user=, scope=)` returns a dict with exactly the keys `sections` (default:
     ``(key,)``), each the nested figures of one top-level JSON key; :func:`compute` puts them
     after ``period`` and ``scope``, kinds by `order` (then key). Registering the same key again
-    replaces it (a module reloaded); two kinds may not fill the same section.
+    replaces it (a module reloaded); two kinds may not fill the same section. `labels` (see
+    :data:`Labels`) names the sections and figures in ``huiyin stats``' table; without it the
+    table shows the JSON keys.
     """
     sections = tuple(sections or (key,))
     for other in _REGISTRY.values():
         clash = set(other.sections) & set(sections)
         if other.key != key and clash:
             raise ValueError(f"{key!r} and {other.key!r} both fill {sorted(clash)}")
-    _REGISTRY[key] = FigureSet(key, figures, sections, order)
+    _REGISTRY[key] = FigureSet(key, figures, sections, order, labels)
 
 
 def registered() -> list[FigureSet]:

@@ -29,11 +29,13 @@ Three queries whatever the period (the duties, the reports, their item counts).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from huiyin.reports.stats.engine import Period, Scope, register
 from huiyin.screening import periods
 from huiyin.screening.compliance import compliance
 
-__all__ = ["KEYS", "figures"]
+__all__ = ["KEYS", "NAMES", "figures", "labels"]
 
 #: The figures, in the order of the JSON.
 KEYS = ("expected", "on_time", "late", "missing", "nil")
@@ -49,4 +51,19 @@ def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
     return {"screening": {key: totals[key] for key in KEYS}}
 
 
-register("screening", figures, order=30)
+#: The section's and its figures' names, by dotted key (``huiyin stats``' table).
+NAMES = {
+    "screening": _("Weekly screening reports"),
+    "screening.expected": _("Reports due"),
+    "screening.on_time": _("On time"),
+    "screening.late": _("Filed late"),
+    "screening.missing": _("Missing"),
+    "screening.nil": _("Nil reports"),
+}
+
+
+def labels() -> dict[str, str]:
+    return {key: str(name) for key, name in NAMES.items()}
+
+
+register("screening", figures, order=30, labels=labels)

@@ -3,12 +3,20 @@
 Prints the statistics of huiyin.reports.stats for a period (both ends inclusive): as JSON with
 the stable keys documented in the README (--json), or as a readable table. Bad input gets one
 line in Chinese on stderr and exit status 2.
+
+The table: the petitions' figures (with the receptions and the goals) in their own layout,
+then every other section the statistics engine composes (disputes, the weekly screening …),
+in the JSON's order, each figure on a line under the names its kind registered
+(``stats.register(..., labels=)``); a kind added later appears without a change here (a
+figure it gives no name shows its JSON key).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -42,6 +50,12 @@ def _community(name: str) -> Community:
             % {"name": name, "known": known or "—"}
         )
     return matches[0]
+
+
+#: The figure sets printed in their own layout (:meth:`Command.table`), not generically.
+OWN_LAYOUT = ("petitions",)
+#: A fraction between 0 and 1 is printed as a percentage: its key ends so.
+_RATE_SUFFIXES = ("rate", "share")
 
 
 def _percent(rate: float | None) -> str:
@@ -133,7 +147,54 @@ class Command(BaseCommand):
                 numbers = "、".join(b["number"] for b in goals["breaches"][goal])
                 state = _("broken by %(numbers)s") % {"numbers": numbers}
             lines.append(f"{label}: {state}")
+        for entry in stats.registered():
+            if entry.key in OWN_LAYOUT:
+                continue
+            names = dict(entry.labels()) if entry.labels else {}
+            for section in entry.sections:
+                lines.append("")
+                lines.extend(section_lines(section, s[section], names))
         return "\n".join(lines)
+
+
+def section_lines(section: str, figures: Mapping[str, Any], names: Mapping[str, str]) -> list:
+    """A section of the statistics as lines: its title, then each figure under its name
+    (`names`: dotted key → name; the key itself where none is given), nested figures indented
+    under theirs."""
+    lines = [f"{names.get(section) or section}"]
+
+    def walk(path: str, key: str, value: Any, depth: int) -> None:
+        name = names.get(path) or key
+        indent = "  " * depth
+        if isinstance(value, Mapping):
+            lines.append(f"{indent}{name}:")
+            for child, item in value.items():
+                walk(f"{path}.{child}", str(child), item, depth + 1)
+        else:
+            lines.append(f"{indent}{name}: {_shown(key, value)}")
+
+    for key, value in figures.items():
+        walk(f"{section}.{key}", str(key), value, 1)
+    return lines
+
+
+def _shown(key: str, value: Any) -> str:
+    """One figure as text: a rate as a percentage, nothing as "—", a list joined."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float) and key.endswith(_RATE_SUFFIXES):
+        return _percent(value)
+    if isinstance(value, list | tuple):
+        items = [
+            "，".join(f"{k}: {v}" for k, v in item.items())
+            if isinstance(item, Mapping)
+            else str(item)
+            for item in value
+        ]
+        return "、".join(items) or "—"
+    return str(value)
 
 
 def _dumps(result: dict) -> str:
