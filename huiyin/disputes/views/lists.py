@@ -4,6 +4,12 @@ Every row comes through ``Case.objects.visible_to`` (a grid worker sees their gr
 a community worker their community's); a page costs the same number of queries whatever its
 size (the rows' committee, type and place are joined, never read one by one). On a phone the
 rows are cards. No party appears in the list: the matter, not the people.
+
+Those who may export reports (Perm.REPORTS_EXPORT) get an "Export ledger" button: the
+矛盾纠纷排查台账 of every dispute the list's filters match (not only the page), written by the
+ledger page's export (``/reports/ledger/export/?ledger=disputes&<the filters>``), which reads
+the filters again through the same door, masks the parties as the ledger page does and writes
+the export to the audit trail.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from huiyin.petitions.queries import CasePaginator
 
 #: A page number beyond this is not a page: the first page is shown.
 MAX_PAGE = 10**6
+#: The ledger the export button writes (a key of huiyin.reports.ledgers).
+EXPORT_LEDGER = "disputes"
 
 
 def page_number(raw) -> int:
@@ -49,6 +57,19 @@ def section_links(user) -> dict:
     }
 
 
+def export_url(user, disputes: DisputeFilter) -> str | None:
+    """The dispute screening ledger of the list's valid filters (without the sort and page
+    size), for those who may export; None for the others or while the ledgers are not
+    installed. The export reads only these parameters, bounded again by the filter."""
+    if not reach_of(user).can(Perm.REPORTS_EXPORT):
+        return None
+    base = url_or_none("reports:ledger_export")
+    if base is None:
+        return None
+    query = disputes.querystring(with_sort=False)
+    return f"{base}?ledger={EXPORT_LEDGER}" + (f"&{query}" if query else "")
+
+
 def rows(disputes: DisputeFilter):
     return disputes.ordered(paged=True).select_related(
         "dispute", "dispute__committee", "community", "grid", "category"
@@ -70,6 +91,7 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
         "received_sort_query": disputes.querystring(sort=received_sort),
         "due_sort_query": disputes.querystring(sort="due"),
         "page_fields": disputes.hidden_fields(without=("page",)),
+        "export_url": export_url(request.user, disputes),
         **section_links(request.user),
     }
     # htmx (the filter bar, the pager) swaps only the results; a plain request gets the page.
