@@ -8,8 +8,11 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from huiyin.cases.reminders import register_tick
+        from huiyin.front.home import register as register_todos
         from huiyin.incidents import workflow
+        from huiyin.incidents.home import incident_todos
         from huiyin.incidents.reminders import tick_hook
 
         workflow.register()
         register_tick(tick_hook)
+        register_todos(incident_todos)

@@ -231,3 +231,11 @@ def test_the_reports_as_documents(client, personas, cases):
         client.get(reverse("incidents:document", args=[other.pk, "first-report"])).status_code
         == 404
     )
+
+
+def test_the_home_page_names_what_is_waiting(client, personas, cases):
+    client.force_login(personas[Role.GRID_WORKER])
+    html = client.get("/").content.decode()
+    assert "/incidents/?open=1&amp;unreported=1" in html
+    client.force_login(personas[Role.AUDITOR])
+    assert "unreported=1" not in client.get("/").content.decode()
