@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 
 from huiyin.api import serialize
 from huiyin.api.intake_schemas import DisputeIn, IncidentIn, PetitionIn
@@ -27,19 +27,22 @@ def _invalid(exc) -> Problem:
     return Problem("invalid", errors=errors)
 
 
-def _created(response: HttpResponse, case: Case, **extra) -> tuple[int, dict]:
+def _created(response: HttpResponse, case: Case, **extra) -> Status:
     url = serialize.case_url(case)
     response["Location"] = url
     response["ETag"] = f'"{case.version}"'
-    return 201, {
-        "number": case.number,
-        "kind": case.kind,
-        "status": case.status,
-        "version": case.version,
-        "url": url,
-        "receipt_code": extra.get("receipt_code"),
-        "warnings": extra.get("warnings", []),
-    }
+    return Status(
+        201,
+        {
+            "number": case.number,
+            "kind": case.kind,
+            "status": case.status,
+            "version": case.version,
+            "url": url,
+            "receipt_code": extra.get("receipt_code"),
+            "warnings": extra.get("warnings", []),
+        },
+    )
 
 
 def _case_ref(user, value, kind: str):
