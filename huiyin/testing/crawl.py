@@ -35,6 +35,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from huiyin.assessment.testing import FILLERS as ASSESSMENT_FILLERS
 from huiyin.cases.attachments import attach
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Attachment, Case, Notification
@@ -489,6 +490,8 @@ FILLERS: dict[str, Fill] = {
     "reports:job_download": _job,
     # Patrols, places, inspections, rectifications (huiyin.patrols.testing).
     **PATROL_FILLERS,
+    # Assessment: letters, schemes, rounds, supervision orders, veto proposals.
+    **ASSESSMENT_FILLERS,
 }
 
 
