@@ -91,6 +91,12 @@ if not HUIYIN_GOAL_CHANNELS or set(HUIYIN_GOAL_CHANNELS) - _CHANNELS:
 HUIYIN_PETITION_EXTEND_ONCE = envbool("HUIYIN_PETITION_EXTEND_ONCE", True)
 HUIYIN_PETITION_LATE_EXTENSION_RECORDED = envbool("HUIYIN_PETITION_LATE_EXTENSION_RECORDED", False)
 
+# Backups (`huiyin backup`, `huiyin doctor`; docs/deploy.md): where backups go when no --out is
+# given, how old the newest may be before the doctor complains, and the free disk space wanted.
+HUIYIN_BACKUP_DIR = envstr("HUIYIN_BACKUP_DIR", "")
+HUIYIN_BACKUP_MAX_AGE_HOURS = envint("HUIYIN_BACKUP_MAX_AGE_HOURS", 26, minimum=1)
+HUIYIN_DISK_MIN_FREE_MB = envint("HUIYIN_DISK_MIN_FREE_MB", 1024, minimum=0)
+
 ALLOWED_HOSTS = envlist("HUIYIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if _local_keys else [])
 CSRF_TRUSTED_ORIGINS = envlist("HUIYIN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -114,6 +120,7 @@ INSTALLED_APPS = [
     "huiyin.assessment",
     "huiyin.reports",
     "huiyin.api",
+    "huiyin.ops",
     "huiyin.front",
 ]
 

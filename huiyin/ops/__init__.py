@@ -1,0 +1,1 @@
+"""Operations: `huiyin backup`, `huiyin restore` and `huiyin doctor` (docs/deploy.md)."""
