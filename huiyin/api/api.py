@@ -25,7 +25,21 @@ RFC 9457 problem details (`application/problem+json`) with a stable `type`; chan
 version read (`If-Match`), and a stale one gets 412.
 """
 
-api = NinjaAPI(
+
+class HuiyinAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """Ninja's schema, with the error answers' media type as they are sent."""
+        spec = super().get_openapi_schema(**kwargs)
+        for item in spec.get("paths", {}).values():
+            for operation in item.values():
+                for code, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(code) >= 400 and "application/json" in content:
+                        answer["content"] = {problems.CONTENT_TYPE: content["application/json"]}
+        return spec
+
+
+api = HuiyinAPI(
     title="回音 Huiyin API",
     version="1",
     description=DESCRIPTION,
