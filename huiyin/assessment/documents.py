@@ -8,7 +8,9 @@ requirements and the written feedback owed by the deadline (whether the suggesti
 adopted), then the office's seal and date and the 版记. A page passes only the matters its
 reader may see (``cases``); the command line passes them all.
 
-On the command line: ``huiyin document 督办单 --order 浓洄督〔2026〕001号 --out F.docx``.
+On the command line, through the document engine (:mod:`huiyin.reports.documents.supervision`
+registers it, the order found by its number): ``huiyin document 督办单 --case 浓洄督〔2026〕001号
+--out F.docx``.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ def _street(order: SupervisionOrder):
     return body.street
 
 
-def order_docx(order: SupervisionOrder, *, cases: Iterable | None = None, hidden: int = 0) -> bytes:
-    """The 督办单 of `order`; `cases` the matters to list (default: all of them), `hidden` the
-    number of its matters left out (said in the text, never named)."""
+def build_document(order: SupervisionOrder, *, cases: Iterable | None = None, hidden: int = 0):
+    """The 督办单 of `order` as a python-docx Document; `cases` the matters to list (default:
+    all of them), `hidden` the number of its matters left out (said in the text, never named)."""
     cases = list(order.cases.order_by("received_at", "pk")) if cases is None else list(cases)
     office = gb.office_name(_street(order))
     doc = gb.new_document()
@@ -79,6 +81,13 @@ def order_docx(order: SupervisionOrder, *, cases: Iterable | None = None, hidden
     )
     gb.add_sealed_signature(doc, office, order.issued_on)
     gb.add_colophon(doc, copy_to="", printer=office, printed_on=order.issued_on)
+    return doc
+
+
+def order_docx(order: SupervisionOrder, *, cases: Iterable | None = None, hidden: int = 0) -> bytes:
+    """The 督办单 as bytes (see :func:`build_document`), its properties naming the office."""
+    doc = build_document(order, cases=cases, hidden=hidden)
+    office = gb.office_name(_street(order))
     written = timezone.now().astimezone(UTC).replace(tzinfo=None, microsecond=0)
     props = doc.core_properties
     props.author = props.last_modified_by = office

@@ -121,6 +121,26 @@ class SupervisionOrder(models.Model):
     def body_name(self) -> str:
         return self.community.name if self.community_id else self.unit.name
 
+    # What the document engine reads of its subject (huiyin.reports.documents.supervision).
+    kind = "supervision"
+    withdrawn = False
+
+    @property
+    def title(self) -> str:
+        return f"{self.body_name} · {self.get_ground_display()}"
+
+    @property
+    def street(self):
+        return (self.community if self.community_id else self.unit).street
+
+    @property
+    def status_label(self) -> str:
+        if self.closed_on:
+            return str(_("closed"))
+        if self.feedback_on:
+            return str(self.get_result_display())
+        return str(Result.PENDING.label)
+
     def overdue_on(self, day) -> bool:
         """No written feedback by the end of its deadline, judged at the end of `day`."""
         return self.feedback_on is None and self.deadline < day

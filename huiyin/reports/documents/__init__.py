@@ -20,6 +20,7 @@ from huiyin.reports.documents import (
     incidents,  # noqa: F401 - registers its documents
     patrols,  # noqa: F401 - registers its documents
     petitions,  # noqa: F401 - registers its documents
+    supervision,  # noqa: F401 - registers the 督办单 (its subject a supervision order)
 )
 from huiyin.reports.documents.render import (
     DOCX_CONTENT_TYPE,
