@@ -170,7 +170,7 @@ class ClockOut(Schema):
     code: str = Field(..., examples=["handling"])
     label: str
     article: str
-    party: str
+    binds: str = Field(..., description="whom the limit binds: office · petitioner · other_body")
     started_on: date
     due_on: date
     days: int

@@ -168,7 +168,7 @@ def clock(c: Clock) -> dict:
         "code": c.code,
         "label": c.label,
         "article": c.article,
-        "party": c.party,
+        "binds": c.party,
         "started_on": c.started_on,
         "due_on": c.due_on,
         "days": c.days,
