@@ -39,6 +39,10 @@ class DatabaseError(Exception):
     """A copy or restore that could not be made; the message says why (no password in it)."""
 
 
+def vendor_label(vendor: str) -> str:
+    return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(vendor, vendor)
+
+
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

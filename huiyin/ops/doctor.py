@@ -141,9 +141,7 @@ def check_database(context: Context) -> Result:
             % {"error": f"{type(exc).__name__}: {first_line}"[:200]},
         )
     context.database_ok = True
-    vendor = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(
-        connection.vendor, connection.vendor
-    )
+    vendor = database.vendor_label(connection.vendor)
     version = ".".join(str(part) for part in connection.get_database_version())
     return Result(
         "database",

@@ -9,6 +9,8 @@ chooses the keyring.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 import tarfile
@@ -38,8 +40,12 @@ def check_recipient(recipient: str) -> None:
         text=True,
         check=False,
     )
-    if result.returncode != 0 or "\npub:" not in "\n" + result.stdout:
+    keys = [line.split(":") for line in result.stdout.splitlines() if line.startswith("pub:")]
+    if result.returncode != 0 or not keys:
         raise GpgError(f"no public key for {recipient!r} in the keyring")
+    # Field 12: the key's capabilities, upper case for the key with its subkeys; E = encrypt.
+    if not any(len(key) > 11 and "E" in key[11] for key in keys):
+        raise GpgError(f"the key of {recipient!r} cannot encrypt (it has no encryption subkey)")
 
 
 def encrypt(root: Path, names: list[str], recipient: str, target: Path) -> None:
@@ -65,12 +71,17 @@ def encrypt(root: Path, names: list[str], recipient: str, target: Path) -> None:
             with tarfile.open(fileobj=process.stdin, mode="w|") as archive:
                 for name in names:
                     archive.add(root / name, arcname=name, recursive=False)
+        except BrokenPipeError:
+            pass  # gpg stopped reading: its exit status and message say why
         finally:
-            process.stdin.close()
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.close()
             code = process.wait()
         if code != 0:
             errors.seek(0)
+            target.unlink(missing_ok=True)
             raise GpgError(f"gpg could not encrypt: {errors.read().decode(errors='replace')}")
+    os.chmod(target, 0o600)
 
 
 def decrypt(archive: Path, target: Path) -> None:

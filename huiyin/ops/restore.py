@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huiyin.ops import database, gpg
 from huiyin.ops import manifest as mf
@@ -34,6 +35,21 @@ from huiyin.privacy import audit, crypto
 SAMPLE = 20
 
 OK, WARN, FAIL = "ok", "warn", "fail"
+
+MSG_DATABASE_NOT_EMPTY = gettext_lazy(
+    "The database already holds tables. A restore goes only into an empty database: nothing "
+    "was changed. Create a new, empty database (or a new data dir) and restore there."
+)
+MSG_FILES_NOT_EMPTY = gettext_lazy(
+    "The attachment folder %(path)s already holds files. A restore goes only into an empty "
+    "data dir: nothing was changed."
+)
+MSG_OTHER_KEY = gettext_lazy(
+    "The personal data in this backup is encrypted with data key %(needed)s, but the "
+    "configured key is %(present)s. Set HUIYIN_DATA_KEY to that key (or list it in "
+    "HUIYIN_OLD_DATA_KEYS) and restore again; nothing was changed."
+)
+MSG_DAMAGED = gettext_lazy("The backup is damaged, nothing was changed: %(problems)s")
 
 
 class RestoreError(Exception):
@@ -62,10 +78,6 @@ class RestoreReport:
 # --------------------------------------------------------------------------- before
 
 
-def _vendor_label(vendor: str) -> str:
-    return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(vendor, vendor)
-
-
 def _sqlite_path(connection) -> Path:
     name = str(connection.settings_dict["NAME"])
     if name.startswith("file:") or name == ":memory:":
@@ -80,21 +92,9 @@ def check_target(connection, attachment_dir: Path) -> None:
     else:
         empty = database.pg_is_empty(connection.settings_dict)
     if not empty:
-        raise RestoreError(
-            _(
-                "The database already holds tables. A restore goes only into an empty "
-                "database: nothing was changed. Create a new, empty database (or a new data "
-                "dir) and restore there."
-            )
-        )
+        raise RestoreError(str(MSG_DATABASE_NOT_EMPTY))
     if mf.tree_files(attachment_dir.parent, attachment_dir.name):
-        raise RestoreError(
-            _(
-                "The attachment folder %(path)s already holds files. A restore goes only into "
-                "an empty data dir: nothing was changed."
-            )
-            % {"path": attachment_dir}
-        )
+        raise RestoreError(str(MSG_FILES_NOT_EMPTY) % {"path": attachment_dir})
 
 
 def _known_migrations() -> tuple[set[tuple[str, str]], set[str]]:
@@ -139,10 +139,7 @@ def _read(source: Path) -> dict:
 def _check_payload(payload: Path, manifest: dict) -> Check:
     problems = mf.check_files(payload, manifest["files"])
     if problems:
-        raise RestoreError(
-            _("The backup is damaged, nothing was changed: %(problems)s")
-            % {"problems": "; ".join(problems[:5])}
-        )
+        raise RestoreError(str(MSG_DAMAGED) % {"problems": "; ".join(problems[:5])})
     return Check(OK, _("Checksums"), _("%(count)d files match") % {"count": len(manifest["files"])})
 
 
@@ -153,7 +150,7 @@ def check_backup(source: Path) -> RestoreReport:
     source = Path(source).absolute()
     manifest = _read(source)
     report = RestoreReport(manifest)
-    payload, unpacked = _payload(source, manifest, scratch=None)
+    payload, unpacked = _payload(source, manifest, scratch=Path(settings.DATA_DIR))
     try:
         report.checks.append(_check_payload(payload, manifest))
     finally:
@@ -186,7 +183,10 @@ def restore(
     if vendor != connection.vendor:
         raise RestoreError(
             _("This backup is of a %(theirs)s database; the configured one is %(ours)s.")
-            % {"theirs": _vendor_label(vendor), "ours": _vendor_label(connection.vendor)}
+            % {
+                "theirs": database.vendor_label(vendor),
+                "ours": database.vendor_label(connection.vendor),
+            }
         )
     attachment_dir = Path(settings.ATTACHMENT_DIR)
     try:
@@ -197,11 +197,7 @@ def restore(
     missing_keys = check_keys(manifest)
     if missing_keys and not allow_other_key:
         raise RestoreError(
-            _(
-                "The personal data in this backup is encrypted with data key %(needed)s, but "
-                "the configured key is %(present)s. Set HUIYIN_DATA_KEY to that key (or list "
-                "it in HUIYIN_OLD_DATA_KEYS) and restore again; nothing was changed."
-            )
+            str(MSG_OTHER_KEY)
             % {"needed": "、".join(missing_keys), "present": crypto.current_key_id()}
         )
     payload, unpacked = _payload(source, manifest, scratch=Path(settings.DATA_DIR))
@@ -226,10 +222,7 @@ def _payload(source: Path, manifest: dict, *, scratch: Path | None) -> tuple[Pat
         return source, None
     problems = mf.check_files(source, {archive["file"]: archive})
     if problems:
-        raise RestoreError(
-            _("The backup is damaged, nothing was changed: %(problems)s")
-            % {"problems": "; ".join(problems)}
-        )
+        raise RestoreError(str(MSG_DAMAGED) % {"problems": "; ".join(problems)})
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
     unpacked = Path(tempfile.mkdtemp(prefix=".huiyin-restore-", dir=scratch))

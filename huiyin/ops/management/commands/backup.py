@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from huiyin.ops.backup import BackupError, default_out, make_backup
+from huiyin.ops.database import vendor_label
 
 
 class Command(BaseCommand):
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             "  "
             + _("Database: %(vendor)s, %(tables)d tables, %(rows)d rows")
             % {
-                "vendor": made["database"]["vendor"],
+                "vendor": vendor_label(made["database"]["vendor"]),
                 "tables": len(tables),
                 "rows": sum(tables.values()),
             }

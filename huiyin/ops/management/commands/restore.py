@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huiyin.ops.database import vendor_label
 from huiyin.ops.restore import FAIL, OK, RestoreError, check_backup, restore
 
 MARKS = {OK: "✓", FAIL: "✗"}
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             % {
                 "when": made["created_at"],
                 "version": made.get("huiyin_version", "?"),
-                "vendor": made["database"]["vendor"],
+                "vendor": vendor_label(made["database"]["vendor"]),
             }
         )
         for item in report.checks:
