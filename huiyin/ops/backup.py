@@ -175,11 +175,15 @@ def _make(staging: Path, *, using: str, encrypt_to: str | None) -> dict:
 
 def prune(parent: Path, keep: int, *, spare: Path | None = None) -> list[Path]:
     """Remove all but the `keep` newest backups in `parent` (only directories with a valid
-    manifest: nothing else there is touched). `spare` is never removed."""
+    manifest: nothing else there is touched). `spare`, the backup just made, is always one of
+    those kept, whatever its clock said."""
+    found = mf.backups_in(parent)
+    if spare is not None:
+        spare = Path(spare).resolve()
+        found = [item for item in found if item.path.resolve() != spare]
+        keep -= 1
     removed = []
-    for found in mf.backups_in(parent)[keep:]:
-        if spare is not None and found.path.resolve() == Path(spare).resolve():
-            continue
-        shutil.rmtree(found.path)
-        removed.append(found.path)
+    for item in found[max(keep, 0) :]:
+        shutil.rmtree(item.path)
+        removed.append(item.path)
     return removed

@@ -107,8 +107,9 @@ def test_it_keeps_the_newest_backups_and_touches_nothing_else(tmp_path):
 
 
 def test_it_never_prunes_the_backup_just_made(tmp_path):
-    _aged(tmp_path, "clock-was-wrong", -48)  # "newer" than the one just made
+    future = _aged(tmp_path, "clock-was-wrong", -48)  # "newer" than the one just made
     just_made = _aged(tmp_path, "just-made", 0)
+    assert prune(tmp_path, 1, spare=just_made) == [future]
     assert prune(tmp_path, 1, spare=just_made) == []
 
 
