@@ -3,8 +3,8 @@
 Registered with the statistics engine (:mod:`huiyin.reports.stats.engine`); the scoring rules
 of :mod:`huiyin.assessment` read these keys like any other.
 
-Definitions (also in the README, "Statistics")
-=============================================
+Definitions
+===========
 
 * **supervision.issued** = supervision orders (督办, 信访工作条例 art. 40) issued in the period,
   by the day issued; each is counted once more, by its state at the end of the reference day
