@@ -26,6 +26,23 @@ version read (`If-Match`), and a stale one gets 412.
 """
 
 
+#: What a registration's answer leads to (OpenAPI links: clients and stateful fuzzing follow
+#: them from the new case's number to its page, timeline, clocks and actions).
+LINKS = {
+    name: {
+        "operationId": operation,
+        "parameters": {"number": "$response.body#/number"},
+        "description": description,
+    }
+    for name, operation, description in (
+        ("GetCase", "getCase", "the case registered"),
+        ("GetCaseTimeline", "getCaseTimeline", "its timeline"),
+        ("GetCaseClocks", "getCaseClocks", "its time limits"),
+        ("FireTransition", "fireTransition", "an action on it"),
+    )
+}
+
+
 class HuiyinAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """Ninja's schema, with the error answers' media type as they are sent."""
@@ -36,6 +53,10 @@ class HuiyinAPI(NinjaAPI):
                     content = answer.get("content", {})
                     if int(code) >= 400 and "application/json" in content:
                         answer["content"] = {problems.CONTENT_TYPE: content["application/json"]}
+                answers = operation.get("responses", {})
+                created = answers.get(201) or answers.get("201")
+                if created is not None:
+                    created["links"] = LINKS
         return spec
 
 

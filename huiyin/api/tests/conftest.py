@@ -76,3 +76,9 @@ def problem(response) -> dict:
     assert data["type"].startswith("/api/v1/docs#problem-")
     assert data["title"] and data["detail"]
     return data
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "fuzz: a bounded schemathesis run over the API (huiyin/api/tests/test_fuzz.py)"
+    )
