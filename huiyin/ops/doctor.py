@@ -247,12 +247,17 @@ def check_keys(context: Context) -> Result:
             _("%(count)d sampled encrypted values do not open: altered, or sealed elsewhere")
             % {"count": broken},
         )
-    detail = _("data key %(key)s; %(count)d sampled encrypted values open") % {
-        "key": current,
-        "count": opened,
-    }
+    values = {"key": current, "count": opened}
     if old:
-        detail += _("; some still under an old key: run `huiyin rotate-data-key`")
+        detail = (
+            _(
+                "data key %(key)s; %(count)d sampled encrypted values open, some still under "
+                "an old key: run `huiyin rotate-data-key`"
+            )
+            % values
+        )
+    else:
+        detail = _("data key %(key)s; %(count)d sampled encrypted values open") % values
     return Result("keys", OK, label, detail)
 
 
