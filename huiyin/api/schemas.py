@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from huiyin.cases.kinds import Kind
@@ -254,13 +254,14 @@ class WorkflowOut(Schema):
     transitions: list[WorkflowTransition]
 
 
-class Stats(Schema):
-    """The figures of ``huiyin stats --json`` (keys documented in the README)."""
+class Stats(BaseModel):
+    """The figures of ``huiyin stats --json`` (keys documented in the README): period, scope,
+    then each kind's sections (petitions, receptions, goals, disputes, screening …)."""
+
+    model_config = ConfigDict(extra="allow")
 
     period: dict[str, str]
     scope: dict[str, int | None]
-
-    model_config = {"extra": "allow"}
 
 
 AnyJson = dict[str, Any]
