@@ -58,7 +58,9 @@ PARTY_MAX = 100
 ITEM_NOTE_MAX = 300
 
 MSG_RESULT = _("Give every item a result: pass, fail or not applicable.")
-MSG_DEADLINE = _("A failed item needs a deadline for its rectification, from today on.")
+MSG_DEADLINE = _(
+    "A failed item needs a deadline for its rectification, from the day of the inspection on."
+)
 MSG_CHECKLIST = _("This place's kind has no checklist yet.")
 MSG_CAMPAIGN = _("Choose a special campaign running on the day of the inspection.")
 MSG_STEP_STATE = _("This rectification is %(status)s: that step is not possible now.")
@@ -130,7 +132,7 @@ def record_inspection(
         ):
             errors.add("campaign", MSG_CAMPAIGN)
     items = list(checklist.items.order_by("order"))
-    rows, failed = _results(items, results or {}, deadlines or {}, errors)
+    rows, failed = _results(items, results or {}, deadlines or {}, errors, first=on)
     uploads = {}
     for item in items:
         upload = (files or {}).get(item.pk) or (files or {}).get(str(item.pk))
@@ -221,9 +223,11 @@ def _create(actor, place, checklist, campaign, on, lead, joint, findings, signed
     raise IntegrityError("no inspection number could be allocated")
 
 
-def _results(items, results: dict, deadlines: dict, errors: Errors):
+def _results(items, results: dict, deadlines: dict, errors: Errors, *, first=None):
+    """Each item's result; a failed item's deadline not before `first` (the day of the
+    inspection: one entered days later keeps the deadline it gave; today when unknown)."""
     rows, failed = [], []
-    first = today()
+    first = first or today()
     for item in items:
         given = results.get(item.pk) or results.get(str(item.pk))
         result, note = (given if isinstance(given, tuple | list) else (given, ""))[:2]
@@ -254,9 +258,17 @@ def _step(actor, rectification: Rectification, allowed, version, errors: Errors)
     errors.raise_if_any()
 
 
+def ordered_on(rectification: Rectification) -> date:
+    """The day the rectification was ordered: its inspection's day, or the day it was made
+    from a patrol finding."""
+    if rectification.inspection_id is not None:
+        return rectification.inspection.inspected_on
+    return periods.today(rectification.created_at)
+
+
 def _on(value, rectification, errors: Errors) -> date | None:
     on = day(value, "on", errors)
-    if on is not None and on < periods.today(rectification.created_at):
+    if on is not None and on < ordered_on(rectification):
         errors.add("on", MSG_BEFORE)
     return on
 
