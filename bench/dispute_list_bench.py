@@ -86,7 +86,8 @@ def scenarios(own_community) -> list[tuple[str, dict]]:
     community = own_community or communities[-1]
     period = {"from": (today - timedelta(days=99)).isoformat(), "to": today.isoformat()}
     labour = Category.objects.filter(kind=Kind.DISPUTE, name="劳动争议", parent=None).first()
-    number = f"调〔{today.year - 1}〕004"  # a fragment of ten case numbers
+    fragment = f"〔{today.year - 1}〕0042"  # of one case number, as the petition bench
+    number = f"调〔{today.year - 1}〕004"  # of ten, with the kind's letter
     return [
         ("no filters", {}),
         ("community", {"community": community.pk}),
@@ -95,10 +96,12 @@ def scenarios(own_community) -> list[tuple[str, dict]]:
         ("open", {"open": "1"}),
         ("type 劳动争议 (with 欠薪)", {"category": labour.pk} if labour else {}),
         ("awaiting performance", {"awaiting": "performance"}),
+        ("tier street", {"tier": "street"}),
         ("q=漏水 + 100 days", {"q": "漏水", **period}),
         ("q=漏水 (all years)", {"q": "漏水"}),
         ("q=工资 (all years)", {"q": "工资"}),
         ("q=滨江花园 (all years)", {"q": "滨江花园"}),
+        (f"q={fragment} (all years)", {"q": fragment}),
         (f"q={number} (all years)", {"q": number}),
         ("q=无此内容 (all years)", {"q": "无此内容"}),
         ("received, oldest first", {"sort": "received"}),
