@@ -25,6 +25,13 @@ Who is told, for a clock of the office (never a petitioner's window):
 
 Everyone is checked through the one door, ``Case.objects.visible_to``: a person who may not
 see a case (a petition about their own unit, 条例 art. 30/46) is never told about it.
+
+Clocks of another body (the body one level up answering a review or re-examination, 条例
+art. 35, 36, when it is not this office) bind that body, not the street: they are never reminded
+as the street's, never escalated, never "overdue" for the street. Those following the matter —
+the same people as above, without the leaders — see them as information
+(:func:`other_body_clocks`): a separate badge on the bell and a section of the notifications
+page, "由上一级机关办理：…", read live from the clocks, never counted with the unread reminders.
 """
 
 from __future__ import annotations
@@ -37,14 +44,16 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from huiyin.cases import bounds
 from huiyin.cases import clocks as clock_service
 from huiyin.cases.deadlines import LIMITS
-from huiyin.cases.kinds import Kind, spec
+from huiyin.cases.kinds import KINDS, Kind, spec
 from huiyin.cases.models import Case, Clock, Notification, limit_order, notification_text
+from huiyin.org.access import reach_of
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
 
 logger = logging.getLogger("huiyin.tick")
@@ -249,6 +258,51 @@ def _send(
         ]
         Notification.objects.bulk_create(new, ignore_conflicts=True)
     return len(claimed), len(new) + len(extended)
+
+
+def _following_q(user) -> Q:
+    """The cases `user` follows, as :func:`recipients` chooses them for a due-soon reminder:
+    those they own, those of their unit that nobody owns yet, and those in the scope of the
+    kind's deciding office (for petitions the clerks). On Clock rows (``case__``)."""
+    reach = reach_of(user)
+    following = Q(case__owner__user=user)
+    for kind, kind_spec in KINDS.items():
+        office = reach.scope(kind_spec.manage_perm)
+        if not office.empty:
+            following |= Q(case__kind=kind) & office.q(
+                community="case__community", grid="case__grid", unit="case__owner_unit"
+            )
+        units: set[int] = set()
+        for perm in kind_spec.work_perms:
+            units |= reach.scope(perm).unit_ids
+        if units:
+            following |= Q(case__kind=kind, case__owner__isnull=True, case__owner_unit_id__in=units)
+    return following
+
+
+def other_body_clocks(user, today: date | None = None, *, days: int | None = None) -> QuerySet:
+    """The running clocks of another body (a review or re-examination answered one level up,
+    条例 art. 35, 36) on the cases `user` follows and may see, due within `days` (the reminder
+    days) or past their due date: information for the clerk following the matter, never the
+    street's own reminders or overdue. Nearest due date first. A clock suspended for a hearing
+    is not due."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Clock.objects.none()
+    today = today or timezone.localdate()
+    days = remind_days() if days is None else days
+    return (
+        Clock.objects.filter(
+            party=Clock.Party.OTHER_BODY,
+            stopped_at__isnull=True,
+            suspended_on__isnull=True,
+            case__withdrawn=False,
+            due_on__lte=bounds.add_days(today, days),
+        )
+        .filter(_following_q(user))
+        .filter(case__in=Case.objects.visible_to(user))
+        .select_related("case")
+        .order_by("due_on", "id")
+    )
 
 
 def _visible_cases(user_ids: set[int], case_ids: set[int]) -> dict[int, set[int]]:

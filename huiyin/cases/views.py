@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from huiyin.cases import bounds
 from huiyin.cases.kinds import KINDS, Kind
 from huiyin.cases.models import Case, Notification
+from huiyin.cases.reminders import other_body_clocks
 
 PAGE_SIZE = 30
 
@@ -54,10 +55,21 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page.object_list:
         item.url = reverse("cases:notification_open", args=[item.pk])
+
+    # Another body's time limits on matters the person follows, for information: read only
+    # when the bell counted some (the template calls this when it shows them).
+    def other_body() -> list[tuple]:
+        return [(c, case_url(c.case.kind, c.case_id)) for c in other_body_clocks(user)]
+
     return render(
         request,
         "cases/notification_list.html",
-        {"page": page, "unread_only": unread_only, "query": "unread=1" if unread_only else ""},
+        {
+            "page": page,
+            "unread_only": unread_only,
+            "query": "unread=1" if unread_only else "",
+            "other_body": other_body,
+        },
     )
 
 

@@ -6,7 +6,7 @@
     {% clock_badge some_date %}   {# any due date #}
 
 The colours follow app.css (``hy-clock-overdue`` red, ``hy-clock-soon`` amber, both printable);
-``data-state`` (overdue / today / soon / ok / window / stopped / none) and ``data-days`` let
+``data-state`` (overdue / today / soon / ok / window / other_body / stopped / none) and ``data-days`` let
 tests and scripts read the badge without parsing its text.
 """
 
@@ -35,6 +35,7 @@ _CLASSES = {
     "soon": "hy-clock-soon",
     "ok": "badge bg-success-subtle text-success-emphasis border border-success-subtle",
     "window": "badge bg-info-subtle text-info-emphasis border border-info-subtle",
+    "other_body": "badge bg-info-subtle text-info-emphasis border border-info-subtle",
     "stopped": "badge text-bg-light border",
     "late": "badge bg-danger-subtle text-danger-emphasis border border-danger-subtle",
     "none": "text-body-secondary",
@@ -87,6 +88,14 @@ def _clock_badge(clock: Clock, today: date | None) -> SafeString:
         else:
             text = left.text
         return _badge("window", text, days=left.days, title=due)
+    if clock.party == Clock.Party.OTHER_BODY:
+        # Another body's time limit (a review answered one level up): information, never the
+        # street's overdue, never red.
+        if left.days < 0:
+            text = gettext("%(days)s day(s) past its time limit") % {"days": -left.days}
+        else:
+            text = left.text
+        return _badge("other_body", text, days=left.days, title=due)
     return _badge(left.state, left.text, days=left.days, title=due)
 
 

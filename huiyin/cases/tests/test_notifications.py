@@ -69,7 +69,7 @@ def test_the_bell_costs_one_query(clerk, case, django_assert_num_queries):
     request = RequestFactory().get("/")
     request.user = clerk
     with django_assert_num_queries(1):
-        assert notifications(request) == {"unread_notifications": 2}
+        assert notifications(request) == {"unread_notifications": 2, "other_body_due": 0}
 
 
 def test_it_lists_only_the_persons_own_notifications_newest_first(client, clerk, case, personas):
