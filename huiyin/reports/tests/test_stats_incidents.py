@@ -68,6 +68,11 @@ def first_report(case, duty, sent: datetime):
 
 @pytest.fixture
 def march(personas, community, other_community, grid):
+    return make_march(personas, community, other_community, grid)
+
+
+def make_march(personas, community, other_community, grid) -> dict:
+    """The incidents of the module docstring, by their letter."""
     duty = personas[GOV]
     rows = {
         "A": ("火警", "2025-03-01 00:00", "2025-03-01 00:10", 60, community, grid, {}),

@@ -61,6 +61,11 @@ def dated(rectification: Rectification, *, opened: str, deadline: date, done_on=
 
 @pytest.fixture
 def march(personas, community, other_community, grid):
+    make_march(personas, community, other_community, grid)
+
+
+def make_march(personas, community, other_community, grid) -> None:
+    """The patrols, inspections and rectifications of the module docstring."""
     from huiyin.patrols.defaults import ensure_defaults
 
     ensure_defaults()

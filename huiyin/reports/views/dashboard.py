@@ -4,7 +4,9 @@ Every number comes from huiyin.reports.stats and links to the petition list filt
 petitions that make it up (the list's GET parameters, huiyin.petitions.queries). The charts'
 data is embedded in the page (json_script): no further request, nothing online. The disputes'
 and the weekly screening's cards and per-community bars (stats sections ``disputes`` and
-``screening``) are shown to those who may view disputes.
+``screening``) are shown to those who may view disputes; the incidents' cards to those who may
+view incidents, the patrols' and rectifications' to those who may view patrols
+(``dashboard_incidents.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from huiyin.reports import stats
 from huiyin.reports.forms import PeriodForm
 from huiyin.reports.models import may_manage
 from huiyin.reports.views.dashboard_disputes import dispute_cards, dispute_chart, may_see_disputes
+from huiyin.reports.views.dashboard_incidents import incident_cards
 
 #: Rows shown in each of the due-soon and overdue lists.
 LIST_ROWS = 15
@@ -410,6 +413,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "data": data,
             "may_manage_campaigns": may_manage(user),
             "disputes": dispute_cards(s, period) if show_disputes else None,
+            "incident_cards": incident_cards(s, user),
         },
     )
 
