@@ -1,4 +1,5 @@
-"""Reading one ledger cell: dates in every office format, whole numbers, choices and text.
+"""Reading one ledger cell: dates and date-times in every office format, whole numbers, choices
+and text.
 
 Each parser returns the parsed value or raises :class:`~huiyin.reports.ledgers.limits.CellError`
 with a translatable message naming what is wrong; blank gives None (or "" for text) unless the
@@ -12,9 +13,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -29,10 +31,12 @@ __all__ = [
     "choice_label",
     "choices",
     "date_cell",
+    "datetime_cell",
     "int_cell",
     "normalize_header",
     "parse_choice",
     "parse_date",
+    "parse_datetime",
     "parse_int",
     "parse_text",
     "text_cell",
@@ -50,6 +54,13 @@ MSG_DATE_RANGE = _("The date “{value}” is outside {earliest}–{latest}; ple
 MSG_DATE_SERIAL = _(
     "The number {value} is not a date. Format the cell as a date or write it like 2026-09-03."
 )
+MSG_DATETIME_FORMAT = _(
+    "“{value}” is not a date and time. Write it like 2025-03-05 14:30 or 2025年3月5日14时30分."
+)
+MSG_DATETIME_NO_TIME = _(
+    "“{value}” has no time of day. Write the date with the time, like 2025-03-05 14:30."
+)
+MSG_TIME_INVALID = _("“{value}” is not a real time of day (00:00 to 24:00).")
 MSG_INT_FORMAT = _("“{value}” is not a whole number.")
 MSG_INT_MINIMUM = _("The number must be at least {minimum}; the cell says {value}.")
 MSG_CHOICE = _("“{value}” is not a valid {column}. Allowed values: {allowed}.")
@@ -61,6 +72,7 @@ MSG_TEXT_NUMBER_LOST = _(
 # The range a ledger date may fall in; outside it the year is surely mistyped.
 EARLIEST_DATE = date(1950, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
+_BEIJING = ZoneInfo("Asia/Shanghai")  # a ledger's times are Beijing's
 _EXCEL_EPOCH = date(1899, 12, 30)  # 1900 date system, valid for serials from 61 (1900-03-01)
 _EARLIEST_SERIAL = (EARLIEST_DATE - _EXCEL_EPOCH).days
 _LATEST_SERIAL = (LATEST_DATE - _EXCEL_EPOCH).days
@@ -202,6 +214,112 @@ def parse_date(value: Any, *, required: bool = False) -> date | None:
     if _DATE_SERIAL.fullmatch(text):
         return _from_serial(float(text), text)
     raise CellError(format_lazy(MSG_DATE_FORMAT, value=_show(value)))
+
+
+_DT_DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*[日号]?")
+#: 上午 / 下午 …: a 12-hour time of day (下午2时30分 is 14:30).
+_DT_HALF = re.compile(r"(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|晚间|夜间|夜里|晚)")
+_AFTERNOON = ("中午", "下午", "傍晚", "晚上", "晚间", "夜间", "夜里", "晚")
+_DT_CLOCK = re.compile(r"(\d{1,2})\s*:\s*(\d{1,2})(?:\s*:\s*(\d{1,2})(?:\.\d+)?)?")
+_DT_CHINESE = re.compile(r"(\d{1,2})\s*[时点]\s*(?:(\d{1,2}|半)\s*分?)?\s*(?:(\d{1,2})\s*秒)?")
+
+
+def _beijing(moment: datetime) -> datetime:
+    """A moment in Beijing time (a naive one is read as Beijing wall time), to the nearest
+    second (Excel keeps a time as a fraction of a day: 14:30 may read back as 14:29:59.999999)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_BEIJING)
+    else:
+        moment = moment.astimezone(_BEIJING)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(
+            seconds=1 if moment.microsecond >= 500_000 else 0
+        )
+    return moment
+
+
+def _moment(day: date, hour: int, minute: int, second: int, shown: Any) -> datetime:
+    """`day` at that time of day; 24:00 is the end of the day (the next day's 00:00)."""
+    if hour == 24 and minute == 0 and second == 0:
+        return datetime.combine(day + timedelta(days=1), time(), tzinfo=_BEIJING)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
+        raise CellError(format_lazy(MSG_TIME_INVALID, value=_show(shown)))
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=_BEIJING)
+
+
+def _time_of_day(text: str) -> tuple[int, int, int] | None:
+    """(hour, minute, second) of 14:30, 14:30:15, 14时30分, 14点, 下午2时30分, 下午2点半 …;
+    None when the text is not a time of day."""
+    half = _DT_HALF.match(text)
+    if half:
+        text = text[half.end() :].strip()
+    match = _DT_CLOCK.fullmatch(text) or _DT_CHINESE.fullmatch(text)
+    if not match:
+        return None
+    hour = int(match.group(1))
+    minute = 30 if match.group(2) == "半" else int(match.group(2) or 0)
+    second = int(match.group(3) or 0)
+    if half and half.group(1) in _AFTERNOON and 1 <= hour <= 11:
+        hour += 12
+    elif half and half.group(1) == "凌晨" and hour == 12:
+        hour = 0
+    return hour, minute, second
+
+
+def parse_datetime(value: Any, *, required: bool = False) -> datetime | None:
+    """A date with its time of day, as an aware moment in Beijing time (a ledger's times are
+    Beijing's: Excel's, which carry no zone, are read so); blank gives None (or CellError when
+    required).
+
+    Accepts Excel date-times (datetime objects, and serial numbers with a fraction of a day:
+    45721.6041666667 → 2025-03-05 14:30), and text: 2025-3-5 14:30, 2025/03/05 14:30:15,
+    2025.3.5 14:30, 2025-03-05T14:30, 2025年3月5日14时30分, 2025年3月5日 14:30,
+    2025年3月5日14时 (on the hour), 2025年3月5日下午2时30分, 2025年3月5日14点半 — full-width
+    digits and colons included. Midnight is 0:00 (or 0时) of its day; 24:00 is the end of the
+    day, the next day's 00:00. A date without a time of day, a time that does not exist
+    (25:00, 14:60) and dates outside 1950–2099 are refused, each with its own message.
+    Seconds are kept; a fraction of a second is rounded.
+    """
+    if value.__class__ is datetime or isinstance(value, datetime):
+        moment = _beijing(value)
+        _checked(moment.date(), value)
+        return moment
+    if _is_blank(value):
+        if required:
+            raise CellError(MSG_REQUIRED)
+        return None
+    if isinstance(value, date):
+        raise CellError(format_lazy(MSG_DATETIME_NO_TIME, value=_show(value)))
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise CellError(format_lazy(MSG_DATETIME_FORMAT, value=_show(value)))
+    if isinstance(value, int | float):
+        if isinstance(value, int) and 10_000_000 <= value <= 99_999_999:
+            raise CellError(format_lazy(MSG_DATETIME_NO_TIME, value=_show(value)))
+        return _serial_moment(float(value), value)
+    text = _fold(value).strip()
+    match = _DT_DATE.match(text)
+    if match is None:
+        if _DATE_SERIAL.fullmatch(text):
+            return _serial_moment(float(text), text)
+        raise CellError(format_lazy(MSG_DATETIME_FORMAT, value=_show(value)))
+    day = _ymd(*match.groups(), value)
+    rest = text[match.end() :].strip()
+    rest = rest[1:].strip() if rest[:1] in ("T", "t", ",", "，") else rest
+    if not rest:
+        raise CellError(format_lazy(MSG_DATETIME_NO_TIME, value=_show(value)))
+    found = _time_of_day(rest)
+    if found is None:
+        raise CellError(format_lazy(MSG_DATETIME_FORMAT, value=_show(value)))
+    moment = _moment(day, *found, value)
+    _checked(moment.date(), value)
+    return moment
+
+
+def _serial_moment(serial: float, shown: Any) -> datetime:
+    """An Excel serial date-time (1900 date system): the whole days and the day's fraction."""
+    day = _from_serial(serial, shown)
+    seconds = round((serial - math.floor(serial)) * 86_400)
+    return datetime.combine(day, time(), tzinfo=_BEIJING) + timedelta(seconds=seconds)
 
 
 _INT = re.compile(r"([+-]?\d+)(?:\.0*)?(?:人次|人|名|个|件|次|户|批|位)?")
@@ -366,6 +484,12 @@ Parser = Callable[..., Any]
 def date_cell(value: Any, *, column: str, required: bool = False) -> date | None:
     """A date in any office format (:func:`parse_date`)."""
     return parse_date(value, required=required)
+
+
+def datetime_cell(value: Any, *, column: str, required: bool = False) -> datetime | None:
+    """A date with its time of day in any office format (:func:`parse_datetime`), an aware
+    moment in Beijing time."""
+    return parse_datetime(value, required=required)
 
 
 def text_cell(value: Any, *, column: str, required: bool = False) -> str:
