@@ -102,6 +102,14 @@ def wage_dispute(street: Street, before: date) -> Case | None:
     return min(cases, key=lambda c: (c.pk not in noted, c.received_at, c.pk), default=None)
 
 
+def construction_site(dispute: Case | None) -> str:
+    """The site the dispute names ("翠微园附近工地拖欠农民工工资纠纷" → "翠微园附近工地"), or one
+    of the demo street's when it names none."""
+    title = dispute.title if dispute is not None else ""
+    head, found, _rest = title.partition("拖欠")
+    return head if found and head.endswith("工地") else "果丰新村安置房二期工地"
+
+
 @dataclass
 class Demo:
     street: Street
@@ -327,16 +335,17 @@ class Demo:
             community, grid = dispute.community, dispute.grid
         else:
             community, grid = self.community("果丰社区"), self.grid("果丰社区", 1)
+        site = construction_site(dispute)
         note = risk.create_risk_note(
             duty,
             subject_kind="project",
-            subject="果丰新村安置房二期建设项目工程款及农民工工资支付",
+            subject=f"{site}建设项目工程款及农民工工资支付",
             risk_type="wages",
             description="项目总包与分包结算争议，分包方拖欠部分农民工工资，工人多次到项目部讨要。",
             level="high",
             community=community,
             grid=grid,
-            place="果丰新村安置房二期项目部",
+            place=f"{site}项目部",
             noted_on=day - timedelta(days=3),
             action="labour_inspection",
             task_title="会同区人社局劳动监察大队约谈总包、分包单位",
@@ -346,14 +355,14 @@ class Demo:
         learned = self.at(GATHERING_AGE, "09:10")
         case = services.register_incident(
             duty,
-            title="果丰新村安置房二期项目部农民工聚集讨薪",
+            title=f"{site}项目部农民工聚集讨薪",
             category=type_named("群体性事件"),
             occurred_at=self.at(GATHERING_AGE, "08:50"),
             learned_at=learned,
             source="grid",
             community=community,
             grid=grid,
-            place="果丰新村安置房二期项目部门前",
+            place=f"{site}项目部门前",
             description="分包方拖欠工资，部分农民工在项目部门前聚集讨薪，秩序平稳。",
             people_count=GATHERING_PEOPLE,
             demands="要求结清拖欠的工资。",
@@ -368,7 +377,7 @@ class Demo:
             case,
             "first",
             learned + timedelta(minutes=25),
-            "初报：果丰新村安置房二期项目部约36名农民工聚集讨薪，秩序平稳，街道分管领导已到场。",
+            f"初报：{site}项目部约{GATHERING_PEOPLE}名农民工聚集讨薪，秩序平稳，街道分管领导已到场。",
         )
         case = self.report(
             case,

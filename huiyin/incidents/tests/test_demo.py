@@ -169,6 +169,11 @@ def check_incidents(now: datetime) -> None:
     dispute = gathering.dispute_case
     assert dispute is not None and dispute.kind == Kind.DISPUTE
     assert dispute.category.name == "欠薪" and dispute.received_at < gathering.occurred_at
+    assert incidents_demo.construction_site(dispute) in gathering.place
+    assert (gathering.case.community_id, gathering.case.grid_id) == (
+        dispute.community_id,
+        dispute.grid_id,
+    )
     note = RiskNote.objects.get(incident_case=gathering.case)
     assert note.subject_kind == "project" and note.risk_type == "wages"
     assert note.status == RiskStatus.CLOSED and note.reported_upward and note.action_taken
