@@ -202,3 +202,41 @@ def test_bad_payload_is_422_with_fields(call, clerk, petition):
         == 404
     )
     assert Case.objects.get(pk=case.pk).version == 2
+
+
+def test_actions_of_disputes_and_incidents_use_their_own_forms(call, personas, community):
+    from huiyin.disputes.tests import factories as df
+    from huiyin.incidents.tests import factories as itf
+    from huiyin.incidents.types import ensure_default_types
+
+    ensure_default_types()
+    governance = personas[Role.GOVERNANCE_STAFF]
+    dispute = df.register(governance, community=community)
+    response = call(
+        governance,
+        "post",
+        url(dispute, "/transitions/tell_rights"),
+        {"manner": "in_person", "note": "已告知权利义务"},
+        headers={"If-Match": str(dispute.version)},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["version"] == dispute.version + 1
+    incident = itf.register(governance, community=community)
+    response = call(
+        governance,
+        "post",
+        url(incident, "/transitions/update_situation"),
+        {"people_count": 12, "deaths": "x"},
+        headers={"If-Match": str(incident.version)},
+    )
+    # The incident's own checks refuse it, in words that name the field.
+    assert response.status_code == 422
+    assert problem(response)["errors"]
+    response = call(
+        governance,
+        "post",
+        url(incident, "/transitions/update_situation"),
+        {"people_count": 12, "measures": "已疏散"},
+        headers={"If-Match": str(incident.version)},
+    )
+    assert response.status_code == 200, response.content
