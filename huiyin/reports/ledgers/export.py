@@ -18,6 +18,7 @@ column widths, print settings and an auto-filter, all of which are written after
 
 Column kinds: "text" (stored as text, so ID and phone numbers never turn into 1.1E+17),
 "wrap" (text, wrapped: long descriptions), "date" (a real Excel date, shown yyyy-mm-dd),
+"datetime" (a real Excel date-time in Beijing time, shown yyyy-mm-dd hh:mm),
 "int" (a whole number) and "number". A text cell that starts with "=" stays text, never a
 formula.
 """
@@ -31,6 +32,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -49,10 +51,13 @@ from openpyxl.xml.functions import xmlfile
 
 __all__ = ["KINDS", "export_ledger", "ledger_titles", "write_ledger"]
 
-KINDS = ("text", "wrap", "date", "int", "number")
+KINDS = ("text", "wrap", "date", "datetime", "int", "number")
 
 FONT_NAME = "宋体"
 DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+#: A ledger's date-times are Beijing's wall time (Excel's carry no zone).
+_BEIJING = ZoneInfo("Asia/Shanghai")
 HEADER_ROW = 3
 _EXCEL_MAX_TEXT = 32767
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -109,6 +114,9 @@ class _Column:
         cell.border = _BORDER
         if kind == "date":
             cell.number_format = DATE_FORMAT
+            cell.alignment = _CENTER
+        elif kind == "datetime":
+            cell.number_format = DATETIME_FORMAT
             cell.alignment = _CENTER
         elif kind == "int":
             cell.number_format = "0"
@@ -208,6 +216,9 @@ class _RowEncoder:
                 if isinstance(value, date):
                     sub(cell, "v").text = str((value - _EXCEL_EPOCH).days)
                     continue
+            elif kind == "datetime" and isinstance(value, date):
+                sub(cell, "v").text = _serial(value)
+                continue
             elif (kind == "int" or kind == "number") and _is_number(value):
                 if not math.isfinite(value):
                     continue
@@ -222,6 +233,17 @@ class _RowEncoder:
             if text[0].isspace() or text[-1].isspace():
                 holder.set(_XML_SPACE, "preserve")
         return row
+
+
+def _serial(value: date) -> str:
+    """Excel's serial number of a date, or of a date-time as Beijing wall time (whole seconds)."""
+    if not isinstance(value, datetime):
+        return str((value - _EXCEL_EPOCH).days)
+    if value.tzinfo is not None:
+        value = value.astimezone(_BEIJING)
+    days = (value.date() - _EXCEL_EPOCH).days
+    seconds = value.hour * 3600 + value.minute * 60 + value.second
+    return repr(days + seconds / 86_400) if seconds else str(days)
 
 
 def _discard(ws) -> None:

@@ -40,8 +40,8 @@ class Column:
     reads it. `parse(value, column=, required=)` reads a cell (``cells.py`` has one per type)
     for the engine's row check; `get(record)` gives the cell of one exported record for the
     engine's export. `width` (Excel character units) and `format` (one of FORMATS: "text"
-    stays text, so ID and phone numbers never turn into 1.1E+17; "wrap", "date", "int",
-    "number") lay the column out; `personal` says what personal data it holds ("name", "id_number", "phone"),
+    stays text, so ID and phone numbers never turn into 1.1E+17; "wrap", "date",
+    "datetime", "int", "number") lay the column out; `personal` says what personal data it holds ("name", "id_number", "phone"),
     masked in the error report. `serial` marks the running number (序号) an export counts.
     """
 
