@@ -27,6 +27,11 @@ The kinds:
   parties, committees and mediators by name), ``disputes_check.py`` (a row's rules, then the
   registration's), ``disputes_write.py`` (registered through the dispute services, the
   history on the ledger's dates), ``disputes_import.py`` (duplicates), ``disputes_export.py``.
+* ``incidents.py`` — the incident ledger (突发事件台账 ``incidents``: times as date-times,
+  casualties as counts); ``incidents_check.py`` (a row's rules, the registration's, duplicates),
+  ``incidents_write.py`` (registered through the incidents' registration, the first report
+  upward from 首报时间), ``incidents_export.py``.
+* ``patrols.py`` — 巡查台账 (``patrols``) and 隐患整改台账 (``rectifications``), exported only.
 
 How a kind plugs in
 ===================

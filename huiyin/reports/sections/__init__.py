@@ -13,6 +13,9 @@ Map
 * ``disputes.py`` — the disputes' and the weekly screening's placeholders (调处矛盾纠纷件数,
   排查矛盾纠纷件数, 化解矛盾纠纷件数 …), lists, and their paragraphs under 总体情况 and
   各社区情况.
+* ``incidents.py`` — the incidents', risk notes', patrols' and rectifications' placeholders
+  (非正常死亡事件起数, 火警起数 …, the speech's 成功处置了 起非正常死亡事件和 起火警), the 四无
+  goals, and their paragraphs under 总体情况 and “三零”目标.
 * The report itself — gathering, the template context, the built-in document, TEMPLATES.md —
   is :mod:`huiyin.reports.word`; an office's own template is checked and filled in the
   sandbox of :mod:`huiyin.reports.word_template`.

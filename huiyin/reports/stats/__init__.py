@@ -22,6 +22,9 @@ Map
 * ``disputes.py`` — the disputes' figures (the section ``disputes``: 排查, 调处, 化解 …, each
   dated by its own event) and their rows per community; ``screening.py`` — the weekly
   screening's (the section ``screening``), counted by ``huiyin.screening.compliance``.
+* ``incidents.py`` — the incidents' figures (``incidents``: by the time they happened, by type
+  and grade, first reports upward on time or late) and the risk notes' (``risk_notes``);
+  ``patrols.py`` — ``patrols``, ``inspections`` and ``rectifications``.
 
 How a kind plugs in
 ===================
