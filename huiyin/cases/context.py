@@ -37,4 +37,5 @@ def notifications(request: HttpRequest) -> dict:
         .values_list("unread", "other_body")
         .get()
     )
-    return {"unread_notifications": unread, "other_body_due": other_body}
+    # An empty list of clocks makes the count NULL: none.
+    return {"unread_notifications": unread or 0, "other_body_due": other_body or 0}

@@ -524,7 +524,15 @@ class Clock(models.Model):
                 name="clock_one_running_per_code",
             ),
         ]
-        indexes = [models.Index(fields=["stopped_at", "due_on"], name="clock_running_due")]
+        indexes = [
+            models.Index(fields=["stopped_at", "due_on"], name="clock_running_due"),
+            # The bell's "another body's time limits" looks these up on every page.
+            models.Index(
+                fields=["due_on"],
+                name="clock_other_body_running",
+                condition=Q(party="other_body", stopped_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.code} {self.due_on}"

@@ -290,19 +290,30 @@ def other_body_clocks(user, today: date | None = None, *, days: int | None = Non
         return Clock.objects.none()
     today = today or timezone.localdate()
     days = remind_days() if days is None else days
-    return (
-        Clock.objects.filter(
-            party=Clock.Party.OTHER_BODY,
-            stopped_at__isnull=True,
-            suspended_on__isnull=True,
-            case__withdrawn=False,
-            due_on__lte=bounds.add_days(today, days),
-        )
-        .filter(_following_q(user))
-        .filter(case__in=Case.objects.visible_to(user))
-        .select_related("case")
-        .order_by("due_on", "id")
+    running = Clock.objects.filter(
+        party=Clock.Party.OTHER_BODY,
+        stopped_at__isnull=True,
+        suspended_on__isnull=True,
+        due_on__lte=bounds.add_days(today, days),
     )
+    # This runs on every page (the bell). Few clocks run for another body at any time: find
+    # them first (a partial index), then ask the one door about their cases only — never a
+    # pass over everything the person may see, whose cost grows with the history.
+    followed = list(
+        running.filter(_following_q(user), case__withdrawn=False).values_list("case_id", flat=True)[
+            :OTHER_BODY_MAX
+        ]
+    )
+    visible = (
+        list(Case.objects.visible_to(user).filter(pk__in=followed).values_list("pk", flat=True))
+        if followed
+        else []
+    )
+    return running.filter(case_id__in=visible).select_related("case").order_by("due_on", "id")
+
+
+#: At most this many of another body's clocks are shown to one person (a street has a few).
+OTHER_BODY_MAX = 200
 
 
 def _visible_cases(user_ids: set[int], case_ids: set[int]) -> dict[int, set[int]]:
