@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from huiyin.api import docs, views
 from huiyin.api.api import api
 from huiyin.api.problems import CONTENT_TYPE, Problem, problem_response
+from huiyin.cases import bounds
 
 
 def _audit(request, response) -> None:
@@ -32,7 +33,8 @@ def _audit(request, response) -> None:
             diff={
                 "token": token.pk,
                 "method": request.method,
-                "path": request.path[:200],
+                # NUL never reaches the database (PostgreSQL refuses it in text and JSON).
+                "path": bounds.strip_nul(request.path)[:200],
                 "status": response.status_code,
             },
             request=request,
