@@ -28,6 +28,7 @@ from huiyin.reports.models import Campaign
 from huiyin.testing.browser import SCREENSHOTS, screenshot
 from huiyin.testing.crawl import ROLE_USERS
 from huiyin.testing.factories import PASSWORD
+from huiyin.testing.snapshot import restored_or_built
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +37,22 @@ DESKTOP = {"width": 1366, "height": 900}
 LOGIN_PAGE = re.compile(r"/login/(\?.*)?$")
 
 
-@pytest.fixture
-def demo_street(live_server):
-    """The demo street as `huiyin demo` loads it (its places, accounts, petitions, campaigns)."""
+def load_demo_street() -> None:
     out = io.StringIO()
     demo.load_organisation()
     demo.load_accounts(PASSWORD)
     for load in demo_loaders():
         load(out)
     call_command("tick", stdout=out)
+
+
+@pytest.fixture
+def demo_street(live_server):
+    """The demo street as `huiyin demo` loads it (its places, accounts, petitions, campaigns).
+
+    Loaded once a run and put back for each journey (huiyin/testing/snapshot.py).
+    """
+    restored_or_built("demo street", load_demo_street)
 
 
 def no_overflow(page, what: str) -> None:
