@@ -130,7 +130,7 @@ def key_dispute(street: Street, users: dict[str, User], today) -> None:
     labour = next((d for d in open_disputes if d.is_labour), None)
     if leader is None or unit is None or labour is None:
         return
-    keycases.mark_key_case(
+    key_case = keycases.mark_key_case(
         labour.case,
         actor=users["governance"],
         leader=leader,
@@ -142,6 +142,14 @@ def key_dispute(street: Street, users: dict[str, User], today) -> None:
         responsible_unit=unit,
         team=[users["mediator"].staff],
         team_note=_("the community's party secretary"),
+    )
+    keycases.add_progress(
+        key_case,
+        actor=users["mediator"],
+        text=_(
+            "Met the contractor and six of the workers with the labour inspectors; the first "
+            "payment is agreed for the end of the month."
+        ),
     )
 
 
