@@ -48,6 +48,21 @@ class BearerToken:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app begins and ends each request by closing stale database connections, which
+    inside a test's transaction is the test's own (on PostgreSQL): as Django's test client
+    does, not while the run lasts."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(personas, community, grid, unit) -> str:
     """A clerk who also holds the governance role street-wide: petitions, disputes,
