@@ -77,3 +77,10 @@ class InCollectionOrder(LoadScopeScheduling):
             unused.shutdown()
         for node in self.nodes:
             self._assign_work_unit(node)
+        # As xdist does: two units to start with where there are enough, since a worker holds
+        # its last test back until it knows the next one (or is told to shut down).
+        for node in self.nodes:
+            self._reschedule(node)
+        if not self.workqueue:
+            for node in self.nodes:
+                node.shutdown()
