@@ -93,9 +93,41 @@ def pytest_collection_modifyitems(items):
     DJANGO_ALLOW_ASYNC_UNSAFE stays set until the end of the run (a subprocess started by a
     later test would inherit it, and `check --deploy` refuses it): no other test may follow.
     """
-    items[:] = [i for i in items if i.get_closest_marker("browser") is None] + [
+    others = [i for i in items if i.get_closest_marker("browser") is None]
+    items[:] = _serialized_first(others) + [
         i for i in items if i.get_closest_marker("browser") is not None
     ]
+
+
+def _serialized_first(items: list) -> list:
+    """The transactional tests that reload the migrations' rows (serialized_rollback) before
+    the other transactional ones: those empty the database after them and let post_migrate
+    make the content types again, which the reload would then meet as duplicates."""
+
+    def wants(item, name: str) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker is not None and marker.kwargs.get(name))
+
+    def serialized(item) -> bool:
+        return wants(item, "serialized_rollback") or (
+            "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
+        )
+
+    def transactional(item) -> bool:
+        names = getattr(item, "fixturenames", ())
+        return (
+            wants(item, "transaction")
+            or "transactional_db" in names
+            or "live_server" in names
+            or serialized(item)
+        )
+
+    first = next((n for n, item in enumerate(items) if transactional(item)), None)
+    if first is None:
+        return items
+    moved = [item for item in items[first:] if serialized(item)]
+    rest = [item for item in items[first:] if not serialized(item)]
+    return items[:first] + moved + rest
 
 
 _hashes: dict[str, str] = {}
