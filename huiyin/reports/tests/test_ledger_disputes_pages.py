@@ -4,6 +4,7 @@ as the petition ledger is, audited; `huiyin import-ledger --kind disputes` with 
 from __future__ import annotations
 
 import io
+from urllib.parse import unquote
 
 import pytest
 from django.core.management import call_command
@@ -47,7 +48,8 @@ def test_the_page_exports_a_masked_dispute_ledger_and_audits_it(client, personas
     client.force_login(personas[Role.GOVERNANCE_STAFF])
     response = client.get(reverse("reports:ledger_export"), {"ledger": "disputes"})
     assert response.status_code == 200
-    assert "dispute-ledger" in response["Content-Disposition"]
+    # The file is named in the office's language: 矛盾纠纷排查台账-<time>.xlsx.
+    assert "矛盾纠纷排查台账" in unquote(response["Content-Disposition"])
     rows = sheet_rows(b"".join(response.streaming_content))
     (data,) = rows[3:]
     assert data[HEADERS.index("申请人")] == "张*"

@@ -107,7 +107,7 @@ def test_a_community_worker_imports_their_community_only(client, personas, other
         response = post(client, [row(), row(序号=2, 所属社区="翠屏路社区")], ledger="disputes")
     page = response.content.decode()
     assert 'id="import-failed"' in page
-    assert "You may not register disputes of 翠屏路社区" in page
+    assert "您无权登记翠屏路社区的矛盾纠纷" in page
     assert disputes() == 0
     assert 'id="import-ok"' in post(client, [row()], ledger="disputes").content.decode()
     assert disputes() == 1
