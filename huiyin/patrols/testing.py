@@ -38,15 +38,16 @@ def world(actor) -> None:
     """The rows the crawl visits (see the module docstring); nothing when they exist."""
     from huiyin.org.models import Grid
 
-    if Patrol.objects.exists():
-        return
+    # The demo may have patrols already, but no photos, campaign or sensitive period: each
+    # piece is made unless it exists.
     grids = list(Grid.objects.select_related("community").order_by("community__order", "order"))
     if not grids:
         return
     other = next((g for g in grids if g.community_id != grids[0].community_id), grids[-1])
     today = periods.today()
     kind = PlaceKind.objects.filter(code="internet_cafe").first()
-    for index, grid in enumerate((grids[0], other)):
+    pairs = () if FindingPhoto.objects.exists() else enumerate((grids[0], other))
+    for index, grid in pairs:
         volunteer = services.add_volunteer(actor, community=grid.community, name=f"志愿者{index}")
         patrol = services.record_patrol(
             actor,
@@ -87,19 +88,21 @@ def world(actor) -> None:
             deadlines={items[0].pk: today + timedelta(days=7)},
             files={items[0].pk: SimpleUploadedFile("现场.jpg", JPEG, "image/jpeg")},
         )
-    services.create_campaign(
-        actor,
-        name="网吧专项整治",
-        starts_on=today - timedelta(days=7),
-        ends_on=today + timedelta(days=30),
-        places=list(Place.objects.values_list("pk", flat=True)),
-    )
-    services.create_period(
-        actor,
-        name="特殊时期",
-        starts_on=today - timedelta(days=1),
-        ends_on=today + timedelta(days=3),
-    )
+    if not SpecialCampaign.objects.exists():
+        services.create_campaign(
+            actor,
+            name="网吧专项整治",
+            starts_on=today - timedelta(days=7),
+            ends_on=today + timedelta(days=30),
+            places=list(Place.objects.values_list("pk", flat=True)),
+        )
+    if not SensitivePeriod.objects.exists():
+        services.create_period(
+            actor,
+            name="特殊时期",
+            starts_on=today - timedelta(days=1),
+            ends_on=today + timedelta(days=3),
+        )
 
 
 def _split(person, queryset, perm=Perm.PATROLS_VIEW) -> tuple[set, set]:
