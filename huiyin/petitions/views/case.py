@@ -160,9 +160,7 @@ def _page(
     )
     can_withdraw = not case.withdrawn and holds(user, case, kind.manage_perm)
     key_case = (
-        KeyCase.objects.select_related("leader", "responsible_unit")
-        .filter(case_id=case.pk)
-        .first()
+        KeyCase.objects.select_related("leader", "responsible_unit").filter(case_id=case.pk).first()
     )
     own_units = {g.unit_id for g in reach.grants if g.unit_id}
     repeat_visible = (
