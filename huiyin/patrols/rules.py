@@ -8,7 +8,7 @@ finding, an inspection's findings and a daily report is refused when it holds:
 * a phone number — a mobile (11 digits from 13–19, with or without +86) or a fixed line with
   its area code (0816-2345678);
 * a car plate — a province's character, a letter and five or six letters or digits (川A·12345);
-* the words for watching people (可疑人员, 重点人员, 稳控...).
+* the words for watching people (:data:`huiyin.patrols.trust_words.PERSON_WORDS`).
 
 Digits are read after folding full-width forms (NFKC) and the spaces and dashes people type
 inside numbers, so "138 1234 5678" and "１３８１２３４５６７８" are caught as well.
@@ -22,6 +22,7 @@ import unicodedata
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
+from huiyin.patrols.trust_words import PERSON_WORDS
 
 MSG_ID = _(
     "Record the matter, not the people: remove the ID number. A finding describes a condition"
@@ -58,8 +59,6 @@ _PLATE = re.compile(
     rf"[{_PROVINCES}]\s*[A-Z]\s*[·•.\-\s]?\s*[A-Z0-9]{{4,5}}[A-Z0-9挂学警港澳]"
     r"(?![A-Z0-9])"
 )
-#: Words for watching people: a finding is never about one.
-PERSON_WORDS = ("可疑人员", "重点人员", "稳控", "截访", "劝返", "行踪")
 
 
 def identity_problem(text: str):
