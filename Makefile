@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The suite on every core (pytest-xdist; huiyin/testing/workers.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test lint format install install-dev browser messages clean
 
@@ -57,10 +59,10 @@ messages: install-dev
 
 test: install-dev browser lint
 	HUIYIN_DEBUG=1 $(BIN)/huiyin makemigrations --check --dry-run >/dev/null || { echo "A model change has no migration: run huiyin makemigrations"; exit 1; }
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 	@if [ -n "$$HUIYIN_TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again on $$HUIYIN_TEST_DATABASE_URL =="; \
-	  $(BIN)/pytest -m "not browser"; \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not browser"; \
 	fi
 
 clean:
