@@ -149,15 +149,16 @@ class _PatrolRelated:
 
         self.staff: dict[int, list[str]] = defaultdict(list)
         for patrol_id, name in (
+            # The roster's order, not the order a set happened to be saved in.
             Patrol.staff.through.objects.filter(patrol_id__in=ids)
-            .order_by("id")
+            .order_by("staff_id")
             .values_list("patrol_id", "staff__name")
         ):
             self.staff[patrol_id].append(name)
         self.volunteers: dict[int, list[str]] = defaultdict(list)
         for patrol_id, name in (
             Patrol.volunteers.through.objects.filter(patrol_id__in=ids)
-            .order_by("id")
+            .order_by("volunteer_id")
             .values_list("patrol_id", "volunteer__name")
         ):
             self.volunteers[patrol_id].append(name)
