@@ -1,0 +1,1 @@
+"""Safe communities and units."""

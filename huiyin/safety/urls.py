@@ -1,0 +1,3 @@
+app_name = "safety"
+
+urlpatterns: list = []
