@@ -3,6 +3,7 @@
     .venv/bin/python bench/intake_bench.py --data-dir /tmp/huiyin-bench-100k
     .venv/bin/python bench/intake_bench.py --data-dir /tmp/huiyin-bench-100k --profile 40
     .venv/bin/python bench/intake_bench.py --data-dir /tmp/huiyin-bench-100k --queries
+    .venv/bin/python bench/intake_bench.py --data-dir /tmp/huiyin-bench-100k --http
 
 On a database made by bench/generate.py. Both are served in this one process by Django's
 test Client (every middleware, the session, the template; no HTTP server): the intake as the
@@ -12,7 +13,8 @@ the redirect to the receipt — not the receipt page itself); the tracker as the
 it (GET /track/). --rounds rounds of --count requests each, alternately; prints the requests
 per second of each, their ratio per round and the median ratio. --queries prints the queries
 of one intake POST; --profile N prints a cProfile of N intake POSTs (top functions by own
-and by cumulative time). Every run adds petitions to the database: never a real one.
+and by cumulative time); --http serves both through `huiyin serve` (gunicorn) instead and
+drives them over HTTP (bench/intake_http.py). Every run adds petitions to the database: never a real one.
 """
 
 from __future__ import annotations
@@ -74,9 +76,14 @@ def run(args) -> None:
 
     from huiyin.org.models import Grid
 
-    plain_static()
     rng = random.Random(11)
     grid = Grid.objects.order_by("id").first()
+    if args.http:
+        from intake_http import run_http
+
+        run_http(args, lambda: _form(rng, grid.community_id, grid.pk), clerk_user())
+        return
+    plain_static()
     clerk = Client(SERVER_NAME="localhost")
     clerk.force_login(clerk_user())
     public = Client(SERVER_NAME="localhost")
@@ -146,6 +153,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=50, help="requests of each per round")
     parser.add_argument("--queries", action="store_true", help="list one intake's queries")
     parser.add_argument("--profile", type=int, metavar="N", help="profile N intakes")
+    parser.add_argument(
+        "--http", action="store_true", help="through `huiyin serve` (gunicorn) over HTTP"
+    )
     args = parser.parse_args(argv)
     setup(args.database_url, args.data_dir)
     from django.core.management import call_command

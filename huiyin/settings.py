@@ -168,7 +168,7 @@ try:
 except (ValueError, KeyError) as exc:
     raise ConfigError(f"HUIYIN_DATABASE_URL is not a database URL we understand: {exc}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    _database["CONN_MAX_AGE"] = 0
+    _database["CONN_MAX_AGE"] = envint("HUIYIN_SQLITE_CONN_MAX_AGE", 60, minimum=0)
     _database["OPTIONS"] = {
         "timeout": 20,
         # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks.
