@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 ACTIONS = {
     "assessment.letter": _("Changed a responsibility letter"),
+    "assessment.assurance": _("Changed the five assurances"),
     "assessment.scheme": _("Changed an assessment scheme"),
     "assessment.round": _("Changed an assessment round"),
     "assessment.objection": _("Filed or answered an objection to an assessment"),

@@ -1,6 +1,7 @@
 """Demo data of the assessment: this year's responsibility letters, last month's round under
 the built-in scheme (published, with an objection), supervision orders (one answered late,
-one overdue) and a veto proposal awaiting the district.
+one overdue), a veto proposal awaiting the district and this year's five assurances (五个落实)
+of two communities and a unit, with evidence (one file withdrawn).
 
 `huiyin demo` calls :func:`load` after the petitions' and disputes' demos. Idempotent: a
 second run adds nothing. Everything goes through the services, by the account whose job it
@@ -56,6 +57,7 @@ def _last_month(today: date) -> tuple[date, date]:
 
 
 def load(stdout) -> None:
+    _assurances(stdout)
     if Letter.objects.exists() or SupervisionOrder.objects.exists():
         return
     users = _users()
@@ -207,3 +209,83 @@ def _veto(office: User, today: date) -> None:
         },
         body=Body(COMMUNITY, community.pk, community.name),
     )
+
+
+#: This year's five assurances: body -> [(item, status, description, responsible, evidence)].
+#: responsible: a demo username; evidence: the files' titles ("!" first: withdrawn).
+ASSURANCES = {
+    ("community", 0): [
+        ("leadership", "in_place", "成立综治维稳工作领导小组，书记任组长。", "leader",
+         ["领导小组成立文件"]),
+        ("team", "in_place", "专职综治干部2名，网格员6名，调解员4名。", "community1",
+         ["队伍名册"]),
+        ("venue", "in_place", "综治中心、人民调解室、接访室各1间。", None, ["阵地照片"]),
+        ("funding", "in_place", "年度工作经费纳入社区预算。", None, ["经费预算表"]),
+        ("work", "partly", "例会制度已建立，台账尚不完整。", "community1", []),
+    ],
+    ("community", 1): [
+        ("leadership", "in_place", "领导小组已调整。", "leader", ["调整通知"]),
+        ("team", "in_place", "专兼职队伍已落实。", None, ["!旧名册", "队伍名册（更新）"]),
+        ("funding", "partly", "经费部分到位。", None, []),
+    ],
+    ("unit", "城建办"): [
+        ("leadership", "in_place", "分管领导负责信访办理。", "leader", ["分工文件"]),
+        ("funding", "not_in_place", "", None, []),
+    ],
+}  # fmt: skip
+
+
+def _assurances(stdout) -> None:
+    """A few bodies' five assurances, written directly (idempotent: once per year)."""
+    from huiyin.assessment.models import Assurance, AssuranceEvidence
+    from huiyin.assessment.services.common import today
+    from huiyin.org.models import Staff
+
+    year = today().year
+    if Assurance.objects.filter(year=year).exists():
+        return
+    office = User.objects.filter(username="governance").first()
+    communities = list(Community.objects.order_by("order", "id"))
+    if office is None or len(communities) < 2:
+        return
+    staff = {s.user.username: s for s in Staff.objects.select_related("user")}
+    storage = AssuranceEvidence._meta.get_field("file").storage
+    made = 0
+    with transaction.atomic():
+        for (kind, which), items in ASSURANCES.items():
+            if kind == COMMUNITY:
+                where = {"community": communities[which]}
+            else:
+                unit = Unit.objects.filter(name=which).first()
+                if unit is None:
+                    continue
+                where = {"unit": unit}
+            for item, status, text, who, titles in items:
+                row = Assurance.objects.create(
+                    year=year,
+                    item=item,
+                    status=status,
+                    description=text,
+                    responsible=staff.get(who) if who else None,
+                    updated_by=office,
+                    **where,
+                )
+                made += 1
+                for title in titles:
+                    content = _pdf(title.lstrip("!"))
+                    name = storage.save(
+                        f"assurances/{row.pk}/{uuid.uuid4().hex}.pdf", ContentFile(content)
+                    )
+                    AssuranceEvidence.objects.create(
+                        assurance=row,
+                        title=title.lstrip("!"),
+                        file=name,
+                        original_name=f"{title.lstrip('!')}.pdf",
+                        content_type="application/pdf",
+                        size=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        uploaded_by=office,
+                        withdrawn=title.startswith("!"),
+                        withdrawn_reason="已被更新的名册取代。" if title.startswith("!") else "",
+                    )
+    stdout.write(f"Assessment: {made} items of the five assurances for {year}.\n")

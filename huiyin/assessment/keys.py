@@ -14,6 +14,13 @@ matter's first handling, not to points). :func:`refusal` says why a key is refus
 A key whose kind is not installed (its module is not registered with the statistics engine
 yet) is "not available": :func:`value` returns :data:`MISSING`, the rule gives no points and
 its maximum is left out of the total, for every body alike.
+
+One key is not a statistic of the matters: ``assurances.completeness_rate``, the share of the
+five assurances (五个落实) in place with evidence for the year the period ends in, kept by the
+assessment itself (:func:`huiyin.assessment.services.assurances.figures`). It measures whether
+a body has taken on its responsibility (a leader, a team, a venue, funding, the work), not how
+matters were handled, so the built-in scheme leaves it out; an office may add it as a rule of
+its own scheme, published before its period like any other.
 """
 
 from __future__ import annotations
@@ -105,6 +112,11 @@ CATALOGUE: dict[str, KeyInfo] = {
         _k("supervision.on_time_rate", _("Supervision orders answered on time (rate)"), RATE),
         _k("supervision.overdue", _("Supervision orders overdue without feedback"), COUNT),
         _k("supervision.answered_late", _("Supervision orders answered late"), COUNT),
+        _k(
+            "assurances.completeness_rate",
+            _("Five assurances in place with evidence (rate)"),
+            RATE,
+        ),
     )
 }
 

@@ -33,6 +33,9 @@ from huiyin.assessment.models import Decision, Method, VetoProposal
 from huiyin.assessment.rules import Computed, points_of
 from huiyin.reports.stats import Period, flat, registered
 
+#: The five assurances' figure (``assurances.completeness_rate``) is the assessment's own.
+ASSURANCES_SECTION = "assurances"
+
 
 @dataclass
 class PointResult:
@@ -60,6 +63,11 @@ def figures_for(body: Body | None, period: Period, sections: Iterable[str]) -> d
     for entry in registered():
         if wanted & set(entry.sections):
             out.update(flat(dict(entry.figures(period, scope=scope))))
+    if ASSURANCES_SECTION in wanted:
+        # Kept by the assessment itself, not a statistic of the matters (see keys).
+        from huiyin.assessment.services.assurances import figures
+
+        out.update(figures(body, period))
     return out
 
 

@@ -1,6 +1,6 @@
 """Assessment pages; each views module owns its own url patterns."""
 
-from huiyin.assessment.views import index, letters, rounds, schemes, supervision, veto
+from huiyin.assessment.views import assurances, index, letters, rounds, schemes, supervision, veto
 
 app_name = "assessment"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *rounds.urlpatterns,
     *supervision.urlpatterns,
     *veto.urlpatterns,
+    *assurances.urlpatterns,
 ]

@@ -1,5 +1,11 @@
 """The assessment app's models: letters and targets, schemes, rounds, supervision, vetoes."""
 
+from huiyin.assessment.models.assurances import (
+    Assurance,
+    AssuranceEvidence,
+    AssuranceItem,
+    AssuranceStatus,
+)
 from huiyin.assessment.models.rounds import (
     ManualAward,
     Objection,
@@ -28,6 +34,10 @@ from huiyin.assessment.models.veto import Decision, VetoGround, VetoProposal
 
 __all__ = [
     "AppliesTo",
+    "Assurance",
+    "AssuranceEvidence",
+    "AssuranceItem",
+    "AssuranceStatus",
     "Comparison",
     "Decision",
     "Escalation",
