@@ -1,3 +1,7 @@
+"""平安创建's pages (mounted at /safety/)."""
+
+from huiyin.safety.views import urlpatterns
+
 app_name = "safety"
 
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]
