@@ -27,6 +27,7 @@ from huiyin.reports.forms import PeriodForm
 from huiyin.reports.models import may_manage
 from huiyin.reports.views.dashboard_disputes import dispute_cards, dispute_chart, may_see_disputes
 from huiyin.reports.views.dashboard_incidents import incident_cards
+from huiyin.reports.views.dashboard_supervision import supervision_card
 
 #: Rows shown in each of the due-soon and overdue lists.
 LIST_ROWS = 15
@@ -414,6 +415,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "may_manage_campaigns": may_manage(user),
             "disputes": dispute_cards(s, period) if show_disputes else None,
             "incident_cards": incident_cards(s, user),
+            "supervision": supervision_card(user),
         },
     )
 
