@@ -24,3 +24,5 @@ class ReportsConfig(AppConfig):
         from huiyin.org.roles import Perm
 
         register_system_link(Perm.ADMIN_MANAGE, _ledger_import_link)
+        # The campaign notices (表彰通报, 通报批评) and the annual report join the documents.
+        from huiyin.reports.documents import commendations  # noqa: F401

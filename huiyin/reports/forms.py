@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
 from huiyin.org.models import Community, Unit
-from huiyin.reports.models import Campaign
+from huiyin.reports.models import WRITTEN, WRITTEN_MAX, Campaign
 from huiyin.reports.stats import Period
 
 #: The longest custom period the dashboard draws (ten years of weekly points).
@@ -127,6 +127,20 @@ class CampaignForm(forms.Form):
         help_text=bounds.max_length_help(2000),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    problems = forms.CharField(
+        label=_("Problems (for the report)"),
+        required=False,
+        max_length=WRITTEN_MAX,
+        help_text=bounds.max_length_help(WRITTEN_MAX),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    next_steps = forms.CharField(
+        label=_("Next steps (for the report)"),
+        required=False,
+        max_length=WRITTEN_MAX,
+        help_text=bounds.max_length_help(WRITTEN_MAX),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     communities = bounds.ModelMultipleChoiceField(
         label=_("Participating communities"),
         queryset=Community.objects.none(),
@@ -145,7 +159,11 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["communities"].queryset = Community.objects.order_by("order", "id")
         self.fields["units"].queryset = Unit.objects.order_by("kind", "name")
-        for name in ("name", "theme", "goals"):
+        # The report's written sections after who takes part.
+        self.order_fields(
+            ["name", "theme", "start", "end", "goals", "communities", "units", *WRITTEN]
+        )
+        for name in ("name", "theme", "goals", *WRITTEN):
             self.fields[name].widget.attrs.setdefault("class", "form-control")
         # Each community and unit a Bootstrap checkbox (the template lays them out).
         for name in ("communities", "units"):
@@ -169,6 +187,8 @@ class CampaignForm(forms.Form):
             "start": campaign.start,
             "end": campaign.end,
             "goals": campaign.goals,
+            "problems": campaign.problems,
+            "next_steps": campaign.next_steps,
             "communities": list(campaign.communities.all()),
             "units": list(campaign.units.all()),
             "version": campaign.version,

@@ -48,6 +48,10 @@ MSG_PLEDGE_DATE_FUTURE = _("The signing date cannot be in the future.")
 MSG_REASON = _("Please give the reason for withdrawing the pledge.")
 MSG_END_BEFORE_START = _("The campaign cannot end before it starts.")
 MSG_ALREADY_WITHDRAWN = _("This pledge was already withdrawn.")
+MSG_WRITTEN_LONG = _("At most %(limit)s characters.")
+
+#: The longest 存在问题 and 下步工作 an office writes for a campaign.
+WRITTEN_MAX = 4000
 
 
 class CampaignInvalid(Exception):
@@ -69,6 +73,9 @@ class Campaign(models.Model):
     start = models.DateField(_("first day"))
     end = models.DateField(_("last day"))
     goals = models.TextField(_("goals"), blank=True)
+    # Written by the office for the campaign's report (总结会): 存在问题 and 下步工作.
+    problems = models.TextField(_("problems"), blank=True, max_length=WRITTEN_MAX)
+    next_steps = models.TextField(_("next steps"), blank=True, max_length=WRITTEN_MAX)
     communities = models.ManyToManyField(
         "org.Community",
         blank=True,
@@ -191,6 +198,10 @@ def _require(user, perm: str) -> None:
         raise PermissionDenied
 
 
+#: The campaign's written sections of its report.
+WRITTEN = ("problems", "next_steps")
+
+
 def save_campaign(
     *,
     actor,
@@ -201,7 +212,8 @@ def save_campaign(
 ) -> Campaign:
     """Create a campaign (campaign=None) or change one whose `version` the editor loaded.
 
-    `data`: name, theme, start, end, goals, communities, units (model instances or ids).
+    `data`: name, theme, start, end, goals, problems, next_steps, communities, units (model
+    instances or ids); problems and next_steps (存在问题, 下步工作) at most WRITTEN_MAX characters.
     PermissionDenied without MANAGE_PERM; CampaignInvalid for bad input; StaleCase when the
     campaign changed since `version` was read.
     """
@@ -218,6 +230,13 @@ def save_campaign(
             errors.setdefault(key, []).append(_("This field is required."))
     if isinstance(start, date) and isinstance(end, date) and end < start:
         errors.setdefault("end", []).append(MSG_END_BEFORE_START)
+    # A key left out keeps what was written (a caller that does not edit them).
+    written = {
+        key: (data.get(key) or "").replace("\x00", "").strip() for key in WRITTEN if key in data
+    }
+    for key, text in written.items():
+        if len(text) > WRITTEN_MAX:
+            errors.setdefault(key, []).append(MSG_WRITTEN_LONG % {"limit": WRITTEN_MAX})
     if errors:
         raise CampaignInvalid(errors)
     fields = {
@@ -226,6 +245,7 @@ def save_campaign(
         "start": start,
         "end": end,
         "goals": (data.get("goals") or "").strip(),
+        **written,
     }
     communities = list(data.get("communities") or [])
     units = list(data.get("units") or [])
@@ -406,3 +426,7 @@ def withdraw_pledge(user, pledge: Pledge, *, reason: str, request=None) -> Pledg
             request=request,
         )
     return pledge
+
+
+# The commendations (表彰, 通报批评) live in a module of their own; imported so Django sees them.
+from huiyin.reports.commendations import Commendation  # noqa: E402, F401

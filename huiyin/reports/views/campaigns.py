@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from huiyin.cases.exceptions import StaleCase
 from huiyin.front.decorators import require_perm
+from huiyin.reports.commendations import Commendation
 from huiyin.reports.forms import CampaignForm, PledgeForm, WithdrawPledgeForm
 from huiyin.reports.models import (
     MANAGE_PERM,
@@ -80,6 +81,25 @@ def _participants(campaign: Campaign) -> list[dict]:
     return rows
 
 
+def _commendations(campaign: Campaign) -> dict:
+    """The campaign's commendations and criticism (withdrawn ones shown struck), by kind."""
+    rows = list(
+        Commendation.objects.filter(campaign=campaign)
+        .select_related("community", "unit", "staff__unit")
+        .order_by("withdrawn", "decided_on", "id")
+    )
+    by_kind = {kind: [r for r in rows if r.kind == kind] for kind in Commendation.Kind.values}
+    live = {kind: sum(not r.withdrawn for r in found) for kind, found in by_kind.items()}
+    return {
+        "groups": [
+            (kind, label, by_kind[kind], live[kind]) for kind, label in Commendation.Kind.choices
+        ],
+        "live": live,
+        "commendation_notice": live["unit"] + live["staff"] > 0,
+        "criticism_notice": live["criticism"] > 0,
+    }
+
+
 @require_perm(VIEW_PERM)
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
@@ -95,6 +115,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_manage": manage,
             "pledge_form": PledgeForm(campaign=campaign) if manage else None,
             "withdraw_form": WithdrawPledgeForm() if manage else None,
+            "commendations": _commendations(campaign),
             "dashboard_url": reverse("reports:dashboard")
             + f"?period=campaign&campaign={campaign.pk}",
         },

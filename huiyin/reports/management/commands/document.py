@@ -45,6 +45,10 @@ class Refused(Exception):
 def find_case(text: str) -> Case:
     number = unicodedata.normalize("NFC", (text or "").strip())
     if not number or len(number) > NUMBER_MAX or not NUMBER_SHAPE.match(number):
+        # A subject that is not numbered like a case (an annual report: 2025年度).
+        other = find_subject(number) if number and len(number) <= NUMBER_MAX else None
+        if other is not None:
+            return other
         raise Refused(
             _("“%(number)s” is not a case number: write it as on the case, e.g. %(example)s.")
             % {"number": text, "example": "浓洄信〔2026〕0042号"}
