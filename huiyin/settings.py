@@ -171,10 +171,11 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["CONN_MAX_AGE"] = envint("HUIYIN_SQLITE_CONN_MAX_AGE", 60, minimum=0)
     _database["OPTIONS"] = {
         "timeout": 20,
-        # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks.
+        # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks;
+            # FULL syncs the WAL at every commit, so an acknowledged save survives an OS crash.
         "transaction_mode": "IMMEDIATE",
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
             " PRAGMA busy_timeout=20000;"
         ),
     }
