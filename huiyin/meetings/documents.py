@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from huiyin.meetings.models import Meeting
 from huiyin.meetings.services import follow_through, tasks_of
+from huiyin.reports import docx_layout
 from huiyin.reports.documents import layout as gb
 
 NAME = "会议纪要"
@@ -99,7 +100,12 @@ def build_document(meeting: Meeting, *, visible: set[int] | None = None):
             ]
         )
     if rows:
-        gb.add_table(doc, ["序号", "任务", "类别", "责任人", "完成时限", "关联事项"], rows)
+        docx_layout.add_table(
+            doc,
+            ["序号", "任务", "类别", "责任人", "完成时限", "关联事项"],
+            rows,
+            widths_mm=[12, 52, 20, 22, 26, 24],
+        )
     else:
         gb.add_paragraph(doc, "无。")
     earlier = follow_through(meeting)
