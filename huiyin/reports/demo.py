@@ -1,7 +1,10 @@
-"""Demo data of the reports app: the 百日大会战 campaign over the last 100 days, with pledges.
+"""Demo data of the reports app: the 百日大会战 campaign over the last 100 days, with pledges,
+its commendations (3 先进单位, a handful of 先进个人 from the office's staff, one 通报批评, each
+with its basis) and the 存在问题 and 下步工作 the office wrote.
 
 `huiyin demo` calls load() after the petitions demo. Idempotent: a second run adds nothing.
-Pledges are signed by office titles, never by a person's name.
+Pledges are signed by office titles, never by a person's name. The commendations go through
+the services, by the 综治办's account.
 """
 
 from __future__ import annotations
@@ -58,9 +61,84 @@ def _scan(title: str) -> bytes:
     return bytes(out)
 
 
+#: The office's written sections of the campaign's report.
+PROBLEMS = (
+    "个别社区矛盾纠纷排查上报不够及时，零报告流于形式；"
+    "部分信访事项书面答复未载明法律政策依据；督办事项反馈存在逾期。"
+)
+NEXT_STEPS = (
+    "坚持矛盾纠纷一周一排查、一周一上报；落实首办负责制，提高按期办结率；"
+    "健全例会制度，逐项跟踪督办事项的落实。"
+)
+#: The demo's commendations: the 先进单位 (communities by their order, then units), the
+#: number of 先进个人 from the staff, and the community criticised (by order).
+COMMENDED_COMMUNITIES = 2
+COMMENDED_UNITS = ["浓洄派出所"]
+COMMENDED_STAFF = 5
+UNIT_BASIS = "矛盾纠纷排查到位、化解及时，活动期间实现“三零”目标。"
+STAFF_BASIS = "坚持一线接访，包案化解重点信访事项，群众满意。"
+CRITICISM_BASIS = "矛盾纠纷排查连续两周未按时上报，督办事项逾期未反馈。"
+
+
 def load(stdout) -> None:
-    if Campaign.objects.filter(name=NAME).exists():
+    campaign = Campaign.objects.filter(name=NAME).first()
+    if campaign is None:
+        _campaign(stdout)
+        campaign = Campaign.objects.filter(name=NAME).first()
+    if campaign is not None:
+        _commendations(campaign, stdout)
+
+
+def _commendations(campaign: Campaign, stdout) -> None:
+    """The campaign's commendations and written sections, once (by the 综治办's account)."""
+    from django.contrib.auth.models import User
+
+    from huiyin.org.models import Staff
+    from huiyin.reports.commendations import Commendation, add_commendation
+
+    actor = User.objects.filter(username="governance").first()
+    if actor is None or Commendation.objects.filter(campaign=campaign).exists():
         return
+    today = timezone.localdate()
+    communities = list(campaign.communities.order_by("order", "id"))
+    units = list(campaign.units.filter(name__in=COMMENDED_UNITS))
+    staff = list(Staff.objects.filter(user__is_active=True).order_by("pk")[:COMMENDED_STAFF])
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(problems=PROBLEMS, next_steps=NEXT_STEPS)
+        for community in communities[:COMMENDED_COMMUNITIES]:
+            add_commendation(
+                campaign,
+                actor=actor,
+                kind="unit",
+                community=community,
+                basis=UNIT_BASIS,
+                decided_on=today,
+            )
+        for unit in units:
+            add_commendation(
+                campaign, actor=actor, kind="unit", unit=unit, basis=UNIT_BASIS, decided_on=today
+            )
+        for member in staff:
+            add_commendation(
+                campaign,
+                actor=actor,
+                kind="staff",
+                staff=member,
+                basis=STAFF_BASIS,
+                decided_on=today,
+            )
+        if len(communities) > COMMENDED_COMMUNITIES:
+            add_commendation(
+                campaign,
+                actor=actor,
+                kind="criticism",
+                community=communities[-1],
+                basis=CRITICISM_BASIS,
+                decided_on=today,
+            )
+
+
+def _campaign(stdout) -> None:
     communities = list(Community.objects.order_by("order", "id"))
     if not communities:
         return

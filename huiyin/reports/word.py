@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from huiyin.reports import docx_layout as gb
 from huiyin.reports import stats
 from huiyin.reports.sections import base as sections
+from huiyin.reports.sections import campaign as campaign_section
 from huiyin.reports.sections.base import (
     Placeholder,
     ReportData,
@@ -123,6 +124,8 @@ def gather(
         for section in sections.registered()
         if section.gather is not None
     }
+    # The chosen campaign's own: its commendations and the sections the office wrote.
+    found["campaign"] = campaign_section.values(campaign)
     street = community.street if community is not None else Street.objects.order_by("id").first()
     street_name = street.name if street else ""
     return ReportData(
@@ -152,6 +155,7 @@ def build_context(data: ReportData) -> dict[str, Any]:
             "report.campaign": data.campaign,
         }
     )
+    values.update(data.found.get("campaign") or campaign_section.values(None))
     context: dict[str, Any] = {"stats": data.figures}
     for placeholder in sections.placeholders():
         shown = _format(placeholder.kind, values.get(placeholder.path))

@@ -418,3 +418,80 @@ def test_the_written_sections_are_bounded(client, campaign, manager):
     assert "next_steps" in refused.value.errors
     campaign.refresh_from_db()
     assert campaign.next_steps == "" and campaign.name == "百日大会战"
+
+
+# --------------------------------------------------------------------------- the campaign report
+
+
+def report_text(**kwargs) -> str:
+    from huiyin.reports import stats, word
+
+    campaign = kwargs.get("campaign")
+    period = (
+        stats.Period.of_campaign(campaign)
+        if campaign
+        else stats.Period(timezone.localdate() - timedelta(days=30), timezone.localdate())
+    )
+    out = io.BytesIO()
+    word.campaign_report(out, period=period, **kwargs)
+    return text_of(out.getvalue())
+
+
+def test_the_campaign_report_fills_the_counts_and_the_written_sections(
+    campaign, community, unit, manager, today
+):
+    add(campaign, manager, today, community=community)
+    add(campaign, manager, today, unit=unit)
+    add(campaign, manager, today, kind="staff", staff=manager.staff)
+    withdrawn = add(campaign, manager, today, kind="criticism", unit=unit)
+    withdraw_commendation(manager, withdrawn, reason="撤回")
+    campaign.problems = "个别社区排查上报不及时"
+    campaign.next_steps = "健全例会制度\n落实包案责任"
+    campaign.save()
+    template = Document()
+    template.add_paragraph(
+        "先进单位{{ 先进单位数 }}个和先进个人{{ 先进个人数 }}名；批评{{ 通报批评数 }}；"
+        "问题：{{ 存在问题 }}；下步：{{ campaign_next_steps }}"
+    )
+    raw = io.BytesIO()
+    template.save(raw)
+    raw.seek(0)
+    filled = report_text(campaign=campaign, template=raw)
+    assert (
+        "先进单位2个和先进个人1名；批评0；问题：个别社区排查上报不及时；下步：健全例会制度"
+        in filled
+    )
+    built_in = report_text(campaign=campaign)
+    assert "存在问题" in built_in and "个别社区排查上报不及时" in built_in
+    assert "下步工作" in built_in and "落实包案责任" in built_in
+    assert "表彰了先进单位2个和先进个人1名" in built_in
+
+
+def test_a_report_over_dates_leaves_the_written_sections_to_fill(db, community):
+    text = report_text()
+    assert "存在问题" in text and "（待填写）" in text
+    assert "表彰了先进单位" not in text
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+def test_the_demo_campaign_gets_its_commendations_once(personas, street, settings, tmp_path):
+    from huiyin.reports import demo
+    from huiyin.reports.commendations import counts
+    from huiyin.testing import factories as f
+
+    settings.ATTACHMENT_DIR = tmp_path / "attachments"
+    for index in range(3):
+        f.CommunityFactory(street=street, name=f"社区{index}", order=index + 10)
+    f.UnitFactory(street=street, name="浓洄派出所")
+    demo.load(io.StringIO())
+    demo.load(io.StringIO())
+    campaign = Campaign.objects.get(name=demo.NAME)
+    assert counts(campaign) == {"unit": 3, "staff": demo.COMMENDED_STAFF, "criticism": 1}
+    assert campaign.problems and campaign.next_steps
+    assert all(row.basis for row in Commendation.objects.all())
+    text = text_of(
+        documents.render(notices.COMMENDATION, notices.Notice.of(campaign, "commendation"))
+    )
+    assert "3个先进单位和5名先进个人" in text
