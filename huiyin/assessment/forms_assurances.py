@@ -18,15 +18,19 @@ class AssuranceForm(Styled):
     responsible = forms.ChoiceField(label=_("Responsible"), required=False, choices=())
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, takes_responsible: bool = True, **kwargs):
+    def __init__(self, *args, takes_responsible: bool = True, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
         if takes_responsible:
-            from huiyin.org.models import Staff
-
-            staff = Staff.objects.order_by("name", "id").values_list("id", "name")
-            self.fields["responsible"].choices = [("", "—"), *((str(k), n) for k, n in staff)]
+            self.fields["responsible"].choices = [("", "—"), *(staff or staff_choices())]
         else:
             del self.fields["responsible"]
+
+
+def staff_choices() -> list[tuple[str, str]]:
+    """Every staff member by name (read once per page, shared by the five items' forms)."""
+    from huiyin.org.models import Staff
+
+    return [(str(k), n) for k, n in Staff.objects.order_by("name", "id").values_list("id", "name")]
 
 
 class EvidenceForm(Styled):

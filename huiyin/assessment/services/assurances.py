@@ -145,10 +145,13 @@ class BodyLine:
     @property
     def cells(self) -> list[dict]:
         return [
-            {"item": item.value, "status": self.statuses.get(item.value, ""),
-             "complete": item.value in self.complete}
+            {
+                "item": item.value,
+                "status": self.statuses.get(item.value, ""),
+                "complete": item.value in self.complete,
+            }
             for item in ITEMS
-        ]  # fmt: skip
+        ]
 
 
 def table(year: int, bodies: list[Body] | None = None) -> list[BodyLine]:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huiyin.assessment import bodies
 from huiyin.assessment.forms import WithdrawForm
-from huiyin.assessment.forms_assurances import AssuranceForm, EvidenceForm
+from huiyin.assessment.forms_assurances import AssuranceForm, EvidenceForm, staff_choices
 from huiyin.assessment.models import AssuranceEvidence, AssuranceItem, AssuranceStatus
 from huiyin.assessment.services import assurances as service
 from huiyin.assessment.services.common import (
@@ -80,11 +80,13 @@ def assurance_detail(request: HttpRequest, year: int, body: str) -> HttpResponse
     rows = service.checklist(found, year)
     manage = may(request.user, MANAGE_PERM)
     if manage:
+        staff = staff_choices()
         for row in rows:
             record = row.record
             row.form = AssuranceForm(
                 prefix=row.item,
                 takes_responsible=row.takes_responsible,
+                staff=staff,
                 initial={
                     "status": record.status if record else AssuranceStatus.NOT_IN_PLACE,
                     "description": record.description if record else "",
