@@ -189,13 +189,17 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             manage=manage,
             today=day,
             consultation_form=ConsultationForm(initial={"held_on": day}) if open_ else None,
-            risk_form=RiskPointForm() if open_ else None,
-            review_form=ReviewForm(initial=review_initial) if open_ else None,
-            conclude_form=ConcludeForm(initial={"concluded_on": day, **version}) if open_ else None,
-            decide_form=DecideForm(initial={"decided_on": day, **version})
+            risk_form=RiskPointForm(auto_id="risk_%s") if open_ else None,
+            review_form=ReviewForm(initial=review_initial, auto_id="review_%s") if open_ else None,
+            conclude_form=ConcludeForm(
+                initial={"concluded_on": day, **version}, auto_id="conclude_%s"
+            )
+            if open_
+            else None,
+            decide_form=DecideForm(initial={"decided_on": day, **version}, auto_id="decide_%s")
             if manage and found.status == Status.CONCLUDED
             else None,
-            measure_form=MeasureForm(initial={"due_on": day}, points=points)
+            measure_form=MeasureForm(initial={"due_on": day}, points=points, auto_id="measure_%s")
             if manage and points
             else None,
             measure_statuses=MeasureStatus.choices,
