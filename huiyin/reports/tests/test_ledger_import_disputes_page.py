@@ -43,11 +43,16 @@ def disputes() -> int:
 
 def test_each_role_is_offered_the_ledgers_it_may_import(personas):
     assert importable(personas[Role.PETITION_CLERK]) == ["petitions"]
-    assert importable(personas[Role.GOVERNANCE_STAFF]) == ["disputes", "mediations"]
+    assert importable(personas[Role.GOVERNANCE_STAFF]) == ["disputes", "mediations", "incidents"]
     # A community worker registers petitions received there (社区代办) but keeps no petition
-    # ledger; they screen their community's disputes.
-    assert importable(personas[Role.COMMUNITY_WORKER]) == ["disputes", "mediations"]
-    assert importable(personas[Role.ADMINISTRATOR]) == ["petitions", "disputes", "mediations"]
+    # ledger; they screen their community's disputes and register its incidents.
+    assert importable(personas[Role.COMMUNITY_WORKER]) == ["disputes", "mediations", "incidents"]
+    assert importable(personas[Role.ADMINISTRATOR]) == [
+        "petitions",
+        "disputes",
+        "mediations",
+        "incidents",
+    ]
     # A grid's scope covers no community (every ledger row names one); a mediator does not
     # screen; the others register nothing.
     for role in (Role.GRID_WORKER, Role.MEDIATOR, Role.LEADER, Role.AUDITOR):

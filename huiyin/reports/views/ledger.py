@@ -3,10 +3,15 @@
     /reports/ledger/                 the page: export form, link to the import
     /reports/ledger/export/?<filters>[&identity=1][&ledger=disputes]   the .xlsx (the list's
                                      filters: the petition list's, or the dispute list's for
-                                     the dispute screening and people's mediation ledgers)
+                                     the dispute screening and people's mediation ledgers, the
+                                     incident list's for the incident ledger; ``from``/``to``/
+                                     ``community`` for the patrol and rectification ledgers)
     /reports/ledger/import/          upload an .xlsx/.csv ledger (POST ``ledger=petitions|
-                                     disputes|mediations``, the kinds the person may import:
-                                     :func:`importable`) → a job with progress
+                                     disputes|mediations|incidents``, the kinds the person may
+                                     import: :func:`importable`) → a job with progress
+
+The patrol ledger (巡查台账) and the hazard rectification ledger (隐患整改台账) are exported
+only (:data:`EXPORT_ONLY`): patrols and inspections are recorded on their own pages.
 
 The work itself is in huiyin.reports.ledgers; an import runs as a job (huiyin.reports.jobs)
 whose page shows the progress and then the result (huiyin.reports.views.word holds the job
@@ -53,12 +58,20 @@ _DATE = {"type": "date", "class": "form-control"}
 
 
 #: The ledgers the page exports: key → (who may, beside Perm.REPORTS_EXPORT; the file name).
-#: The petition ledger is every exporter's, as before; the dispute ledgers need DISPUTES_VIEW.
+#: The petition ledger is every exporter's, as before; the dispute ledgers need DISPUTES_VIEW,
+#: the incident ledger INCIDENTS_VIEW, the patrol ledgers PATROLS_VIEW. Which rows: the kind's
+#: own (``visible_to`` for cases, huiyin.patrols.access for patrols and rectifications).
 EXPORTS = {
     "petitions": (None, _("petition-ledger-%(stamp)s.xlsx")),
     "disputes": (Perm.DISPUTES_VIEW, _("dispute-ledger-%(stamp)s.xlsx")),
     "mediations": (Perm.DISPUTES_VIEW, _("mediation-ledger-%(stamp)s.xlsx")),
+    "incidents": (Perm.INCIDENTS_VIEW, _("incident-ledger-%(stamp)s.xlsx")),
+    "patrols": (Perm.PATROLS_VIEW, _("patrol-ledger-%(stamp)s.xlsx")),
+    "rectifications": (Perm.PATROLS_VIEW, _("rectification-ledger-%(stamp)s.xlsx")),
 }
+
+#: Ledgers exported only: the page says so, and the import never offers them.
+EXPORT_ONLY = ("patrols", "rectifications")
 
 
 def exportable(user) -> list[str]:
@@ -82,14 +95,31 @@ def screens_communities(user) -> bool:
     return scope.street_wide or bool(scope.community_ids)
 
 
+def reports_incidents_for_communities(user) -> bool:
+    """Whether `user` registers incidents street-wide or for whole communities (or administers).
+
+    Every row of the incident ledger names its 所属社区 (or none: the street), and the import
+    checks each row against the importer's ``incidents.report`` scope
+    (``incidents_check.Lookups.may_register``), which a grid's scope never covers: a grid
+    worker is not offered an import whose every row would be refused.
+    """
+    reach = reach_of(user)
+    if reach.can(Perm.ADMIN_MANAGE):
+        return True
+    scope = reach.scope(Perm.INCIDENTS_REPORT)
+    return scope.street_wide or bool(scope.community_ids)
+
+
 #: The ledgers the page imports, in the page's order: key → who may (beside the kind's own
 #: ``may_import``, which the import checks again; each row is checked against the importer's
 #: scope by the kind). Petitions: the petition office; the dispute ledgers: those who screen
-#: disputes for the street or a community.
+#: disputes for the street or a community; the incident ledger: those who register incidents
+#: for the street or a community.
 IMPORTS = {
     "petitions": None,
     "disputes": screens_communities,
     "mediations": screens_communities,
+    "incidents": reports_incidents_for_communities,
 }
 
 
@@ -201,7 +231,8 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     if not (reach.can(Perm.REPORTS_EXPORT) or imports):
         # Registering petitions in one community, screening one grid: neither half of the page.
         raise PermissionDenied
-    form = ExportForm(identity=may_export_identity(request.user), ledgers=exportable(request.user))
+    exports = exportable(request.user) if reach.can(Perm.REPORTS_EXPORT) else []
+    form = ExportForm(identity=may_export_identity(request.user), ledgers=exports or ["petitions"])
     return render(
         request,
         "reports/ledger.html",
@@ -210,6 +241,10 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "may_export": reach.can(Perm.REPORTS_EXPORT),
             "may_import": bool(imports),
+            "exports": exports,
+            "export_only": [
+                {"key": key, "label": kinds.get(key).label} for key in EXPORT_ONLY if key in exports
+            ],
         },
     )
 
@@ -217,7 +252,8 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
 @require_perm(Perm.REPORTS_EXPORT)
 def ledger_export(request: HttpRequest) -> HttpResponse:
     """The .xlsx of the matters the list shows with the same GET filters (audited): the
-    petition ledger, or with ``ledger=disputes`` / ``mediations`` a dispute ledger."""
+    petition ledger, or with ``ledger=disputes`` / ``mediations`` a dispute ledger,
+    ``incidents`` the incident ledger, ``patrols`` / ``rectifications`` a patrol ledger."""
     key = request.GET.get("ledger") or "petitions"
     if key not in EXPORTS:
         raise Http404
@@ -324,6 +360,10 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
             "petitions": "petitions" in ledgers,
             "disputes": "disputes" in ledgers or "mediations" in ledgers,
             "dispute_required": "、".join(kinds.get("disputes").required),
+            "incidents": "incidents" in ledgers,
+            "incident_required": "、".join(kinds.get("incidents").required),
+            "several": len(ledgers) > 1,
+            "export_only": [kinds.get(key).label for key in EXPORT_ONLY],
         },
     )
 
