@@ -24,6 +24,7 @@ __all__ = [
     "apply_confirmation",
     "assign_mediators",
     "close_dispute",
+    "correct_details",
     "escalate",
     "extend_court_period",
     "fail_with_notice",
@@ -244,6 +245,34 @@ def record_police_answer(
         answer=answer,
         answered_on=answered_on,
         risk_note=risk_note,
+    )
+
+
+def correct_details(
+    case: Case,
+    actor,
+    *,
+    category,
+    reason: str,
+    title: str | None = None,
+    amount=None,
+    people_count=None,
+    version=None,
+    request=None,
+) -> Case:
+    """Correct the dispute's type (and its title, amount or people involved) with a reason;
+    the labour clock follows the type while the mediation runs (see steps/correction.py)."""
+    return _step(
+        case,
+        "correct_details",
+        actor,
+        version,
+        request,
+        category=category,
+        reason=reason,
+        title=title,
+        amount=amount,
+        people_count=people_count,
     )
 
 

@@ -84,6 +84,8 @@ TEXT_KEYS = frozenset(
         "invitees",
     }
 )
+#: The keys of "correct_details", which have fields of their own.
+CORRECTION_KEYS = frozenset({"category", "title", "amount", "people_count", "reason"})
 BOOL_KEYS = frozenset({"public", "invitees_consented", "police_matter", "parties_consented"})
 #: Performance terms one agreement form takes (each a term and its due date).
 TERM_ROWS = 3
@@ -117,7 +119,12 @@ LABELS: dict[tuple[str, str], Promise] = {
     ("record_followup", "on"): _("Date of the visit"),
     ("record_followup", "note"): _("Result of the visit"),
     ("close", "note"): _("Note (what the parties were told of terms not performed)"),
+    ("correct_details", "reason"): _("Reason for the correction"),
 }
+MSG_CORRECTION_HELP = _(
+    "Becoming a labour dispute starts its 15 days from the day the application was received "
+    "(Labour Dispute Mediation and Arbitration Law art. 14); ceasing to be one cancels them."
+)
 
 
 def _css(field: forms.Field) -> forms.Field:
@@ -228,6 +235,22 @@ class StepData:
         )
 
     @cached_property
+    def dispute_types(self) -> list[tuple[int, str]]:
+        """The types in use (the dispute's own even if retired), the tree's order."""
+        from django.db.models import Q
+
+        from huiyin.cases.kinds import Kind
+        from huiyin.cases.models import Category
+
+        rows = (
+            Category.objects.filter(kind=Kind.DISPUTE)
+            .filter(Q(active=True) | Q(pk=self.case.category_id))
+            .select_related("parent")
+            .order_by("order", "id")
+        )
+        return [(c.pk, f"{c.parent.name}/{c.name}" if c.parent_id else c.name) for c in rows]
+
+    @cached_property
     def units(self) -> list[tuple[int, str]]:
         return list(
             Unit.objects.filter(street_id=self.case.street_id)
@@ -289,6 +312,8 @@ class StepForm(forms.Form):
             # Never required by the form: an unticked consent is the service's to refuse, in
             # its own words (a court period is extended only with every party's consent).
             return forms.BooleanField(label=label, required=False)
+        if self.name == "correct_details" and key in CORRECTION_KEYS:
+            return self._correction_field(key, label, required=required)
         if key in TEXT_KEYS:
             limit = 5000 if key in ("note", "risk", "measures", "answer") else MAX_TEXT
             return forms.CharField(
@@ -376,6 +401,44 @@ class StepForm(forms.Form):
             return field
         limit = 200 if key == "performance_place" else MAX_LINE
         return forms.CharField(label=label, required=required, max_length=limit)
+
+    def _correction_field(self, key: str, label, *, required: bool) -> forms.Field:
+        """The fields of "correct_details", filled with what is recorded now."""
+        from huiyin.disputes import rules
+        from huiyin.disputes.steps.correction import MAX_REASON, TITLE_MAX
+
+        d = self.data_for
+        if key == "category":
+            field = _choice(label, d.dispute_types, required=required, initial=d.case.category_id)
+            field.help_text = MSG_CORRECTION_HELP
+            return field
+        if key == "title":
+            field = forms.CharField(label=label, required=required, max_length=TITLE_MAX)
+            field.initial = d.case.title
+            return field
+        if key == "amount":
+            field = forms.DecimalField(
+                label=label,
+                required=required,
+                min_value=0,
+                max_value=rules.max_amount(),
+                max_digits=14,
+                decimal_places=2,
+            )
+            field.initial = d.dispute.amount
+            return field
+        if key == "people_count":
+            field = forms.IntegerField(
+                label=label, required=required, min_value=1, max_value=bounds.max_headcount()
+            )
+            field.initial = d.dispute.people_count
+            return field
+        return forms.CharField(
+            label=label,
+            required=required,
+            max_length=MAX_REASON,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
 
     def _results(self) -> list[tuple[str, str]]:
         if self.name == "transfer_result":

@@ -14,6 +14,8 @@
     agreed|performing|closed ─apply_confirmation / record_confirmation→ (same state)
         └─mediate_again→ mediating          (after the court rejected it, 民诉法 art. 206)
     agreed|performing|closed ─record_followup→ (same state; 回访)
+    any state but an ended one ─correct_details→ (same state; the type, title, amount, people
+        involved, with a reason; the labour clock follows the type, steps/correction.py)
     refused|failed ─tell_routes→ (same state);  transferred ─transfer_result→ (same state)
 
 Who: the mediation steps need Perm.DISPUTES_MEDIATE over the case; registration, risk notes,
@@ -40,6 +42,7 @@ from huiyin.cases.kinds import Kind
 from huiyin.cases.workflow import Transition, Workflow, register_workflow
 from huiyin.disputes.checks import FIELDS
 from huiyin.disputes.models import Dispute, Status
+from huiyin.disputes.steps import correction as corr
 from huiyin.disputes.steps import mediation as m
 from huiyin.disputes.steps import outcome as o
 from huiyin.org.roles import Perm
@@ -54,6 +57,8 @@ AFTER_AGREEMENT = (S.AGREED, S.PERFORMING)
 WITH_AGREEMENT = (S.AGREED, S.PERFORMING, S.CLOSED)
 NOT_ENDED = (S.REGISTERED, S.MEDIATING, S.AGREED, S.PERFORMING)
 ROUTES = ("routes_told_on", "routes_manner", "routes_text")
+#: Every state: an ended dispute is refused by the precondition, in words of its own.
+ALL = tuple(Status.values)
 
 
 def _load(case, lock: bool) -> Dispute:
@@ -131,6 +136,18 @@ TRANSITIONS = (
         optional=("on", "mediators", "public", "invitees", "invitees_consented"),
         clean=m.clean_session,
         apply=m.apply_session,
+    ),
+    Transition(
+        "correct_details",
+        ALL,
+        None,
+        WORK,
+        _("Correct the dispute type / basic details"),
+        requires=("category", "reason"),
+        optional=("title", "amount", "people_count"),
+        precondition=corr.precondition,
+        clean=corr.clean,
+        apply=corr.apply,
     ),
     Transition(
         "note_risk",

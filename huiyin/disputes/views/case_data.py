@@ -23,6 +23,7 @@ from huiyin.cases.models import Case, CaseEvent, Clock
 from huiyin.cases.services import holds
 from huiyin.cases.workflow import event_label
 from huiyin.disputes import clocks, services
+from huiyin.disputes.checks import label
 from huiyin.disputes.models import (
     Agreement,
     AgreementSignature,
@@ -92,11 +93,36 @@ def event_detail(event: CaseEvent) -> str:
         return str(data["court"])
     if kind == "record_confirmation" and data.get("result"):
         return _choice_label(JudicialConfirmation.Result, data["result"])
+    if kind == "correct_details":
+        return correction_detail(data)
     if kind == "from_petition" and data.get("petition_number"):
         return str(data["petition_number"])
     if kind == "extend_court_period" and data.get("new_due_on"):
         return gettext("New time limit %(date)s") % {"date": data["new_due_on"]}
     return ""
+
+
+def correction_detail(data: dict) -> str:
+    """ "Type: 邻里 → 劳动争议/欠薪 · labour time limit started" (the reason is the event's note)."""
+    parts = []
+    if data.get("category"):
+        old, new = data["category"]
+        parts.append(gettext("Type: %(old)s → %(new)s") % {"old": old or "—", "new": new})
+    for key in ("amount", "people_count"):
+        if data.get(key):
+            old, new = data[key]
+            parts.append(f"{label(key)}: {_dash(old)} → {_dash(new)}")
+    if "title" in data.get("fields", ()):
+        parts.append(gettext("title corrected"))
+    if data.get("labour_clock") == "started":
+        parts.append(gettext("the labour dispute's 15 days run from the day received"))
+    elif data.get("labour_clock") == "cancelled":
+        parts.append(gettext("the labour dispute's 15 days were cancelled"))
+    return " · ".join(parts)
+
+
+def _dash(value) -> str:
+    return "—" if value in (None, "") else str(value)
 
 
 @dataclass
