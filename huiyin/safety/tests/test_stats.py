@@ -147,12 +147,29 @@ def test_the_section_by_hand(on_file, period, community, other_community):
     assert set(theirs["criteria"].values()) == {None}
 
 
-def test_the_status_is_as_it_stood_at_the_end_of_the_period(on_file, community):
+def test_the_status_is_as_it_stood_at_the_end_of_the_period(on_file, office, other_community):
+    # The creation of the year the earlier period ends in (in January, last year's).
     earlier = Period(ago(60), ago(20))
-    mine = safety_creation(earlier)[community.name]
-    assert mine["status"] == "applied"
-    assert mine["criteria"]["criminal"] is None  # no figure lies inside that period
-    assert safety_creation(Period(ago(60), ago(50)))[community.name]["status"] is None
+    creation = services.create(
+        actor=office,
+        body=Body("community", other_community.pk, other_community.name),
+        data={"category": "community", "year": earlier.end.year},
+    )
+    services.change_status(creation, actor=office, data={"status": "applied", "on": ago(40)})
+    creation.refresh_from_db()
+    services.change_status(
+        creation, actor=office, data={"status": "awarded", "on": ago(10), "body": "区平安办"}
+    )
+    theirs = safety_creation(earlier)[other_community.name]
+    assert theirs["status"] == "applied"
+    assert theirs["criteria"]["criminal"] is None
+    assert safety_creation(Period(ago(60), ago(50)))[other_community.name]["status"] is None
+    assert safety_creation(Period(ago(60), today()))[other_community.name]["status"] == (
+        "awarded" if earlier.end.year == today().year else None
+    )
+    # The other community's figure lies inside no earlier period.
+    mine = safety_creation(earlier)[on_file.community.name]
+    assert mine["criteria"]["criminal"] is None
 
 
 def test_no_petition_count_is_computed(on_file, office, personas, period, community):
