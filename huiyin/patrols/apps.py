@@ -27,6 +27,7 @@ class PatrolsConfig(AppConfig):
     def ready(self):
         from huiyin.cases.reminders import register_tick
         from huiyin.front.home import register as register_todos
+        from huiyin.patrols import bell
         from huiyin.patrols.home import patrol_todos
         from huiyin.patrols.reminders import tick_hook
         from huiyin.privacy.audit import register_action
@@ -35,3 +36,5 @@ class PatrolsConfig(AppConfig):
             register_action(code, label)
         register_todos(patrol_todos)
         register_tick(tick_hook)
+        # Overdue rectifications in the notification bell (huiyin.cases.context).
+        bell.register()
