@@ -97,6 +97,18 @@ HUIYIN_BACKUP_DIR = envstr("HUIYIN_BACKUP_DIR", "")
 HUIYIN_BACKUP_MAX_AGE_HOURS = envint("HUIYIN_BACKUP_MAX_AGE_HOURS", 26, minimum=1)
 HUIYIN_DISK_MIN_FREE_MB = envint("HUIYIN_DISK_MIN_FREE_MB", 1024, minimum=0)
 
+# Long work (reports, imports, exports, tick) is queued in the database and run by
+# `huiyin worker` (huiyin.ops.tasks, docs/deploy.md). HUIYIN_JOBS_SYNC=1 runs it at once in the
+# web process instead (the tests; a machine that cannot run a second process).
+HUIYIN_JOBS_SYNC = envbool("HUIYIN_JOBS_SYNC", False)
+_IMMEDIATE_TASKS = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+TASKS = {
+    "default": _IMMEDIATE_TASKS
+    if HUIYIN_JOBS_SYNC
+    else {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "immediate": _IMMEDIATE_TASKS,
+}
+
 ALLOWED_HOSTS = envlist("HUIYIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if _local_keys else [])
 CSRF_TRUSTED_ORIGINS = envlist("HUIYIN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -109,6 +121,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "huiyin.org",
     "huiyin.privacy",
     "huiyin.cases",

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class OpsConfig(AppConfig):
     name = "huiyin.ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        # The task worker replaces the doctor's general "worker" check with its heartbeat's.
+        from huiyin.ops import doctor, worker
+
+        doctor.register("worker", worker.check_worker)

@@ -1,18 +1,22 @@
-"""Long work with progress: job files, ownership, the polled page, cleanup, threads."""
+"""Long work with progress: job rows, ownership, the polled page, cleanup, the queue.
+
+The worker itself (claims, recovery, the doctor) is tested in huiyin/ops/tests/test_worker.py.
+"""
 
 from __future__ import annotations
 
 import io
-import json
 import os
-import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.http import Http404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
+from huiyin.ops.models import Job
 from huiyin.org.roles import Role
 from huiyin.reports import jobs
 
@@ -27,6 +31,12 @@ def english():
 def data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def work_here(monkeypatch):
+    """This module's functions may run as jobs (only the report and ledger views' may)."""
+    monkeypatch.setattr(jobs, "WORK_MODULES", jobs.WORK_MODULES | {__name__})
 
 
 @pytest.fixture
@@ -54,13 +64,15 @@ def crashing(progress) -> dict:
     raise ZeroDivisionError("secret internals")
 
 
-def test_it_keeps_the_state_in_a_json_file_under_the_data_dir(settings, clerk, data_dir):
+def test_it_keeps_the_state_in_the_database(settings, clerk, data_dir):
     settings.HUIYIN_JOBS_SYNC = True
     job = jobs.start(clerk, "word", "报告", counting, steps=3)
-    state = json.loads((data_dir / "jobs" / f"{job.id}.json").read_text("utf-8"))
-    assert state["state"] == "done"
-    assert state["user_id"] == clerk.pk
-    assert state["result"]["file"] == "out.txt"
+    row = Job.objects.get(pk=job.id)
+    assert row.state == "done" and row.owner_id == clerk.pk
+    assert row.result["file"] == "out.txt" and row.step == 3 and row.total == 3
+    assert row.work == f"{__name__}.counting" and row.arguments == {"steps": 3}
+    assert row.finished_at is not None and row.attempts == 1
+    assert not list((data_dir / "jobs").glob("*.json"))  # no state files any more
     loaded = jobs.get_for_user(clerk, job.id)
     assert loaded.percent == 100
     assert loaded.result_path.read_text("utf-8") == "done"
@@ -88,26 +100,18 @@ def test_it_ends_a_job_with_the_users_message_or_a_generic_one(settings, clerk, 
     assert "secret internals" in caplog.text  # in the log, for the administrator
 
 
-def test_it_writes_the_file_atomically(clerk, data_dir, monkeypatch):
+def test_it_stores_the_progress_in_the_row(clerk):
     job = jobs.prepare(clerk, "word", "报告")
-    replaced = []
-    original = os.replace
-
-    def spy(src, dst):
-        replaced.append((str(src), str(dst)))
-        return original(src, dst)
-
-    monkeypatch.setattr(jobs.os, "replace", spy)
     jobs.Progress(job)(1, 2, "half", force=True)
-    ((src, dst),) = replaced
-    assert dst.endswith(f"{job.id}.json") and src != dst
-    assert not [p for p in (data_dir / "jobs").iterdir() if p.suffix == ".tmp"]
+    row = Job.objects.get(pk=job.id)
+    assert (row.step, row.total, row.message, row.percent) == (1, 2, "half", 50)
+    assert row.heartbeat is not None
 
 
 def test_it_throttles_progress_writes(clerk, monkeypatch):
     job = jobs.prepare(clerk, "word", "报告")
     writes = []
-    monkeypatch.setattr(jobs, "_write", lambda j: writes.append(j.done))
+    monkeypatch.setattr(jobs, "_write", lambda j, p=None: writes.append(j.done))
     progress = jobs.Progress(job)
     for n in range(1000):
         progress(n, 1000, "rows")
@@ -116,46 +120,40 @@ def test_it_throttles_progress_writes(clerk, monkeypatch):
     assert writes[-1] == 1000
 
 
-def test_it_runs_the_work_in_a_background_thread(settings, clerk):
+def test_it_queues_the_work_for_the_worker(settings, clerk):
     settings.HUIYIN_JOBS_SYNC = False
-    gate = threading.Event()
-
-    def waiting(progress) -> dict:
-        progress(1, 2, "waiting", force=True)
-        gate.wait(10)
-        return {"kind": "word"}
-
-    job = jobs.start(clerk, "word", "报告", waiting)
-    deadline = time.monotonic() + 10
-    while jobs.load(job.id).state != "running" and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert jobs.load(job.id).state == "running"
-    gate.set()
-    while jobs.load(job.id).state != "done" and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert jobs.load(job.id).state == "done"
+    job = jobs.start(clerk, "word", "报告", counting, steps=2)
+    assert jobs.load(job.id).state == "queued"  # nothing runs in the web process
+    (queued,) = DBTaskResult.objects.ready()
+    assert queued.task_path == "huiyin.ops.tasks.run_job"
+    assert queued.args_kwargs["args"] == [job.id, f"{__name__}.counting", {"steps": 2}]
 
 
 def test_it_removes_jobs_older_than_a_day(settings, clerk, data_dir):
     settings.HUIYIN_JOBS_SYNC = True
     old = jobs.start(clerk, "word", "报告", counting, steps=1)
     fresh = jobs.start(clerk, "word", "报告", counting, steps=1)
-    # Stamp both jobs' files by Python's clock (the one cleanup reads), which a test run may
-    # have moved away from the file system's (HUIYIN_TEST_NOW).
+    # Stamp the old job and its folder by Python's clock (the one cleanup reads), which a test
+    # run may have moved away from the file system's (HUIYIN_TEST_NOW).
     now = time.time()
     long_ago = now - 2 * 24 * 3600
+    Job.objects.filter(pk=old.id).update(created_at=datetime.fromtimestamp(long_ago, tz=UTC))
     for path in (data_dir / "jobs").iterdir():
         stamp = long_ago if path.name.startswith(old.id) else now
         os.utime(path, (stamp, stamp))
+    stray = data_dir / "jobs" / "stray-folder-of-an-older-version"
+    stray.mkdir()
+    os.utime(stray, (long_ago, long_ago))
     assert jobs.cleanup() == 1
     assert jobs.load(old.id) is None
-    assert not jobs.job_dir(old.id).exists()
+    assert not jobs.job_dir(old.id).exists() and not stray.exists()
     assert jobs.load(fresh.id) is not None
 
 
-def test_it_marks_a_job_abandoned_by_a_dead_process_as_failed(clerk, monkeypatch):
-    job = jobs.prepare(clerk, "word", "报告")
-    monkeypatch.setattr(jobs.time, "time", lambda: job.updated + jobs.STALE_AFTER + 1)
+def test_it_marks_a_job_abandoned_by_a_dead_process_as_failed(clerk):
+    job = jobs.prepare(clerk, "word", "报告")  # prepared, never launched: the web process died
+    long_ago = timezone.now() - timedelta(seconds=jobs.STALE_AFTER + 1)
+    Job.objects.filter(pk=job.id).update(created_at=long_ago)
     loaded = jobs.load(job.id)
     assert loaded.state == "failed" and loaded.message == str(jobs.MSG_LOST)
 

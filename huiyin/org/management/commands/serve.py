@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
@@ -47,12 +50,32 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--no-collectstatic", action="store_true")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start `huiyin worker` beside the server (it runs as its own service)",
+        )
 
     def handle(self, *args, bind: str, workers: int, no_collectstatic: bool, **options):
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Huiyin → http://{bind}/")
         self.stdout.flush()
+        # One machine, one command: the task worker runs beside the server unless told not to.
+        child = None
+        if not options.get("no_worker"):
+            child = subprocess.Popen([sys.executable, "-m", "huiyin", "worker", "-v", "0"])  # noqa: S603
+        try:
+            self._serve(bind, workers)
+        finally:
+            if child is not None:
+                child.terminate()
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    def _serve(self, bind: str, workers: int) -> None:
         _Server(
             {
                 "bind": bind,
