@@ -77,6 +77,7 @@ def scenarios(own_community) -> list[tuple[str, dict]]:
 
     from huiyin.cases.kinds import Kind
     from huiyin.cases.models import Category
+    from huiyin.disputes.models import Committee
     from huiyin.org.models import Community
 
     today = timezone.localdate()
@@ -86,6 +87,8 @@ def scenarios(own_community) -> list[tuple[str, dict]]:
     community = own_community or communities[-1]
     period = {"from": (today - timedelta(days=99)).isoformat(), "to": today.isoformat()}
     labour = Category.objects.filter(kind=Kind.DISPUTE, name="劳动争议", parent=None).first()
+    # The street's committee: the one the most disputes name (every community's escalations).
+    committee = Committee.objects.filter(tier="street").order_by("id").first()
     fragment = f"〔{today.year - 1}〕0042"  # of one case number, as the petition bench
     number = f"调〔{today.year - 1}〕004"  # of ten, with the kind's letter
     return [
@@ -97,6 +100,8 @@ def scenarios(own_community) -> list[tuple[str, dict]]:
         ("type 劳动争议 (with 欠薪)", {"category": labour.pk} if labour else {}),
         ("awaiting performance", {"awaiting": "performance"}),
         ("tier street", {"tier": "street"}),
+        ("source screening", {"source": "screening"}),
+        ("committee (the street's)", {"committee": committee.pk} if committee else {}),
         ("q=漏水 + 100 days", {"q": "漏水", **period}),
         ("q=漏水 (all years)", {"q": "漏水"}),
         ("q=工资 (all years)", {"q": "工资"}),

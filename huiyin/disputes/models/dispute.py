@@ -185,8 +185,12 @@ class Dispute(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["source"], name="dispute_source"),
-            models.Index(fields=["tier"], name="dispute_tier"),
+            # The list's source, tier and committee filters: each value's disputes read from
+            # the index alone, their cases then found by key in the cases' index
+            # ``dispute_case_filters`` (migration 0008; bench/README.md, "Dispute list").
+            models.Index(fields=["source", "case"], name="dispute_source_case"),
+            models.Index(fields=["tier", "case"], name="dispute_tier_case"),
+            models.Index(fields=["committee", "case"], name="dispute_committee_case"),
             # The statistics count mediations started and ended in a period: by these dates,
             # so their cost follows the period, not the history.
             models.Index(fields=["started_on"], name="dispute_started_on"),

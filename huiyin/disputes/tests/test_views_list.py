@@ -353,3 +353,45 @@ def test_the_list_reads_disputes_from_their_own_index(
     for steps in plans:
         assert any("COVERING INDEX dispute_list_" in step for step in steps), steps
         assert not any(step.startswith("SCAN") for step in steps), steps
+
+
+@pytest.mark.parametrize(
+    "role,params",
+    [
+        (Role.GOVERNANCE_STAFF, {"tier": "community"}),
+        (Role.GOVERNANCE_STAFF, {"source": "application"}),
+        (Role.GOVERNANCE_STAFF, {"committee": "street"}),
+        (Role.COMMUNITY_WORKER, {"tier": "community", "source": "application"}),
+        (Role.GOVERNANCE_STAFF, {"category": "劳动争议"}),
+        (Role.COMMUNITY_WORKER, {"category": "欠薪"}),
+    ],
+)
+def test_the_dispute_s_own_columns_and_the_type_are_filtered_from_indexes(
+    client, personas, places, community, role, params
+):
+    """Tier, source and committee (the dispute's own columns) are found in the dispute's
+    indexes and their cases by key in ``dispute_case_filters``; the type in
+    ``dispute_list_category`` (migration 0008): never a case's or a dispute's row, which at
+    a million cases cost 120-290 ms a page (bench/README.md, "Dispute list")."""
+    from django.db import connection
+
+    from huiyin.disputes.models import Committee
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is SQLite's")
+    params = dict(params)
+    if params.get("committee") == "street":
+        street = Committee.objects.create(
+            tier="street", name="街道人民调解委员会", street=community.street
+        )
+        params["committee"] = street.pk
+    if "category" in params:
+        params["category"] = df.dispute_type(params["category"]).pk
+    plans = _plans(client, personas[role], params)
+    count, *page = plans  # the count; the page (its ids picked in a subquery), if counted
+    assert all("COVERING INDEX dispute_" in step for step in count if "SEARCH" in step), count
+    for steps in plans:
+        assert not any(step.startswith("SCAN") for step in steps), steps
+        # Only the page's own rows (50 at most) are read by key, never the matches.
+        inner = [s for s in steps if s.startswith(("SEARCH U", "SEARCH V"))]
+        assert all("COVERING INDEX" in step for step in inner), steps

@@ -157,11 +157,15 @@ class DisputeFilter(PetitionFilter):
 
     def _parse(self, params: Mapping) -> None:
         self._parse_choices(params, "status", Status.values, "status__in")
-        self._parse_choices(params, "source", Source.values, "dispute__source__in")
-        self._parse_choices(params, "tier", Tier.values, "dispute__tier__in")
+        # The dispute's own columns: their conditions are on the dispute (see _own_column).
+        self._parse_choices(params, "source", Source.values, "source__in")
+        self._own_column("source")
+        self._parse_choices(params, "tier", Tier.values, "tier__in")
+        self._own_column("tier")
         self._parse_id(params, "community", self.community_ids, "community_id")
         self._parse_id(params, "grid", self.grid_ids, "grid_id")
-        self._parse_id(params, "committee", self.committee_ids, "dispute__committee_id")
+        self._parse_id(params, "committee", self.committee_ids, "committee_id")
+        self._own_column("committee")
         self._parse_category(params)
         self._parse_due(params)
         self._parse_one(params, "awaiting", AWAITING_CHOICES)
@@ -179,6 +183,17 @@ class DisputeFilter(PetitionFilter):
         self.page_size = page_size(self._get(params, "size"))
         if self._get(params, "size"):
             self.values["size"] = str(self.page_size)
+
+    def _own_column(self, name: str) -> None:
+        """The condition just parsed for `name` is on the dispute's own row: the case's key
+        among the disputes meeting it, ``pk IN (SELECT case_id FROM disputes_dispute WHERE
+        …)``. The databases read those disputes from their index (``dispute_tier_case`` …)
+        and find each case by key in the covering index ``dispute_case_filters`` (migration
+        0008), where a join read each case's row by SQLite's rowid (bench/README.md)."""
+        if name not in self.values:
+            return  # not given, or ignored: nothing was added
+        on_dispute = self._conditions.pop()
+        self._conditions.append(Q(pk__in=Dispute.objects.filter(on_dispute).values("case_id")))
 
     def _parse_one(self, params: Mapping, name: str, choices) -> None:
         value = self._get(params, name)
