@@ -254,9 +254,9 @@ def check_data() -> None:
             .first()
         )
         counter_at_last = counter_at_last and last == mine.aggregate(m=Max("seq"))["m"]
-    without_search = Case.objects.exclude(
-        pk__in=CaseSearch.objects.values("case_id")
-    ).aggregate(n=Count("pk"))["n"]
+    without_search = Case.objects.exclude(pk__in=CaseSearch.objects.values("case_id")).aggregate(
+        n=Count("pk")
+    )["n"]
     chain = verify()
     print(
         json.dumps(

@@ -156,6 +156,9 @@ def build_context(data: ReportData) -> dict[str, Any]:
         }
     )
     values.update(data.found.get("campaign") or campaign_section.values(None))
+    for section in sections.registered():
+        if section.values is not None:
+            values.update(section.values(data))
     context: dict[str, Any] = {"stats": data.figures}
     for placeholder in sections.placeholders():
         shown = _format(placeholder.kind, values.get(placeholder.path))
@@ -216,8 +219,12 @@ def campaign_report(
     template: str | os.PathLike | IO[bytes] | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    style: str = "report",
 ) -> ReportData:
     """Write the report for `period` to `out` (built in, or filled into `template`).
+
+    `style` chooses the built-in document: "report" the 情况通报, "speech" the 总结会 speech
+    draft (:mod:`huiyin.reports.speech`) with the same figures.
 
     `user` limits the figures to what that person may see (None: everything, the CLI);
     `community` limits them to one community. Returns the data shown.
@@ -229,6 +236,10 @@ def campaign_report(
         progress(2, 3, MSG_STEP_WRITE)
     if template is not None:
         render_template(template, build_context(data), out)
+    elif style == "speech":
+        from huiyin.reports.speech import build_speech
+
+        build_speech(data, build_context(data)).save(out)
     else:
         build_document(data).save(out)
     if progress:

@@ -80,8 +80,9 @@ class Section:
     (``stats.compute``, already composed of every kind's figures); `lists` its tables for
     {% for %} rows and `rows(data)` their rows ({list name: [row dict with the English
     keys]}); `gather(period, user=, community=, today=)` what it needs beyond the figures
-    (kept as ``data.found[key]``); `parts` what it writes in the built-in report. Sections
-    are composed by `order`.
+    (kept as ``data.found[key]``); `values(data)` the placeholders' values that are not
+    statistics, by path; `parts` what it writes in the built-in report. Sections are composed
+    by `order`.
     """
 
     key: str
@@ -91,6 +92,8 @@ class Section:
     rows: Callable[[ReportData], Mapping[str, list[dict]]] | None = None
     gather: Callable[..., dict] | None = None
     parts: tuple[Part, ...] = ()
+    #: The placeholders' values that are not statistics (by path), from what it gathered.
+    values: Callable[[ReportData], Mapping[str, Any]] | None = None
 
 
 @dataclass

@@ -42,6 +42,12 @@ PLACEHOLDERS: tuple[Placeholder, ...] = (
         "int",
         "所选活动通报批评的社区、单位个数，已撤回的不计；未选活动为 0",
     ),
+    Placeholder(
+        "承诺书份数",
+        "campaign.pledges",
+        "int",
+        "所选活动签订的承诺书（份），已撤回的不计；未选活动为 0",
+    ),
     Placeholder("存在问题", "campaign.problems", "text", "活动页上街道填写的“存在问题”；未填为“—”"),
     Placeholder(
         "下步工作", "campaign.next_steps", "text", "活动页上街道填写的“下步工作”；未填为“—”"
@@ -58,6 +64,7 @@ def values(campaign) -> dict:
         "campaign.commended_units": found["unit"],
         "campaign.commended_staff": found["staff"],
         "campaign.criticised": found["criticism"],
+        "campaign.pledges": campaign.pledges.filter(withdrawn=False).count() if campaign else 0,
         "campaign.problems": campaign.problems if campaign is not None else "",
         "campaign.next_steps": campaign.next_steps if campaign is not None else "",
     }

@@ -74,6 +74,17 @@ class WordReportForm(forms.Form):
         empty_label=_("The whole street"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    STYLES = (
+        ("report", _("Situation report (情况通报)")),
+        ("speech", _("Closing-meeting speech draft")),
+    )
+    style = forms.ChoiceField(
+        label=_("Document"),
+        choices=STYLES,
+        initial="report",
+        required=False,  # a form from before the choice existed: the 情况通报
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
     template = forms.FileField(
         label=_("Own template (.docx, optional)"),
         required=False,
@@ -103,7 +114,7 @@ class WordReportForm(forms.Form):
             required=False,
             widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
         )
-        self.order_fields(["period", "from", "to", "campaign", "community", "template"])
+        self.order_fields(["period", "from", "to", "campaign", "community", "style", "template"])
 
     def clean_template(self):
         upload = self.cleaned_data.get("template")
@@ -152,6 +163,7 @@ def _run_report(
     community_id: int | None,
     campaign_id: int | None,
     template_path: str | None,
+    style: str = "report",
 ) -> dict:
     period = stats.Period(start, end)
     community = Community.objects.filter(pk=community_id).first() if community_id else None
@@ -169,6 +181,7 @@ def _run_report(
             campaign=campaign,
             template=template_path,
             progress=progress,
+            style=style,
         )
     finally:
         if template_path:
@@ -188,6 +201,7 @@ def _run_report(
             "community": community_id,
             "campaign": campaign_id,
             "template": bool(template_path),
+            "style": style,
         },
     }
 
@@ -223,6 +237,7 @@ def word_report(request: HttpRequest) -> HttpResponse:
                 community_id=community.pk if community else None,
                 campaign_id=campaign.pk if campaign else None,
                 template_path=template_path,
+                style=form.cleaned_data["style"] or "report",
             )
             return redirect("reports:job", job.id)
     else:

@@ -72,8 +72,16 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, metavar="FILE.docx")
         parser.add_argument("--template", metavar="T.docx", help="the office's own template")
         parser.add_argument("--community", metavar="NAME", help="one community only")
+        parser.add_argument(
+            "--style",
+            choices=["report", "speech"],
+            default="report",
+            help="the built-in document: the 情况通报 (report) or the 总结会 speech draft (speech)",
+        )
 
-    def handle(self, *args, date_from, date_to, campaign, out, template, community, **options):
+    def handle(
+        self, *args, date_from, date_to, campaign, out, template, community, style, **options
+    ):
         try:
             found_campaign = find_campaign(campaign) if campaign else None
             if found_campaign is not None and not (date_from or date_to):
@@ -103,6 +111,7 @@ class Command(BaseCommand):
                 campaign=found_campaign,
                 template=template,
                 progress=progress,
+                style=style,
             )
         except word.ReportTemplateError as exc:
             progress.close()
