@@ -109,6 +109,31 @@ TASKS = {
     "immediate": _IMMEDIATE_TASKS,
 }
 
+# E-mail reminders (huiyin.mail): the daily digest goes through the office's intranet relay.
+# Without a host, mail is printed to the console in debug/demo and kept in memory otherwise
+# (and `huiyin tick` sends none). HUIYIN_BASE_URL is the address the mails' links start with.
+HUIYIN_EMAIL_HOST = envstr("HUIYIN_EMAIL_HOST", "") or ""
+if HUIYIN_EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = HUIYIN_EMAIL_HOST
+    EMAIL_PORT = envint("HUIYIN_EMAIL_PORT", 25, minimum=1)
+    if EMAIL_PORT > 65535:
+        raise ConfigError("HUIYIN_EMAIL_PORT must be a port number, 1-65535")
+    EMAIL_HOST_USER = envstr("HUIYIN_EMAIL_USER", "") or ""
+    EMAIL_HOST_PASSWORD = envstr("HUIYIN_EMAIL_PASSWORD", "") or ""
+    EMAIL_USE_TLS = envbool("HUIYIN_EMAIL_USE_TLS", False)
+    EMAIL_TIMEOUT = envint("HUIYIN_EMAIL_TIMEOUT", 30, minimum=1)
+elif _local_keys:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEFAULT_FROM_EMAIL = envstr("HUIYIN_EMAIL_FROM", "huiyin@localhost") or "huiyin@localhost"
+HUIYIN_EMAIL_DOMAINS = tuple(envlist("HUIYIN_EMAIL_DOMAINS", []))
+HUIYIN_BASE_URL = (envstr("HUIYIN_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+HUIYIN_MAIL_DIGEST_HOUR = envint("HUIYIN_MAIL_DIGEST_HOUR", 7, minimum=0)
+if HUIYIN_MAIL_DIGEST_HOUR > 23:
+    raise ConfigError("HUIYIN_MAIL_DIGEST_HOUR must be an hour, 0-23")
+
 ALLOWED_HOSTS = envlist("HUIYIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if _local_keys else [])
 CSRF_TRUSTED_ORIGINS = envlist("HUIYIN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -137,6 +162,7 @@ INSTALLED_APPS = [
     "huiyin.riskassessments",
     "huiyin.reports",
     "huiyin.api",
+    "huiyin.mail",
     "huiyin.ops",
     "huiyin.front",
 ]

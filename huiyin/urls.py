@@ -35,6 +35,7 @@ urlpatterns = [
     path("risk-assessments/", include("huiyin.riskassessments.urls")),
     path("track/", include("huiyin.petitions.public_urls")),
     path("api/", include("huiyin.api.urls")),
+    path("mail/", include("huiyin.mail.urls")),
     path("admin/", admin.site.urls),
 ]
 
