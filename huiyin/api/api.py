@@ -2,7 +2,8 @@
 
     /api/v1/openapi.json   the OpenAPI 3.1 schema (docs/openapi.json is its committed copy)
     /api/v1/docs           the operations and the error types, rendered here (no CDN)
-    /api/v1/…              cases, intake, statistics, reference data (token required)
+    /api/v1/…              cases, attachments, intake, statistics, screening reports,
+                           reference data (token required)
 
 Regenerate the committed schema after a deliberate change: ``huiyin api-schema --write``.
 """
@@ -13,7 +14,7 @@ from ninja import NinjaAPI
 
 from huiyin.api import problems
 from huiyin.api.auth import token_auth
-from huiyin.api.routes import cases, intake, reference, stats
+from huiyin.api.routes import attachments, cases, intake, reference, screening, stats
 
 DESCRIPTION = """回音 (Huiyin) — 信访、矛盾纠纷与突发事件办理系统的接口。
 
@@ -43,6 +44,30 @@ LINKS = {
 }
 
 
+#: An upload's answer leads to the file's download and the case's list of files.
+ATTACHMENT_LINKS = {
+    "DownloadAttachment": {
+        "operationId": "downloadCaseAttachment",
+        "parameters": {"number": "$request.path.number", "attachment_id": "$response.body#/id"},
+        "description": "the file uploaded",
+    },
+    "ListAttachments": {
+        "operationId": "listCaseAttachments",
+        "parameters": {"number": "$request.path.number"},
+        "description": "the case's files",
+    },
+}
+#: The links of a 201 answer, by the name of its schema.
+CREATED_LINKS = {"Created": LINKS, "AttachmentOut": ATTACHMENT_LINKS}
+
+
+def _schema_name(answer: dict | None) -> str:
+    if not answer:
+        return ""
+    ref = answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    return ref.rsplit("/", 1)[-1]
+
+
 class HuiyinAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """Ninja's schema, with the error answers' media type as they are sent."""
@@ -55,8 +80,9 @@ class HuiyinAPI(NinjaAPI):
                         answer["content"] = {problems.CONTENT_TYPE: content["application/json"]}
                 answers = operation.get("responses", {})
                 created = answers.get(201) or answers.get("201")
-                if created is not None:
-                    created["links"] = LINKS
+                shape = _schema_name(created)
+                if shape in CREATED_LINKS:
+                    created["links"] = CREATED_LINKS[shape]
         return spec
 
 
@@ -71,8 +97,10 @@ api = HuiyinAPI(
 )
 problems.install(api)
 api.add_router("", cases.router)
+api.add_router("", attachments.router)
 api.add_router("", intake.router)
 api.add_router("", stats.router)
+api.add_router("", screening.router)
 api.add_router("", reference.router)
 
 

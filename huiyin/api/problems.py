@@ -41,6 +41,7 @@ TYPES: dict[str, tuple[int, Promise]] = {
     "method-not-allowed": (405, _("Method not allowed")),
     "transition-refused": (409, _("Not possible now")),
     "stale": (412, _("The matter was changed by someone else")),
+    "too-large": (413, _("The request is too large")),
     "invalid": (422, _("The input has errors")),
     "precondition-required": (428, _("The version seen is required")),
     "rate-limited": (429, _("Too many requests")),
@@ -57,6 +58,7 @@ EXPLAINED: dict[str, Promise] = {
     "method-not-allowed": _("This address does not take this HTTP method."),
     "transition-refused": _("The action is not possible in the matter's present state."),
     "stale": _("The If-Match version is not the matter's present version: read it again."),
+    "too-large": _("The upload is larger than the largest file kept; nothing was read."),
     "invalid": _("Some fields are wrong; errors names each with its message."),
     "precondition-required": _("A change needs the If-Match header with the version read."),
     "rate-limited": _("The token made too many calls this minute; wait Retry-After seconds."),
@@ -72,6 +74,7 @@ MSG_DETAIL = {
     "method-not-allowed": _("This address does not take this method."),
     "transition-refused": _("This action is not possible now."),
     "stale": _("This matter was changed by someone else; reload it and try again."),
+    "too-large": _("The request is larger than an attachment may be."),
     "invalid": _("Please correct the fields named in errors."),
     "precondition-required": _(
         "Send the header If-Match with the version you read (the ETag of the matter)."
@@ -255,6 +258,7 @@ def install(api) -> None:
             405: "method-not-allowed",
             409: "transition-refused",
             412: "stale",
+            413: "too-large",
             422: "invalid",
             428: "precondition-required",
             429: "rate-limited",

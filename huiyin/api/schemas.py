@@ -133,11 +133,47 @@ class CaseSummary(Schema):
     incident: IncidentFacts | None = None
 
 
+class FieldChoice(Schema):
+    value: str = Field(..., examples=["3"], description="what to send for the field")
+    label: str = Field(..., examples=["城建办"])
+
+
+class ActionField(Schema):
+    """One field of an action's body, as the case page's form has it now."""
+
+    name: str = Field(..., examples=["unit"])
+    required: bool
+    type: Literal["text", "date", "datetime", "integer", "decimal", "boolean", "choice", "many"]
+    choices: list[FieldChoice] | None = Field(
+        None,
+        description=(
+            "for a choice: the records the action may name now (a unit, a handler, a mediator, "
+            "a party — by its side, never its name —, a risk note, a transfer, a task …); send "
+            "a `value` (for `many`, a list of them)"
+        ),
+    )
+
+
 class TransitionInfo(Schema):
     name: str = Field(..., examples=["assign"])
     label: str = Field(..., examples=["交办"])
     requires: list[str] = Field(..., examples=[["unit"]])
     optional: list[str] = Field(..., examples=[["handler", "note"]])
+    fields: list[ActionField] = Field(
+        ...,
+        description="the body's fields with the ids of the records they may name",
+        examples=[
+            [
+                {
+                    "name": "unit",
+                    "required": True,
+                    "type": "choice",
+                    "choices": [{"value": "3", "label": "城建办"}],
+                },
+                {"name": "note", "required": False, "type": "text", "choices": None},
+            ]
+        ],
+    )
 
 
 class CaseDetail(CaseSummary):
@@ -184,6 +220,19 @@ class ClockOut(Schema):
     provisional: bool = Field(..., description="computed without the year's holiday notice")
 
 
+class AttachmentOut(Schema):
+    """A file on a case: what it is, never what it holds (download it for that)."""
+
+    id: int = Field(..., examples=[12])
+    name: str = Field(..., examples=["现场照片.jpg"])
+    size: int = Field(..., description="bytes", examples=[245760])
+    content_type: str = Field(..., examples=["image/jpeg"])
+    uploaded_at: datetime
+    uploaded_by: str | None = Field(None, description="the staff member who added it")
+    withdrawn: bool = Field(..., description="withdrawn files are listed, never downloaded")
+    url: str | None = Field(None, description="its download; null when withdrawn")
+
+
 class Created(Schema):
     number: str = Field(..., examples=["浓洄信〔2026〕0042号"])
     kind: KindName  # type: ignore[valid-type]
@@ -194,6 +243,52 @@ class Created(Schema):
         None, description="the code on the petitioner's slip (petitions), for the tracker"
     )
     warnings: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- screening
+
+
+class BodyOut(Schema):
+    kind: Literal["community", "grid", "unit"]
+    id: int
+    token: str = Field(..., examples=["g7"], description="what `body` takes when filing")
+    name: str = Field(..., examples=["第1网格"])
+    community_id: int | None = None
+
+
+class ScreeningRow(Schema):
+    """One reporting body's report for one period (or its absence)."""
+
+    period: str = Field(..., examples=["2026-W23"])
+    period_start: date
+    period_end: date
+    deadline: datetime
+    body: BodyOut
+    status: Literal["on_time", "late", "missing", "pending"]
+    status_label: str = Field(..., examples=["按时"])
+    report_id: int | None = Field(None, description="null: not filed")
+    nil: bool = Field(..., description="a nil report (零报告): nothing new found")
+    note: str | None = None
+    filed_at: datetime | None = None
+    amended_at: datetime | None = None
+    version: int | None = Field(None, description="send it back as If-Match to amend")
+    items: int = Field(..., description="disputes the report lists")
+    people: int = Field(..., description="people involved in them, a count")
+
+
+class ScreeningPage(Schema):
+    periods: list[str] = Field(..., examples=[["2026-W22", "2026-W23"]])
+    items: list[ScreeningRow]
+    totals: dict[str, int] = Field(
+        ..., description="expected, on_time, late, missing, nil, pending"
+    )
+
+
+class ScreeningFiled(Schema):
+    created: bool = Field(..., description="true: first filed now; false: amended")
+    changed: bool = Field(..., description="false: filed again as it was (nothing written)")
+    disputes: list[str] = Field(..., description="numbers of the disputes this filing added")
+    report: ScreeningRow
 
 
 # --------------------------------------------------------------------------- reference data

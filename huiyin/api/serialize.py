@@ -131,10 +131,117 @@ def detail(case: Case, user) -> dict:
             "label": str(t.label),
             "requires": list(t.requires),
             "optional": list(t.optional),
+            "fields": action_fields(case, t, user),
         }
         for t in available_transitions(case, user)
     ]
     return out
+
+
+#: The most choices listed for one field (a street has some dozens of units and staff).
+MAX_CHOICES = 500
+#: Fields whose choices are people of the matter: named by their side and place, never their
+#: names (the form's label carries the masked name).
+PERSON_CHOICES = frozenset({"party"})
+
+
+def _field_type(field) -> str:
+    from django import forms
+
+    if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        return "many"
+    if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+        return "choice"
+    if isinstance(field, forms.BooleanField):
+        return "boolean"
+    if isinstance(field, forms.DateTimeField):
+        return "datetime"
+    if isinstance(field, forms.DateField):
+        return "date"
+    if isinstance(field, forms.DecimalField):
+        return "decimal"
+    if isinstance(field, forms.IntegerField):
+        return "integer"
+    if getattr(field.widget, "input_type", "") == "datetime-local":
+        return "datetime"
+    return "text"
+
+
+def _choices(name: str, field, case: Case) -> list[dict]:
+    out: list[dict] = []
+    people = _party_labels(case) if name in PERSON_CHOICES else {}
+    for value, label in field.choices:
+        value = str(getattr(value, "value", value))
+        if value == "":
+            continue
+        label = people.get(value, "") if name in PERSON_CHOICES else str(label)
+        out.append({"value": value, "label": label})
+        if len(out) >= MAX_CHOICES:
+            break
+    return out
+
+
+def _party_labels(case: Case) -> dict[str, str]:
+    """A dispute's parties as "申请人 1", "被申请人 1": their side and their place on it."""
+    from huiyin.disputes.models import Party
+
+    labels: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for party in Party.objects.filter(dispute_id=case.pk).order_by("side", "order", "id"):
+        counts[party.side] = counts.get(party.side, 0) + 1
+        labels[str(party.pk)] = f"{party.get_side_display()} {counts[party.side]}"
+    return labels
+
+
+def action_fields(case: Case, transition, user) -> list[dict]:
+    """The fields of `transition`'s body as the case page's form builds them now, each choice
+    with the id a client sends (the form's own label, except for the people of the matter).
+
+    Field labels are not given: a signature's field is labelled with the party's masked name
+    (its name, ``signed_<party id>``, says which party)."""
+    from huiyin.api.kinds import KINDS
+
+    try:
+        form = KINDS[case.kind].form(transition, case, None, user)
+    except ObjectDoesNotExist:  # the kind's row is missing: no form
+        return []
+    out = []
+    for name, field in form.fields.items():
+        if name == "version":
+            continue
+        kind = _field_type(field)
+        out.append(
+            {
+                "name": name,
+                "required": bool(field.required),
+                "type": kind,
+                "choices": _choices(name, field, case) if kind in ("choice", "many") else None,
+            }
+        )
+    return out
+
+
+def attachment(a) -> dict:
+    url = None
+    if not a.withdrawn:
+        url = reverse(
+            "api-v1:case_attachment",
+            kwargs={"number": a.case.number, "attachment_id": a.pk},
+        )
+    by = None
+    if a.uploaded_by_id is not None:
+        staff = _staff(a.uploaded_by)
+        by = staff.name if staff is not None else a.uploaded_by.get_username()
+    return {
+        "id": a.pk,
+        "name": a.original_name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "uploaded_at": a.uploaded_at,
+        "uploaded_by": by,
+        "withdrawn": a.withdrawn,
+        "url": url,
+    }
 
 
 def event(e: CaseEvent, kind: str) -> dict:

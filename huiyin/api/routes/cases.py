@@ -197,7 +197,15 @@ def get_clocks(request: HttpRequest, number: str):
     description=(
         "The case page's action `name` (受理 accept, 交办 assign, 答复 reply …; see the case's "
         "`transitions` and /reference/workflows/{kind}). Body: the action's fields as JSON. "
-        "Header If-Match: the version read (412 when the matter changed since)."
+        "Header If-Match: the version read (412 when the matter changed since).\n\n"
+        "Where an action names a record — a unit or a handler to assign to, the mediators of a "
+        "session, a party told of their rights, a risk note, a transfer, a performance term, an "
+        "incident's task — read the case first (GET /cases/{number}): each of its "
+        "`transitions` lists its `fields`, and a field of type `choice` or `many` lists the "
+        "`choices` the action may name now, each with the `value` to send (a party is named "
+        "by its side, never by its name). A signature's field is `signed_<party id>`. Units, "
+        "communities, grids, categories and committees are also in /reference/…; attachments "
+        "in /cases/{number}/attachments."
     ),
     openapi_extra={
         "parameters": [
@@ -238,6 +246,19 @@ def get_clocks(request: HttpRequest, number: str):
                         "accept": {
                             "summary": "受理",
                             "value": {"decided_on": "2026-03-02", "told_manner": "in_person"},
+                        },
+                        "record_session": {
+                            "summary": "调解（mediators: the values of the field's choices）",
+                            "value": {
+                                "on": "2026-03-05",
+                                "place": "柑子园社区调解室",
+                                "summary": "双方同意分摊维修费用",
+                                "mediators": [4, 7],
+                            },
+                        },
+                        "tell_rights": {
+                            "summary": "告知权利（party: a value of the field's choices）",
+                            "value": {"party": 12, "on": "2026-03-03", "manner": "in_person"},
                         },
                     },
                 }
