@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar as _calendar
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -284,6 +284,8 @@ class FigureSet:
     sections: tuple[str, ...]
     order: int
     labels: Labels | None = None
+    #: Computed only when the caller names one of its sections (``compute(include=...)``).
+    on_request: bool = False
 
 
 _REGISTRY: dict[str, FigureSet] = {}
@@ -297,6 +299,7 @@ def register(
     sections: tuple[str, ...] | None = None,
     order: int = 100,
     labels: Labels | None = None,
+    on_request: bool = False,
 ) -> None:
     """Register a kind's figures under `key` ("petitions", "disputes", "screening" …).
 
@@ -305,14 +308,15 @@ def register(
     after ``period`` and ``scope``, kinds by `order` (then key). Registering the same key again
     replaces it (a module reloaded); two kinds may not fill the same section. `labels` (see
     :data:`Labels`) names the sections and figures in ``huiyin stats``' table; without it the
-    table shows the JSON keys.
+    table shows the JSON keys. `on_request`: an expensive kind, computed by :func:`compute`
+    only when the caller names one of its sections in ``include`` (and left out otherwise).
     """
     sections = tuple(sections or (key,))
     for other in _REGISTRY.values():
         clash = set(other.sections) & set(sections)
         if other.key != key and clash:
             raise ValueError(f"{key!r} and {other.key!r} both fill {sorted(clash)}")
-    _REGISTRY[key] = FigureSet(key, figures, sections, order, labels)
+    _REGISTRY[key] = FigureSet(key, figures, sections, order, labels, on_request)
 
 
 def registered() -> list[FigureSet]:
@@ -336,15 +340,18 @@ def _discover() -> None:
 # --------------------------------------------------------------------------- compute
 
 
-def compute(period: Period, *, user=None, scope: Scope | None = None) -> dict:
+def compute(
+    period: Period, *, user=None, scope: Scope | None = None, include: Collection[str] = ()
+) -> dict:
     """Every number for `period`, as the nested dict whose keys are the stable JSON keys.
 
     ``{"period": {"start", "end"}, "scope": {"community", "grid", "unit"}, <each kind's
     sections>}``; see each kind's module for its definitions and the README for the key list.
     `user` limits the numbers to the cases that person may see; None counts everything (the
-    CLI).
+    CLI). A kind registered ``on_request`` is computed only when one of its sections is in
+    `include` (``huiyin stats`` names them all).
     """
-    return compose(period, user=user, scope=scope)
+    return compose(period, user=user, scope=scope, include=include)
 
 
 def compose(
@@ -353,12 +360,15 @@ def compose(
     user=None,
     scope: Scope | None = None,
     given: Mapping[str, Mapping[str, Any]] | None = None,
+    include: Collection[str] = (),
 ) -> dict:
     """:func:`compute`, with the figures of the kinds in `given` (key → their sections)
     already computed by the caller (the dashboard computes the petitions' with its own
     breakdowns, from one query)."""
     out: dict[str, Any] = {"period": period.as_dict(), "scope": (scope or Scope()).as_dict()}
     for entry in registered():
+        if entry.on_request and not set(entry.sections) & set(include):
+            continue
         if given is not None and entry.key in given:
             found = given[entry.key]
         else:

@@ -81,7 +81,9 @@ class Command(BaseCommand):
         except _Refused as exc:
             self.stderr.write(str(exc))
             raise SystemExit(2) from None
-        result = stats.compute(stats.Period(start, end), scope=scope)
+        # Every section, those computed only on request (the assessment's ranking) too.
+        every = [section for entry in stats.registered() for section in entry.sections]
+        result = stats.compute(stats.Period(start, end), scope=scope, include=every)
         if json:
             self.stdout.write(_dumps(result))
         else:
