@@ -283,4 +283,5 @@ def test_the_wrapper_sources_the_environment_file_and_runs_as_huiyin():
     text = (DEPLOY / "bin" / "huiyin").read_text(encoding="utf-8")
     assert text.startswith("#!/bin/sh\n")
     assert (DEPLOY / "bin" / "huiyin").stat().st_mode & 0o111
-    assert "/etc/huiyin/huiyin.env" in text and "runuser -u huiyin" in text
+    assert "/etc/huiyin/huiyin.env" in text and "runuser -u" in text
+    assert "HUIYIN_USER:-huiyin}" in text
