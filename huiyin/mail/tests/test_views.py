@@ -118,3 +118,14 @@ def test_turning_mail_on_starts_it_now(personas):
 def test_the_tokens_page_links_here(client, personas):
     response = signed_in(client, personas[Role.LEADER]).get(reverse("api:tokens"))
     assert URL.encode() in response.content
+
+
+def test_the_demo_gives_a_few_accounts_a_choice_once(personas):
+    import io
+
+    from huiyin.mail import demo
+
+    demo.load(io.StringIO())
+    demo.load(io.StringIO())
+    chosen = dict(MailPreference.objects.values_list("user__username", "supervision"))
+    assert chosen == {"clerk": "off", "handler": "daily", "leader": "daily"}
