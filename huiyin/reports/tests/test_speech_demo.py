@@ -1,0 +1,124 @@
+"""The 总结会 speech draft and the 情况通报 of the demo's campaign, written by ``huiyin report
+campaign --campaign``: no blank left empty, and the speech's figures — 接访人次, 排查 and 化解,
+非正常死亡 and 火警, 越级 — are those ``huiyin stats --json`` gives for the campaign's period.
+
+The demo street is loaded once for the module (the real services, as the crawl loads it) in a
+transaction rolled back after the module's tests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from docx import Document
+
+from huiyin.reports import stats
+from huiyin.reports.demo import NAME as CAMPAIGN
+from huiyin.reports.models import Campaign
+from huiyin.testing import crawl
+
+pytestmark = pytest.mark.django_db
+
+#: A blank as the speech leaves it: a unit word with nothing but space or punctuation before it.
+BLANK = re.compile(r"(^|[\s，。；、：:（(“])(批|人次|件|起|项)")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo loaded once; both documents written by the command; the stats of the period."""
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        HUIYIN_JOBS_SYNC=True,
+    )
+    folder = tmp_path_factory.mktemp("campaign")
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        crawl.world()
+        campaign = Campaign.objects.get(name=CAMPAIGN)
+        period = stats.Period.of_campaign(campaign)
+        texts = {}
+        for style in ("speech", "report"):
+            out = folder / f"{style}.docx"
+            call_command(
+                "report",
+                "campaign",
+                "--campaign",
+                CAMPAIGN,
+                "--style",
+                style,
+                "--out",
+                str(out),
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
+            texts[style] = document_text(out)
+        found = io.StringIO()
+        call_command(
+            "stats",
+            "--from",
+            period.start.isoformat(),
+            "--to",
+            period.end.isoformat(),
+            "--json",
+            stdout=found,
+        )
+        yield texts, json.loads(found.getvalue())
+        transaction.set_rollback(True)
+
+
+def document_text(path) -> dict:
+    """The body's paragraphs, and the data cells of its tables (the rows under the heading)."""
+    doc = Document(str(path))
+    cells = [cell.text for table in doc.tables for row in table.rows[1:] for cell in row.cells]
+    return {"text": "\n".join(p.text for p in doc.paragraphs), "cells": cells}
+
+
+@pytest.mark.parametrize("style", ["speech", "report"])
+def test_no_blank_is_left_empty(demo, style):
+    texts, _figures = demo
+    text = texts[style]["text"]
+    assert len(text) > 500
+    found = BLANK.search(text)
+    assert found is None, text[max(0, found.start() - 40) : found.end() + 20]
+    assert all(cell.strip() for cell in texts[style]["cells"]), texts[style]["cells"]
+
+
+def test_the_speech_says_what_stats_says_for_the_campaign(demo):
+    texts, figures = demo
+    text = texts["speech"]["text"]
+    assert f"“{CAMPAIGN}”" in text
+    assert f"接访群众{figures['receptions']['headcount']}人次" in text
+    d = figures["disputes"]
+    assert f"调处矛盾纠纷{d['mediated']}件" in text
+    assert f"共排查各类矛盾纠纷{d['registered']}件，化解{d['resolved']}件" in text
+    i = figures["incidents"]["by_type"]
+    assert f"成功处置了{i['unnatural_death']}起非正常死亡事件和{i['fire']}起火警" in text
+    over = figures["petitions"]["over_level"]
+    assert f"越级信访{over['batches']}批{over['headcount']}人次" in text
+    levels = figures["petitions"]["by_level"]
+    for level, label in (("national", "进京"), ("province", "赴省"), ("city", "到市")):
+        assert f"{label}{levels[level]['batches']}批{levels[level]['headcount']}人次" in text
+    # The demo has something to say: not a speech of zeros.
+    assert d["registered"] and figures["receptions"]["headcount"] and over["batches"]
+
+
+def test_the_report_says_what_stats_says_for_the_campaign(demo):
+    texts, figures = demo
+    text = texts["report"]["text"]
+    assert f"领导接访群众{figures['receptions']['headcount']}人次" in text
+    d = figures["disputes"]
+    assert f"全街道调处矛盾纠纷{d['mediated']}件" in text
+    assert f"共排查各类矛盾纠纷{d['registered']}件，化解{d['resolved']}件" in text
+    i = figures["incidents"]["by_type"]
+    assert f"处置了{i['unnatural_death']}起非正常死亡事件和{i['fire']}起火警" in text
+    over = figures["petitions"]["over_level"]
+    assert f"其中越级上访{over['batches']}批{over['headcount']}人次" in text
+    # The report counts 上访 (visits) by level: "来访…其中进京上访 批 人次".
+    visits = figures["petitions"]["visits_by_level"]
+    for level, label in (("national", "进京"), ("province", "赴省"), ("city", "到市")):
+        assert f"{label}上访{visits[level]['batches']}批{visits[level]['headcount']}人次" in text
