@@ -199,6 +199,8 @@ def _version(request: HttpRequest) -> int | None:
 
 
 def _items(body, data: FileIn, errors: dict):
+    """The rows as the filing page's form reads them (and checks them: a title, a type from the
+    list when there is one, a community for a unit's report), for the service."""
     categories = {c.pk: c for c in Category.objects.filter(kind=Kind.DISPUTE, active=True)}
     communities = (
         {c.pk: c for c in Community.objects.filter(street_id=body.street_id)}
@@ -209,9 +211,14 @@ def _items(body, data: FileIn, errors: dict):
     new = []
     for index, item in enumerate(data.new):
         # As the filing page's row: a type from the list when there is a list.
+        key = f"new.{index}"
         category = categories.get(item.category) if item.category is not None else None
+        if not item.title.strip():
+            errors.setdefault(f"{key}.title", []).append(services.MSG_TITLE)
         if (item.category is not None or categories) and category is None:
-            errors.setdefault(f"new.{index}.category", []).append(services.MSG_CATEGORY)
+            errors.setdefault(f"{key}.category", []).append(services.MSG_CATEGORY)
+        if body.is_unit and item.community not in communities:
+            errors.setdefault(f"{key}.community", []).append(services.MSG_COMMUNITY)
         new.append(
             services.NewItem(
                 title=item.title,
@@ -294,7 +301,8 @@ def _refused(invalid: services.ScreeningInvalid) -> Problem:
         },
     },
 )
-def file_report(request: HttpRequest, data: FileIn, response: HttpResponse):
+def file_report(request: HttpRequest, body: FileIn, response: HttpResponse):
+    data = body
     require(request, Perm.DISPUTES_SCREEN)
     version = _version(request)
     errors: dict[str, list] = {}
@@ -303,7 +311,7 @@ def file_report(request: HttpRequest, data: FileIn, response: HttpResponse):
         raise Problem("invalid", errors=errors)
     period = period or periods.due()
     services.ensure_duties()
-    body = _body(request, data.body, period)
+    body = _body(request, data.body, period)  # from here, the reporting body
     links, new = _items(body, data, errors)
     if errors:
         raise Problem("invalid", errors=errors)
