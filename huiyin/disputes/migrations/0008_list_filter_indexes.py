@@ -1,5 +1,5 @@
-"""The dispute list's filters on the dispute's own columns, on the type, and a community's
-disputes on PostgreSQL: read from indexes instead of rows (bench/README.md, "Dispute list").
+"""The dispute list's filters on the dispute's own columns and on the type: read from indexes
+instead of rows (bench/README.md, "Dispute list").
 
 * ``tier``, ``source`` and ``committee`` live on ``disputes_dispute``: a match had its dispute
   row read (the dispute's key is not SQLite's rowid) and its case's row (SQLite 120–203 ms of
@@ -11,10 +11,6 @@ disputes on PostgreSQL: read from indexes instead of rows (bench/README.md, "Dis
 * The type (``category_id IN (劳动争议, 欠薪)``): PostgreSQL read the matches from the heap by
   bitmap (221–289 ms). ``dispute_list_category`` holds the type followed by the list's order
   and the filtered columns: the count and a page from the index.
-* PostgreSQL only: a community worker's text search over all years (``community_id IN (…) OR
-  owner_id = …`` and a ``LIKE`` the planner cannot estimate) read the community's cases of
-  both kinds by bitmap (225,000 at 1,000,000 cases; 290–500 ms). ``dispute_community`` is the
-  community's disputes alone. SQLite walks its covering list index there already.
 
 Like 0006, the indexes on ``cases_case`` are not in a model's Meta: a migration that makes SQLite
 rebuild that table must create them again (``CREATE`` below; the list's plan tests fail if
@@ -30,24 +26,27 @@ FILTERED = "community_id, grid_id, owner_id, owner_unit_id, status, closed_at"
 CREATE = [
     "CREATE INDEX IF NOT EXISTS dispute_case_filters ON cases_case "
     f"(id, kind, withdrawn, {FILTERED}, category_id, due_on, received_at) {WHERE}",
-    "CREATE INDEX IF NOT EXISTS dispute_list_category ON cases_case "
+]
+# The type's index: SQLite, with the kind first, keeps finding cases by key in
+# ``dispute_case_filters`` (with the type first it went back to the rows, by rowid);
+# PostgreSQL, with the kind first, preferred scanning ``dispute_case_filters`` whole.
+CATEGORY = {
+    "sqlite": "CREATE INDEX IF NOT EXISTS dispute_list_category ON cases_case "
     f"(kind, category_id, due_on, received_at DESC, id DESC, withdrawn, {FILTERED}) {WHERE}",
-]
-CREATE_POSTGRESQL = [
-    f"CREATE INDEX IF NOT EXISTS dispute_community ON cases_case (community_id) {WHERE}",
-]
+    "postgresql": "CREATE INDEX IF NOT EXISTS dispute_list_category ON cases_case "
+    f"(category_id, due_on, received_at DESC, id DESC, kind, withdrawn, {FILTERED}) {WHERE}",
+}
 DROP = [
     "DROP INDEX IF EXISTS dispute_case_filters",
     "DROP INDEX IF EXISTS dispute_list_category",
-    "DROP INDEX IF EXISTS dispute_community",
 ]
 
 
 def create(apps, schema_editor):
-    postgresql = schema_editor.connection.vendor == "postgresql"
-    for sql in CREATE + (CREATE_POSTGRESQL if postgresql else []):
+    vendor = schema_editor.connection.vendor
+    for sql in [*CREATE, CATEGORY.get(vendor, CATEGORY["postgresql"])]:
         schema_editor.execute(sql)
-    if postgresql:
+    if vendor == "postgresql":
         schema_editor.execute("ANALYZE cases_case")
 
 
