@@ -165,3 +165,86 @@ def test_reference_data_for_every_token(role, people, call):
         "/api/v1/reference/workflows/petition",
     ):
         assert call(user, "get", path).status_code == 200, path
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_attachments_as_on_the_web(role, people, personas, matters, call, token_of):
+    """Listing follows the case page, a download the web's download, an upload the web's
+    upload (a petition's; disputes and incidents have no upload page: the kind's working
+    permission decides, as attach() does)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huiyin.cases.attachments import attach
+    from huiyin.cases.kinds import spec
+    from huiyin.cases.services import holds
+
+    pdf = b"%PDF-1.7\n1 0 obj"
+    user = people[role]
+    clerk = personas[Role.PETITION_CLERK]
+    governance = personas[Role.GOVERNANCE_STAFF]
+    wrong = []
+    for kind, case in matters.items():
+        owner = clerk if kind == "petition" else governance
+        stored = attach(case, SimpleUploadedFile("材料.pdf", pdf), actor=owner)
+        base = f"/api/v1/cases/{quote(case.number)}/attachments"
+        page = web(user, f"{kind}s:detail", case.pk)
+        listed = call(user, "get", base).status_code
+        got = call(user, "get", f"{base}/{stored.pk}").status_code
+        if kind == "petition":
+            download = web(user, "petitions:attachment", case.pk, stored.pk)
+        else:
+            download = page
+        client = Client()
+        response = client.post(
+            base,
+            {"file": SimpleUploadedFile("新材料.pdf", pdf)},
+            HTTP_AUTHORIZATION=f"Bearer {token_of(user)}",
+        )
+        if kind == "petition":
+            upload = web(
+                user,
+                "petitions:attachment_upload",
+                case.pk,
+                method="post",
+                data={"file": SimpleUploadedFile("网页.pdf", pdf)},
+            )
+        else:
+            visible = Case.objects.visible_to(user).filter(pk=case.pk).exists()
+            upload = 302 if visible and holds(user, case, *spec(kind).work_perms) else 403
+        for what, expected, api in (
+            ("list", page, listed),
+            ("download", download, got),
+            ("upload", upload, response.status_code),
+        ):
+            if allowed(expected) != allowed(api):
+                wrong.append((kind, what, expected, api))
+            assert api in (200, 201, 403, 404), (kind, what, api)
+    assert not wrong, f"{role}: web and API differ: {wrong}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_screening_as_on_the_web(role, people, street, grid, call):
+    """The board and the API's list; the filing page and the API's filing, for one grid."""
+    from datetime import date
+
+    from huiyin.screening import periods, services
+
+    services.ensure_duties(street, active_from=date(2024, 1, 1))
+    user = people[role]
+    label = periods.current().label
+    client = Client()
+    client.force_login(user)
+    board = client.get(reverse("screening:board")).status_code
+    listed = call(user, "get", "/api/v1/screening/reports").status_code
+    page = client.get(reverse("screening:file"), {"body": f"g{grid.pk}", "week": label})
+    filed = call(
+        user,
+        "post",
+        "/api/v1/screening/reports",
+        {"body": f"g{grid.pk}", "period": label, "nil": True},
+    ).status_code
+    assert allowed(board) == allowed(listed), (board, listed)
+    assert allowed(page.status_code) == allowed(filed), (page.status_code, filed)
+    assert listed in (200, 403) and filed in (201, 403, 422)
+    if role in (Role.GRID_WORKER, Role.GOVERNANCE_STAFF, Role.COMMUNITY_WORKER):
+        assert filed == 201
