@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
+from huiyin.cases.models import Attachment
 from huiyin.disputes.models import Party
 from huiyin.disputes.tests import factories as df
 from huiyin.incidents.models import Incident
@@ -137,7 +138,40 @@ def matters(personas, community, grid, unit, call):
         headers={"If-Match": str(incident.version)},
     )
     assert response.status_code == 200, response.content
-    return {"petition": petition, "dispute": dispute, "incident": incident}
+    matters = {"petition": petition, "dispute": dispute, "incident": incident}
+    _files_and_screening(matters, clerk, governance, community, grid)
+    return matters
+
+
+def _files_and_screening(matters, clerk, governance, community, grid) -> None:
+    """A file on each matter (named after nobody) and the grid's screening report listing the
+    dispute: their answers are walked too."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huiyin.cases.attachments import attach
+    from huiyin.screening import periods, services
+    from huiyin.screening.bodies import bodies_in
+
+    for kind, case in matters.items():
+        owner = clerk if kind == "petition" else governance
+        attach(case, SimpleUploadedFile("现场材料.pdf", b"%PDF-1.7\n1 0 obj"), actor=owner)
+    services.ensure_duties(community.street, active_from=date(2024, 1, 1))
+    body = next(
+        b
+        for b in bodies_in(
+            governance, "disputes.screen", date(2024, 1, 1), periods.today()
+        )
+        if b.grid_id == grid.pk
+    )
+    services.file_report(
+        governance,
+        body,
+        periods.current(),
+        note="本周排查发现一起",
+        links=[services.LinkItem(matters["dispute"].number, 2)],
+    )
 
 
 def secrets_of(matters) -> list[str]:
@@ -159,7 +193,13 @@ def get_paths(spec: dict, matters) -> list[str]:
     for path, item in spec["paths"].items():
         if "get" not in item:
             continue
-        if "{number}" in path:
+        if "{attachment_id}" in path:
+            paths += [
+                path.replace("{number}", quote(case.number)).replace("{attachment_id}", str(a.pk))
+                for case in matters.values()
+                for a in Attachment.objects.filter(case=case)
+            ]
+        elif "{number}" in path:
             paths += [path.replace("{number}", quote(case.number)) for case in matters.values()]
         elif "{kind}" in path:
             paths += [path.replace("{kind}", kind) for kind in ("petition", "dispute", "incident")]
@@ -197,6 +237,9 @@ def test_no_answer_names_a_person(role, personas, matters, call):
             queries = [{"kind": kind} for kind in ("petition", "dispute", "incident")]
         for query in queries:
             response = call(user, "get", path, **query)
+            if "/attachments/" in path:  # the file itself: its bytes, not an answer to walk
+                assert response.status_code in (200, 403, 404)
+                continue
             text = response.content.decode()
             for secret in hidden:
                 assert secret not in text, (path, query, secret)
@@ -211,3 +254,33 @@ def test_no_answer_names_a_person(role, personas, matters, call):
             names_in_text = re.findall(r"[\u4e00-\u9fff]\*+", text)
             assert not names_in_text, (path, names_in_text)  # no masked name of anyone
     assert answered >= 5
+
+
+def test_uploads_and_filings_answer_no_person(personas, matters, call, token_of, community):
+    """The write answers of the new endpoints: what they echo names nobody."""
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huiyin.screening import periods
+
+    hidden = secrets_of(matters)
+    governance = personas[Role.GOVERNANCE_STAFF]
+    answers = [
+        Client().post(
+            f"/api/v1/cases/{quote(matters['dispute'].number)}/attachments",
+            {"file": SimpleUploadedFile("协议.pdf", b"%PDF-1.7\n1 0 obj")},
+            HTTP_AUTHORIZATION=f"Bearer {token_of(governance)}",
+        ),
+        call(
+            governance,
+            "post",
+            "/api/v1/screening/reports",
+            {"body": f"c{community.pk}", "period": periods.current().label, "nil": True},
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 201, response.content
+        text = response.content.decode()
+        for secret in hidden:
+            assert secret not in text
+        assert not keys(response.json()) & FORBIDDEN
