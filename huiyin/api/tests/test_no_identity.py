@@ -160,9 +160,7 @@ def _files_and_screening(matters, clerk, governance, community, grid) -> None:
     services.ensure_duties(community.street, active_from=date(2024, 1, 1))
     body = next(
         b
-        for b in bodies_in(
-            governance, "disputes.screen", date(2024, 1, 1), periods.today()
-        )
+        for b in bodies_in(governance, "disputes.screen", date(2024, 1, 1), periods.today())
         if b.grid_id == grid.pk
     )
     services.file_report(
