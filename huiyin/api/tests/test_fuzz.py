@@ -5,12 +5,20 @@ invalid input refused with a 4xx.
     pytest huiyin/api/tests/test_fuzz.py -m fuzz            # ~1 minute
     HUIYIN_FUZZ_EXAMPLES=200 pytest huiyin/api/tests/test_fuzz.py -m fuzz
 
+The run's summary line (operations, examples, failures) is written to
+test-artifacts/fuzz-summary.txt; ``.ci/run`` prints it.
+
 Skipped where schemathesis is not installed (it is a dev dependency).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +54,87 @@ class BearerToken:
 
     def set(self, case, data, context):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+class Summary:
+    """The run's one-line summary in test-artifacts/fuzz-summary.txt (``.ci/run`` prints it):
+    operations tried, examples sent, failures (examples that failed a check, hypothesis's
+    shrinking included) and the operations they were in.
+
+    Tests of one run may be spread over xdist workers: each adds its counts to a shared record
+    (one line per test, tagged with the run's id, under a lock) and writes the summary of all
+    the record holds so far; the last test to finish writes the whole run's.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+        self.counts: dict[str, list[int]] = {}
+
+    @contextlib.contextmanager
+    def example(self, operation: str):
+        counts = self.counts.setdefault(operation, [0, 0])
+        counts[0] += 1
+        try:
+            yield
+        except BaseException:
+            counts[1] += 1
+            raise
+
+    def write(self) -> None:
+        if not self.counts:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        record = self.folder / "fuzz-record.jsonl"
+        mine = [
+            json.dumps({"run": self.run, "op": op, "examples": n, "failures": bad})
+            for op, (n, bad) in self.counts.items()
+        ]
+        self.counts = {}
+        with open(self.folder / "fuzz-record.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lines = record.read_text().splitlines() if record.exists() else []
+            rows = [json.loads(line) for line in lines if line.strip()]
+            rows = [r for r in rows if r.get("run") == self.run]  # an older run's: gone
+            rows += [json.loads(line) for line in mine]
+            record.write_text("".join(json.dumps(r) + "\n" for r in rows))
+            target = self.folder / "fuzz-summary.txt"
+            partial = target.with_suffix(".tmp")
+            partial.write_text(self.line(rows) + "\n")
+            partial.replace(target)
+
+    @staticmethod
+    def line(rows: list[dict]) -> str:
+        from django.db import connection
+
+        operations: dict[str, list[int]] = {}
+        for row in rows:
+            counts = operations.setdefault(row["op"], [0, 0])
+            counts[0] += row["examples"]
+            counts[1] += row["failures"]
+        stateful = operations.pop("stateful", [0, 0])
+        examples = sum(n for n, _bad in operations.values())
+        failures = sum(bad for _n, bad in operations.values())
+        failed = sorted(op for op, (_n, bad) in operations.items() if bad)
+        text = (
+            f"schemathesis ({connection.vendor}): {len(operations)} operations, "
+            f"{examples} examples, {failures} failures"
+            f"; stateful: {stateful[0]} steps, {stateful[1]} failures"
+        )
+        if failed:
+            text += " — failed: " + ", ".join(failed)
+        return text
+
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+summary = Summary(ARTIFACTS)
+
+
+@pytest.fixture(autouse=True)
+def _summarise():
+    """After each test, its counts join the run's summary."""
+    yield
+    summary.write()
 
 
 @pytest.fixture(autouse=True)
@@ -90,10 +179,11 @@ def token(personas, community, grid, unit) -> str:
 )
 def test_api(case, token, settings):
     settings.HUIYIN_API_RATE_PER_MINUTE = 10**6
-    case.call_and_validate(
-        headers={"Accept-Language": "zh-hans"},
-        excluded_checks=[ACCEPTS_ALL_VALID],
-    )
+    with summary.example(f"{case.operation.method.upper()} {case.operation.path}"):
+        case.call_and_validate(
+            headers={"Accept-Language": "zh-hans"},
+            excluded_checks=[ACCEPTS_ALL_VALID],
+        )
 
 
 class Workflow(schema.as_state_machine()):
@@ -102,13 +192,14 @@ class Workflow(schema.as_state_machine()):
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
         __tracebackhide__ = True
-        case.validate_response(
-            response,
-            additional_checks=additional_checks,
-            excluded_checks=[ACCEPTS_ALL_VALID],
-            transport_kwargs=kwargs or None,
-            recorder=self.recorder,
-        )
+        with summary.example("stateful"):
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                excluded_checks=[ACCEPTS_ALL_VALID],
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
 
 
 @pytest.mark.fuzz
