@@ -186,7 +186,11 @@ def _run_report(
     finally:
         if template_path:
             Path(template_path).unlink(missing_ok=True)
-    name = gettext("campaign-report-%(start)s-%(end)s.docx") % {
+    name = (
+        gettext("closing-speech-%(start)s-%(end)s.docx")
+        if style == "speech"
+        else gettext("campaign-report-%(start)s-%(end)s.docx")
+    ) % {
         "start": start.strftime("%Y%m%d"),
         "end": end.strftime("%Y%m%d"),
     }
