@@ -84,7 +84,9 @@ def scope_of(query: StatsQuery):
     ),
 )
 def get_stats(request: HttpRequest, query: Query[StatsQuery]):
-    from huiyin.reports.stats import compute
+    from huiyin.reports.stats import compute, registered
 
     require(request, Perm.REPORTS_VIEW)
-    return compute(period_of(query), user=request.user, scope=scope_of(query))
+    # As the command: every section, the assessment's ranking (computed on request) too.
+    every = [section for entry in registered() for section in entry.sections]
+    return compute(period_of(query), user=request.user, scope=scope_of(query), include=every)
