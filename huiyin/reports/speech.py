@@ -66,7 +66,7 @@ def _over_level_sentence(v: dict[str, Any]) -> str:
     # district cover the over-level figure before them (条例 art. 20).
     return (
         f"统计时段内，全街道累计发生越级信访{v['越级上访批次']}批{v['越级上访人次']}人次；"
-        f"按信访层级，{levels}。"
+        f"按信访层级（来信、来访、来电、网上各种形式），{levels}。"
     )
 
 
