@@ -127,8 +127,9 @@ def _people(report_ids) -> dict[int, int]:
 def rows_out(rows) -> list[dict]:
     """The board's rows as the API answers them (notes and versions read in one query)."""
     ids = [r.report_id for r in rows if r.report_id]
-    reports = dict(ScreeningReport.objects.filter(pk__in=ids).values_list("pk", "note"))
-    versions = dict(ScreeningReport.objects.filter(pk__in=ids).values_list("pk", "version"))
+    found = ScreeningReport.objects.filter(pk__in=ids).values_list("pk", "note", "version")
+    reports = {pk: note for pk, note, _version in found}
+    versions = {pk: version for pk, _note, version in found}
     people = _people(ids)
     return [
         {
