@@ -13,10 +13,12 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from docx import Document
+from lxml import html
 
 from huiyin.reports import stats
 from huiyin.reports.demo import NAME as CAMPAIGN
@@ -67,7 +69,13 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
             "--json",
             stdout=found,
         )
-        yield texts, json.loads(found.getvalue())
+        # The leader's dashboard for the campaign (street-wide: the same scope as the command).
+        client = Client()
+        client.force_login(User.objects.get(username="leader"))
+        response = client.get("/reports/", {"period": "campaign", "campaign": campaign.pk})
+        assert response.status_code == 200
+        dashboard = html.fromstring(response.content.decode())
+        yield texts, json.loads(found.getvalue()), dashboard
         transaction.set_rollback(True)
 
 
@@ -80,7 +88,7 @@ def document_text(path) -> dict:
 
 @pytest.mark.parametrize("style", ["speech", "report"])
 def test_no_blank_is_left_empty(demo, style):
-    texts, _figures = demo
+    texts, _figures, _dashboard = demo
     text = texts[style]["text"]
     assert len(text) > 500
     found = BLANK.search(text)
@@ -89,7 +97,7 @@ def test_no_blank_is_left_empty(demo, style):
 
 
 def test_the_speech_says_what_stats_says_for_the_campaign(demo):
-    texts, figures = demo
+    texts, figures, _dashboard = demo
     text = texts["speech"]["text"]
     assert f"“{CAMPAIGN}”" in text
     assert f"接访群众{figures['receptions']['headcount']}人次" in text
@@ -108,7 +116,7 @@ def test_the_speech_says_what_stats_says_for_the_campaign(demo):
 
 
 def test_the_report_says_what_stats_says_for_the_campaign(demo):
-    texts, figures = demo
+    texts, figures, _dashboard = demo
     text = texts["report"]["text"]
     assert f"领导接访群众{figures['receptions']['headcount']}人次" in text
     d = figures["disputes"]
@@ -122,3 +130,43 @@ def test_the_report_says_what_stats_says_for_the_campaign(demo):
     visits = figures["petitions"]["visits_by_level"]
     for level, label in (("national", "进京"), ("province", "赴省"), ("city", "到市")):
         assert f"{label}上访{visits[level]['batches']}批{visits[level]['headcount']}人次" in text
+
+
+def _shown(dashboard, attribute: str, key: str) -> str:
+    found = dashboard.xpath(f'//*[@{attribute}="{key}"]')
+    assert found, f"{attribute}={key} is not on the dashboard"
+    return found[0].text_content().strip()
+
+
+def test_the_dashboard_says_what_stats_says_for_the_campaign(demo):
+    """Incidents, risk notes, patrols, rectifications and the 四无 board, as the leader sees
+    them for the campaign, are the numbers of `huiyin stats --json` (issue 14, "Done when")."""
+    _texts, figures, dashboard = demo
+    incidents = figures["incidents"]
+    assert _shown(dashboard, "data-incident", "total") == str(incidents["total"])
+    for key in ("unnatural_death", "fire"):
+        assert _shown(dashboard, "data-incident", key) == str(incidents["by_type"][key])
+    assert _shown(dashboard, "data-incident", "on_time") == str(
+        incidents["first_reports"]["on_time"]
+    )
+    assert _shown(dashboard, "data-incident", "late") == str(incidents["first_reports"]["late"])
+    notes = figures["risk_notes"]
+    assert _shown(dashboard, "data-incident", "risk_notes_opened") == str(notes["opened"])
+    assert _shown(dashboard, "data-incident", "risk_notes_closed") == str(notes["closed"])
+    rect = figures["rectifications"]
+    for key in ("open", "opened", "done", "overdue"):
+        assert _shown(dashboard, "data-rectification", key) == str(rect[key]), key
+    assert _shown(dashboard, "data-patrol", "count") == str(figures["patrols"]["count"])
+    assert _shown(dashboard, "data-patrol", "inspections") == str(figures["inspections"]["count"])
+    goals = figures["goals"]
+    for key in (
+        "no_major_political_incident",
+        "no_illegal_gathering",
+        "no_large_mass_incident",
+        "no_violent_terror_incident",
+    ):
+        state = dashboard.xpath(f'//*[@data-goal="{key}"]/@data-state')
+        assert state, key
+        assert state[0] == ("held" if goals[key] else "broken"), key
+    # The demo has incidents to show: not a board of zeros.
+    assert incidents["total"] and rect["opened"]
