@@ -342,7 +342,8 @@ def check_worker(context: Context) -> Result:
         return Result(
             "worker", INFO, label, _("no worker configured: long work runs in the web process")
         )
-    model = _queue_model()
+    # Only the database backend's queue is ours to read; another backend's (Redis …) is not.
+    model = _queue_model() if backend.endswith("DatabaseBackend") else None
     if model is None:
         return Result(
             "worker",
