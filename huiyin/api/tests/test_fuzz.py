@@ -25,8 +25,9 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
+from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
 from huiyin.api.tokens import create_token  # noqa: E402
@@ -35,6 +36,13 @@ from huiyin.org.roles import Role  # noqa: E402
 from huiyin.petitions.tests.factories import register  # noqa: E402
 
 EXAMPLES = int(os.environ.get("HUIYIN_FUZZ_EXAMPLES", "25"))
+settings_for_examples = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
 
 #: Valid by the schema is not always acceptable: an id that names no community, a date in the
 #: future, a case in another state are refused with a 4xx — as they should be.
@@ -168,22 +176,34 @@ def token(personas, community, grid, unit) -> str:
     return CURRENT["token"]
 
 
+#: One test per operation, by its label ("GET /api/v1/cases"): a plain parametrize, so that
+#: xdist hands each operation to a worker (schemathesis's own ``parametrize`` is one test item
+#: whose operations are subtests: under xdist only its first operation ran).
+OPERATIONS = {
+    f"{op.method.upper()} {op.path}": op
+    for op in (result.ok() for result in schema.get_all_operations())
+}
+
+
 @pytest.mark.fuzz
 @pytest.mark.django_db
-@schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
-def test_api(case, token, settings):
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_api(label, token, settings):
     settings.HUIYIN_API_RATE_PER_MINUTE = 10**6
-    with summary.example(f"{case.operation.method.upper()} {case.operation.path}"):
-        case.call_and_validate(
-            headers={"Accept-Language": "zh-hans"},
-            excluded_checks=[ACCEPTS_ALL_VALID],
-        )
+    operation = OPERATIONS[label]
+    # Valid requests, then invalid ones (schemathesis's generation modes), each bounded.
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+        @given(case=operation.as_strategy(mode, auth_storage=schema.auth))
+        @settings_for_examples
+        def run(case):
+            with summary.example(label):
+                case.call_and_validate(
+                    headers={"Accept-Language": "zh-hans"},
+                    excluded_checks=[ACCEPTS_ALL_VALID],
+                )
+
+        run()
 
 
 class Workflow(schema.as_state_machine()):
