@@ -83,7 +83,7 @@ def test_a_grid_worker_sees_their_overdue_rectification_not_another_grids(
         page = client.get(reverse("cases:notifications")).content.decode()
         assert 'id="bell-group-rectifications" data-count="1"' in page
         assert reverse("patrols:rectification", args=[mine.pk]) in page
-        assert mine.item[:20] in page and "1 day overdue" in page
+        assert mine.item[:20] in page and "逾期 1 天" in page
         assert reverse("patrols:rectification", args=[theirs.pk]) not in page
         # The link to them all opens the list's overdue filter, which the person may read.
         assert (
