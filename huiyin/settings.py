@@ -212,7 +212,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {
         "timeout": 20,
         # WAL lets readers work while one writer writes; IMMEDIATE avoids upgrade deadlocks;
-            # FULL syncs the WAL at every commit, so an acknowledged save survives an OS crash.
+        # FULL syncs the WAL at every commit, so an acknowledged save survives an OS crash.
         "transaction_mode": "IMMEDIATE",
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
