@@ -90,7 +90,7 @@ def test_the_page_offers_the_three_ledgers_to_who_reads_them(client, personas):
     for key in NEW:
         assert f'value="{key}"' in page
     # The patrol ledgers are said to be exported only.
-    assert 'id="ledger-export-only"' in page and "exported only" in page
+    assert 'id="ledger-export-only"' in page and "只能导出，不能导入" in page
     client.force_login(personas[Role.PETITION_CLERK])
     page = client.get(PAGE).content.decode()
     assert 'value="incidents"' not in page and 'id="ledger-export-only"' not in page
@@ -102,8 +102,7 @@ def test_a_leader_downloads_each_with_the_list_filters_audited(
     client.force_login(personas[Role.LEADER])
     response = client.get(EXPORT, {"ledger": "incidents"})
     assert response.status_code == 200
-    # The msgid; the office's language names it 突发事件台账-<time>.xlsx.
-    assert "incident-ledger-" in unquote(response["Content-Disposition"])
+    assert "突发事件台账-" in unquote(response["Content-Disposition"])
     rows = sheet_rows(b"".join(response.streaming_content))
     assert rows[2] == [c.header for c in INCIDENT_COLUMNS]
     assert [r[1] for r in rows[3:]] == [case.number for case in incidents]
@@ -175,7 +174,7 @@ def test_a_community_worker_imports_the_incident_ledger_of_their_community(clien
 
     response = client.post(IMPORT, {"ledger": "incidents", "file": upload([row()])}, follow=True)
     page = response.content.decode()
-    assert 'id="import-ok"' in page and "1 incident was imported." in page
+    assert 'id="import-ok"' in page and "已导入 1 起突发事件。" in page
     job = response.context["job"]
     assert job.result["ledger"] == "incidents" and job.result["report"]["imported"] == 1
     assert Case.objects.filter(kind="incident").count() == 1

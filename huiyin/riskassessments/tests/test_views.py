@@ -80,7 +80,7 @@ def test_the_office_walks_an_assessment_through_its_steps(client, personas, unit
         page = office.post(
             reverse("riskassessments:consultation_add", args=[found.pk]), bad, follow=True
         )
-    assert "more than the 5 participants" in page.content.decode()
+    assert "超过参与人数5人" in page.content.decode()
     assert not Consultation.objects.exists()
     office.post(
         reverse("riskassessments:consultation_add", args=[found.pk]), consultation_data(day)

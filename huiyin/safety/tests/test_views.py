@@ -78,7 +78,7 @@ def test_the_office_records_a_creation_and_its_statuses(client, office, communit
     response = client.post(
         url, {"status": "awarded", "on": services.today(), "version": 2}, follow=True
     )
-    assert "An award needs the awarding body." in response.content.decode()
+    assert "命名须填写命名机关。" in response.content.decode()
     client.post(
         url, {"status": "awarded", "on": services.today(), "body": "区平安办", "version": 2}
     )
@@ -103,7 +103,7 @@ def test_a_figure_without_a_source_gets_a_message(client, office, community):
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert "A figure needs its source" in text and "name the document they came from" in text
+    assert "数字须注明来源" in text and "请填写其出处文件" in text
     assert not CriterionFigure.objects.exists()
 
 
@@ -119,7 +119,7 @@ def test_a_survey_is_entered_and_shown_as_numerator_and_denominator(client, offi
         "denominator": 100,
     }
     response = client.post(reverse("safety:survey_new"), data)
-    assert "The numerator cannot exceed the denominator." in response.content.decode()
+    assert "分子不能大于分母。" in response.content.decode()
     data["numerator"] = "95%"
     assert client.post(reverse("safety:survey_new"), data).status_code == 200
     assert not Survey.objects.exists()
