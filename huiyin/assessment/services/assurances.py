@@ -227,8 +227,10 @@ def save_item(body: Body, year, item, *, actor, data: dict, request=None) -> Ass
     try:
         with transaction.atomic():
             row = (
-                Assurance.objects.select_for_update()
+                # Locked alone: the model's ordering joins the body (an outer join on PostgreSQL).
+                Assurance.objects.select_for_update(of=("self",))
                 .filter(year=year, item=item, **body.filters())
+                .order_by("pk")
                 .first()
             )
             if row is None:
