@@ -53,7 +53,8 @@ def supervision_points(page, live_url, round_pk: int, body: Body, item_pk: int) 
     row = page.locator(f'#ranking-units tr[data-body="{body.key}"]')
     expect(row).to_be_visible()
     with page.expect_navigation():
-        row.locator("a").click()
+        # The body's name is the link on a phone; the button beside it on a wider screen.
+        row.locator("a").filter(visible=True).last.click()
     point = page.locator(f'[data-item="{item_pk}"]')
     expect(point).to_be_visible()
     return Decimal(point.get_attribute("data-points"))
