@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from huiyin.directory import config as _directory
 from huiyin.env import ConfigError, envbool, envint, envlist, envstr, keyfile_secret
 from huiyin.privacy import client as _client
 
@@ -149,6 +150,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "huiyin.org",
+    "huiyin.directory",
     "huiyin.privacy",
     "huiyin.cases",
     "huiyin.petitions",
@@ -228,10 +230,18 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "auth.User"
+# Sign-in through the office's directory (huiyin/directory/config.py; README, "Sign-in through
+# the directory"): LDAP and OpenID Connect, each on only when its variables are set, their
+# groups mapped to roles by HUIYIN_DIRECTORY_GROUPS. Local accounts stay: axes first (a
+# locked-out client is refused before any directory is asked), then the local passwords.
+HUIYIN_DIRECTORY = _directory.load()
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    *HUIYIN_DIRECTORY.backends,
 ]
+# The AUTH_LDAP_* and OIDC_* settings that django-auth-ldap and mozilla-django-oidc read.
+globals().update(HUIYIN_DIRECTORY.library_settings)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

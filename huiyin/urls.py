@@ -18,6 +18,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # OpenID Connect sign-in (huiyin.directory); 404 unless configured.
+    path("oidc/", include("huiyin.directory.urls")),
     path("section/<slug:key>/", front.section, name="section"),
     path("system/", front.system, name="system"),
     path("desk/", desk_view, name="desk"),

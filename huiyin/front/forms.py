@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
 
@@ -29,7 +30,15 @@ class _BoundedUsername:
 
 
 class LoginForm(_BoundedUsername, AuthenticationForm):
-    pass
+    def get_invalid_login_error(self):
+        # A directory user whose password was right but whose groups give no role, or a
+        # directory that cannot be reached, is told so (huiyin.directory.services).
+        from huiyin.directory.services import refusal_message
+
+        message = refusal_message(self.request)
+        if message:
+            return ValidationError(message, code="directory")
+        return super().get_invalid_login_error()
 
 
 class AdminLoginForm(_BoundedUsername, AdminAuthenticationForm):
