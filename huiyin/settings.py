@@ -227,6 +227,40 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
 else:
     raise ConfigError("HUIYIN_DATABASE_URL must be sqlite:///... or postgres://...")
 DATABASES = {"default": _database}
+# A read replica (PostgreSQL streaming replication, docs/city.md): dashboards, statistics,
+# reports and exports read from it while it is within the lag bound; everything else, and
+# every write, goes to the primary (huiyin.ops.routers). Unset: one database, as before.
+HUIYIN_REPLICA_MAX_LAG_SECONDS = envint("HUIYIN_REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
+_replica_url = envstr("HUIYIN_REPLICA_DATABASE_URL")
+if _replica_url:
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=60)
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"HUIYIN_REPLICA_DATABASE_URL is not a database URL: {exc}") from None
+    if not _database["ENGINE"] == _replica["ENGINE"] == "django.db.backends.postgresql":
+        raise ConfigError(
+            "HUIYIN_REPLICA_DATABASE_URL: the replica and the primary must be postgres://"
+        )
+    _replica["OPTIONS"] = dict(_database.get("OPTIONS", {}))
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["huiyin.ops.routers.ReplicaRouter"]
+    # After the sessions: a person's next replica read waits for their own last save.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+        "huiyin.ops.routers.ReadYourWritesMiddleware",
+    )
+# Behind pgbouncer in transaction pooling (docs/city.md) a server connection is ours for one
+# transaction only: no server-side cursor (the exports' iterator()) may outlive it, and no
+# startup option reaches the server (jit is then set off on the database itself). Queries are
+# bound on the client (Django's default with psycopg 3): no prepared statement is left behind.
+HUIYIN_PGBOUNCER = envbool("HUIYIN_PGBOUNCER", False)
+if HUIYIN_PGBOUNCER:
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        raise ConfigError("HUIYIN_PGBOUNCER needs a postgres:// HUIYIN_DATABASE_URL")
+    for _pooled in DATABASES.values():
+        _pooled["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _pooled["OPTIONS"] = {k: v for k, v in _pooled["OPTIONS"].items() if k != "options"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "auth.User"

@@ -37,6 +37,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
@@ -53,6 +54,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.ops.models import Job
+from huiyin.ops.routers import reading_from_replica
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,8 @@ WORK_MODULES = frozenset({"huiyin.reports.views.word", "huiyin.reports.views.led
 IDEMPOTENT_KINDS = frozenset({"word", "export", "ledger_export"})
 #: How often a job is tried in all when its worker dies (an idempotent one only).
 MAX_ATTEMPTS = 2
+#: Seconds a report or export waits, at most, for the read replica to catch up (else: primary).
+REPLICA_CATCH_UP = 2.0
 
 QUEUED, RUNNING, DONE, FAILED = (s.value for s in Job.State)
 _ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -388,7 +392,11 @@ def execute(job_id: str, path: str, arguments: dict) -> dict:
     progress = Progress(job)
     try:
         work = resolve_work(path)
-        result = work(progress, **decode(arguments)) or {}
+        # A report or an export only reads: from the read replica when one is configured,
+        # once it has replayed what was saved before the job began (docs/city.md).
+        reads = reading_from_replica(catch_up=REPLICA_CATCH_UP) if job.idempotent else nullcontext()
+        with reads:
+            result = work(progress, **decode(arguments)) or {}
         # Plain JSON (a date as text, keys as strings), as the page and the download read it.
         job.result = json.loads(json.dumps(result, cls=DjangoJSONEncoder))
         job.state, job.step = DONE, job.total or job.step

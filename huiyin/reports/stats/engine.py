@@ -38,6 +38,7 @@ from huiyin.cases import bounds
 from huiyin.cases.clocks import PETITIONER_WINDOWS
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.models import Case, CaseEvent, Clock
+from huiyin.ops.routers import reading_from_replica
 
 __all__ = [
     "FigureSet",
@@ -354,6 +355,8 @@ def compute(
     return compose(period, user=user, scope=scope, include=include)
 
 
+# Counting reads the read replica when one is configured and within its lag (docs/city.md).
+@reading_from_replica()
 def compose(
     period: Period,
     *,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huiyin.front.decorators import require_perm
+from huiyin.ops.routers import reading_from_replica
 from huiyin.org.roles import Perm
 from huiyin.petitions.queries import list_url
 from huiyin.reports import stats
@@ -342,6 +343,7 @@ def _case_rows(cases, today: date) -> list[dict]:
 
 
 @require_perm(Perm.REPORTS_VIEW)
+@reading_from_replica()  # the read replica, when configured and within its lag
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = PeriodForm(request.GET or None, today=today)
