@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite on every core (pytest-xdist; huiyin/testing/workers.py). PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint format install install-dev browser messages clean
+.PHONY: demo test lint format install install-dev browser directory messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -17,8 +17,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml | directory
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@$(BIN)/pip install --quiet -e '.[ldap]' \
+	  || echo "Could not build python-ldap (needs libldap2-dev, libsasl2-dev); the LDAP sign-in tests will be skipped."
 	touch $@
 
 install: $(VENV)/.installed
@@ -43,6 +45,18 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk >/dev/null) \
 	      || echo "Could not install LibreOffice; the printing tests will be skipped."; \
 	  else echo "LibreOffice is not installed and cannot be installed here; the printing tests will be skipped."; fi; \
+	fi
+
+# Debian's OpenLDAP server for the LDAP sign-in tests (a real slapd on a loopback port) and the
+# headers python-ldap is built against (the `ldap` extra); skipped with one line where they
+# can't be had.
+directory:
+	@if [ ! -x /usr/sbin/slapd ] || [ ! -f /usr/include/ldap.h ] || [ ! -f /usr/include/sasl/sasl.h ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's slapd, ldap-utils and the LDAP headers for the directory sign-in tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slapd ldap-utils libldap2-dev libsasl2-dev gcc python3-dev >/dev/null) \
+	      || echo "Could not install slapd; the LDAP sign-in tests will be skipped."; \
+	  else echo "slapd or the LDAP headers are not installed and cannot be installed here; the LDAP sign-in tests will be skipped."; fi; \
 	fi
 
 lint: install-dev
