@@ -254,6 +254,10 @@ def sign_in(
         raise Refused(Refused.NO_IDENTIFIER, username=username[:MAX_USERNAME], groups=groups)
     want = wanted(groups)
     if not want.grants:
+        # The directory gives this person no role any more: an account they had loses its
+        # grants now (its sessions elsewhere too), not only at a sign-in that never comes.
+        with transaction.atomic():
+            _revoke(source, subject, want, request)
         reason = Refused.UNKNOWN_PLACE if want.unknown else Refused.NO_GROUP
         raise Refused(reason, username=username, groups=want.groups)
     name = clean_name(name, username)
@@ -273,7 +277,7 @@ def sign_in(
 def _apply(source, subject, username, want: Wanted, name: str, email: str, request):
     user_model = get_user_model()
     account = (
-        DirectoryAccount.objects.select_for_update()
+        DirectoryAccount.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(source=source, subject=subject)
         .first()
@@ -337,6 +341,35 @@ def _apply(source, subject, username, want: Wanted, name: str, email: str, reque
     if hasattr(user, "_huiyin_reach"):
         del user._huiyin_reach
     return user
+
+
+def _revoke(source, subject, want: Wanted, request) -> None:
+    account = (
+        DirectoryAccount.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(source=source, subject=subject)
+        .first()
+    )
+    staff = Staff.objects.filter(user_id=account.user_id).first() if account else None
+    if staff is None:
+        return
+    related = ["community", "grid__community", "unit"]
+    if grants_name_streets():
+        related.append("street")
+    before = list(staff.grants.select_related(*related))
+    account.groups = list(want.groups)
+    account.synced_at = timezone.now()
+    account.save(update_fields=["groups", "synced_at"])
+    if not before:
+        return
+    RoleGrant.objects.filter(pk__in=[g.pk for g in before]).delete()
+    audit.record(
+        "directory.sync",
+        actor=account.user,
+        target=staff,
+        request=request,
+        diff={"source": source, "groups": list(want.groups), "grants": [_labels(before), "—"]},
+    )
 
 
 def _labels(grants) -> str:

@@ -158,13 +158,15 @@ def test_a_group_change_in_the_directory_changes_the_grants_at_the_next_sign_in(
         before, after = entries.last().diff["grants"]
         assert "第1网格" in before and "城建办" in after
 
-        # Out of every mapped group: the next sign-in is refused, the grants stay as they were
-        # until then (nobody signs in with them).
+        # Out of every mapped group: the next sign-in is refused, and the grants are gone.
         client.post(reverse("logout"))
         directory.set_members("hy-cjb")
         response = sign_in(client, "lina", LI_PASSWORD)
         assert form_error(response).code == "directory"
         assert "_auth_user_id" not in client.session
+        assert grants("lina") == set()
+        last = AuditEntry.objects.filter(action="directory.sync").order_by("seq").last()
+        assert last.diff["grants"][1] == "—" and "城建办" in last.diff["grants"][0]
     finally:
         directory.set_members("hy-grid1", "lina")
         directory.set_members("hy-cjb")
