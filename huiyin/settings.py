@@ -297,6 +297,9 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_IDLE_MINUTES = envint("HUIYIN_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Django's database sessions, but an unchanged row is not written again within a minute of its
+# last write (huiyin/front/sessions.py): no commit for every page a signed-in person opens.
+SESSION_ENGINE = "huiyin.front.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
