@@ -88,26 +88,32 @@ def nearest_due(planned: Iterable[Clock]) -> date | None:
     return min(dues) if dues else None
 
 
-def start_planned(case: Case, planned: list[Clock], *, actor=None) -> list[Clock]:
+def start_planned(
+    case: Case, planned: list[Clock], *, actor=None, events: Iterable[CaseEvent] = ()
+) -> list[Clock]:
     """Save the clocks of :func:`plan_clocks` for the newly created `case`, each with its
-    "clock_started" event, as :func:`start_clock` would."""
+    "clock_started" event, as :func:`start_clock` would. `events`, the case's unsaved events
+    that come before (its "registered"), go into the same statement, in their order."""
     for clock in planned:
         clock.case = case
     Clock.objects.bulk_create(planned)
     CaseEvent.objects.bulk_create(
         [
-            CaseEvent(
-                case=case,
-                actor=actor,
-                kind="clock_started",
-                data={
-                    "code": clock.code,
-                    "started_on": clock.started_on.isoformat(),
-                    "due_on": clock.due_on.isoformat(),
-                    "unknown_years": list(clock.unknown_years),
-                },
-            )
-            for clock in planned
+            *events,
+            *(
+                CaseEvent(
+                    case=case,
+                    actor=actor,
+                    kind="clock_started",
+                    data={
+                        "code": clock.code,
+                        "started_on": clock.started_on.isoformat(),
+                        "due_on": clock.due_on.isoformat(),
+                        "unknown_years": list(clock.unknown_years),
+                    },
+                )
+                for clock in planned
+            ),
         ]
     )
     return planned

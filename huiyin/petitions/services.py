@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -58,6 +59,8 @@ from huiyin.privacy.validators import validate_phone, validate_resident_id
 TRACK_PURPOSE = "petition.track"
 DEFAULT_MAX_REPRESENTATIVES = 5  # 条例 art. 20
 _CLOCK_SKEW = timedelta(minutes=5)
+#: Registrations written again when the random receipt code was taken (one in 10^15 each).
+RECEIPT_CODE_ATTEMPTS = 3
 _MAX_CHAIN = 100
 
 MSG_NO_PERM = _("Your role does not allow this on this matter.")
@@ -319,13 +322,6 @@ def after_reexamination(petition: Petition | None) -> bool:
     return False
 
 
-def _unique_receipt_code() -> str:
-    while True:
-        code = new_receipt_code()
-        if not Petition.objects.filter(receipt_code=code).exists():
-            return code
-
-
 def _track_hash(receipt_code: str, phone: str) -> str:
     digits = re.sub(r"\D", "", phone or "")
     if len(digits) < 4:
@@ -333,7 +329,14 @@ def _track_hash(receipt_code: str, phone: str) -> str:
     return crypto.blind_index(f"{receipt_code}:{digits[-4:]}", purpose=TRACK_PURPOSE)
 
 
-def register_petition(*, actor, data: dict, petitioners: list[dict], request=None) -> Petition:
+def register_petition(
+    *,
+    actor,
+    data: dict,
+    petitioners: list[dict],
+    request=None,
+    on_written: Callable[[Petition], None] | None = None,
+) -> Petition:
     """Register a petition: the case (numbered), the petition, its petitioners and clocks.
 
     `data` keys: ``title`` (required), ``description``, ``channel`` (required, a
@@ -356,6 +359,10 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
     address is unclear, the petitioner cannot be told) means no notice is owed and no
     acceptance_notice clock runs. ``is_anonymous`` (letters only, 条例 art. 19): registered
     with no petitioner (`petitioners` empty), no notice owed, no tracker.
+
+    `on_written(petition)` is called last inside the registration's transaction: what it
+    writes is committed with the petition, or not at all (the intake page saves the clerk's
+    session and its message there, so that an intake is one commit).
 
     Needs Perm.PETITIONS_REGISTER over the community (PermissionDenied, audited, otherwise);
     raises PetitionInvalid with every problem found.
@@ -462,125 +469,146 @@ def register_petition(*, actor, data: dict, petitioners: list[dict], request=Non
 
     received_on = timezone.localtime(received_at, CHINA_TZ).date()
     notice_owed = not (anonymous or contact_unclear)
-    planned = clocks.plan_clocks(
+    clock_codes = (
         ["register_transfer"]
         + (["acceptance_notice"] if notice_owed else [])
-        + (["transfer_objection"] if channel == Channel.ASSIGNED else []),
-        received_on,
+        + (["transfer_objection"] if channel == Channel.ASSIGNED else [])
     )
-    with transaction.atomic():
-        seq, number = numbering.allocate(street, Kind.PETITION, received_on.year)
-        case = Case.objects.create(
-            street=street,
-            kind=Kind.PETITION,
-            number=number,
-            year=received_on.year,
-            seq=seq,
-            title=title,
-            description=_text(data.get("description")),
-            community=community,
-            grid=grid,
-            category=category,
-            status=Status.REGISTERED,
-            received_at=received_at,
-            due_on=clocks.nearest_due(planned),
-            created_by=actor,
-        )
-        petition = Petition.objects.create(
-            case=case,
-            receipt_code=_unique_receipt_code(),
-            channel=channel,
-            assigned_by=assigned_by,
-            assigned_doc_no=_text(data.get("assigned_doc_no"), 60),
-            level=level,
-            handling_level=handling_level,
-            is_collective=collective,
-            headcount=headcount,
-            complained_unit=complained_unit,
-            complained_staff=complained_staff,
-            complained_text=_text(data.get("complained_text"), 200),
-            received_by=staff,
-            reception_slot=slot,
-            repeat_of=repeat_of,
-            after_reexamination=after_reexamination(repeat_of),
-            contact_unclear=contact_unclear,
-            is_anonymous=anonymous,
-            representatives_exceeded=too_many,
-        )
-        masked = []
-        for order, person in enumerate(people):
-            row = Petitioner(
-                petition=petition,
-                name=person["name"],
-                name_masked=masking.mask_name(person["name"]),
-                id_number=person["id_number"],
-                id_number_masked=masking.mask_resident_id(person["id_number"]),
-                phone=person["phone"],
-                phone_masked=masking.mask_phone(person["phone"]),
-                track_hash=_track_hash(petition.receipt_code, person["phone"]),
-                address=person["address"],
-                is_representative=person["is_representative"],
-                order=order,
-            )
-            row.save()
-            masked.append(
-                {
-                    "name": row.name_masked,
-                    "id_number": row.id_number_masked,
-                    "phone": row.phone_masked,
-                    "representative": row.is_representative,
-                }
-            )
-        CaseEvent.objects.create(
-            case=case,
-            actor=actor,
-            kind="registered",
-            to_status=Status.REGISTERED,
-            data={
-                "channel": channel,
-                "level": level,
-                "headcount": headcount,
-                "collective": collective,
-                "repeat_of": repeat_of.pk if repeat_of else None,
-                "after_reexamination": petition.after_reexamination,
-                "notice_owed": petition.notice_owed,
-                "anonymous": anonymous,
-                "told_on_the_spot": on_the_spot,
-            },
-        )
-        if too_many:
-            CaseEvent.objects.create(
-                case=case,
-                actor=actor,
-                kind="representatives_warning",
-                note=str(MSG_REPRESENTATIVES_WARNING) % {"max": _max_representatives()},
-                data={
-                    "representatives": sum(1 for p in people if p["is_representative"]),
-                    "max": _max_representatives(),
-                },
-            )
-        # The clocks and the case's due date were computed before the case was written.
-        clocks.start_planned(case, planned, actor=actor)
-        if notice_owed and on_the_spot:
-            petition.notice_told_on = received_on
-            petition.notice_manner = TellManner.IN_PERSON
-            petition.notice_on_the_spot = True
-            petition.save(update_fields=["notice_told_on", "notice_manner", "notice_on_the_spot"])
-            clocks.stop_clock(case, "acceptance_notice", on=received_on)
-            clocks.refresh_due(case)
-        record(
-            "object.create",
-            actor=actor,
-            target=case,
-            diff={
-                "number": number,
-                "channel": channel,
-                "level": level,
-                "headcount": headcount,
-                "petitioners": masked,
-            },
-            request=request,
-        )
+    # The receipt code is drawn at random, one in 10^15 to meet another: the unique index
+    # decides, and on that collision the registration is written again with a new code (the
+    # rollback gives its number back) — instead of a SELECT before every insert.
+    for attempt in range(1, RECEIPT_CODE_ATTEMPTS + 1):
+        receipt_code = new_receipt_code()
+        planned = clocks.plan_clocks(clock_codes, received_on)
+        try:
+            with transaction.atomic():
+                seq, number = numbering.allocate(street, Kind.PETITION, received_on.year)
+                case = Case.objects.create(
+                    street=street,
+                    kind=Kind.PETITION,
+                    number=number,
+                    year=received_on.year,
+                    seq=seq,
+                    title=title,
+                    description=_text(data.get("description")),
+                    community=community,
+                    grid=grid,
+                    category=category,
+                    status=Status.REGISTERED,
+                    received_at=received_at,
+                    due_on=clocks.nearest_due(planned),
+                    created_by=actor,
+                )
+                petition = Petition.objects.create(
+                    case=case,
+                    receipt_code=receipt_code,
+                    channel=channel,
+                    assigned_by=assigned_by,
+                    assigned_doc_no=_text(data.get("assigned_doc_no"), 60),
+                    level=level,
+                    handling_level=handling_level,
+                    is_collective=collective,
+                    headcount=headcount,
+                    complained_unit=complained_unit,
+                    complained_staff=complained_staff,
+                    complained_text=_text(data.get("complained_text"), 200),
+                    received_by=staff,
+                    reception_slot=slot,
+                    repeat_of=repeat_of,
+                    after_reexamination=after_reexamination(repeat_of),
+                    contact_unclear=contact_unclear,
+                    is_anonymous=anonymous,
+                    representatives_exceeded=too_many,
+                )
+                masked = []
+                for order, person in enumerate(people):
+                    row = Petitioner(
+                        petition=petition,
+                        name=person["name"],
+                        name_masked=masking.mask_name(person["name"]),
+                        id_number=person["id_number"],
+                        id_number_masked=masking.mask_resident_id(person["id_number"]),
+                        phone=person["phone"],
+                        phone_masked=masking.mask_phone(person["phone"]),
+                        track_hash=_track_hash(receipt_code, person["phone"]),
+                        address=person["address"],
+                        is_representative=person["is_representative"],
+                        order=order,
+                    )
+                    row.save()
+                    masked.append(
+                        {
+                            "name": row.name_masked,
+                            "id_number": row.id_number_masked,
+                            "phone": row.phone_masked,
+                            "representative": row.is_representative,
+                        }
+                    )
+                events = [
+                    CaseEvent(
+                        case=case,
+                        actor=actor,
+                        kind="registered",
+                        to_status=Status.REGISTERED,
+                        data={
+                            "channel": channel,
+                            "level": level,
+                            "headcount": headcount,
+                            "collective": collective,
+                            "repeat_of": repeat_of.pk if repeat_of else None,
+                            "after_reexamination": petition.after_reexamination,
+                            "notice_owed": petition.notice_owed,
+                            "anonymous": anonymous,
+                            "told_on_the_spot": on_the_spot,
+                        },
+                    )
+                ]
+                if too_many:
+                    events.append(
+                        CaseEvent(
+                            case=case,
+                            actor=actor,
+                            kind="representatives_warning",
+                            note=str(MSG_REPRESENTATIVES_WARNING) % {"max": _max_representatives()},
+                            data={
+                                "representatives": sum(1 for p in people if p["is_representative"]),
+                                "max": _max_representatives(),
+                            },
+                        )
+                    )
+                # The clocks and the case's due date were computed before the case was
+                # written; the events above go into the statement of the clocks' events.
+                clocks.start_planned(case, planned, actor=actor, events=events)
+                if notice_owed and on_the_spot:
+                    petition.notice_told_on = received_on
+                    petition.notice_manner = TellManner.IN_PERSON
+                    petition.notice_on_the_spot = True
+                    petition.save(
+                        update_fields=["notice_told_on", "notice_manner", "notice_on_the_spot"]
+                    )
+                    clocks.stop_clock(case, "acceptance_notice", on=received_on)
+                    clocks.refresh_due(case)
+                record(
+                    "object.create",
+                    actor=actor,
+                    target=case,
+                    diff={
+                        "number": number,
+                        "channel": channel,
+                        "level": level,
+                        "headcount": headcount,
+                        "petitioners": masked,
+                    },
+                    request=request,
+                )
+                if on_written is not None:
+                    on_written(petition)
+        except IntegrityError:
+            taken = Petition.objects.filter(receipt_code=receipt_code).exists()
+            if not taken or attempt == RECEIPT_CODE_ATTEMPTS:
+                raise
+        else:
+            break
     # The staff reference written above is read in full only if the caller asks for it.
     if staff is not None and staff._state.adding:
         Petition._meta.get_field("received_by").delete_cached_value(petition)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from huiyin.cases.models import Case, CaseEvent, Category, Clock
@@ -349,6 +349,62 @@ def test_it_gives_the_number_back_when_registration_fails(clerk, monkeypatch):
     monkeypatch.undo()
     assert register(clerk).case.seq == 1
     assert Case.objects.count() == 1
+
+
+def test_its_timeline_begins_registered_then_the_clocks_started(clerk):
+    petition = register(clerk, channel=Channel.ASSIGNED, assigned_by="区信访局")
+    kinds = list(
+        CaseEvent.objects.filter(case=petition.case).order_by("id").values_list("kind", "data")
+    )
+    assert [kind for kind, _data in kinds] == ["registered"] + ["clock_started"] * 3
+    assert [data["code"] for _kind, data in kinds[1:]] == [
+        "register_transfer",
+        "acceptance_notice",
+        "transfer_objection",
+    ]
+
+
+def test_a_receipt_code_already_taken_is_drawn_again(clerk, monkeypatch):
+    first = register(clerk)
+    codes = iter([first.receipt_code, "NEWCODE234"])
+    monkeypatch.setattr("huiyin.petitions.services.new_receipt_code", lambda: next(codes))
+    second = register(clerk)
+    assert second.receipt_code == "NEWCODE234"
+    # The attempt that met the taken code left nothing behind: no number, no entry, no clock.
+    assert second.case.seq == first.case.seq + 1
+    assert Case.objects.count() == Petition.objects.count() == 2
+    assert AuditEntry.objects.filter(action="object.create").count() == 2
+    assert Clock.objects.filter(case=second.case).count() == 2
+
+
+def test_a_receipt_code_taken_every_time_fails_with_nothing_written(clerk, monkeypatch):
+    first = register(clerk)
+    monkeypatch.setattr("huiyin.petitions.services.new_receipt_code", lambda: first.receipt_code)
+    with pytest.raises(IntegrityError):
+        register(clerk)
+    assert Case.objects.count() == Petition.objects.count() == 1
+    monkeypatch.undo()
+    assert register(clerk).case.seq == first.case.seq + 1
+
+
+def test_what_on_written_writes_is_committed_with_the_petition_or_not_at_all(clerk):
+    seen = []
+
+    def written(petition):
+        seen.append((petition.case.number, connection.in_atomic_block))
+        AuditEntry.objects.count()  # inside the registration's transaction, still usable
+        raise RuntimeError("the session could not be saved")
+
+    with pytest.raises(RuntimeError):
+        register_petition(
+            actor=clerk,
+            data={"title": "小区违建影响采光", "channel": Channel.VISIT},
+            petitioners=[petitioner()],
+            on_written=written,
+        )
+    assert seen and seen[0][1]
+    assert not Case.objects.exists() and not AuditEntry.objects.filter(action="object.create")
+    assert register(clerk).case.seq == 1
 
 
 def test_it_refuses_a_unit_of_another_street(clerk, community):

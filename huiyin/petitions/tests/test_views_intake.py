@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,6 +101,27 @@ def test_it_registers_an_individual_visit(clerk_client, community, grid):
     page = response.content.decode()
     assert petition.case.number in page  # in the success message and on the receipt
     assert petition.receipt_code in page
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the session counts as saved after one
+def test_an_intake_saves_the_session_and_its_message_in_its_own_commit(clerk_client, community):
+    clerk_client.get(NEW)
+    data = form_data([person()], community=community.pk)
+    with CaptureQueriesContext(connection) as queries:
+        response = clerk_client.post(NEW, data)
+    assert response.status_code == 302
+    statements = [q["sql"] for q in queries]
+    # From the case number on (the holiday table read before is its own transaction).
+    statements = statements[next(i for i, sql in enumerate(statements) if "casecounter" in sql) :]
+    commits = [i for i, sql in enumerate(statements) if sql == "COMMIT"]
+    session = [i for i, sql in enumerate(statements) if sql.startswith('UPDATE "django_session"')]
+    entry = next(i for i, sql in enumerate(statements) if "privacy_auditentry" in sql)
+    # One commit: the session with its message is written after the registration's audit
+    # entry, in its transaction; the middleware's save after the view finds nothing new.
+    assert len(commits) == 1 and len(session) == 1
+    assert entry < session[0] < commits[0]
+    page = clerk_client.get(response["Location"]).content.decode()
+    assert Petition.objects.get().case.number in page  # the message, on the receipt
 
 
 def test_it_registers_a_collective_visit_of_12_with_3_representatives(clerk_client, community):

@@ -16,6 +16,7 @@ from huiyin.cases import bounds
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Clock
 from huiyin.cases.services import holds
+from huiyin.front import sessions
 from huiyin.front.decorators import require_perm
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
@@ -58,34 +59,36 @@ def new(request: HttpRequest) -> HttpResponse:
         form_ok, formset_ok = form.is_valid(), formset.is_valid()
         if form_ok and formset_ok:
             rows, index = formset.rows()
+            # The receipt names the petitioners in full: whoever may not see identities (a
+            # community worker, 社区代办) goes to the case page; the office prints it.
+            to_receipt = reach_of(request.user).can(Perm.IDENTITY_VIEW)
+
+            def registered(petition: Petition) -> None:
+                # The message and the session go into the registration's own commit.
+                if to_receipt:
+                    said = _("Registered as %(number)s. Give the petitioner the receipt below.")
+                else:
+                    said = _(
+                        "Registered as %(number)s. The petition office prints the receipt "
+                        "for the petitioner."
+                    )
+                messages.success(request, said % {"number": petition.case.number})
+                sessions.save_now(request)
+
             try:
                 petition = services.register_petition(
                     actor=request.user,
                     data=form.service_data(),
                     petitioners=rows,
                     request=request,
+                    on_written=registered,
                 )
             except services.PetitionInvalid as invalid:
                 petitioner_errors = apply_errors(invalid.errors, form, formset, index)
             else:
-                if not reach_of(request.user).can(Perm.IDENTITY_VIEW):
-                    # The receipt names the petitioners in full: whoever may not see identities
-                    # (a community worker, 社区代办) goes to the case page; the office prints it.
-                    messages.success(
-                        request,
-                        _(
-                            "Registered as %(number)s. The petition office prints the receipt "
-                            "for the petitioner."
-                        )
-                        % {"number": petition.case.number},
-                    )
-                    return redirect("petitions:detail", pk=petition.pk)
-                messages.success(
-                    request,
-                    _("Registered as %(number)s. Give the petitioner the receipt below.")
-                    % {"number": petition.case.number},
-                )
-                return redirect("petitions:receipt", pk=petition.pk)
+                if to_receipt:
+                    return redirect("petitions:receipt", pk=petition.pk)
+                return redirect("petitions:detail", pk=petition.pk)
         else:
             apply_errors({}, form, formset, [])
         petitioner_errors += [str(e) for e in formset.non_form_errors()]
