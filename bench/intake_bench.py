@@ -9,20 +9,24 @@ On a database made by bench/generate.py. Both are served in this one process by 
 test Client (every middleware, the session, the template; no HTTP server): the intake as the
 street-wide petition clerk, one individual visit with a new ID and phone number each time
 (the registration, its clocks, timeline, audit entries, encryption and blind indexes, and
-the redirect to the receipt — not the receipt page itself); the tracker as the public opens
-it (GET /track/). --rounds rounds of --count requests each, alternately; prints the requests
-per second of each, their ratio per round and the median ratio. --queries prints the queries
-of one intake POST; --profile N prints a cProfile of N intake POSTs (top functions by own
-and by cumulative time); --http serves both through `huiyin serve` (gunicorn) instead and
-drives them over HTTP (bench/intake_http.py). Every run adds petitions to the database: never a real one.
+the redirect to the receipt); the tracker as the public opens it (GET /track/). After each
+intake the clerk's browser opens the receipt, as a browser follows the redirect, neither
+timed nor counted (--no-follow leaves it out: the flash message of every intake then stays
+in the session, which grows with each one). --rounds rounds of --count intakes and as many
+tracker pages, taking turns one request each; prints the requests per second of each, their
+ratio per round and the median ratio. --queries prints the queries of one intake POST;
+--profile N prints a cProfile (CPU time) of N intake POSTs (top functions by own and by
+cumulative time); --http serves both through `huiyin serve` (gunicorn) instead and drives
+them over HTTP (bench/intake_http.py). Every run adds petitions to the database: never a
+real one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
-import statistics
 import sys
 import time
 import warnings
@@ -88,26 +92,42 @@ def run(args) -> None:
     clerk.force_login(clerk_user())
     public = Client(SERVER_NAME="localhost")
 
-    def intake():
+    def intake(queries: list | None = None) -> float:
         # As a browser sends the intake form (it has no file field): url-encoded, not multipart.
-        response = clerk.post(
-            NEW,
-            urlencode(_form(rng, grid.community_id, grid.pk), doseq=True),
-            content_type="application/x-www-form-urlencoded",
-        )
+        body = urlencode(_form(rng, grid.community_id, grid.pk), doseq=True)
+        capture = CaptureQueriesContext(connection) if queries is not None else None
+        began = time.perf_counter()
+        with contextlib.nullcontext() if capture is None else capture:
+            response = clerk.post(NEW, body, content_type="application/x-www-form-urlencoded")
+        took = time.perf_counter() - began
+        if capture is not None:
+            # Read now: the next request starts the connection's query log again.
+            queries.extend(capture.captured_queries)
         if response.status_code != 302:
             raise SystemExit(f"intake answered {response.status_code}, not a redirect")
+        receipts.append(response["Location"])
+        return took
 
-    def track():
+    receipts: list[str] = []
+
+    def receipt() -> None:
+        # As the clerk's browser does: the receipt shows the flash message, which otherwise
+        # piles up in the session, intake after intake.
+        response = clerk.get(receipts.pop())
+        assert response.status_code == 200, response.status_code
+
+    def track() -> float:
+        began = time.perf_counter()
         response = public.get(TRACK)
         assert response.status_code == 200, response.status_code
+        return time.perf_counter() - began
 
     intake()
     track()
     if args.queries:
-        with CaptureQueriesContext(connection) as queries:
-            intake()
-        for number, query in enumerate(queries.captured_queries, start=1):
+        queries = []
+        intake(queries)
+        for number, query in enumerate(queries, start=1):
             print(f"{number:3} {float(query['time']) * 1000:6.2f} ms  {query['sql'][:300]}")
         print(f"{len(queries)} queries")
         return
@@ -115,11 +135,14 @@ def run(args) -> None:
         import cProfile
         import pstats
 
-        profiler = cProfile.Profile()
-        profiler.enable()
+        # CPU time, not the wall clock: what others run on the machine is left out.
+        profiler = cProfile.Profile(time.process_time)
         for _i in range(args.profile):
+            profiler.enable()
             intake()
-        profiler.disable()
+            profiler.disable()
+            if not args.no_follow:
+                receipt()
         stats = pstats.Stats(profiler)
         if os.environ.get("INTAKE_PROFILE_OUT"):
             stats.dump_stats(os.environ["INTAKE_PROFILE_OUT"])
@@ -127,22 +150,9 @@ def run(args) -> None:
         stats.sort_stats("cumulative").print_stats(60)
         return
 
-    ratios = []
-    for round_ in range(1, args.rounds + 1):
-        rates = {}
-        for name, fn in (("intake", intake), ("tracker", track)):
-            began = time.perf_counter()
-            for _i in range(args.count):
-                fn()
-            rates[name] = args.count / (time.perf_counter() - began)
-        ratios.append(rates["intake"] / rates["tracker"])
-        print(
-            f"round {round_}: intake {rates['intake']:6.1f}/s ({1000 / rates['intake']:5.1f} ms),"
-            f" tracker {rates['tracker']:6.1f}/s ({1000 / rates['tracker']:5.1f} ms),"
-            f" ratio {ratios[-1]:.3f}×"
-        )
-    print(f"median ratio intake / tracker {statistics.median(ratios):.3f}×")
-    print(f"load average  {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    from intake_http import measure
+
+    measure(args, intake, track, "(test client)", after_intake=None if args.no_follow else receipt)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,6 +165,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=int, metavar="N", help="profile N intakes")
     parser.add_argument(
         "--http", action="store_true", help="through `huiyin serve` (gunicorn) over HTTP"
+    )
+    parser.add_argument(
+        "--no-follow",
+        action="store_true",
+        help="do not open the receipt after each intake (as measured before 2026-12-06)",
     )
     args = parser.parse_args(argv)
     setup(args.database_url, args.data_dir)
