@@ -11,3 +11,8 @@ class OpsConfig(AppConfig):
         from huiyin.ops import doctor, worker
 
         doctor.register("worker", worker.check_worker)
+        # A read replica (docs/city.md), when one is configured.
+        from huiyin.ops import routers
+
+        if routers.configured():
+            doctor.register("replica", routers.check_replica)

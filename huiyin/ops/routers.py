@@ -306,3 +306,45 @@ class ReadYourWritesMiddleware:
             return response
         finally:
             _unit.reset(token)
+
+
+# --------------------------------------------------------------------------- huiyin doctor
+
+
+def check_replica(context) -> object:
+    """`huiyin doctor`'s line for the replica (registered only when one is configured): a
+    problem when it does not answer, is not a streaming standby, or is beyond the lag bound —
+    Huiyin then reads everything from the primary, which must be told."""
+    from django.utils.translation import gettext as _
+
+    from huiyin.ops.doctor import FAIL, OK, Result
+
+    label = _("Read replica")
+    try:
+        state = replica_state()
+    except DatabaseError as exc:
+        _close_replica()
+        return Result(
+            "replica", FAIL, label, _("does not answer (%(error)s)") % {"error": type(exc).__name__}
+        )
+    bound = max_lag()
+    if not state.in_recovery:
+        detail = _("is not a standby (promoted?): every read goes to the primary")
+    elif not state.streaming:
+        detail = _("receives nothing from the primary: every read goes to the primary")
+    elif state.lag > bound:
+        detail = _(
+            "%(lag).1f s behind, beyond the bound of %(bound)g s: reads go to the primary"
+        ) % {
+            "lag": state.lag,
+            "bound": bound,
+        }
+    else:
+        return Result(
+            "replica",
+            OK,
+            label,
+            _("streaming, %(lag).1f s behind (bound %(bound)g s), replayed up to %(lsn)s")
+            % {"lag": state.lag, "bound": bound, "lsn": state.replay_lsn},
+        )
+    return Result("replica", FAIL, label, detail)

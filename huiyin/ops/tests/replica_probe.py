@@ -220,6 +220,7 @@ def main() -> None:
         )
     check(rows == before + 1, f"the ledger export wrote {rows} rows")
     check(_reads_cases(_data(on_replica)), "the ledger export did not read the replica")
+    check(routers.check_replica(None).status == "ok", "huiyin doctor finds the replica unwell")
     new_petition()
     with reading_from_replica(catch_up=BOUND):
         check(routers.reading() == REPLICA, "a job's block did not wait for the replica")

@@ -238,3 +238,18 @@ def test_settings_add_the_replica_only_for_postgresql(tmp_path):
     done = settings_of(HUIYIN_REPLICA_DATABASE_URL="postgres://huiyin@10.0.0.2/huiyin")
     assert done.returncode != 0
     assert "HUIYIN_REPLICA_DATABASE_URL" in done.stderr.strip().splitlines()[-1]
+
+
+def test_the_doctor_says_when_the_replica_cannot_be_read(replica):
+    from huiyin.ops.doctor import FAIL, OK
+
+    assert routers.check_replica(None).status == OK
+    replica.lag = 7.5
+    result = routers.check_replica(None)
+    assert result.status == FAIL and "7.5" in result.detail
+    replica.lag, replica.in_recovery = 0.0, False
+    assert routers.check_replica(None).status == FAIL
+    replica.in_recovery, replica.down = True, True
+    result = routers.check_replica(None)
+    assert result.status == FAIL and "OperationalError" in result.detail
+    assert "refused" not in result.detail  # no connection details
