@@ -297,12 +297,15 @@ class ReadYourWritesMiddleware:
         token = _unit.set(unit)
         try:
             response = self.get_response(request)
-            if unit.wrote and hasattr(request, "session"):
+            # Only a session that exists already (a signed-in browser): an API call with a
+            # token would otherwise be given a session, and a cookie, by every save it made.
+            session = getattr(request, "session", None)
+            if unit.wrote and getattr(session, "session_key", None):
                 try:
-                    request.session[SESSION_KEY] = primary_lsn()
+                    session[SESSION_KEY] = primary_lsn()
                 except DatabaseError:
                     log.warning("replica: the primary's WAL position could not be read")
-                    request.session.pop(SESSION_KEY, None)
+                    session.pop(SESSION_KEY, None)
             return response
         finally:
             _unit.reset(token)

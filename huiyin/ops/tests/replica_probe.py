@@ -154,6 +154,7 @@ def main() -> None:
         save = routers.ReadYourWritesMiddleware(lambda request: (new_petition(), HttpResponse())[1])
         request = RequestFactory().post("/petitions/new/")
         request.session = SessionStore()
+        request.session.create()  # a signed-in browser's session
         save(request)
         lsn = request.session.get(routers.SESSION_KEY)
         check(bool(lsn), "the middleware kept no WAL position after a save")

@@ -143,10 +143,14 @@ def test_a_person_reads_their_own_last_save(replica):
     middleware_saving = routers.ReadYourWritesMiddleware(_view(write=True))
     middleware_reading = routers.ReadYourWritesMiddleware(_view(write=False))
     request = RequestFactory().post("/")
-    request.session = {}
+    request.session = Session_()
     replica.primary = "0/2A0"
     middleware_saving(request)
     assert request.session[routers.SESSION_KEY] == "0/2A0"
+    # A request without a session of its own (an API token's) is given none.
+    request.session = Session_(key=None)
+    middleware_saving(request)
+    assert request.session == {}
 
     request = RequestFactory().get("/reports/")
     request.session = {routers.SESSION_KEY: "0/2A0"}
@@ -163,6 +167,14 @@ def test_a_person_reads_their_own_last_save(replica):
     request.session = {routers.SESSION_KEY: "0/2A0; DROP TABLE"}
     middleware_reading(request)
     assert replica.asked[-1] is None
+
+
+class Session_(dict):
+    """A session that exists (it has a key), or a new one that was never saved."""
+
+    def __init__(self, *args, key: str | None = "k", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session_key = key
 
 
 def _view(*, write: bool):
