@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from huiyin.cases.models import Case, Clock
 from huiyin.org.roles import Role
+from huiyin.petitions.forms import IntakeForm
 from huiyin.petitions.models import Channel, Petition, Petitioner
 from huiyin.petitions.tests.factories import ID_1, ID_2, PHONE_1, PHONE_2, register
 from huiyin.privacy.models import AuditEntry
@@ -251,6 +252,29 @@ def test_it_survives_a_tampered_formset(clerk_client):
     assert response.status_code == 200
     assert 'id="petitioner-errors"' in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_a_post_reads_only_the_choices_it_was_sent(clerk, community, grid, unit):
+    form = IntakeForm(form_data([person()], community=community.pk, grid=grid.pk), user=clerk)
+    with CaptureQueriesContext(connection) as queries:
+        assert form.is_valid(), form.errors
+    tables = {re.search(r'FROM "(\w+)"', q["sql"]).group(1) for q in queries}
+    assert tables == {"org_community", "org_grid"}  # not the units, staff, categories, slots
+    # Their querysets were not even built.
+    unused = ("category", "complained_unit", "complained_staff", "reception_slot")
+    assert all(form.fields[name]._queryset is None for name in unused)
+    assert (form.cleaned_data["community"], form.cleaned_data["grid"]) == (community, grid)
+
+
+def test_a_refused_post_lists_every_option_again(clerk_client, community, grid, unit):
+    response = clerk_client.post(NEW, form_data([person()], community=community.pk, title=""))
+    assert response.status_code == 200
+    form = response.context["form"]
+    page = response.content.decode()
+    assert f'<option value="{unit.pk}">{unit.name}</option>' in page
+    assert f'<option value="{grid.pk}">{grid.name}</option>' in page  # the community's grids
+    assert community.pk in [c.pk for c in form.fields["community"].queryset]
+    assert list(form.fields["category"].queryset)  # the petition categories in use
 
 
 def test_it_refuses_a_grid_of_another_community(clerk_client, community, other_community):
