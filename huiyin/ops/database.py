@@ -69,7 +69,9 @@ def list_tables(cursor, vendor: str) -> list[str]:
     else:
         cursor.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+            # A partition's rows are counted in its partitioned table (huiyin partition-events).
+            "AND NOT c.relispartition"
         )
     return sorted(row[0] for row in cursor.fetchall())
 

@@ -29,9 +29,13 @@ INTERNAL = {"HUIYIN_BUILD_ONLY"}
 FILE_FORMS = {"HUIYIN_SECRET_KEY_FILE", "HUIYIN_DATA_KEY_FILE"}
 
 _READ = re.compile(
-    r"(?:envstr|envbool|envint|envlist|keyfile_secret|os\.environ\.get|os\.getenv)"
+    # The env helpers, and the directory configuration's own readers that wrap them.
+    r"(?<![\w.])(?:envstr|envbool|envint|envlist|keyfile_secret|os\.environ\.get|os\.getenv"
+    r"|_attribute|_claim|_file|_timeout|_url|dn)"
     r"\(\s*\"(HUIYIN_[A-Z0-9_]+)\""
 )
+#: A variable's name kept in a constant (``GROUPS_VAR = "HUIYIN_DIRECTORY_GROUPS"``).
+_CONSTANT = re.compile(r"^[A-Z_]*VAR\s*=\s*\"(HUIYIN_[A-Z0-9_]+)\"", re.MULTILINE)
 
 
 def variables_read() -> set[str]:
@@ -41,7 +45,8 @@ def variables_read() -> set[str]:
         parts = set(path.relative_to(ROOT).parts)
         if parts & {"tests", "testing", "migrations"} or "demo" in path.stem:
             continue
-        found |= set(_READ.findall(path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        found |= set(_READ.findall(text)) | set(_CONSTANT.findall(text))
     return found - INTERNAL
 
 

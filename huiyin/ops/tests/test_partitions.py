@@ -17,6 +17,7 @@ from django.utils import timezone
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.models import CaseEvent
 from huiyin.ops import partitions
+from huiyin.ops.database import count_rows, list_tables
 from huiyin.reports import stats
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,13 @@ def test_the_timeline_is_partitioned_by_year_with_every_row(timeline):
     assert by_year[far] == 1 and by_year[None] == 0
     _run("--apply", "--years-ahead", "3")  # nothing more to add
     assert len(partitions.status().partitions) == len(by_year)
+
+    # A backup's manifest counts the timeline once: partitions are not tables of their own.
+    with connection.cursor() as cursor:
+        tables = list_tables(cursor, "postgresql")
+        assert partitions.TABLE in tables
+        assert not [t for t in tables if t.startswith(partitions.TABLE + "_")]
+        assert count_rows(cursor, [partitions.TABLE])[partitions.TABLE] == len(before) + 2
 
 
 def test_the_old_table_may_be_kept_and_a_second_conversion_is_refused(timeline):
