@@ -17,6 +17,12 @@ process (on SQLite the database's work too: what the machine's load moves least)
 slowest query. With
 --explain it prints the queries that read cases on each of those pages, their times and the
 database's plans. The machinery is the petition list benchmark's (bench/list_bench.py).
+
+With --compare, every page is measured twice in the same run, alternately: as the search reads
+it now, and "before" — the disputes left out of PostgreSQL's pairs index in
+``huiyin.cases.search`` (``UNPAIRED_KINDS``), so a text search takes the path it took before
+that index existed (the same queries as then); the two medians and slowest queries are shown
+side by side.
 """
 
 from __future__ import annotations
@@ -118,12 +124,22 @@ def pages(matched: int) -> list[int]:
     return sorted({1, min(50, last), (last + 1) // 2, last})
 
 
-def run(repeat: int, explain: bool, only: str | None = None, who: str | None = None) -> None:
+def run(
+    repeat: int,
+    explain: bool,
+    only: str | None = None,
+    who: str | None = None,
+    compare: bool = False,
+) -> None:
     from django.db import connection
     from django.test import Client
 
     from huiyin.cases.kinds import Kind
     from huiyin.cases.models import Case
+
+    if compare:
+        compare_runs(repeat, only, who)
+        return
 
     plain_static()
     print(f"database  {connection.vendor} {_version(connection)}")
@@ -195,6 +211,82 @@ def run(repeat: int, explain: bool, only: str | None = None, who: str | None = N
         print(f"over the target: {miss}")
 
 
+def compare_runs(repeat: int, only: str | None, who: str | None) -> None:
+    """Each page as the search reads it now and as it read it before the pairs index, in
+    turns within one run: medians and slowest queries side by side."""
+    from django.db import connection
+    from django.test import Client
+
+    from huiyin.cases import search
+    from huiyin.cases.kinds import Kind
+    from huiyin.cases.models import Case
+
+    plain_static()
+    now = search.UNPAIRED_KINDS
+    before = frozenset(Kind.values)  # every kind out of the pairs index: the earlier path
+
+    def variant(kinds):
+        search.UNPAIRED_KINDS = kinds
+
+    print(f"database  {connection.vendor} {_version(connection)}")
+    disputes = Case.objects.filter(kind=Kind.DISPUTE).count()
+    print(f"cases     {Case.objects.count():,} ({disputes:,} disputes)")
+    print(f"median of {repeat}, each variant in turn; 'before': {sorted(before - now)} unpaired")
+    for name, user, community in people():
+        if who and who != name:
+            continue
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user)
+
+        def get(params: dict, page: int | None, client=client):
+            response = client.get(URL, dict(params, **({"page": page} if page else {})))
+            if response.status_code != 200:
+                raise SystemExit(f"{URL} {params}: HTTP {response.status_code}")
+            return response
+
+        get({}, None)
+        print(f"\n{name}")
+        header = (
+            f"{'filters':<30} {'page':>5} {'matched':>8}   {'before':>7} {'slowest':>8}"
+            f"   {'now':>7} {'slowest':>8}  same rows"
+        )
+        print(header)
+        print("-" * len(header))
+        for label, params in scenarios(community):
+            if only and only not in label:
+                continue
+            first = get(params, None)
+            matched = int(re.search(rb'data-count="(\d+)"', first.content).group(1))
+            if b'data-truncated="1"' in first.content:
+                label = f"{label} >"
+            for page in pages(matched):
+                times = {before: [], now: []}
+                slowest, rows = {}, {}
+                for kinds in (before, now):
+                    variant(kinds)
+                    response = get(params, page)  # warm-up
+                    rows[kinds] = (
+                        re.findall(rb'data-count="\d+"(?: data-truncated="1")?', response.content),
+                        re.findall(rb'data-case="(\d+)"', response.content),
+                    )
+                    captured = capture(lambda params=params, page=page: get(params, page))
+                    slowest[kinds] = max(t for _sql, t in captured)
+                for _i in range(repeat):
+                    for kinds in (before, now):
+                        variant(kinds)
+                        began = time.perf_counter()
+                        get(params, page)
+                        times[kinds].append(time.perf_counter() - began)
+                variant(now)
+                b, n = (statistics.median(times[k]) * 1000 for k in (before, now))
+                same = "yes" if rows[before] == rows[now] else "NO"
+                print(
+                    f"{label:<30} {page:>5} {matched:>8,}   {b:>4.0f} ms {slowest[before] * 1000:>5.0f} ms"
+                    f"   {n:>4.0f} ms {slowest[now] * 1000:>5.0f} ms  {same}",
+                    flush=True,
+                )
+
+
 def _version(connection) -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -235,10 +327,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--explain", action="store_true", help="print the query plans instead")
     parser.add_argument("--only", help="only the filters whose name contains this text")
     parser.add_argument("--who", choices=["governance", "community"], help="only this person")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="each page now and before PostgreSQL's pairs index, in turns (see above)",
+    )
     args = parser.parse_args(argv)
     setup(args.database_url, args.data_dir)
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no static root
-    run(args.repeat, args.explain, args.only, args.who)
+    run(args.repeat, args.explain, args.only, args.who, args.compare)
 
 
 if __name__ == "__main__":

@@ -182,6 +182,8 @@ def _literal(value) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list | tuple):
+        return "ARRAY[" + ", ".join(_literal(item) for item in value) + "]"
     return "'" + str(value).replace("'", "''") + "'"
 
 

@@ -14,6 +14,11 @@ gram starting with it, which is why each run's last character is stored too). Un
 text is one or two Chinese characters or digits — where holding the pairs is the answer —
 the usual substring test confirms each candidate, so the index narrows and never decides.
 
+PostgreSQL also indexes the pairs on the cases' table itself (``case_text_pairs``, migration
+``cases/0013``; every kind but petitions), so that a list someone sees only part of — a
+community worker's — finds a text's cases beside the place conditions of ``visible_to``
+instead of visiting every hit in the street (see :func:`matching`).
+
 Every write of a case's text goes through :func:`refresh` (``Case.save()``,
 ``cases.services.update_case``) or writes the grams itself in bulk (the ledger import, which
 calls :func:`grams_of`). ``huiyin rebuild-search-index`` recomputes them all.
@@ -26,6 +31,7 @@ from collections.abc import Iterable
 from itertools import repeat
 from operator import add
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection, connections, models
 from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
@@ -127,7 +133,12 @@ class _Unindexed(Func):
 
 
 def matching(
-    text: str, *, vendor: str | None = None, first: int | None = None
+    text: str,
+    *,
+    vendor: str | None = None,
+    first: int | None = None,
+    within: models.QuerySet | None = None,
+    kind: str | None = None,
 ) -> tuple[Q | None, bool]:
     """A condition on Case rows from the index for `text`, and whether it is exact.
 
@@ -141,13 +152,31 @@ def matching(
     order costs less than a visit to a hit's grams row, and its planner would take a phrase's
     pairs for independent (彩钢 and 钢房 in 2.5 % of cases each, so 彩钢房 in 0.06 %, when it is
     in 2.5 %) and fetch and sort every hit.
+
+    `within` (with `first`): the cases the list holds before the text — one `kind`, as its
+    reader sees them (``visible_to``). On PostgreSQL, for a kind in the pairs index, the
+    sample then counts the text among those cases: when they hold it often enough, the walk
+    above finds `first` of them soon; otherwise (a community worker's list, where the walk
+    reads every other community's cases on the way, or a rarer text) the condition is the
+    pairs index on the cases' table, which the database intersects with the place's index,
+    reading from the table only the cases that are in the list and hold the text.
     """
     query = Query(text)
     if not query.usable:
         return None, False
     vendor = vendor or connection.vendor
-    if first is not None and vendor == "postgresql" and _common(text):
-        return None, False
+    if first is not None and vendor == "postgresql":
+        if (
+            within is not None
+            and kind is not None
+            and kind not in UNPAIRED_KINDS
+            and _pairable(text)
+        ):
+            if _walk_the_list(text, within, kind, first):
+                return None, False
+            return Q(_HoldsPairs(text)), len(text) == 2
+        if _common(text):
+            return None, False
     if vendor == "sqlite":
         params = [query.fts5()]
         # Fixed SQL; the search text goes in as a parameter only.
@@ -167,6 +196,108 @@ WALK_SHARE = 0.015
 SAMPLE_ROWS = 5000
 #: ... once there are this many cases; below, the hits are few enough to fetch.
 SAMPLE_FROM = 100_000
+
+
+#: PostgreSQL: the kinds whose cases are not in the pairs index (migration cases/0013): the
+#: ledger import writes petitions 100,000 at a time against a time limit that a second text
+#: index over each would break, and petitions are read street-wide, where the walk serves.
+UNPAIRED_KINDS = frozenset({"petition"})
+#: PostgreSQL, a list's first matches from the pairs index: walk the list's order instead when
+#: the list's matches, squared, exceed this times the rows wanted times the kind's cases (a
+#: walk reads about rows wanted × cases of the kind / matches rows; the index reads the
+#: matches — or the kind's, when the planner does not intersect — and sorts them).
+PAIRS_WALK_FACTOR = 0.5
+#: ... and only when the list holds at least this share of the kind's cases (not withdrawn).
+WIDE_LIST = 0.5
+
+
+def _pairable(text: str) -> bool:
+    """Whether the pairs index can answer `text`: two characters or more, none with a case
+    (the list compares letters without case; the pairs keep it), no newline (it joins the
+    three fields in the index) nor the unit separator (it cuts the pairs)."""
+    return (
+        len(text) >= 2 and text.lower() == text.upper() and "\n" not in text and "\x1f" not in text
+    )
+
+
+class _HoldsPairs(Func):
+    """``case_text_pairs(number, title, description) @> ARRAY[…]``: the case's text holds
+    every pair of neighbouring characters of the search text (the index's own expression, so
+    PostgreSQL answers it from the index). Exact for a text of two characters."""
+
+    template = "case_text_pairs(%(expressions)s) @> %(pairs)s::text[]"
+    output_field = models.BooleanField()
+
+    def __init__(self, text: str):
+        super().__init__(F("number"), F("title"), F("description"))
+        self.pairs = list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, pairs="%s", **extra_context)
+        return sql, (*params, self.pairs)
+
+
+def _walk_the_list(text: str, within: models.QuerySet, kind: str | None, first: int) -> bool:
+    """Whether the list `within` (cases of `kind`) holds `text` often enough that walking its
+    order finds the `first` matches sooner than the pairs index reads them all (a sample)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM cases_case")
+        cases = cursor.fetchone()[0] or 0
+    if cases < SAMPLE_FROM:
+        return False  # few cases: the index's hits are few enough to fetch
+    where = _where(within)
+    if where is None:
+        return _common(text)  # a list the sample cannot read: the whole table's share
+    condition, params = where
+    pattern = "%" + connection.ops.prep_for_like_query(text) + "%"
+    with connection.cursor() as cursor:
+        # Fixed SQL around the list's own compiled condition; the values go in as parameters.
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE kind = %s AND NOT withdrawn), "  # noqa: S608
+            f"count(*) FILTER (WHERE {condition}), count(*) FILTER (WHERE ({condition}) "
+            "AND (number LIKE %s OR title LIKE %s OR description LIKE %s)) "
+            "FROM cases_case TABLESAMPLE SYSTEM (%s) REPEATABLE (1)",
+            [
+                kind,
+                *params,
+                *params,
+                pattern,
+                pattern,
+                pattern,
+                min(100.0, 100.0 * SAMPLE_ROWS / cases),
+            ],
+        )
+        sampled, of_kind, listed, matching = cursor.fetchone()
+    if not sampled or listed < WIDE_LIST * of_kind:
+        # A part of the kind's cases (a community's): PostgreSQL reads such a list from the
+        # place's index and tests every case of it, of both kinds, or walks every other
+        # community's cases on the way; the pairs index reads only the matches.
+        return False
+    # Scaled to the table: matches² > factor × first × cases of the kind.
+    scale = cases / sampled
+    return (matching * scale) ** 2 > PAIRS_WALK_FACTOR * first * of_kind * scale
+
+
+def _where(rows: models.QuerySet) -> tuple[str, list] | None:
+    """The SQL condition of a queryset of cases that reads no other table in its FROM clause
+    (its subqueries may), for a query over ``cases_case`` itself; None otherwise."""
+    from huiyin.cases.models import Case
+
+    query = rows.query
+    table = Case._meta.db_table
+    # Joins that the query trimmed (a foreign key's own column was enough) stay in its alias
+    # map with no reference.
+    joined = [alias for alias, refs in query.alias_refcount.items() if refs and alias != table]
+    if rows.model is not Case or joined or table not in query.alias_map:
+        return None
+    compiler = query.get_compiler(connection=connection)
+    try:
+        sql, params = compiler.compile(query.where)
+    except FullResultSet:
+        return "TRUE", []
+    except EmptyResultSet:
+        return "FALSE", []
+    return sql, list(params)
 
 
 def _common(text: str) -> bool:

@@ -513,13 +513,19 @@ class PetitionFilter:
         self.match_limit = TEXT_MATCH_LIMIT
         self._text = (text, substring)
 
-    def _text_condition(self, paged: bool) -> Q | None:
+    def _text_condition(
+        self, paged: bool, within: CaseQuerySet | None = None, kind: str | None = None
+    ) -> Q | None:
+        """The text search's condition; `within`: the list's cases of `kind` before it (the
+        search reads them as a sample to choose how to find the first matches)."""
         if self._text is None:
             return None
         text, substring = self._text
         # A list with no other filter reads only the first matches, in its order.
         alone = paged and not (self._conditions or self._satisfaction or self._answered)
-        indexed, exact = search.matching(text, first=TEXT_MATCH_LIMIT + 1 if alone else None)
+        indexed, exact = search.matching(
+            text, first=TEXT_MATCH_LIMIT + 1 if alone else None, within=within, kind=kind
+        )
         if indexed is None:
             return substring
         return indexed if exact else indexed & substring

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huiyin.cases import search
@@ -225,3 +225,146 @@ def test_a_sampled_common_text_is_read_with_the_substring_test_alone(monkeypatch
         assert ids == {case.pk for case in expected}
     # Without `first` (an export) the index is asked whatever the sample says.
     assert search.matching("彩钢房")[0] is not None
+
+
+# --------------------------------------------------------------------------- PostgreSQL's pairs
+
+
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the pairs index is PostgreSQL's (SQLite keeps its FTS5 index)")
+
+
+@pytest.mark.django_db
+def test_the_pairs_index_is_postgresqls_alone_and_leaves_petitions_out():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_text_pairs'")
+            (definition,) = cursor.fetchone()
+            assert "USING gin (case_text_pairs(" in definition
+            assert "<> 'petition'" in definition
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'case_text_pairs'")
+            assert cursor.fetchone() is None
+
+
+@pytest.mark.django_db
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=ALPHABET + "\n", max_size=30), min_size=3, max_size=3))
+def test_the_pairs_of_a_case_hold_every_pair_of_its_three_texts(texts):
+    """What makes the pairs index safe: a text inside the number, title or description has
+    every one of its pairs among the case's pairs."""
+    _postgresql_only()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT case_text_pairs(%s, %s, %s)", texts)
+        (pairs,) = cursor.fetchone()
+    for text in texts:
+        assert {text[i : i + 2] for i in range(len(text) - 1)} <= set(pairs)
+
+
+def _substring(text: str) -> Q:
+    return Q(number__contains=text) | Q(title__contains=text) | Q(description__contains=text)
+
+
+@pytest.fixture
+def labour_cases(community, other_community):
+    """Disputes of two communities (and a petition) with a word in every place it can be."""
+    from huiyin.cases.kinds import Kind
+
+    def dispute(place, **texts):
+        return make_case(kind=Kind.DISPUTE, community=place, **texts)
+
+    return [
+        dispute(community, title="拖欠工资", description=""),
+        dispute(community, title="劳动争议", description="工资拖欠半年，要求结清工资"),
+        dispute(community, title="工", description="资"),  # across two fields: not the word
+        dispute(community, title="讨薪", description="工地拖欠工人报酬"),  # both characters
+        dispute(community, title="工资〔2025〕", description="欠薪（工资）、加班费"),
+        dispute(other_community, title="拖欠工资", description="工资"),
+        make_case(kind=Kind.PETITION, community=community, title="拖欠工资"),
+    ]
+
+
+TEXTS = [
+    "工资",
+    "拖欠工资",
+    "欠工",
+    "工资〔2025〕",
+    "（工资）、",
+    "2025",
+    "工资拖欠半年",
+    "资\n",
+    "无此内容",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("walk", [False, True])
+@pytest.mark.parametrize("wide", [False, True])
+def test_a_list_finds_with_the_pairs_what_the_substring_finds(
+    monkeypatch, labour_cases, community, walk, wide
+):
+    """A community's disputes (`within`), each text, the pairs index or the walk: the rows of
+    the substring test alone, and the walk only for a list holding most of the kind."""
+    from huiyin.cases.kinds import Kind
+
+    monkeypatch.setattr(search, "SAMPLE_FROM", 0)  # sample even these few cases
+    monkeypatch.setattr(search, "PAIRS_WALK_FACTOR", 0.0 if walk else 1e12)
+    monkeypatch.setattr(search, "WIDE_LIST", 0.0 if wide else 2.0)
+    within = Case.objects.filter(kind=Kind.DISPUTE, community=community, withdrawn=False)
+    ids = [case.pk for case in labour_cases]
+    for text in TEXTS:
+        expected = set(within.filter(_substring(text)).values_list("pk", flat=True))
+        condition, exact = search.matching(text, first=3, within=within, kind=Kind.DISPUTE)
+        if connection.vendor == "postgresql" and search._pairable(text):
+            # The sample reads every case here: a text in none is never walked for.
+            assert (condition is None) is (walk and wide and bool(expected)), text
+            if condition is not None:
+                assert "case_text_pairs(" in str(within.filter(condition).query)
+                assert exact is (len(text) == 2), text
+        if condition is None:
+            condition = _substring(text)
+        elif not exact:
+            condition &= _substring(text)
+        rows = within.filter(condition)
+        assert set(rows.values_list("pk", flat=True)) == expected, text
+        # Inside a subquery (Django renames the table) the condition keeps to its own rows.
+        outer = Case.objects.filter(pk__in=rows.values("pk")).filter(pk__in=ids)
+        assert set(outer.values_list("pk", flat=True)) == expected, text
+    # The kinds out of the index (petitions) and an export (no `first`) keep the other paths.
+    petitions = Case.objects.filter(kind=Kind.PETITION)
+    condition, _exact = search.matching("工资", first=3, within=petitions, kind=Kind.PETITION)
+    assert condition is None or "case_text_pairs(" not in str(petitions.filter(condition).query)
+    condition, _exact = search.matching("工资", within=within, kind=Kind.DISPUTE)
+    assert "case_text_pairs(" not in str(within.filter(condition).query)
+
+
+@pytest.mark.django_db
+def test_a_community_workers_search_reads_the_pairs_index(personas, labour_cases, community):
+    """Through the dispute list's own filter: the community's disputes holding the word, the
+    condition on the cases' own pairs, which PostgreSQL answers from the index."""
+    from huiyin.cases.kinds import Kind
+    from huiyin.disputes.views.filters import DisputeFilter
+
+    worker = personas[Role.COMMUNITY_WORKER]
+    cases = DisputeFilter({"q": "工资"}, worker).queryset(paged=True)
+    expected = Case.objects.filter(kind=Kind.DISPUTE, community=community).filter(
+        _substring("工资")
+    )
+    assert set(cases.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+    assert len(expected) == 3
+    if connection.vendor != "postgresql":
+        return
+    assert "case_text_pairs(" in str(cases.query)
+    # Its condition is the index's expression: with every other way off, the index answers it
+    # (on a few rows the planner would choose anything otherwise).
+    within = Case.objects.filter(kind=Kind.DISPUTE)
+    condition, exact = search.matching("工资", first=3, within=within, kind=Kind.DISPUTE)
+    assert exact
+    sql, params = Case.objects.exclude(kind=Kind.PETITION).filter(condition).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on case_text_pairs" in plan, plan

@@ -232,7 +232,7 @@ class DisputeFilter(PetitionFilter):
         """The visible disputes (Case rows) matching every valid filter, unordered."""
         cases = Case.objects.visible_to(self.user, kind=Kind.DISPUTE)
         cases = cases.filter(withdrawn=self.withdrawn)
-        text = self._text_condition(paged)
+        text = self._text_condition(paged, within=cases, kind=Kind.DISPUTE)
         for condition in self._conditions if text is None else [*self._conditions, text]:
             cases = cases.filter(condition)
         return cases

@@ -103,7 +103,7 @@ class IncidentFilter(PetitionFilter):
     def queryset(self, *, paged: bool = False) -> CaseQuerySet:
         cases = Case.objects.visible_to(self.user, kind=Kind.INCIDENT)
         cases = cases.filter(withdrawn=self.withdrawn)
-        text = self._text_condition(paged)
+        text = self._text_condition(paged, within=cases, kind=Kind.INCIDENT)
         for condition in self._conditions if text is None else [*self._conditions, text]:
             cases = cases.filter(condition)
         return cases
