@@ -247,8 +247,8 @@ def compare_runs(repeat: int, only: str | None, who: str | None) -> None:
         get({}, None)
         print(f"\n{name}")
         header = (
-            f"{'filters':<30} {'page':>5} {'matched':>8}   {'before':>7} {'slowest':>8}"
-            f"   {'now':>7} {'slowest':>8}  same rows"
+            f"{'filters':<30} {'page':>5} {'matched':>8}   {'before':>7} {'CPU':>6} {'slowest':>8}"
+            f"   {'now':>7} {'CPU':>6} {'slowest':>8}  same rows"
         )
         print(header)
         print("-" * len(header))
@@ -261,6 +261,7 @@ def compare_runs(repeat: int, only: str | None, who: str | None) -> None:
                 label = f"{label} >"
             for page in pages(matched):
                 times = {before: [], now: []}
+                cpu_times = {before: [], now: []}
                 slowest, rows = {}, {}
                 for kinds in (before, now):
                     variant(kinds)
@@ -274,15 +275,18 @@ def compare_runs(repeat: int, only: str | None, who: str | None) -> None:
                 for _i in range(repeat):
                     for kinds in (before, now):
                         variant(kinds)
-                        began = time.perf_counter()
+                        began, cpu = time.perf_counter(), time.process_time()
                         get(params, page)
                         times[kinds].append(time.perf_counter() - began)
+                        cpu_times[kinds].append(time.process_time() - cpu)
                 variant(now)
                 b, n = (statistics.median(times[k]) * 1000 for k in (before, now))
+                b_cpu, n_cpu = (statistics.median(cpu_times[k]) * 1000 for k in (before, now))
                 same = "yes" if rows[before] == rows[now] else "NO"
                 print(
-                    f"{label:<30} {page:>5} {matched:>8,}   {b:>4.0f} ms {slowest[before] * 1000:>5.0f} ms"
-                    f"   {n:>4.0f} ms {slowest[now] * 1000:>5.0f} ms  {same}",
+                    f"{label:<30} {page:>5} {matched:>8,}   {b:>4.0f} ms {b_cpu:>3.0f} ms"
+                    f" {slowest[before] * 1000:>5.0f} ms   {n:>4.0f} ms {n_cpu:>3.0f} ms"
+                    f" {slowest[now] * 1000:>5.0f} ms  {same}",
                     flush=True,
                 )
 
