@@ -6,10 +6,11 @@
 
 Fill the database first with ``bench/generate.py --disputes-share 0.25`` (the same --data-dir /
 --database-url). The page (the view behind ``disputes:list``: every middleware, the session,
-the filter bar, the whole template) is rendered through Django's test Client for two people,
+the filter bar, the whole template) is rendered through Django's test Client for three people,
 created in the benchmark database when missing, with the demo's roles and units: street-wide
-governance staff (综治办, ``bench-governance``) and a community worker of the first community
-(``bench-community``), whose rows ``visible_to`` limits to their community. For each set of
+governance staff (综治办, ``bench-governance``), a community worker of the first community
+(``bench-community``) and a grid worker of its first grid (``bench-grid``), whose rows
+``visible_to`` limits to their community or grid. For each set of
 filters it renders page 1, page 50, the middle page (the deepest OFFSET) and the last page:
 one warm-up, then --repeat times, and prints the rows matched, the queries (counted on a
 separate run), the median server time against the 150 ms target, the median CPU time of the
@@ -46,8 +47,8 @@ PAGE_SIZE = 50
 TARGET_MS = 150
 
 
-def bench_user(username: str, role: str, unit_name: str, community=None):
-    """A staff member holding `role` (over `community`, else the whole street)."""
+def bench_user(username: str, role: str, unit_name: str, community=None, grid=None):
+    """A staff member holding `role` (over `community` or `grid`, else the whole street)."""
     from django.contrib.auth.models import User
 
     from huiyin.org import demo
@@ -58,21 +59,28 @@ def bench_user(username: str, role: str, unit_name: str, community=None):
         street = Street.objects.get(name=demo.STREET)
         unit = Unit.objects.filter(street=street, name=unit_name).first()
         staff = Staff.objects.create(user=user, name=f"测试{username[-4:]}", unit=unit)
-        RoleGrant.objects.create(staff=staff, role=role, community=community)
+        RoleGrant.objects.create(staff=staff, role=role, community=community, grid=grid)
     return user
 
 
 def people() -> list[tuple[str, object, object]]:
-    """(who, user, their community): street-wide governance staff and a community worker."""
-    from huiyin.org.models import Community
+    """(who, user, their community): street-wide governance staff, a community worker and a
+    grid worker of the same community's first grid."""
+    from huiyin.org.models import Community, Grid
     from huiyin.org.roles import Role
 
     community = Community.objects.order_by("order", "id").first()
+    grid = Grid.objects.filter(community=community).order_by("id").first()
     return [
         ("governance", bench_user("bench-governance", Role.GOVERNANCE_STAFF, "综治办"), None),
         (
             "community",
             bench_user("bench-community", Role.COMMUNITY_WORKER, "", community),
+            community,
+        ),
+        (
+            "grid",
+            bench_user("bench-grid", Role.GRID_WORKER, "", grid=grid),
             community,
         ),
     ]
@@ -330,7 +338,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--explain", action="store_true", help="print the query plans instead")
     parser.add_argument("--only", help="only the filters whose name contains this text")
-    parser.add_argument("--who", choices=["governance", "community"], help="only this person")
+    parser.add_argument(
+        "--who", choices=["governance", "community", "grid"], help="only this person"
+    )
     parser.add_argument(
         "--compare",
         action="store_true",

@@ -155,11 +155,13 @@ def matching(
 
     `within` (with `first`): the cases the list holds before the text — one `kind`, as its
     reader sees them (``visible_to``). On PostgreSQL, for a kind in the pairs index, the
-    sample then counts the text among those cases: when they hold it often enough, the walk
-    above finds `first` of them soon; otherwise (a community worker's list, where the walk
-    reads every other community's cases on the way, or a rarer text) the condition is the
-    pairs index on the cases' table, which the database intersects with the place's index,
-    reading from the table only the cases that are in the list and hold the text.
+    sample then reads the text in those cases and in the kind's (:func:`_walk_the_list`):
+    a street-wide list holding it often walks its order as above; a community worker's list,
+    which the database reads whole from the community's index (cases of every kind) or
+    walks past every other community's cases, and a rarer text, get the pairs index on the
+    cases' table, which the database intersects with the place's index, reading from the
+    table only the cases that hold the text. A grid's few cases and a common word keep the
+    substring test.
     """
     query = Query(text)
     if not query.usable:
@@ -202,13 +204,13 @@ SAMPLE_FROM = 100_000
 #: ledger import writes petitions 100,000 at a time against a time limit that a second text
 #: index over each would break, and petitions are read street-wide, where the walk serves.
 UNPAIRED_KINDS = frozenset({"petition"})
-#: PostgreSQL, a list's first matches from the pairs index: walk the list's order instead when
-#: the list's matches, squared, exceed this times the rows wanted times the kind's cases (a
-#: walk reads about rows wanted × cases of the kind / matches rows; the index reads the
-#: matches — or the kind's, when the planner does not intersect — and sorts them).
-PAIRS_WALK_FACTOR = 0.5
-#: ... and only when the list holds at least this share of the kind's cases (not withdrawn).
+#: PostgreSQL, a list's first matches: a list holding at least this share of the kind's cases
+#: (not withdrawn) is wide (street-wide); a narrower one is read from the place's index ...
 WIDE_LIST = 0.5
+#: ... and a wide one walks its order rather than read the pairs index when its matches,
+#: squared, exceed this times the rows wanted times the kind's cases (a walk reads about rows
+#: wanted × cases of the kind / matches rows; the index reads every match and sorts them).
+PAIRS_WALK_FACTOR = 0.5
 
 
 def _pairable(text: str) -> bool:
@@ -237,9 +239,16 @@ class _HoldsPairs(Func):
         return sql, (*params, self.pairs)
 
 
-def _walk_the_list(text: str, within: models.QuerySet, kind: str | None, first: int) -> bool:
-    """Whether the list `within` (cases of `kind`) holds `text` often enough that walking its
-    order finds the `first` matches sooner than the pairs index reads them all (a sample)."""
+def _walk_the_list(text: str, within: models.QuerySet, kind: str, first: int) -> bool:
+    """Whether to read the list `within` (cases of `kind`) with the substring test alone rather
+    than from the pairs index, by a sample of the cases.
+
+    A list of most of the kind (street-wide) walks its order when it holds the text often
+    enough to find the `first` matches sooner than the index reads them all. A list of part of
+    the kind (a community's, a grid's) is read from its place's index by the database, row by
+    row, so it keeps that way only when the kind holds the text in more cases than the list has
+    (a grid's few cases and a common word): the pairs index reads at most the kind's matches.
+    """
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM cases_case")
         cases = cursor.fetchone()[0] or 0
@@ -249,33 +258,27 @@ def _walk_the_list(text: str, within: models.QuerySet, kind: str | None, first: 
     if where is None:
         return _common(text)  # a list the sample cannot read: the whole table's share
     condition, params = where
-    pattern = "%" + connection.ops.prep_for_like_query(text) + "%"
+    likes = ["%" + connection.ops.prep_for_like_query(text) + "%"] * 3
+    holds = "(number LIKE %s OR title LIKE %s OR description LIKE %s)"
+    of_kind = "kind = %s AND NOT withdrawn"
     with connection.cursor() as cursor:
         # Fixed SQL around the list's own compiled condition; the values go in as parameters.
         cursor.execute(
-            "SELECT count(*), count(*) FILTER (WHERE kind = %s AND NOT withdrawn), "  # noqa: S608
-            f"count(*) FILTER (WHERE {condition}), count(*) FILTER (WHERE ({condition}) "
-            "AND (number LIKE %s OR title LIKE %s OR description LIKE %s)) "
+            f"SELECT count(*), count(*) FILTER (WHERE {of_kind}), "  # noqa: S608
+            f"count(*) FILTER (WHERE {of_kind} AND {holds}), "
+            f"count(*) FILTER (WHERE {condition}), "
+            f"count(*) FILTER (WHERE ({condition}) AND {holds}) "
             "FROM cases_case TABLESAMPLE SYSTEM (%s) REPEATABLE (1)",
-            [
-                kind,
-                *params,
-                *params,
-                pattern,
-                pattern,
-                pattern,
-                min(100.0, 100.0 * SAMPLE_ROWS / cases),
-            ],
+            [kind, kind, *likes, *params, *params, *likes, min(100.0, 100.0 * SAMPLE_ROWS / cases)],
         )
-        sampled, of_kind, listed, matching = cursor.fetchone()
-    if not sampled or listed < WIDE_LIST * of_kind:
-        # A part of the kind's cases (a community's): PostgreSQL reads such a list from the
-        # place's index and tests every case of it, of both kinds, or walks every other
-        # community's cases on the way; the pairs index reads only the matches.
+        sampled, kind_cases, kind_matches, listed, matches = cursor.fetchone()
+    if not sampled:
         return False
+    if listed < WIDE_LIST * kind_cases:
+        return kind_matches > listed
     # Scaled to the table: matches² > factor × first × cases of the kind.
     scale = cases / sampled
-    return (matching * scale) ** 2 > PAIRS_WALK_FACTOR * first * of_kind * scale
+    return (matches * scale) ** 2 > PAIRS_WALK_FACTOR * first * kind_cases * scale
 
 
 def _where(rows: models.QuerySet) -> tuple[str, list] | None:

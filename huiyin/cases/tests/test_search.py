@@ -331,6 +331,12 @@ def test_a_list_finds_with_the_pairs_what_the_substring_finds(
         # Inside a subquery (Django renames the table) the condition keeps to its own rows.
         outer = Case.objects.filter(pk__in=rows.values("pk")).filter(pk__in=ids)
         assert set(outer.values_list("pk", flat=True)) == expected, text
+    # A list of fewer cases than the kind has matches (a grid's, and a common word) is read
+    # from its own rows when it is part of the kind; street-wide, the walk's rule decides.
+    few = Case.objects.filter(kind=Kind.DISPUTE, pk=labour_cases[0].pk)
+    condition, _exact = search.matching("工资", first=3, within=few, kind=Kind.DISPUTE)
+    if connection.vendor == "postgresql":
+        assert (condition is None) is (walk or not wide)
     # The kinds out of the index (petitions) and an export (no `first`) keep the other paths.
     petitions = Case.objects.filter(kind=Kind.PETITION)
     condition, _exact = search.matching("工资", first=3, within=petitions, kind=Kind.PETITION)
