@@ -34,7 +34,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.cases.calendar import for_street as street_calendar
 from huiyin.cases.exceptions import CaseRefused, StaleCase, TransitionRefused
 from huiyin.cases.models import Case, CaseEvent, _staff_id
 from huiyin.org.access import Reach, reach_of
@@ -224,10 +223,7 @@ def may_fire(reach: Reach, staff_id: int | None, case: Case, transition: Transit
         if scope.empty:
             continue
         if scope.covers(
-            street_id=case.street_id,
-            community_id=case.community_id,
-            grid_id=case.grid_id,
-            unit_id=case.owner_unit_id,
+            community_id=case.community_id, grid_id=case.grid_id, unit_id=case.owner_unit_id
         ):
             return True
         if staff_id is not None and case.owner_id == staff_id:
@@ -318,8 +314,7 @@ def fire(
     try:
         if transition is None:
             raise TransitionRefused(MSG_UNKNOWN_TRANSITION)
-        # Every deadline the transition computes counts the case's own street's days.
-        with transaction.atomic(), street_calendar(visible.street_id):
+        with transaction.atomic():
             result = _fire(workflow, transition, visible.pk, actor, version, request, payload)
     except CaseRefused as refusal:
         _record_refusal(visible, transition_name, actor, version, refusal, request)

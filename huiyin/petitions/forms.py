@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils import timezone
@@ -237,13 +237,10 @@ class IntakeForm(forms.Form):
                 "parent"
             )
         )
-        units, staff = Unit.objects.all(), Staff.objects.select_related("unit")
-        if user is not None:  # the units and staff of the person's own streets
-            streets = reach_of(user).street_ids
-            units = units.filter(street_id__in=streets)
-            staff = staff.filter(Q(unit__isnull=True) | Q(unit__street_id__in=streets))
-        self.fields["complained_unit"].defer(lambda: units)
-        self.fields["complained_staff"].defer(lambda: staff.order_by("unit__name", "name"))
+        self.fields["complained_unit"].defer(lambda: Unit.objects.all())
+        self.fields["complained_staff"].defer(
+            lambda: Staff.objects.select_related("unit").order_by("unit__name", "name")
+        )
         today = timezone.localdate(timezone.now(), CHINA_TZ)
         self.fields["reception_slot"].defer(
             lambda: ReceptionSlot.objects.filter(date=today).select_related("leader")
@@ -303,10 +300,8 @@ def _communities_for(user):
     """The communities the person may register petitions for (as the service checks them)."""
     scope = reach_of(user).scope(Perm.PETITIONS_REGISTER) if user is not None else None
     communities = Community.objects.select_related("street")
-    if scope is None:
+    if scope is None or scope.street_wide:
         return communities
-    if scope.street_wide:  # the person's whole streets, never another's
-        return communities.filter(Q(street_id__in=scope.street_ids) | Q(pk__in=scope.community_ids))
     return communities.filter(pk__in=scope.community_ids)
 
 

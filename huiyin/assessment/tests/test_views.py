@@ -20,13 +20,7 @@ from huiyin.org.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-VIEWERS = {
-    Role.GOVERNANCE_STAFF,
-    Role.COMMUNITY_WORKER,
-    Role.LEADER,
-    Role.AUDITOR,
-    Role.DISTRICT,
-}
+VIEWERS = {Role.GOVERNANCE_STAFF, Role.COMMUNITY_WORKER, Role.LEADER, Role.AUDITOR}
 PAGES = ["index", "letters", "schemes", "rounds", "vetoes"]
 
 

@@ -40,7 +40,6 @@ EXPECTED = {
     Role.PETITION_CLERK: set(),
     Role.DEPARTMENT_HANDLER: set(),
     Role.ADMINISTRATOR: set(),
-    Role.DISTRICT: ALL,
 }
 
 
