@@ -24,6 +24,10 @@ it now, and "before" — the disputes left out of PostgreSQL's pairs index in
 ``huiyin.cases.search`` (``UNPAIRED_KINDS``), so a text search takes the path it took before
 that index existed (the same queries as then); the two medians and slowest queries are shown
 side by side.
+
+--profile (CPU, the templates' share, the costliest functions of each page under cProfile) and
+--html DIR (each page's HTML, to compare two versions of the templates) work as in
+bench/list_bench.py.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import setup  # noqa: E402
-from list_bench import capture, plain_static  # noqa: E402
+from list_bench import capture, plain_static, profile_page, write_html  # noqa: E402
 
 URL = "/disputes/"
 PAGE_SIZE = 50
@@ -138,6 +142,8 @@ def run(
     only: str | None = None,
     who: str | None = None,
     compare: bool = False,
+    profile: bool = False,
+    html: str | None = None,
 ) -> None:
     from django.db import connection
     from django.test import Client
@@ -174,6 +180,22 @@ def run(
         if explain:
             explain_plans(get, community, only)
             continue
+        if profile or html:
+            for label, params in scenarios(community):
+                if only and only not in label:
+                    continue
+                first = get(params, None)
+                matched = int(re.search(rb'data-count="(\d+)"', first.content).group(1))
+                for page in pages(matched):
+                    if html:
+                        write_html(html, name, label, page, get(params, page))
+                    if profile:
+                        profile_page(
+                            f"{name}: {label}, page {page}",
+                            lambda p=params, n=page, get=get: get(p, n),
+                            repeat,
+                        )
+            continue
         header = (
             f"{'filters':<34} {'page':>6} {'matched':>9} {'queries':>7} {'median':>9}"
             f" {'CPU':>9} {'slowest query':>14}"
@@ -209,7 +231,7 @@ def run(
                     f" {cpu:>6.0f} ms {slowest * 1000:>11.0f} ms{mark}",
                     flush=True,
                 )
-    if explain:
+    if explain or profile or html:
         return
     print(
         f"\nslowest page  {worst:.0f} ms (median of {repeat}; target {TARGET_MS} ms);"
@@ -346,10 +368,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="each page now and before PostgreSQL's pairs index, in turns (see above)",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile each page: CPU, templates, rows"
+    )
+    parser.add_argument("--html", metavar="DIR", help="write each page's HTML to DIR")
     args = parser.parse_args(argv)
     setup(args.database_url, args.data_dir)
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no static root
-    run(args.repeat, args.explain, args.only, args.who, args.compare)
+    run(args.repeat, args.explain, args.only, args.who, args.compare, args.profile, args.html)
 
 
 if __name__ == "__main__":

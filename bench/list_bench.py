@@ -10,8 +10,17 @@ signed in as a street-wide petition clerk (``clerk``, created in the benchmark d
 the demo's role and unit when missing). For each set of filters it renders page 1, page 50, the
 middle page (the deepest OFFSET: later pages are read from the other end) and the last page:
 one warm-up, then --repeat times, in one process, and prints the median server time, the
-number of queries (counted on a separate run) and the slowest query. With --explain it prints
-the queries that read cases on each of those pages, their times and the database's plans.
+median CPU time of the process (on SQLite the database's work too), the number of queries
+(counted on a separate run) and the slowest query. With --explain it prints the queries that
+read cases on each of those pages, their times and the database's plans.
+
+With --profile it runs each page measured --repeat times under cProfile instead and prints,
+per page, the process's CPU time, the time spent rendering templates (Django's
+``Template.render``, outermost calls) and, inside it, the time reading the page's rows
+(``QuerySet._fetch_all``: the page's rows are read when the template first loops over them,
+unless the view read them before), then the functions costing the most. With --html DIR it
+writes each page's HTML to DIR (one file per filter and page; the CSRF token blanked) so two
+versions of the templates can be compared (``diff``, after normalising whitespace).
 """
 
 from __future__ import annotations
@@ -100,7 +109,13 @@ def scenarios() -> list[tuple[str, dict]]:
     ]
 
 
-def run(repeat: int, explain: bool, only: str | None = None) -> None:
+def run(
+    repeat: int,
+    explain: bool,
+    only: str | None = None,
+    profile: bool = False,
+    html: str | None = None,
+) -> None:
     from django.db import connection
     from django.test import Client
 
@@ -122,7 +137,23 @@ def run(repeat: int, explain: bool, only: str | None = None) -> None:
     client.get(URL)  # warm-up: session, holiday calendar, templates
     if explain:
         return explain_plans(get, only)
-    header = f"{'filters':<34} {'page':>6} {'matched':>9} {'queries':>7} {'median':>9} {'slowest query':>14}"
+    if profile or html:
+        for name, params in scenarios():
+            if only and only not in name:
+                continue
+            first = get(params, None)
+            matched = int(re.search(rb'data-count="(\d+)"', first.content).group(1))
+            last = max(1, -(-matched // PAGE_SIZE))
+            for page in sorted({1, min(50, last), (last + 1) // 2, last}):
+                if html:
+                    write_html(html, "clerk", name, page, get(params, page))
+                if profile:
+                    profile_page(f"{name}, page {page}", lambda p=params, n=page: get(p, n), repeat)
+        return
+    header = (
+        f"{'filters':<34} {'page':>6} {'matched':>9} {'queries':>7} {'median':>9}"
+        f" {'CPU':>9} {'slowest query':>14}"
+    )
     print(header)
     print("-" * len(header))
     worst = 0.0
@@ -139,20 +170,74 @@ def run(repeat: int, explain: bool, only: str | None = None) -> None:
             get(params, page)  # warm-up
             captured = capture(lambda params=params, page=page: get(params, page))
             slowest = max(t for _sql, t in captured)
-            times = []
+            times, cpu_times = [], []
             for _i in range(repeat):
-                began = time.perf_counter()
+                began, cpu = time.perf_counter(), time.process_time()
                 get(params, page)
                 times.append(time.perf_counter() - began)
+                cpu_times.append(time.process_time() - cpu)
             median = statistics.median(times) * 1000
+            cpu = statistics.median(cpu_times) * 1000
             worst = max(worst, median)
             counts.add(len(captured))
             print(
                 f"{name:<34} {page:>6} {matched:>9,} {len(captured):>7} {median:>6.0f} ms"
-                f" {slowest * 1000:>11.0f} ms",
+                f" {cpu:>6.0f} ms {slowest * 1000:>11.0f} ms",
                 flush=True,
             )
     print(f"slowest page  {worst:.0f} ms (median of {repeat}); queries per page {sorted(counts)}")
+
+
+def write_html(directory: str, who: str, name: str, page: int, response) -> None:
+    """The page's HTML in `directory`, named after who, the filters and the page; the CSRF
+    token (different on every page) blanked."""
+    slug = re.sub(r"[^\w]+", "_", f"{who} {name} {page}").strip("_")
+    text = response.content.decode()
+    text = re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]*"', r'\1"', text)
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    (Path(directory) / f"{slug}.html").write_text(text)
+
+
+def profile_page(label: str, fn, repeat: int) -> None:
+    """`fn` (one page) `repeat` times under cProfile: CPU time, the templates' share and the
+    rows' reading inside them, the costliest functions (per page, in ms)."""
+    import cProfile
+    import pstats
+
+    fn()  # warm-up
+    profiler = cProfile.Profile()
+    cpu = time.process_time()
+    profiler.enable()
+    for _i in range(repeat):
+        fn()
+    profiler.disable()
+    cpu = (time.process_time() - cpu) / repeat * 1000
+    stats = pstats.Stats(profiler)
+
+    def cumulative(filename: str, function: str) -> float:
+        """ms a page in the costliest function of that name in that file: for a recursive
+        one (templates render templates) its outermost calls, as cProfile counts them."""
+        return (
+            max(
+                (
+                    entry[3]
+                    for (path, _line, func), entry in stats.stats.items()
+                    if path.endswith(filename) and func == function
+                ),
+                default=0.0,
+            )
+            / repeat
+            * 1000
+        )
+
+    template = cumulative("django/template/base.py", "render")
+    rows = cumulative("django/db/models/query.py", "_fetch_all")
+    print(
+        f"\n=== {label}: CPU {cpu:.1f} ms a page under the profiler; templates {template:.1f} ms,"
+        f" reading rows {rows:.1f} ms (in the templates or before; means of {repeat})",
+        flush=True,
+    )
+    stats.sort_stats("cumulative").print_stats(25)
 
 
 def capture(fn) -> list[tuple[str, float]]:
@@ -217,10 +302,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--explain", action="store_true", help="print the query plans instead")
     parser.add_argument("--only", help="only the filters whose name contains this text")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile each page: CPU, templates, rows"
+    )
+    parser.add_argument("--html", metavar="DIR", help="write each page's HTML to DIR")
     args = parser.parse_args(argv)
     setup(args.database_url, args.data_dir)
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no static root
-    run(args.repeat, args.explain, args.only)
+    run(args.repeat, args.explain, args.only, args.profile, args.html)
 
 
 if __name__ == "__main__":
