@@ -190,10 +190,11 @@ def run(
 
 def write_html(directory: str, who: str, name: str, page: int, response) -> None:
     """The page's HTML in `directory`, named after who, the filters and the page; the CSRF
-    token (different on every page) blanked."""
+    tokens (different on every page) blanked."""
     slug = re.sub(r"[^\w]+", "_", f"{who} {name} {page}").strip("_")
     text = response.content.decode()
     text = re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]*"', r'\1"', text)
+    text = re.sub(r'(<meta name="csrf-token" content=")[^"]*"', r'\1"', text)
     Path(directory).mkdir(parents=True, exist_ok=True)
     (Path(directory) / f"{slug}.html").write_text(text)
 
@@ -239,6 +240,7 @@ def profile_page(label: str, fn, repeat: int) -> None:
         flush=True,
     )
     stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(20)
 
 
 def capture(fn) -> list[tuple[str, float]]:

@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from huiyin.cases import bounds
+from huiyin.cases import bounds, listing
 from huiyin.disputes.registration import REGISTER_PERMS
 from huiyin.disputes.views.filters import DisputeFilter
 from huiyin.front.decorators import require_perm
@@ -87,6 +87,8 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
         "nav_active": "disputes",
         "filter": disputes,
         "page": page,
+        # The page's rows ready to print (huiyin.cases.listing): read here, once.
+        "rows": listing.dispute_rows(page.object_list, today=disputes.today),
         "query": disputes.querystring(),
         "received_sort_query": disputes.querystring(sort=received_sort),
         "due_sort_query": disputes.querystring(sort="due"),

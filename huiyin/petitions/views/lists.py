@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from huiyin.cases import bounds
+from huiyin.cases import bounds, listing
 from huiyin.cases.exceptions import CaseRefused
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case
@@ -125,6 +125,9 @@ def petition_list(request: HttpRequest) -> HttpResponse:
         "nav_active": "petitions",
         "filter": petitions,
         "page": page,
+        # The page's rows ready to print (huiyin.cases.listing): read here, once.
+        "rows": listing.petition_rows(page.object_list, today=petitions.today),
+        "selectable": reach.can(Perm.PETITIONS_DECIDE) or reach.can(Perm.REPORTS_EXPORT),
         "query": petitions.querystring(),
         "received_sort_query": petitions.querystring(sort=received_sort),
         "due_sort_query": petitions.querystring(sort="due"),

@@ -1,0 +1,110 @@
+"""The rows of a case list page (petitions, disputes), prepared once in Python.
+
+A list page shows each of its rows twice — a table row on a wide screen, a card on a phone —
+and the template language is slow at per-row work: every ``{% url %}``, ``|date``,
+``|truncatechars``, ``{% clock_badge %}`` (which asked for today's date each time), workflow
+status label, ``get_FOO_display`` and ``{% blocktrans %}`` is a chain of variable lookups,
+filter calls and translation look-ups, and an attribute lookup on a model instance first tries
+``instance[name]`` and catches the TypeError. Rendering a page's 50 rows took three quarters of
+its CPU. The views hand the templates plain dicts instead (the template language's cheapest
+lookup), each value ready to print: the same values, escaped by the template as before, so the
+page's HTML is unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from huiyin.cases import deadlines
+from huiyin.cases.templatetags.clocks import clock_badge
+from huiyin.cases.workflow import status_label
+
+#: The title's length in the table and on a card (``|truncatechars``).
+TABLE_TITLE = 40
+CARD_TITLE = 60
+
+_NONE = "—"
+
+
+def _common(case, detail: str, today: date) -> dict:
+    """What every kind's row shows: number, link, date received, title, status, time left."""
+    title = case.title
+    return {
+        "pk": case.pk,
+        "status": case.status,
+        "number": case.number,
+        "url": reverse(detail, args=(case.pk,)),
+        # `received_on|date:"Y-m-d"`: the Beijing date received.
+        "received": timezone.localtime(case.received_at, deadlines.CHINA_TZ).date().isoformat(),
+        "title_short": truncatechars(title, TABLE_TITLE),
+        "title_card": truncatechars(title, CARD_TITLE),
+        "status_label": status_label(case.kind, case.status),
+        "clock": clock_badge(case, today),
+        "community": case.community.name if case.community_id else "",
+    }
+
+
+def _name(obj) -> str:
+    """`obj.name|default:"—"` of a foreign key's row."""
+    return (obj.name if obj is not None else "") or _NONE
+
+
+def petition_rows(cases, *, today: date | None = None) -> list[dict]:
+    """The petition list's rows (``select_related`` petition, community, category and owner
+    unit, ``is_key_case`` annotated; see ``huiyin.petitions.views.lists``)."""
+    today = today or timezone.localdate()
+    rows = []
+    for case in cases:
+        p = case.petition
+        row = _common(case, "petitions:detail", today)
+        number = conditional_escape(case.number)
+        row.update(
+            version=case.version,
+            # {% blocktrans with number=case.number %}Select {{ number }}{% endblocktrans %}
+            select_label=mark_safe(gettext("Select %(number)s") % {"number": number}),  # noqa: S308
+            channel=p.get_channel_display(),
+            anonymous=p.is_anonymous,
+            over_level=p.is_over_level,
+            level=p.get_level_display(),
+            collective=(
+                mark_safe(gettext("Collective, %(n)s") % {"n": p.headcount})  # noqa: S308
+                if p.is_collective
+                else ""
+            ),
+            headcount=p.headcount,
+            community_or_none=_name(case.community),
+            category=_name(case.category),
+            owner_unit=case.owner_unit.name if case.owner_unit_id else "",
+            owner_unit_or_none=_name(case.owner_unit),
+            key_case=case.is_key_case,
+        )
+        rows.append(row)
+    return rows
+
+
+def dispute_rows(cases, *, today: date | None = None) -> list[dict]:
+    """The dispute list's rows (``select_related`` dispute and its committee, community, grid
+    and type; see ``huiyin.disputes.views.lists``)."""
+    today = today or timezone.localdate()
+    rows = []
+    for case in cases:
+        d = case.dispute
+        row = _common(case, "disputes:detail", today)
+        grid = case.grid.name if case.grid_id else ""
+        row.update(
+            source=d.get_source_display(),
+            category=case.category.name if case.category_id else "",
+            category_or_none=_name(case.category),
+            community_or_none=_name(case.community),
+            grid=grid,
+            handled_by=d.committee.name if d.committee_id else d.get_tier_display(),
+        )
+        rows.append(row)
+    return rows
