@@ -130,13 +130,18 @@ def _staff_id(user) -> int | None:
 
 
 def staff_of(user) -> tuple[int | None, int | None]:
-    """(staff id, the id of the unit the person works in) of `user`, or Nones; one query, cached
-    on the user object for the request (the kinds' exclusions read the unit: 条例 art. 30, 46)."""
+    """(staff id, the id of the unit the person works in) of `user`, or Nones, cached on the
+    user object for the request (the kinds' exclusions read the unit: 条例 art. 30, 46). An
+    active person's row comes with their role grants (``reach_of``: no query of its own)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None, None
     cached = getattr(user, "_huiyin_staff_id", False)
     if cached is not False:
         return cached, getattr(user, "_huiyin_staff_unit_id", None)
+    if user.is_active:
+        from huiyin.org.access import reach_of
+
+        return reach_of(user).staff
     from huiyin.org.models import Staff
 
     row = Staff.objects.filter(user=user).values_list("id", "unit_id").first()

@@ -72,6 +72,8 @@ class Reach:
 
     grants: tuple[Grant, ...] = field(default_factory=tuple)
     is_superuser: bool = False
+    #: The person's staff row (id, unit id), read with the grants (``cases.models.staff_of``).
+    staff: tuple[int | None, int | None] = field(default=(None, None), compare=False)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -119,11 +121,28 @@ def reach_of(user) -> Reach:
     cached = getattr(user, "_huiyin_reach", None)
     if cached is not None:
         return cached
-    from huiyin.org.models import RoleGrant
+    from huiyin.org.models import Staff
 
-    rows = RoleGrant.objects.filter(staff__user=user).values_list(
-        "role", "community_id", "grid_id", "unit_id"
+    # The staff row with its grants, in one query: one row per grant, or one row with no
+    # grant (a staff member without roles), or none (no staff row: no grants either).
+    rows = (
+        Staff.objects.filter(user=user)
+        .order_by()
+        .values_list(
+            "id",
+            "unit_id",
+            "grants__role",
+            "grants__community_id",
+            "grants__grid_id",
+            "grants__unit_id",
+        )
     )
-    reach = Reach(grants=tuple(Grant(*row) for row in rows), is_superuser=user.is_superuser)
+    staff: tuple[int | None, int | None] = (None, None)
+    grants = []
+    for staff_id, unit_id, *grant in rows:
+        staff = (staff_id, unit_id)
+        if grant[0] is not None:
+            grants.append(Grant(*grant))
+    reach = Reach(grants=tuple(grants), is_superuser=user.is_superuser, staff=staff)
     user._huiyin_reach = reach
     return reach

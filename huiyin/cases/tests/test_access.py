@@ -138,3 +138,36 @@ def test_it_lists_in_a_constant_number_of_queries(personas, cases, django_assert
     Case.objects.visible_to(clerk).count()  # warms the per-request caches
     with django_assert_num_queries(1):
         list(Case.objects.visible_to(clerk))
+
+
+def test_the_staff_row_comes_with_the_role_grants(unit, community, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    from huiyin.cases.models import staff_of
+    from huiyin.org.access import reach_of
+    from huiyin.org.models import RoleGrant
+
+    User = get_user_model()  # noqa: N806
+
+    user = f.person(Role.PETITION_CLERK, unit=unit)
+    staff = Staff.objects.get(user=user)
+    RoleGrant.objects.create(staff=staff, role=Role.COMMUNITY_WORKER, community=community)
+    user = User.objects.get(pk=user.pk)  # a fresh request's user
+    with django_assert_num_queries(1):
+        reach = reach_of(user)
+        assert staff_of(user) == (staff.pk, None)
+    assert reach.roles == {Role.PETITION_CLERK, Role.COMMUNITY_WORKER}
+    assert reach.scope(Perm.PETITIONS_REGISTER).community_ids == {community.pk}
+    # Staff without a role, and a user who is no staff member.
+    RoleGrant.objects.filter(staff=staff).delete()
+    Staff.objects.filter(pk=staff.pk).update(unit=unit)
+    user = User.objects.get(pk=user.pk)
+    assert (reach_of(user).grants, staff_of(user)) == ((), (staff.pk, unit.pk))
+    nobody = f.UserFactory(username="nobody")
+    assert (reach_of(nobody).grants, staff_of(nobody)) == ((), (None, None))
+    # An inactive account holds no grants; its staff row is still read (its own query).
+    Staff.objects.filter(pk=staff.pk).update(unit=None)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert (reach_of(user).grants, staff_of(user)) == ((), (staff.pk, None))
