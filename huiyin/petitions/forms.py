@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils import timezone
@@ -95,8 +95,20 @@ class LazyModelChoiceField(forms.ModelChoiceField):
 
     def __init__(self, *args, **kwargs):
         self._make: Callable[[], QuerySet] | None = None
+        self._known: Model | None = None
         kwargs.setdefault("queryset", None)
         super().__init__(*args, **kwargs)
+
+    def know(self, instance: Model) -> None:
+        """`instance` is known to be in this field's queryset (read with another field's): a
+        value naming exactly its id is taken as it is, without a query of its own."""
+        self._known = instance
+
+    def to_python(self, value):
+        known = self._known
+        if known is not None and isinstance(value, str) and value == str(known.pk):
+            return known
+        return super().to_python(value)
 
     def defer(self, make: Callable[[], QuerySet]) -> None:
         self._make = make
@@ -232,6 +244,8 @@ class IntakeForm(forms.Form):
                 self.initial.setdefault("community", next(iter(scope.community_ids)))
         community_id = self._community_id()
         self.fields["grid"].defer(lambda: grids_of(community_id))
+        if self.is_bound and community_id is not None:
+            self._read_grid_with_community(community_id, scope)
         self.fields["category"].defer(
             lambda: Category.objects.filter(kind=Kind.PETITION, active=True).select_related(
                 "parent"
@@ -266,6 +280,23 @@ class IntakeForm(forms.Form):
         most = bounds.max_headcount()
         self.fields["headcount"].validators.append(MaxValueValidator(most))
         self.fields["headcount"].widget.attrs["max"] = most
+
+    def _read_grid_with_community(self, community_id: int, scope) -> None:
+        """The grid sent and its community in one query, when the grid is in that community
+        and the community is one the person may choose: both fields then take them without a
+        query each. Otherwise each field reads and checks its own value, as always."""
+        grid_id = bounds.bounded_int(self.data.get(self.add_prefix("grid")), 1, bounds.MAX_ID)
+        if grid_id is None:
+            return
+        grids = Grid.objects.select_related("community__street").filter(
+            pk=grid_id, community_id=community_id
+        )
+        if scope is not None and not scope.street_wide:
+            grids = grids.filter(community_id__in=scope.community_ids)
+        grid = next(iter(grids), None)
+        if grid is not None:
+            self.fields["community"].know(grid.community)
+            self.fields["grid"].know(grid)
 
     def _community_id(self) -> int | None:
         raw = self.data.get(self.add_prefix("community")) if self.is_bound else None

@@ -110,6 +110,12 @@ def test_a_worker_cannot_register_in_another_community(worker_client, worker, co
     assert response.status_code == 200  # the form again, with the field marked
     assert 'data-field="community"' in response.content.decode()
     assert not Case.objects.exists()
+    # Nor with a grid of that community (the grid and its community are read together).
+    grid = f.GridFactory(community=other)
+    response = worker_client.post(NEW, form_data([person()], community=other.pk, grid=grid.pk))
+    assert response.status_code == 200
+    assert 'data-field="community"' in response.content.decode()
+    assert not Case.objects.exists()
     # Nor through the service, nor without a community at all.
     with pytest.raises(PermissionDenied):
         register(worker, community=other)
