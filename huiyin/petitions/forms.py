@@ -288,8 +288,10 @@ class IntakeForm(forms.Form):
         grid_id = bounds.bounded_int(self.data.get(self.add_prefix("grid")), 1, bounds.MAX_ID)
         if grid_id is None:
             return
-        grids = Grid.objects.select_related("community__street").filter(
-            pk=grid_id, community_id=community_id
+        grids = (
+            Grid.objects.select_related("community__street")
+            .filter(pk=grid_id, community_id=community_id)
+            .order_by()  # one row: the grids' own ordering would only cost its compilation
         )
         if scope is not None and not scope.street_wide:
             grids = grids.filter(community_id__in=scope.community_ids)
