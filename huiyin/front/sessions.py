@@ -16,16 +16,23 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.messages.storage.session import SessionStorage
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
-from django.db import router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 #: How far behind the new expiry the stored one may be before an unchanged session is written.
 REFRESH_SECONDS = 60
+
+
+class _Row(NamedTuple):
+    session_data: str
+    expire_date: datetime
 
 
 class SessionStore(db.SessionStore):
@@ -37,6 +44,33 @@ class SessionStore(db.SessionStore):
 
     def _serialised(self, data: dict) -> bytes:
         return self.serializer().dumps(data)
+
+    def _get_session_from_db(self):
+        """Django's read of the row that has not expired, written out (the query through the
+        ORM and its model instance were 0.2 ms of every signed-in request). The same
+        connection (the router's), the same condition, the values converted as the ORM does.
+        """
+        key = self.session_key
+        if key is None:
+            return super()._get_session_from_db()
+        db = connections[router.db_for_read(self.model)]
+        table, quote = self.model._meta.db_table, db.ops.quote_name
+        expiry = self.model._meta.get_field("expire_date")
+        with db.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote('session_data')}, {quote('expire_date')} FROM {quote(table)} "  # noqa: S608
+                f"WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s",
+                [key, expiry.get_db_prep_value(timezone.now(), db)],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            self._session_key = None
+            return None
+        session_data, expire_date = row
+        column = expiry.get_col(table)
+        for convert in db.ops.get_db_converters(column) + expiry.get_db_converters(db):
+            expire_date = convert(expire_date, column, db)
+        return _Row(session_data, expire_date)
 
     def load(self) -> dict:
         row = self._get_session_from_db()
@@ -62,7 +96,10 @@ class SessionStore(db.SessionStore):
         if not must_create and self._unchanged():
             return
         self._writing = None
-        super().save(must_create=must_create)
+        if must_create or self.session_key is None:
+            super().save(must_create=must_create)
+        else:
+            self._update()
         written = self._writing
         if written is None:
             return
@@ -76,6 +113,30 @@ class SessionStore(db.SessionStore):
             transaction.on_commit(stored, using=using)
         else:
             stored()
+
+    def _update(self) -> None:
+        """Django's update of the row — ``save(force_update=True)`` in a savepoint, UpdateError
+        when the row is gone or the database refuses — written out (its model instance and the
+        ORM's update were 0.2 ms of every intake)."""
+        data = self._get_session()
+        session_data, expiry = self.encode(data), self.get_expiry_date()
+        using = router.db_for_write(self.model)
+        db = connections[using]
+        table, quote = self.model._meta.db_table, db.ops.quote_name
+        expire_date = self.model._meta.get_field("expire_date").get_db_prep_save(expiry, db)
+        try:
+            with transaction.atomic(using=using), db.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {quote(table)} SET {quote('session_data')} = %s, "  # noqa: S608
+                    f"{quote('expire_date')} = %s WHERE {quote('session_key')} = %s",
+                    [session_data, expire_date, self.session_key],
+                )
+                updated = cursor.rowcount
+        except DatabaseError:
+            raise UpdateError from None
+        if not updated:
+            raise UpdateError
+        self._writing = (self._serialised(data), expiry)
 
     def create_model_instance(self, data: dict):
         row = super().create_model_instance(data)

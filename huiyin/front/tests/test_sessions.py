@@ -135,3 +135,34 @@ def test_a_page_a_minute_after_sign_in_writes_no_session(client, personas):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("home")).status_code == 200
     assert not [sql for sql in writes(queries) if "django_session" in sql]
+
+
+def test_the_row_is_read_and_written_as_djangos_store_does(django_capture_on_commit_callbacks):
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+
+    key = stored_session(kept="yes")
+    ours = SessionStore(key)._get_session_from_db()
+    theirs = DjangoStore(key)._get_session_from_db()
+    assert (ours.session_data, ours.expire_date) == (theirs.session_data, theirs.expire_date)
+    assert timezone.is_aware(ours.expire_date)
+    # Written: Django's store reads what ours wrote, the new expiry with it.
+    session = SessionStore(key)
+    session["kept"] = "changed"
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        session.save()
+    assert DjangoStore(key)["kept"] == "changed"
+    assert Session.objects.get(pk=key).expire_date == session._stored[1]
+    # Expired: not read, and the key is dropped, as Django does.
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    expired = SessionStore(key)
+    assert expired.load() == {} and expired.session_key is None
+    # Deleted meanwhile (signed out in another tab): the update says so, in a savepoint.
+    key = stored_session(kept="yes")
+    session = SessionStore(key)
+    session["kept"] = "changed"
+    Session.objects.filter(pk=key).delete()
+    with transaction.atomic():
+        with pytest.raises(UpdateError):
+            session.save()
+        assert not connection.needs_rollback
