@@ -15,7 +15,7 @@ from django.utils import timezone
 from huiyin.cases.models import Case, Clock
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Role
-from huiyin.petitions.forms import IntakeForm
+from huiyin.petitions.forms import IntakeForm, PetitionerForm
 from huiyin.petitions.models import Channel, Petition, Petitioner
 from huiyin.petitions.tests.factories import ID_1, ID_2, PHONE_1, PHONE_2, register
 from huiyin.privacy.models import AuditEntry
@@ -535,3 +535,34 @@ def test_it_registers_a_visit_of_8_representatives_with_a_warning(clerk_client, 
     page = clerk_client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
     assert 'id="representatives-warning"' in page
     assert 'data-event="representatives_warning"' in page
+
+
+@pytest.mark.parametrize("form_class", [IntakeForm, PetitionerForm])
+def test_the_fields_are_copied_as_django_copies_them(form_class):
+    import copy
+
+    from django import forms
+
+    quick = copy.deepcopy(form_class.base_fields)
+    django = copy.deepcopy(dict(form_class.base_fields))  # Django's own __deepcopy__ each
+    assert list(quick) == list(django)
+    for name, field in form_class.base_fields.items():
+        ours, theirs = quick[name], django[name]
+        assert type(ours) is type(theirs) and ours is not field
+        assert ours.__dict__.keys() == theirs.__dict__.keys()
+        for attr in ("label", "required", "help_text", "initial", "error_messages"):
+            assert getattr(ours, attr) == getattr(theirs, attr)
+        assert ours.validators == theirs.validators
+        assert ours.validators is not field.validators
+        assert ours.error_messages is not field.error_messages
+        assert type(ours.widget) is type(theirs.widget) and ours.widget is not field.widget
+        assert ours.widget.attrs == theirs.widget.attrs
+        assert ours.widget.attrs is not field.widget.attrs
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            assert list(ours.choices) == list(theirs.choices)
+            assert ours._choices is not field._choices
+            assert list(ours.widget.choices) == list(theirs.widget.choices)
+    # A form's changes stay its own.
+    form = form_class()
+    next(iter(form.fields.values())).widget.attrs["class"] = "changed"
+    assert next(iter(form_class.base_fields.values())).widget.attrs.get("class") != "changed"
