@@ -217,3 +217,33 @@ def test_the_go_to_box_opens_a_case_from_the_phone_menu(page, live_url, demo_str
     expect(page).to_have_url(re.compile(rf"/petitions/{case.pk}/$"))
     no_overflow(page, "goto message")
     screenshot(page, "phone-clerk-goto-missing")
+
+
+def test_the_petitioners_of_a_case_read_one_below_the_other_on_a_phone(page, live_url, demo_street):
+    """No sideways scrolling inside the petitioners' box: each petitioner's name, ID, phone
+    and address are labelled lines of their own, the reveal button under them."""
+    user = Staff.objects.get(user__username="clerk").user
+    case = (
+        Case.objects.visible_to(user, kind=Kind.PETITION)
+        .filter(petition__petitioners__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_url, "clerk")
+    page.goto(live_url(f"/petitions/{case.pk}/"))
+    box = page.locator("#case-petitioners .table-responsive")
+    scroll, client = box.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll <= client + 1, f"the petitioners' box scrolls: {scroll} px in {client} px"
+    first = page.locator("#case-petitioners tbody tr[data-petitioner]").first
+    expect(first.locator("td[data-label]").first).to_be_visible()
+    reveal = first.locator(".hy-reveal")
+    reveal.scroll_into_view_if_needed()
+    right = reveal.evaluate("e => e.getBoundingClientRect().right")
+    assert right <= PHONE["width"], f"the reveal button ends at {right} px"
+    reveal.click()
+    expect(page.locator("#case-petitioners tr[data-revealed]")).to_have_count(1)
+    scroll, client = box.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll <= client + 1, f"revealed, the box scrolls: {scroll} px in {client} px"
+    no_overflow(page, "case page with a petitioner revealed")
+    screenshot(page, "phone-clerk-case-petitioners")
