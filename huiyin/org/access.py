@@ -121,28 +121,38 @@ def reach_of(user) -> Reach:
     cached = getattr(user, "_huiyin_reach", None)
     if cached is not None:
         return cached
-    from huiyin.org.models import Staff
-
-    # The staff row with its grants, in one query: one row per grant, or one row with no
-    # grant (a staff member without roles), or none (no staff row: no grants either).
-    rows = (
-        Staff.objects.filter(user=user)
-        .order_by()
-        .values_list(
-            "id",
-            "unit_id",
-            "grants__role",
-            "grants__community_id",
-            "grants__grid_id",
-            "grants__unit_id",
-        )
-    )
     staff: tuple[int | None, int | None] = (None, None)
     grants = []
-    for staff_id, unit_id, *grant in rows:
+    for staff_id, unit_id, *grant in _staff_and_grants(user.pk):
         staff = (staff_id, unit_id)
         if grant[0] is not None:
             grants.append(Grant(*grant))
     reach = Reach(grants=tuple(grants), is_superuser=user.is_superuser, staff=staff)
     user._huiyin_reach = reach
     return reach
+
+
+def _staff_and_grants(user_id: int) -> list[tuple]:
+    """The person's staff row with its grants, in one query: (staff id, unit id, role,
+    community id, grid id, unit id) per grant, one row with no grant (a staff member without
+    roles), or none (no staff row: no grants either). Written out: through the ORM (a
+    ``values_list`` over the join) its building was 0.25 ms of every signed-in request."""
+    from django.db import connections, router
+
+    from huiyin.org.models import RoleGrant, Staff
+
+    db = connections[router.db_for_read(Staff)]
+    quote = db.ops.quote_name
+    staff, grant = quote(Staff._meta.db_table), quote(RoleGrant._meta.db_table)
+    columns = ", ".join(
+        [f"{staff}.{quote('id')}", f"{staff}.{quote('unit_id')}"]
+        + [f"{grant}.{quote(c)}" for c in ("role", "community_id", "grid_id", "unit_id")]
+    )
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {staff} LEFT OUTER JOIN {grant} "  # noqa: S608
+            f"ON {grant}.{quote('staff_id')} = {staff}.{quote('id')} "
+            f"WHERE {staff}.{quote('user_id')} = %s",
+            [user_id],
+        )
+        return cursor.fetchall()
