@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.widgets import ChoiceWidget
@@ -27,7 +28,7 @@ from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Category
 from huiyin.org.access import reach_of
-from huiyin.org.models import Community, Grid, Staff, Unit
+from huiyin.org.models import Community, Grid, Staff, Street, Unit
 from huiyin.org.roles import Perm
 from huiyin.petitions.models import (
     Channel,
@@ -362,14 +363,9 @@ class IntakeForm(forms.Form):
         grid_id = bounds.bounded_int(self.data.get(self.add_prefix("grid")), 1, bounds.MAX_ID)
         if grid_id is None:
             return
-        grids = (
-            Grid.objects.select_related("community__street")
-            .filter(pk=grid_id, community_id=community_id)
-            .order_by()  # one row: the grids' own ordering would only cost its compilation
-        )
-        if scope is not None and not scope.street_wide:
-            grids = grids.filter(community_id__in=scope.community_ids)
-        grid = next(iter(grids), None)
+        if scope is not None and not scope.street_wide and community_id not in scope.community_ids:
+            return  # (the community field says why)
+        grid = grid_with_community(grid_id, community_id)
         if grid is not None:
             self.fields["community"].know(grid.community)
             self.fields["grid"].know(grid)
@@ -413,6 +409,48 @@ def _communities_for(user):
     if scope is None or scope.street_wide:
         return communities
     return communities.filter(pk__in=scope.community_ids)
+
+
+def grid_with_community(grid_id: int, community_id: int) -> Grid | None:
+    """The grid if it is in that community, its community and street loaded with it — what
+    ``Grid.objects.select_related("community__street").filter(pk=, community_id=)`` gives —
+    read by one written-out statement (its building through the ORM was 0.34 ms of every
+    intake); each value converted as the ORM converts it."""
+    alias = router.db_for_read(Grid)
+    db = connections[alias]
+    quote = db.ops.quote_name
+    chain = ((Grid, "g"), (Community, "c"), (Street, "s"))
+    columns = [f"{t}.{quote(f.column)}" for model, t in chain for f in model._meta.concrete_fields]
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {quote(Grid._meta.db_table)} g "  # noqa: S608
+            f"INNER JOIN {quote(Community._meta.db_table)} c "
+            f"ON c.{quote('id')} = g.{quote('community_id')} "
+            f"INNER JOIN {quote(Street._meta.db_table)} s "
+            f"ON s.{quote('id')} = c.{quote('street_id')} "
+            f"WHERE g.{quote('id')} = %s AND g.{quote('community_id')} = %s",
+            [grid_id, community_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = iter(row)
+    grid, community, street = (_from_row(model, t, alias, db, values) for model, t in chain)
+    Grid._meta.get_field("community").set_cached_value(grid, community)
+    Community._meta.get_field("street").set_cached_value(community, street)
+    return grid
+
+
+def _from_row(model, table: str, alias: str, db, values):
+    fields = model._meta.concrete_fields
+    converted = []
+    for field in fields:
+        value = next(values)
+        column = field.get_col(table)
+        for convert in db.ops.get_db_converters(column) + column.get_db_converters(db):
+            value = convert(value, column, db)
+        converted.append(value)
+    return model.from_db(alias, [f.attname for f in fields], converted)
 
 
 def grids_of(community_id: int | None):

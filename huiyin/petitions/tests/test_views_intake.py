@@ -566,3 +566,28 @@ def test_the_fields_are_copied_as_django_copies_them(form_class):
     form = form_class()
     next(iter(form.fields.values())).widget.attrs["class"] = "changed"
     assert next(iter(form_class.base_fields.values())).widget.attrs.get("class") != "changed"
+
+
+def test_the_grid_with_its_community_is_what_the_orm_reads(community, grid, other_community):
+    from huiyin.org.models import Grid
+    from huiyin.petitions.forms import grid_with_community
+
+    Grid.objects.filter(pk=grid.pk).update(
+        geometry={"type": "Polygon", "coordinates": [[[104.06, 30.67], [104.07, 30.68]]]}
+    )
+    orm = Grid.objects.select_related("community__street").get(pk=grid.pk)
+    ours = grid_with_community(grid.pk, community.pk)
+
+    def values(obj):
+        return {k: v for k, v in obj.__dict__.items() if not k.startswith("_")}
+
+    assert values(ours) == values(orm) and isinstance(ours.geometry, dict)
+    assert values(ours.community) == values(orm.community)
+    assert values(ours.community.street) == values(orm.community.street)
+    assert (ours._state.db, ours._state.adding) == (orm._state.db, orm._state.adding)
+    with CaptureQueriesContext(connection) as queries:
+        assert ours.community.street.short_name == orm.community.street.short_name
+    assert not queries  # loaded with it
+    elsewhere = f.GridFactory(community=other_community)
+    assert grid_with_community(elsewhere.pk, community.pk) is None
+    assert grid_with_community(elsewhere.pk + 1000, other_community.pk) is None
