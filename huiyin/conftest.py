@@ -55,6 +55,7 @@ def personas(db, community, grid, unit):
         Role.LEADER: f.person(Role.LEADER, username="leader"),
         Role.AUDITOR: f.person(Role.AUDITOR, username="auditor"),
         Role.ADMINISTRATOR: f.person(Role.ADMINISTRATOR, username="admin"),
+        Role.DISTRICT: f.person(Role.DISTRICT, username="district"),
     }
 
 

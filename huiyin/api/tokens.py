@@ -227,6 +227,7 @@ class ServiceGrant:
     community_id: int | None = None
     grid_id: int | None = None
     unit_id: int | None = None
+    street_id: int | None = None  # a whole-street grant's street (else the place's, or the only)
 
 
 def create_service_account(
@@ -247,5 +248,6 @@ def create_service_account(
             community_id=grant.community_id,
             grid_id=grant.grid_id,
             unit_id=grant.unit_id,
+            street_id=grant.street_id,
         )
         return ServiceAccount.objects.create(user=user, system=system[:100], note=note[:200])

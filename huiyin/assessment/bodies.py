@@ -68,20 +68,27 @@ def body_fields(body: Body) -> dict:
     return {"community_id": None, "unit_id": body.id}
 
 
-def all_bodies(kind: str | None = None) -> list[Body]:
-    """Every community (in the street's order), then every unit (by kind and name)."""
+def all_bodies(kind: str | None = None, *, street_id: int | None = None) -> list[Body]:
+    """Every community (in the street's order), then every unit (by kind and name); with
+    `street_id`, that street's only."""
     from huiyin.org.models import Community, Unit
 
+    communities, units = Community.objects.all(), Unit.objects.all()
+    if street_id is not None:
+        communities, units = (
+            communities.filter(street_id=street_id),
+            units.filter(street_id=street_id),
+        )
     out: list[Body] = []
     if kind in (None, COMMUNITY):
         out += [
             Body(COMMUNITY, pk, name)
-            for pk, name in Community.objects.order_by("order", "id").values_list("id", "name")
+            for pk, name in communities.order_by("order", "id").values_list("id", "name")
         ]
     if kind in (None, UNIT):
         out += [
             Body(UNIT, pk, name)
-            for pk, name in Unit.objects.order_by("kind", "name", "id").values_list("id", "name")
+            for pk, name in units.order_by("kind", "name", "id").values_list("id", "name")
         ]
     return out
 

@@ -14,6 +14,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from huiyin.cases import deadlines
+from huiyin.cases.calendar import for_street
 from huiyin.cases.models import Case, CaseEvent, Clock
 
 #: Limits that are the petitioner's windows (to ask for a review or a re-examination), not the
@@ -31,7 +32,8 @@ def start_clock(
     code still running is a programming error (IntegrityError).
     """
     lim = deadlines.limit(code)
-    computed = lim.due(start)
+    with for_street(case.street_id):
+        computed = lim.due(start)
     if party is None:
         party = Clock.Party.PETITIONER if code in PETITIONER_WINDOWS else Clock.Party.OFFICE
     clock = Clock.objects.create(
@@ -58,16 +60,21 @@ def start_clock(
     return clock
 
 
-def plan_clocks(codes: Iterable[str], start: date) -> list[Clock]:
+def plan_clocks(codes: Iterable[str], start: date, *, street_id: int | None = None) -> list[Clock]:
     """The clocks `codes` from `start`, computed but not saved, for a case being created: its
     nearest due date (:func:`nearest_due`) goes into the case's own insert and
     :func:`start_planned` writes them after it, one statement for the clocks and one for their
     events, where :func:`start_clock` and :func:`refresh_due` would take two per clock and two
-    more."""
+    more. `street_id`: the case's street, whose own days count (default: the street of the
+    calling :func:`~huiyin.cases.calendar.for_street`)."""
     planned = []
     for code in codes:
         lim = deadlines.limit(code)
-        computed = lim.due(start)
+        if street_id is not None:
+            with for_street(street_id):
+                computed = lim.due(start)
+        else:
+            computed = lim.due(start)
         planned.append(
             Clock(
                 code=code,
@@ -182,6 +189,15 @@ def resume_clock(case: Case, code: str, *, on: date) -> tuple[Clock, date, int]:
     added = suspended_days(clock.suspended_on, on)
     clock.suspended_days += added
     clock.suspended_on = None
+    with for_street(case.street_id):
+        computed, unknown = _resumed(clock, old_due, added)
+    clock.due_on = computed.date
+    clock.unknown_years = unknown
+    clock.save(update_fields=["suspended_days", "suspended_on", "due_on", "unknown_years"])
+    return clock, old_due, added
+
+
+def _resumed(clock: Clock, old_due: date, added: int):
     if clock.extended:
         # An extended date was approved as a date: move it by the days and roll past rest days.
         computed = deadlines.due(old_due, added)
@@ -189,10 +205,7 @@ def resume_clock(case: Case, code: str, *, on: date) -> tuple[Clock, date, int]:
         computed = deadlines.due(
             clock.started_on, clock.days + clock.suspended_days, working_days=clock.working_days
         )
-    clock.due_on = computed.date
-    clock.unknown_years = _unknown_years(clock.started_on, clock.due_on)
-    clock.save(update_fields=["suspended_days", "suspended_on", "due_on", "unknown_years"])
-    return clock, old_due, added
+    return computed, _unknown_years(clock.started_on, computed.date)
 
 
 def refresh_due(case: Case) -> date | None:
@@ -215,12 +228,12 @@ def _unknown_years(start: date, end: date) -> list[int]:
     return [y for y in range(start.year, end.year + 1) if not calendar.is_known(y)]
 
 
-def refresh_clocks_for_years(years: Iterable[int]) -> int:
+def refresh_clocks_for_years(years: Iterable[int], *, street_id: int | None = None) -> int:
     """Recompute running clocks touching `years` after their holiday data changed.
 
-    Called when an administrator enters a year's notice (or changes a day); extended clocks
-    keep the date the leader approved, only their warning is updated. Returns how many
-    clocks changed.
+    Called when an administrator enters a year's notice (or changes a day; a street's own day:
+    `street_id`, that street's clocks only); extended clocks keep the date the leader
+    approved, only their warning is updated. Returns how many clocks changed.
     """
     years = sorted(set(years))
     if not years:
@@ -228,19 +241,16 @@ def refresh_clocks_for_years(years: Iterable[int]) -> int:
     touching = Q()
     for year in years:
         touching |= Q(started_on__year__lte=year, due_on__year__gte=year)
+    if street_id is not None:
+        touching &= Q(case__street_id=street_id)
     changed_cases: set[int] = set()
     changed = 0
-    for clock in Clock.objects.filter(touching, stopped_at__isnull=True):
-        if clock.extended:
-            due_on = clock.due_on
-            unknown = _unknown_years(clock.started_on, due_on)
-        else:
-            computed = deadlines.due(
-                clock.started_on,
-                clock.days + clock.suspended_days,
-                working_days=clock.working_days,
-            )
-            due_on, unknown = computed.date, list(computed.unknown_years)
+    running = Clock.objects.filter(touching, stopped_at__isnull=True).annotate(
+        street_id=F("case__street_id")
+    )
+    for clock in running:
+        with for_street(clock.street_id):
+            due_on, unknown = _recomputed(clock)
         if (due_on, unknown) != (clock.due_on, clock.unknown_years):
             Clock.objects.filter(pk=clock.pk).update(due_on=due_on, unknown_years=unknown)
             changed_cases.add(clock.case_id)
@@ -248,6 +258,16 @@ def refresh_clocks_for_years(years: Iterable[int]) -> int:
     for case in Case.objects.filter(pk__in=changed_cases):
         refresh_due(case)
     return changed
+
+
+def _recomputed(clock: Clock) -> tuple[date, list[int]]:
+    """A running clock's due date and unknown years by the calendar now in force."""
+    if clock.extended:
+        return clock.due_on, _unknown_years(clock.started_on, clock.due_on)
+    computed = deadlines.due(
+        clock.started_on, clock.days + clock.suspended_days, working_days=clock.working_days
+    )
+    return computed.date, list(computed.unknown_years)
 
 
 def close_lapsed_windows(today: date | None = None) -> int:

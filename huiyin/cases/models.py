@@ -156,7 +156,8 @@ def _scope_q(reach, perm: str, staff_id: int | None) -> Q | None:
     scope = reach.scope(perm)
     if scope.empty:
         return None
-    condition = scope.q(community="community", grid="grid", unit="owner_unit")
+    condition = scope.q(street="street", community="community", grid="grid", unit="owner_unit")
+    # Cases are owned by staff of their own street: a whole-street scope holds them already.
     if staff_id is not None and not scope.street_wide:
         condition |= Q(owner_id=staff_id)
     return condition
@@ -174,7 +175,7 @@ def _created_q(reach, kind_spec, user) -> Q | None:
         return None
     within = Q(pk__in=[])
     for scope in scopes:
-        within |= scope.q(community="community", grid="grid", unit="owner_unit")
+        within |= scope.q(street="street", community="community", grid="grid", unit="owner_unit")
     return Q(created_by_id=user.pk) & within
 
 

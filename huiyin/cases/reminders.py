@@ -97,10 +97,11 @@ class _Grant:
     community_id: int | None
     grid_id: int | None
     unit_id: int | None
+    street_id: int | None = None
 
     def covers(self, case: Case) -> bool:
         if not (self.community_id or self.grid_id or self.unit_id):
-            return True  # the whole street
+            return self.street_id == case.street_id  # the whole street: its own only
         return bool(
             (self.community_id and self.community_id == case.community_id)
             or (self.grid_id and self.grid_id == case.grid_id)
@@ -113,11 +114,11 @@ def _grants() -> list[_Grant]:
     from huiyin.org.models import RoleGrant
 
     rows = RoleGrant.objects.filter(staff__user__is_active=True).values_list(
-        "staff__user_id", "role", "community_id", "grid_id", "unit_id"
+        "staff__user_id", "role", "community_id", "grid_id", "unit_id", "street_id"
     )
     return [
-        _Grant(user_id, ROLE_PERMISSIONS.get(role, frozenset()), community, grid, unit)
-        for user_id, role, community, grid, unit in rows
+        _Grant(user_id, ROLE_PERMISSIONS.get(role, frozenset()), community, grid, unit, street)
+        for user_id, role, community, grid, unit, street in rows
     ]
 
 
@@ -270,7 +271,10 @@ def _following_q(user) -> Q:
         office = reach.scope(kind_spec.manage_perm)
         if not office.empty:
             following |= Q(case__kind=kind) & office.q(
-                community="case__community", grid="case__grid", unit="case__owner_unit"
+                street="case__street",
+                community="case__community",
+                grid="case__grid",
+                unit="case__owner_unit",
             )
         units: set[int] = set()
         for perm in kind_spec.work_perms:

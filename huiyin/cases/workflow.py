@@ -34,6 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from huiyin.cases.calendar import for_street as street_calendar
 from huiyin.cases.exceptions import CaseRefused, StaleCase, TransitionRefused
 from huiyin.cases.models import Case, CaseEvent, _staff_id
 from huiyin.org.access import Reach, reach_of
@@ -223,7 +224,10 @@ def may_fire(reach: Reach, staff_id: int | None, case: Case, transition: Transit
         if scope.empty:
             continue
         if scope.covers(
-            community_id=case.community_id, grid_id=case.grid_id, unit_id=case.owner_unit_id
+            street_id=case.street_id,
+            community_id=case.community_id,
+            grid_id=case.grid_id,
+            unit_id=case.owner_unit_id,
         ):
             return True
         if staff_id is not None and case.owner_id == staff_id:
@@ -314,7 +318,8 @@ def fire(
     try:
         if transition is None:
             raise TransitionRefused(MSG_UNKNOWN_TRANSITION)
-        with transaction.atomic():
+        # Every deadline the transition computes counts the case's own street's days.
+        with transaction.atomic(), street_calendar(visible.street_id):
             result = _fire(workflow, transition, visible.pk, actor, version, request, payload)
     except CaseRefused as refusal:
         _record_refusal(visible, transition_name, actor, version, refusal, request)

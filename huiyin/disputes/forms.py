@@ -10,6 +10,7 @@ those the person may register for, so a community or grid worker picks only thei
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
@@ -65,7 +66,7 @@ def register_scope(user) -> Scope:
     reach = reach_of(user)
     scopes = [reach.scope(perm) for perm in REGISTER_PERMS]
     return Scope(
-        any(s.street_wide for s in scopes),
+        frozenset().union(*(s.street_ids for s in scopes)),
         frozenset().union(*(s.community_ids for s in scopes)),
         frozenset().union(*(s.grid_ids for s in scopes)),
         frozenset().union(*(s.unit_ids for s in scopes)),
@@ -159,10 +160,24 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = register_scope(user) if user is not None else Scope(street_wide=True)
+        scope = register_scope(user) if user is not None else Scope.every_street()
         communities = Community.objects.order_by("order", "id")
         grids = Grid.objects.select_related("community").order_by("community__order", "order", "id")
-        if not scope.street_wide:
+        committees = Committee.objects.filter(active=True)
+        if user is not None:  # the committees of the person's own streets
+            committees = committees.filter(street_id__in=reach_of(user).street_ids)
+        if scope.street_wide:
+            # The person's whole streets (and any part of another they are given).
+            grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
+            communities = communities.filter(
+                Q(street_id__in=scope.street_ids) | Q(pk__in=scope.community_ids) | Q(pk__in=grid_q)
+            )
+            grids = grids.filter(
+                Q(community__street_id__in=scope.street_ids)
+                | Q(pk__in=scope.grid_ids)
+                | Q(community_id__in=scope.community_ids)
+            )
+        else:
             # Only one's own place: a grid worker their grids (and so their community).
             grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
             communities = communities.filter(pk__in=scope.community_ids) | communities.filter(
@@ -185,9 +200,7 @@ class RegisterForm(forms.Form):
         self.fields["category"].queryset = Category.objects.filter(
             kind=Kind.DISPUTE, active=True
         ).select_related("parent")
-        self.fields["committee"].queryset = Committee.objects.filter(active=True).order_by(
-            "order", "id"
-        )
+        self.fields["committee"].queryset = committees.order_by("order", "id")
         self.initial.setdefault("received_on", bounds.today())
         self.fields["title"].widget.attrs["maxlength"] = 200
         style(self)

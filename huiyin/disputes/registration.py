@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds, clocks, numbering
+from huiyin.cases.calendar import for_street
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.exceptions import CaseRefused
 from huiyin.cases.kinds import Kind
@@ -317,29 +318,30 @@ def clean_registration(actor, data: dict, errors: Errors) -> dict:
     return c
 
 
-def check_scope(actor, c: dict) -> None:
+def check_scope(actor, c: dict, street=None) -> None:
+    """Deny (audited) a place outside the actor's scope; `street` is the record's street."""
     reach = reach_of(actor)
     community_id = c["community"].pk if c["community"] else None
     grid_id = c["grid"].pk if c["grid"] else None
     unit_id = c["committee"].unit_id if c["committee"] else None
+    street_id = street.pk if street is not None else None
     for perm in REGISTER_PERMS:
-        if reach.scope(perm).covers(community_id=community_id, grid_id=grid_id, unit_id=unit_id):
+        if reach.scope(perm).covers(
+            street_id=street_id, community_id=community_id, grid_id=grid_id, unit_id=unit_id
+        ):
             return
     deny(actor, "dispute.register")
 
 
 def street_of(c: dict, actor):
-    from huiyin.org.models import Staff, Street
+    """The record's street: its community's or committee's, else the one the actor works in."""
+    from huiyin.org import streets
 
     if c["community"] is not None:
         return c["community"].street
     if c["committee"] is not None:
         return c["committee"].street
-    staff = Staff.objects.filter(user=actor).select_related("unit__street").first()
-    if staff is not None and staff.unit_id:
-        return staff.unit.street
-    streets = list(Street.objects.all()[:2])
-    return streets[0] if len(streets) == 1 else None
+    return streets.street_of(actor)
 
 
 def create_dispute(actor, c: dict, street, request) -> Case:
@@ -525,6 +527,6 @@ def register_dispute(
     if street is None:
         errors.add("community", MSG_CHOICE)
     errors.raise_if_any()
-    check_scope(actor, c)
-    with transaction.atomic():
+    check_scope(actor, c, street)
+    with transaction.atomic(), for_street(street.pk):  # the street's own days count
         return create_dispute(actor, c, street, request)

@@ -230,7 +230,7 @@ def petition_to_dispute(
     if street is None:
         errors.add("community", MSG_CHOICE)
     errors.raise_if_any()
-    check_scope(actor, c)
+    check_scope(actor, c, street)
     with transaction.atomic():
         case = create_dispute(actor, c, street, request)
         for party in Party.objects.filter(dispute_id=case.pk):

@@ -21,7 +21,9 @@ def shell(request: HttpRequest) -> dict:
         "nav_sections": sections_for(reach),
         # The top bar's "go to number" box, for those who may see some kind of case.
         "can_goto": any(reach.can(k.view_perm) for k in KINDS.values()),
-        "grants": list(staff.grants.select_related("community", "grid__community", "unit"))
+        "grants": list(
+            staff.grants.select_related("community", "grid__community", "unit", "street")
+        )
         if staff
         else [],
     }

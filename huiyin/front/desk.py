@@ -30,6 +30,7 @@ from huiyin.cases.models import Case
 from huiyin.cases.workflow import status_label
 from huiyin.disputes.models import Dispute, Party, Source
 from huiyin.disputes.registration import REGISTER_PERMS, DisputeInvalid, register_dispute
+from huiyin.org import streets
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Grid
 from huiyin.org.roles import Perm
@@ -103,8 +104,14 @@ def kinds_for(user) -> list[str]:
 def _covers(user, kind: str, community_id: int | None, grid_id: int | None) -> bool:
     reach = reach_of(user)
     perms = (Perm.PETITIONS_REGISTER,) if kind == PETITION else REGISTER_PERMS
+    # No place: the matter is of the street the person works in.
+    home = streets.street_of(user) if community_id is None and grid_id is None else None
+    street_id = home.pk if home is not None else None
     return any(
-        reach.can(perm) and reach.scope(perm).covers(community_id=community_id, grid_id=grid_id)
+        reach.can(perm)
+        and reach.scope(perm).covers(
+            street_id=street_id, community_id=community_id, grid_id=grid_id
+        )
         for perm in perms
     )
 

@@ -129,7 +129,18 @@ def limit_places(form: forms.Form, scope: Scope) -> None:
     """Only the places the person may register for: a grid worker their grid."""
     communities = Community.objects.order_by("order", "id")
     grids = Grid.objects.select_related("community").order_by("community__order", "order", "id")
-    if not scope.street_wide:
+    if scope.street_wide:
+        # The whole of the person's streets (a grant in one part of another street adds it).
+        grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
+        communities = communities.filter(
+            Q(street_id__in=scope.street_ids) | Q(pk__in=scope.community_ids) | Q(pk__in=grid_q)
+        )
+        grids = grids.filter(
+            Q(community__street_id__in=scope.street_ids)
+            | Q(pk__in=scope.grid_ids)
+            | Q(community_id__in=scope.community_ids)
+        )
+    else:
         grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
         communities = communities.filter(Q(pk__in=scope.community_ids) | Q(pk__in=grid_q))
         grids = grids.filter(Q(pk__in=scope.grid_ids) | Q(community_id__in=scope.community_ids))
@@ -187,7 +198,7 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = reach_of(user).scope(Perm.INCIDENTS_REPORT) if user else Scope(street_wide=True)
+        scope = reach_of(user).scope(Perm.INCIDENTS_REPORT) if user else Scope.every_street()
         limit_places(self, scope)
         self.fields["category"].queryset = (
             Category.objects.filter(kind=Kind.INCIDENT, active=True, parent__isnull=False)
@@ -224,12 +235,12 @@ LABELS = {
 }
 
 
-def leaders():
-    return (
-        Staff.objects.filter(grants__role=Role.LEADER, user__is_active=True)
-        .distinct()
-        .order_by("name")
-    )
+def leaders(street_id: int | None = None):
+    """The leaders (of `street_id`'s street when given)."""
+    grants = Q(grants__role=Role.LEADER)
+    if street_id is not None:
+        grants &= Q(grants__street_id=street_id)
+    return Staff.objects.filter(grants, user__is_active=True).distinct().order_by("name")
 
 
 def task_roles() -> list[str]:
@@ -241,7 +252,7 @@ def task_roles() -> list[str]:
 def owners(case):
     """Staff whose incident roles cover the case (one query): who a task may go to."""
     roles = task_roles()
-    covers = Q(community__isnull=True, grid__isnull=True, unit__isnull=True)
+    covers = Q(community__isnull=True, grid__isnull=True, unit__isnull=True, street=case.street_id)
     if case.community_id:
         covers |= Q(community_id=case.community_id)
     if case.grid_id:
@@ -296,7 +307,9 @@ class StepForm(forms.Form):
 
     def _field(self, key, required, case, incident, user) -> forms.Field:
         if key == "leader":
-            return StaffChoiceField(label=FIELDS[key], queryset=leaders(), required=required)
+            return StaffChoiceField(
+                label=FIELDS[key], queryset=leaders(case.street_id), required=required
+            )
         if key == "owner":
             return StaffChoiceField(label=FIELDS[key], queryset=owners(case), required=required)
         if key == "task":
@@ -416,7 +429,7 @@ class RiskNoteForm(TaskFields):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = reach_of(user).scope(Perm.INCIDENTS_REPORT) if user else Scope(street_wide=True)
+        scope = reach_of(user).scope(Perm.INCIDENTS_REPORT) if user else Scope.every_street()
         limit_places(self, scope)
         self.initial.setdefault("noted_on", timezone.localdate(timezone=CHINA_TZ).isoformat())
         self.order_fields(self.field_order)

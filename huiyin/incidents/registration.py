@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds, numbering
+from huiyin.cases.calendar import for_street
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.exceptions import CaseRefused
 from huiyin.cases.kinds import Kind
@@ -194,24 +195,23 @@ def clean_registration(actor, data: Mapping, errors: Errors) -> dict:
     return c
 
 
-def check_scope(actor, c: dict) -> None:
+def check_scope(actor, c: dict, street=None) -> None:
+    """Deny (audited) a place outside the actor's scope; `street` is the record's street."""
     scope = reach_of(actor).scope(Perm.INCIDENTS_REPORT)
     community_id = c["community"].pk if c["community"] else None
     grid_id = c["grid"].pk if c["grid"] else None
-    if not scope.covers(community_id=community_id, grid_id=grid_id):
+    street_id = street.pk if street is not None else None
+    if not scope.covers(street_id=street_id, community_id=community_id, grid_id=grid_id):
         deny(actor, "incident.register")
 
 
 def street_of(c: dict, actor):
-    from huiyin.org.models import Staff, Street
+    """The record's street: its community's, else the one street the actor works in."""
+    from huiyin.org import streets
 
     if c["community"] is not None:
         return c["community"].street
-    staff = Staff.objects.filter(user=actor).select_related("unit__street").first()
-    if staff is not None and staff.unit_id:
-        return staff.unit.street
-    streets = list(Street.objects.all()[:2])
-    return streets[0] if len(streets) == 1 else None
+    return streets.street_of(actor)
 
 
 FIGURES = (
@@ -317,6 +317,6 @@ def register_incident(actor, *, request=None, **data) -> Case:
     if street is None:
         errors.add("community", MSG_PLACE)
     errors.raise_if_any()
-    check_scope(actor, c)
-    with transaction.atomic():
+    check_scope(actor, c, street)
+    with transaction.atomic(), for_street(street.pk):  # the street's own days count
         return create_incident(actor, c, street, request)

@@ -70,9 +70,9 @@ def names_a_person(text: str) -> bool:
 
 def may_change(user, note: RiskNote) -> bool:
     scope = reach_of(user).scope(Perm.INCIDENTS_REPORT)
-    return scope.covers(community_id=note.community_id, grid_id=note.grid_id) or (
-        note.created_by_id == getattr(user, "pk", None) and not scope.empty
-    )
+    return scope.covers(
+        street_id=note.street_id, community_id=note.community_id, grid_id=note.grid_id
+    ) or (note.created_by_id == getattr(user, "pk", None) and not scope.empty)
 
 
 def get_for_user(user, pk) -> RiskNote:
@@ -158,7 +158,7 @@ def create_risk_note(actor, *, request=None, **data) -> RiskNote:
     if street is None:
         errors.add("community", checks.MSG_REQUIRED % {"field": checks.label("community")})
     errors.raise_if_any()
-    check_scope(actor, c)
+    check_scope(actor, c, street)
     with transaction.atomic():
         note = RiskNote.objects.create(street=street, created_by=actor, **c)
         first = Task.objects.create(risk_note=note, created_by=actor, **task)

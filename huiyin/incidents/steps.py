@@ -53,7 +53,8 @@ MSG_CONCLUSION_FIRST = _("The police conclusion comes after the police were noti
 
 
 def duty_office(ctx) -> bool:
-    return ctx.reach.scope(Perm.INCIDENTS_REPORT).street_wide
+    """The duty office of the incident's own street (a whole-street reporter there)."""
+    return ctx.case.street_id in ctx.reach.scope(Perm.INCIDENTS_REPORT).street_ids
 
 
 def is_leader(ctx) -> bool:
@@ -97,7 +98,13 @@ def _guard(errors: Errors) -> None:
 def clean_respond(ctx) -> None:
     staff_id = checks.ident(ctx.payload.get("leader"), "leader")
     leader = Staff.objects.filter(pk=staff_id, user__is_active=True).first()
-    if leader is None or not RoleGrant.objects.filter(staff=leader, role=Role.LEADER).exists():
+    # A leader of the incident's own street.
+    if (
+        leader is None
+        or not RoleGrant.objects.filter(
+            staff=leader, role=Role.LEADER, street_id=ctx.case.street_id
+        ).exists()
+    ):
         checks.refuse(MSG_NOT_A_LEADER)
     ctx.cleaned["leader"] = leader
     ctx.cleaned["measures"] = checks.text(ctx.payload.get("measures"), "measures")

@@ -127,8 +127,10 @@ def staff_choices() -> QuerySet[Staff]:
 def visible_tasks(user) -> QuerySet[MeetingTask]:
     """Every task with assessment.view; otherwise the person's own."""
     found = MeetingTask.objects.select_related("meeting", "owner", "case")
-    if may_view(user):
-        return found
+    if may_view(user):  # the tasks of the person's own streets' meetings
+        from huiyin.org.access import reach_of
+
+        return found.filter(meeting__street_id__in=reach_of(user).street_ids)
     staff = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
     return found.filter(owner=staff) if staff is not None else found.none()
 
@@ -218,8 +220,11 @@ def _case(actor, value, errors: Errors, key: str = "case") -> Case | None:
     return found
 
 
-def _street() -> Street | None:
-    return Street.objects.order_by("pk").first()
+def _street(actor) -> Street | None:
+    """The street the meeting is of: the one the actor works in (else the first street)."""
+    from huiyin.org import streets
+
+    return streets.street_of(actor) or Street.objects.order_by("pk").first()
 
 
 def _number(street: Street, year: int, seq: int) -> str:
@@ -279,7 +284,7 @@ def save_meeting(*, actor, data: dict, meeting: Meeting | None = None, request=N
                 request=request,
             )
         return fresh
-    street = _street()
+    street = _street(actor)
     if street is None:
         errors.add("__all__", MSG_NO_STREET)
     errors.raise_if_any()

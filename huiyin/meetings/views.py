@@ -26,6 +26,7 @@ from huiyin.meetings import services as service
 from huiyin.meetings.forms import AgendaForm, DoneForm, MeetingForm, TaskForm
 from huiyin.meetings.models import AgendaItem, Meeting, MeetingTask, TaskStatus
 from huiyin.meetings.services import MeetingInvalid, today
+from huiyin.org.access import reach_of
 from huiyin.privacy import audit
 from huiyin.reports.documents.render import DOCX_CONTENT_TYPE
 
@@ -62,8 +63,10 @@ def _matters(user, rows) -> None:
             row.matter_hidden = True
 
 
-def _meeting(pk) -> Meeting:
-    return row_or_404(Meeting.objects.select_related("chair", "street"), pk)
+def _meeting(pk, user) -> Meeting:
+    """A meeting of one of the person's streets; 404 otherwise."""
+    mine = Meeting.objects.filter(street_id__in=reach_of(user).street_ids)
+    return row_or_404(mine.select_related("chair", "street"), pk)
 
 
 # --------------------------------------------------------------------------- meetings
@@ -76,12 +79,17 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         if service.visible_tasks(request.user).exists():
             return redirect(f"{_task_list_url()}?show=mine")
         raise PermissionDenied
-    found = Meeting.objects.select_related("chair").order_by("-held_on", "-pk")
+    streets = reach_of(request.user).street_ids  # the meetings of the person's own streets
+    found = (
+        Meeting.objects.filter(street_id__in=streets)
+        .select_related("chair")
+        .order_by("-held_on", "-pk")
+    )
     page = Paginator(found, PAGE_SIZE).get_page(
         bounds.bounded_int(request.GET.get("page"), 1, bounds.MAX_PAGE, 1)
     )
     day = today()
-    tasks = MeetingTask.objects.filter(status=TaskStatus.OPEN)
+    tasks = MeetingTask.objects.filter(status=TaskStatus.OPEN, meeting__street_id__in=streets)
     return render(
         request,
         "meetings/meetings.html",
@@ -140,14 +148,14 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request.user)
-    return _meeting_form(request, _meeting(pk))
+    return _meeting_form(request, _meeting(pk, request.user))
 
 
 @login_required
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request.user)
-    meeting = _meeting(pk)
+    meeting = _meeting(pk, request.user)
     agenda = list(meeting.agenda.select_related("case").order_by("order", "pk"))
     tasks = service.tasks_of(meeting)
     earlier = service.follow_through(meeting)
@@ -174,7 +182,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request.user)
-    meeting = _meeting(pk)
+    meeting = _meeting(pk, request.user)
     form = AgendaForm(request.POST)
     if form.is_valid():
         try:
@@ -205,7 +213,7 @@ def agenda_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request.user)
-    meeting = _meeting(pk)
+    meeting = _meeting(pk, request.user)
     if request.method == "POST":
         form = TaskForm(request.POST)
         if form.is_valid():
@@ -229,7 +237,7 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
 def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     """The 会议纪要, naming only the matters the reader may see (the others counted)."""
     _require_view(request.user)
-    meeting = _meeting(pk)
+    meeting = _meeting(pk, request.user)
     earlier = service.follow_through(meeting)
     ids = [
         *meeting.agenda.exclude(case=None).values_list("case_id", flat=True),

@@ -1,7 +1,9 @@
 """What may this person see and do: the one place later `visible_to(user)` methods ask.
 
 A person's reach is the union of their role grants. Each grant gives a role's permissions
-over a scope: the whole street, a community (with its grids), a grid, or a unit.
+over a scope: a whole street, a community (with its grids), a grid, or a unit. Every grant
+names its street, so with several streets in one database nobody reaches across them unless
+given each (a district officer holds one whole-street grant per street).
 """
 
 from __future__ import annotations
@@ -15,31 +17,54 @@ from huiyin.org.roles import ROLE_PERMISSIONS
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a permission applies. `street_wide` covers everything."""
+    """Where a permission applies: whole streets, communities (with their grids), grids, units.
 
-    street_wide: bool = False
+    A whole-street grant covers the rows of its own street only: with several streets in one
+    database, `street_wide` means "over the streets in `street_ids`", never "everything".
+    """
+
+    street_ids: frozenset[int] = frozenset()
     community_ids: frozenset[int] = frozenset()
     grid_ids: frozenset[int] = frozenset()
     unit_ids: frozenset[int] = frozenset()
+    # "community"/"grid"/"unit" -> {id: street id}, loaded on demand by covers() (not compared).
+    _streets: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def every_street(cls) -> Scope:
+        """Every street whole (a form built without a person: tests, the command line)."""
+        from huiyin.org.models import Street
+
+        return cls(street_ids=frozenset(Street.objects.values_list("pk", flat=True)))
+
+    @property
+    def street_wide(self) -> bool:
+        """Covers at least one whole street (its rows only: see q() and covers())."""
+        return bool(self.street_ids)
 
     @property
     def empty(self) -> bool:
-        return not (self.street_wide or self.community_ids or self.grid_ids or self.unit_ids)
+        return not (self.street_ids or self.community_ids or self.grid_ids or self.unit_ids)
 
     def q(
         self,
         *,
+        street: str | None,
         community: str | None = "community",
         grid: str | None = "grid",
         unit: str | None = None,
     ) -> Q:
-        """A filter for rows whose community/grid/unit fields fall in this scope.
+        """A filter for rows whose street/community/grid/unit fields fall in this scope.
 
-        Pass the field names the model uses; a `None` name means the model has no such field.
+        Pass the field names (paths) the model uses; a `None` name means the model has no such
+        field. `street` is the path to the row's street ("street", "community__street"): the
+        rows of a whole-street grant are that street's, never another's.
         """
-        if self.street_wide:
-            return Q()
         condition = Q(pk__in=[])
+        if self.street_ids:
+            if street is None:
+                raise ValueError("a whole-street scope needs the path to the row's street")
+            condition |= Q(**{f"{street}_id__in": self.street_ids})
         if community and self.community_ids:
             condition |= Q(**{f"{community}_id__in": self.community_ids})
         if grid and self.grid_ids:
@@ -48,14 +73,62 @@ class Scope:
             condition |= Q(**{f"{unit}_id__in": self.unit_ids})
         return condition
 
-    def covers(self, *, community_id=None, grid_id=None, unit_id=None) -> bool:
-        if self.street_wide:
-            return True
-        return bool(
+    def covers(self, *, street_id=None, community_id=None, grid_id=None, unit_id=None) -> bool:
+        """Whether a row in this street/community/grid/unit is inside the scope.
+
+        A whole-street scope needs the row's street: pass `street_id`, or it is looked up from
+        the community, grid or unit (a row with none of them: the only street, if there is one).
+        """
+        if (
             (community_id is not None and community_id in self.community_ids)
             or (grid_id is not None and grid_id in self.grid_ids)
             or (unit_id is not None and unit_id in self.unit_ids)
-        )
+        ):
+            return True
+        if not self.street_ids:
+            return False
+        if street_id is None:
+            street_id = self._street_of(community_id, grid_id, unit_id)
+        return street_id is not None and street_id in self.street_ids
+
+    def _street_of(self, community_id, grid_id, unit_id) -> int | None:
+        # One query per kind of place for the life of the scope (a request): never one a row.
+        for kind, pk in (("community", community_id), ("grid", grid_id), ("unit", unit_id)):
+            if pk is not None:
+                if kind not in self._streets:
+                    self._streets[kind] = streets_of_places(kind)
+                found = self._streets[kind].get(pk)
+                if found is None:  # made after the map was read
+                    found = street_of_place(**{f"{kind}_id": pk})
+                return found
+        return street_of_place()
+
+
+def streets_of_places(kind: str) -> dict[int, int]:
+    """Every community, grid or unit id -> the id of its street."""
+    from huiyin.org.models import Community, Grid, Unit
+
+    if kind == "community":
+        return dict(Community.objects.values_list("pk", "street_id"))
+    if kind == "grid":
+        return dict(Grid.objects.values_list("pk", "community__street_id"))
+    return dict(Unit.objects.values_list("pk", "street_id"))
+
+
+def street_of_place(community_id=None, grid_id=None, unit_id=None) -> int | None:
+    """The street of a community, grid or unit (the first given); with none, the only street."""
+    from huiyin.org.models import Community, Grid, Street, Unit
+
+    if community_id is not None:
+        found = Community.objects.filter(pk=community_id).values_list("street_id", flat=True)
+    elif grid_id is not None:
+        found = Grid.objects.filter(pk=grid_id).values_list("community__street_id", flat=True)
+    elif unit_id is not None:
+        found = Unit.objects.filter(pk=unit_id).values_list("street_id", flat=True)
+    else:
+        streets = list(Street.objects.order_by("pk").values_list("pk", flat=True)[:2])
+        return streets[0] if len(streets) == 1 else None
+    return found.first()
 
 
 @dataclass(frozen=True)
@@ -64,6 +137,11 @@ class Grant:
     community_id: int | None = None
     grid_id: int | None = None
     unit_id: int | None = None
+    street_id: int | None = None
+
+    @property
+    def whole_street(self) -> bool:
+        return not (self.community_id or self.grid_id or self.unit_id)
 
 
 @dataclass(frozen=True)
@@ -74,10 +152,16 @@ class Reach:
     is_superuser: bool = False
     #: The person's staff row (id, unit id), read with the grants (``cases.models.staff_of``).
     staff: tuple[int | None, int | None] = field(default=(None, None), compare=False)
+    _scopes: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(g.role for g in self.grants)
+
+    @property
+    def street_ids(self) -> frozenset[int]:
+        """Every street the person holds a grant in (whole or in part)."""
+        return frozenset(g.street_id for g in self.grants if g.street_id is not None)
 
     def has_role(self, *roles: str) -> bool:
         return any(g.role in roles for g in self.grants)
@@ -92,8 +176,11 @@ class Reach:
         return perm in self.permissions()
 
     def scope(self, perm: str) -> Scope:
-        """The union of the scopes of every grant whose role carries `perm`."""
-        street_wide = False
+        """The union of the scopes of every grant whose role carries `perm` (cached)."""
+        cached = self._scopes.get(perm)
+        if cached is not None:
+            return cached
+        streets: set[int] = set()
         communities: set[int] = set()
         grids: set[int] = set()
         units: set[int] = set()
@@ -106,9 +193,13 @@ class Reach:
                 communities.add(g.community_id)
             elif g.unit_id:
                 units.add(g.unit_id)
-            else:
-                street_wide = True
-        return Scope(street_wide, frozenset(communities), frozenset(grids), frozenset(units))
+            elif g.street_id is not None:
+                streets.add(g.street_id)
+        scope = Scope(
+            frozenset(streets), frozenset(communities), frozenset(grids), frozenset(units)
+        )
+        self._scopes[perm] = scope
+        return scope
 
 
 NOBODY = Reach()
@@ -134,7 +225,7 @@ def reach_of(user) -> Reach:
 
 def _staff_and_grants(user_id: int) -> list[tuple]:
     """The person's staff row with its grants, in one query: (staff id, unit id, role,
-    community id, grid id, unit id) per grant, one row with no grant (a staff member without
+    community id, grid id, unit id, street id) per grant, one row with no grant (a staff member without
     roles), or none (no staff row: no grants either). Written out: through the ORM (a
     ``values_list`` over the join) its building was 0.25 ms of every signed-in request."""
     from django.db import connections, router
@@ -146,7 +237,10 @@ def _staff_and_grants(user_id: int) -> list[tuple]:
     staff, grant = quote(Staff._meta.db_table), quote(RoleGrant._meta.db_table)
     columns = ", ".join(
         [f"{staff}.{quote('id')}", f"{staff}.{quote('unit_id')}"]
-        + [f"{grant}.{quote(c)}" for c in ("role", "community_id", "grid_id", "unit_id")]
+        + [
+            f"{grant}.{quote(c)}"
+            for c in ("role", "community_id", "grid_id", "unit_id", "street_id")
+        ]
     )
     with db.cursor() as cursor:
         cursor.execute(

@@ -3,7 +3,16 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.org.models import Community, Grid, ResidentsGroup, RoleGrant, Staff, Street, Unit
+from huiyin.org.models import (
+    Community,
+    Grid,
+    ResidentsGroup,
+    RoleGrant,
+    Staff,
+    Street,
+    StreetDay,
+    Unit,
+)
 
 admin.site.site_header = _("Huiyin administration")
 admin.site.site_title = _("Huiyin")
@@ -15,10 +24,17 @@ class CommunityInline(admin.TabularInline):
     extra = 0
 
 
+class StreetDayInline(admin.TabularInline):
+    """The street's own days off and working days, over the national holiday table."""
+
+    model = StreetDay
+    extra = 0
+
+
 @admin.register(Street)
 class StreetAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name"]
-    inlines = [CommunityInline]
+    list_display = ["name", "short_name", "office_name"]
+    inlines = [CommunityInline, StreetDayInline]
 
 
 class GridInline(admin.TabularInline):
@@ -55,6 +71,7 @@ class UnitAdmin(admin.ModelAdmin):
 class RoleGrantInline(admin.TabularInline):
     model = RoleGrant
     extra = 1
+    fields = ["role", "street", "community", "grid", "unit"]
 
 
 @admin.register(Staff)

@@ -1,8 +1,13 @@
-"""The street's organisation: communities, grids, residents' groups, units, staff and roles."""
+"""The streets' organisation: communities, grids, residents' groups, units, staff and roles.
+
+One Huiyin may serve a whole district: every street is the top scope of its own rows, and a
+role grant names the street it covers (or a community, grid or unit inside one).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +21,16 @@ class Street(models.Model):
         _("short name"),
         max_length=10,
         help_text=_("Used in case numbers, e.g. 浓洄信〔2026〕0042号"),
+    )
+    # Per-street branding: the issuing organ on the masthead and signature of documents.
+    office_name = models.CharField(
+        _("issuing office"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Named on the masthead and signature of documents, e.g. 浓洄街道办事处;"
+            " empty: the street's name followed by 办事处."
+        ),
     )
 
     class Meta:
@@ -139,12 +154,22 @@ class Staff(models.Model):
 
 
 class RoleGrant(models.Model):
-    """One role held by a staff member, over a scope: the whole street, a community, a grid or a unit."""
+    """One role held by a staff member, over a scope: a whole street, a community, a grid or a
+    unit. `street` is always set: the street a whole-street grant covers, or the street of the
+    community, grid or unit (filled in on save), so no grant reaches across streets."""
 
     staff = models.ForeignKey(
         Staff, models.CASCADE, related_name="grants", verbose_name=_("staff member")
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    street = models.ForeignKey(
+        Street,
+        models.PROTECT,
+        blank=True,
+        related_name="grants",
+        verbose_name=_("street"),
+        help_text=_("The street the role covers; filled in from the community, grid or unit."),
+    )
     community = models.ForeignKey(
         Community, models.PROTECT, null=True, blank=True, verbose_name=_("community")
     )
@@ -169,6 +194,29 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.get_role_display()} · {self.scope_label}"
 
+    def save(self, *args, **kwargs) -> None:
+        # The street follows the part of it the grant names, whatever was passed in.
+        street_id = self.derived_street_id()
+        if street_id is None:
+            raise ValidationError({"street": MSG_WHICH_STREET})
+        self.street_id = street_id
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.DISTRICT and not self.whole_street:
+            raise ValidationError(
+                {"role": _("A district role covers whole streets: give a street, not a part.")}
+            )
+        street_id = self.derived_street_id()
+        if street_id is None:
+            raise ValidationError({"street": MSG_WHICH_STREET})
+        self.street_id = street_id
+
+    @property
+    def whole_street(self) -> bool:
+        return not (self.community_id or self.grid_id or self.unit_id)
+
     @property
     def scope_label(self) -> str:
         if self.grid_id:
@@ -177,4 +225,60 @@ class RoleGrant(models.Model):
             return str(self.community)
         if self.unit_id:
             return str(self.unit)
+        if self.role == Role.DISTRICT and self.street_id:
+            return self.street.name  # a district officer holds one grant per street
         return str(_("Whole street"))
+
+    def derived_street_id(self) -> int | None:
+        """The street of the community, grid or unit; for a whole-street grant the street
+        given, or the only street when there is one (None: several and none given)."""
+        if self.grid_id:
+            return (
+                Grid.objects.filter(pk=self.grid_id)
+                .values_list("community__street_id", flat=True)
+                .first()
+            )
+        if self.community_id:
+            return (
+                Community.objects.filter(pk=self.community_id)
+                .values_list("street_id", flat=True)
+                .first()
+            )
+        if self.unit_id:
+            return Unit.objects.filter(pk=self.unit_id).values_list("street_id", flat=True).first()
+        if self.street_id:
+            return self.street_id
+        from huiyin.org.streets import only_street
+
+        only = only_street()
+        return only.pk if only is not None else None
+
+
+MSG_WHICH_STREET = _("There are several streets: say which street the role covers.")
+
+
+class StreetDay(models.Model):
+    """A street's own day off or working day, over the national holiday table (a local
+    festival, a day worked instead): the deadlines of that street's matters count with it."""
+
+    class DayKind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (day off)")
+        WORKDAY = "workday", _("Make-up working day")
+
+    street = models.ForeignKey(
+        Street, models.CASCADE, related_name="calendar_days", verbose_name=_("street")
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    note = models.CharField(_("note"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("street's own holiday or working day")
+        verbose_name_plural = _("streets' own holidays and working days")
+        ordering = ["street", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "date"], name="street_day_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street} {self.date} {self.get_kind_display()}"

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader")
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # 区级: a district office reading the streets it is given (one whole-street grant each).
+    DISTRICT = "district", _("District officer")
 
 
 class Perm:
@@ -133,4 +135,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.ADMINISTRATOR: frozenset({P.ADMIN_MANAGE, P.AUDIT_VIEW}),
+    # Reads the matters and the statistics of its streets, like a leader, but decides nothing
+    # there and never opens a petitioner's identity (it does not handle the matters).
+    Role.DISTRICT: frozenset(
+        {
+            P.PETITIONS_VIEW,
+            P.DISPUTES_VIEW,
+            P.INCIDENTS_VIEW,
+            P.PATROLS_VIEW,
+            P.ASSESSMENT_VIEW,
+            P.REPORTS_VIEW,
+            P.REPORTS_EXPORT,
+        }
+    ),
 }

@@ -28,33 +28,40 @@ from huiyin.org.roles import Perm
 RECTIFY_PERMS = (Perm.INSPECTIONS_RECORD, Perm.PATROLS_RECORD)
 
 
-def scope_q(user, perm: str, *, grid: str | None = "grid") -> Q | None:
+def scope_q(
+    user, perm: str, *, grid: str | None = "grid", street: str = "community__street"
+) -> Q | None:
     """Rows (with ``community`` and ``grid``) inside `perm`'s scope; None without the perm.
     A model without a grid (a volunteer) is in a grid worker's scope through the grid's
-    community."""
+    community. `street` is the path to the row's street (a whole-street grant: its own)."""
     scope = reach_of(user).scope(perm)
     if scope.empty:
         return None
-    if grid is None and scope.grid_ids and not scope.street_wide:
+    if grid is None and scope.grid_ids:
         from huiyin.org.models import Grid
 
         communities = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
-        return scope.q(community="community", grid=None) | Q(community_id__in=communities)
-    return scope.q(community="community", grid=grid)
+        return scope.q(street=street, community="community", grid=None) | Q(
+            community_id__in=communities
+        )
+    return scope.q(street=street, community="community", grid=grid)
 
 
 def rows(user, queryset: QuerySet, perm: str = Perm.PATROLS_VIEW) -> QuerySet:
-    has_grid = any(f.name == "grid" for f in queryset.model._meta.fields)
-    condition = scope_q(user, perm, grid="grid" if has_grid else None)
+    names = {f.name for f in queryset.model._meta.fields}
+    condition = scope_q(
+        user,
+        perm,
+        grid="grid" if "grid" in names else None,
+        street="street" if "street" in names else "community__street",
+    )
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
-def covers(user, perm: str, community_id, grid_id=None) -> bool:
+def covers(user, perm: str, community_id, grid_id=None, *, street_id=None) -> bool:
     """Whether `perm` of `user` covers a row of that community (and grid)."""
     scope = reach_of(user).scope(perm)
-    if scope.street_wide:
-        return True
-    return scope.covers(community_id=community_id, grid_id=grid_id)
+    return scope.covers(street_id=street_id, community_id=community_id, grid_id=grid_id)
 
 
 def may(user, perm: str, row) -> bool:
@@ -70,6 +77,7 @@ def can(user, perm: str) -> bool:
 
 
 def street_wide(user, perm: str) -> bool:
+    """Whether `user` holds `perm` over a whole street (what it manages: see `the_street`)."""
     return reach_of(user).scope(perm).street_wide
 
 
@@ -112,9 +120,11 @@ def grids_in(user, perm: str):
 
     scope = reach_of(user).scope(perm)
     grids = Grid.objects.select_related("community").order_by("community__order", "order", "id")
-    if scope.street_wide:
-        return grids
-    return grids.filter(Q(pk__in=scope.grid_ids) | Q(community_id__in=scope.community_ids))
+    return grids.filter(
+        Q(pk__in=scope.grid_ids)
+        | Q(community_id__in=scope.community_ids)
+        | Q(community__street_id__in=scope.street_ids)
+    )
 
 
 def communities_in(user, perm: str, *, with_grids: bool = False):
@@ -123,12 +133,12 @@ def communities_in(user, perm: str, *, with_grids: bool = False):
 
     scope = reach_of(user).scope(perm)
     rows = Community.objects.order_by("order", "id")
-    if scope.street_wide:
-        return rows
+    if scope.street_wide and not (scope.community_ids or scope.grid_ids):
+        return rows.filter(street_id__in=scope.street_ids)
     ids = set(scope.community_ids)
     if with_grids:
         ids |= set(Grid.objects.filter(pk__in=scope.grid_ids).values_list("community", flat=True))
-    return rows.filter(pk__in=ids)
+    return rows.filter(Q(pk__in=ids) | Q(street_id__in=scope.street_ids))
 
 
 def team_staff(user, perm: str = Perm.PATROLS_RECORD):
@@ -140,10 +150,11 @@ def team_staff(user, perm: str = Perm.PATROLS_RECORD):
     roles = [r for r, perms in ROLE_PERMISSIONS.items() if perm in perms]
     grids = grids_in(user, perm)
     communities = set(grids.values_list("community_id", flat=True))
+    streets = set(grids.values_list("community__street_id", flat=True))
     grants = RoleGrant.objects.filter(role__in=roles).filter(
         Q(grid__in=grids)
         | Q(community_id__in=communities)
-        | Q(grid__isnull=True, community__isnull=True, unit__isnull=True)
+        | Q(grid__isnull=True, community__isnull=True, unit__isnull=True, street_id__in=streets)
     )
     return Staff.objects.filter(
         Q(pk__in=grants.values("staff_id")) | Q(user=user), user__is_active=True

@@ -79,25 +79,28 @@ class Result:
 # --------------------------------------------------------------------------- rectifications
 
 
-def _holders(perms) -> list[tuple[int, frozenset, int | None, int | None]]:
+def _holders(perms) -> list[tuple[int, frozenset, int | None, int | None, int]]:
     from huiyin.org.models import RoleGrant
 
     roles = [r for r, held in ROLE_PERMISSIONS.items() if set(perms) & held]
     rows = RoleGrant.objects.filter(role__in=roles, staff__user__is_active=True).values_list(
-        "staff__user_id", "role", "community_id", "grid_id"
+        "staff__user_id", "role", "community_id", "grid_id", "street_id"
     )
-    return [(uid, ROLE_PERMISSIONS[role], c, g) for uid, role, c, g in rows]
+    return [(uid, ROLE_PERMISSIONS[role], c, g, st) for uid, role, c, g, st in rows]
 
 
 def rectification_recipients(rectification: Rectification, grants) -> set[int]:
     """Who is told that `rectification` is overdue (see the module docstring)."""
     work = {Perm.INSPECTIONS_RECORD, Perm.PATROLS_RECORD}
     people = set()
-    for user_id, perms, community_id, grid_id in grants:
+    for user_id, perms, community_id, grid_id, street_id in grants:
         local = (grid_id and grid_id == rectification.grid_id) or (
             community_id and not grid_id and community_id == rectification.community_id
         )
-        street_wide = not community_id and not grid_id
+        # The whole street's managers: of the rectification's own street only.
+        street_wide = (
+            not community_id and not grid_id and street_id == rectification.community.street_id
+        )
         if (local and work & perms) or (street_wide and Perm.PATROLS_MANAGE in perms):
             people.add(user_id)
     return people
@@ -218,7 +221,12 @@ def remind_daily(moment: datetime, result: Result) -> None:
             if grants is None:
                 grants = screening.holders(sensitive.FILE_PERM)
             for community in todo:
-                body = SimpleNamespace(grid_id=None, unit_id=None, community_id=community.pk)
+                body = SimpleNamespace(
+                    grid_id=None,
+                    unit_id=None,
+                    community_id=community.pk,
+                    street_id=community.street_id,
+                )
                 people = sorted(screening.recipients(body, kind, grants))
                 message = _daily_message(kind, community, day)[:300]
                 try:

@@ -36,11 +36,17 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 
 def world(actor) -> None:
     """The rows the crawl visits (see the module docstring); nothing when they exist."""
-    from huiyin.org.models import Grid
-
     # The demo may have patrols already, but no photos, campaign or sensitive period: each
     # piece is made unless it exists.
-    grids = list(Grid.objects.select_related("community").order_by("community__order", "order"))
+    from huiyin.org.access import reach_of
+    from huiyin.org.models import Grid
+
+    # The actor's own street's grids (another street's are outside their scope).
+    grids = list(
+        Grid.objects.filter(community__street_id__in=reach_of(actor).street_ids)
+        .select_related("community")
+        .order_by("community__order", "order")
+    )
     if not grids:
         return
     other = next((g for g in grids if g.community_id != grids[0].community_id), grids[-1])

@@ -15,7 +15,7 @@ from datetime import datetime
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.widgets import ChoiceWidget
 from django.urls import reverse
@@ -326,10 +326,13 @@ class IntakeForm(forms.Form):
                 "parent"
             )
         )
-        self.fields["complained_unit"].defer(lambda: Unit.objects.all())
-        self.fields["complained_staff"].defer(
-            lambda: Staff.objects.select_related("unit").order_by("unit__name", "name")
-        )
+        units, staff = Unit.objects.all(), Staff.objects.select_related("unit")
+        if user is not None:  # the units and staff of the person's own streets
+            streets = reach_of(user).street_ids
+            units = units.filter(street_id__in=streets)
+            staff = staff.filter(Q(unit__isnull=True) | Q(unit__street_id__in=streets))
+        self.fields["complained_unit"].defer(lambda: units)
+        self.fields["complained_staff"].defer(lambda: staff.order_by("unit__name", "name"))
         today = timezone.localdate(timezone.now(), CHINA_TZ)
         self.fields["reception_slot"].defer(
             lambda: ReceptionSlot.objects.filter(date=today).select_related("leader")
@@ -366,6 +369,13 @@ class IntakeForm(forms.Form):
         if scope is not None and not scope.street_wide and community_id not in scope.community_ids:
             return  # (the community field says why)
         grid = grid_with_community(grid_id, community_id)
+        if (
+            grid is not None
+            and scope is not None
+            and community_id not in scope.community_ids
+            and grid.community.street_id not in scope.street_ids
+        ):
+            return  # whole streets: those streets' own, never another's
         if grid is not None:
             self.fields["community"].know(grid.community)
             self.fields["grid"].know(grid)
@@ -406,8 +416,10 @@ def _communities_for(user):
     """The communities the person may register petitions for (as the service checks them)."""
     scope = reach_of(user).scope(Perm.PETITIONS_REGISTER) if user is not None else None
     communities = Community.objects.select_related("street")
-    if scope is None or scope.street_wide:
+    if scope is None:
         return communities
+    if scope.street_wide:  # the person's whole streets, never another's
+        return communities.filter(Q(street_id__in=scope.street_ids) | Q(pk__in=scope.community_ids))
     return communities.filter(pk__in=scope.community_ids)
 
 

@@ -84,7 +84,7 @@ def may_mark(actor, case: Case) -> bool:
         return True
     reach = reach_of(actor)
     return any(
-        reach.scope(perm).street_wide and holds(actor, case, perm)
+        case.street_id in reach.scope(perm).street_ids and holds(actor, case, perm)
         for perm in rules.mark_street_wide
     )
 

@@ -36,6 +36,7 @@ from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseEvent, Category, Clock, _staff_id, staff_of
 from huiyin.cases.services import MSG_GRID_COMMUNITY, holds
 from huiyin.cases.workflow import status_label
+from huiyin.org import streets as streets_of
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Grid, Staff, Street, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
@@ -413,11 +414,12 @@ def register_petition(
     staff = _resolve(Staff, data.get("received_by")) or _actor_staff_ref(actor)
     if street is None and staff is not None and staff.unit_id:
         street = staff.unit.street
-    if street is None:
-        streets = list(Street.objects.all()[:2])
-        street = streets[0] if len(streets) == 1 else None
+    if street is None:  # the one street the actor works in (or the only street)
+        street = streets_of.street_of(actor)
     if street is None:
         errors.add("street", MSG_STREET)
+    elif community is not None and community.street_id != street.pk:
+        errors.add("community", MSG_CHOICE)
 
     complained_unit = _resolve(Unit, data.get("complained_unit"))
     if data.get("complained_unit") not in (None, "") and (
@@ -464,7 +466,7 @@ def register_petition(
     errors.raise_if_any()
 
     scope = reach.scope(Perm.PETITIONS_REGISTER)
-    if not scope.covers(community_id=community.pk if community else None):
+    if not scope.covers(street_id=street.pk, community_id=community.pk if community else None):
         _deny(actor, "petition.register")
 
     received_on = timezone.localtime(received_at, CHINA_TZ).date()
@@ -479,7 +481,7 @@ def register_petition(
     # rollback gives its number back) — instead of a SELECT before every insert.
     for attempt in range(1, RECEIPT_CODE_ATTEMPTS + 1):
         receipt_code = new_receipt_code()
-        planned = clocks.plan_clocks(clock_codes, received_on)
+        planned = clocks.plan_clocks(clock_codes, received_on, street_id=street.pk)
         try:
             with transaction.atomic():
                 seq, number = numbering.allocate(street, Kind.PETITION, received_on.year)

@@ -39,6 +39,9 @@ def _filtered(request: HttpRequest):
     )
     form = AuditFilterForm(request.GET or None, actions=actions, target_types=target_types)
     entries = AuditEntry.objects.select_related("actor", "actor__staff").order_by("-seq")
+    mine = _own_streets_q(request.user)
+    if mine is not None:
+        entries = entries.filter(mine)
     valid = form.is_bound and form.is_valid()
     data = form.cleaned_data if valid else {}
     # Routine sign-ins and sign-outs only when asked for, or when they are what is filtered.
@@ -61,6 +64,37 @@ def _filtered(request: HttpRequest):
         if data["date_to"]:
             entries = entries.filter(at__lt=_start_of(data["date_to"] + datetime.timedelta(days=1)))
     return form, entries
+
+
+#: Audited objects that are a matter: the case, or a kind's own row (keyed by the case's id).
+CASE_TARGETS = ("cases.case", "petitions.petition", "disputes.dispute", "incidents.incident")
+
+
+def _own_streets_q(user) -> Q | None:
+    """Where one database serves several streets, the entries of the auditor's own streets:
+    those about a matter of them, and the others made by their people (or by no one: the
+    system, a failed sign-in). None when the auditor covers every street (nothing to leave
+    out)."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from huiyin.cases.models import Case
+    from huiyin.org.access import reach_of
+    from huiyin.org.models import RoleGrant, Street
+
+    streets = reach_of(user).scope(Perm.AUDIT_VIEW).street_ids
+    if not Street.objects.exclude(pk__in=streets).exists():
+        return None
+    matters = (
+        Case.objects.filter(street_id__in=streets)
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    people = RoleGrant.objects.filter(street_id__in=streets).values("staff__user_id")
+    about_a_matter = Q(target_type__in=CASE_TARGETS)
+    return (about_a_matter & Q(target_id__in=matters)) | (
+        ~about_a_matter & (Q(actor__isnull=True) | Q(actor_id__in=people))
+    )
 
 
 @require_perm(Perm.AUDIT_VIEW)

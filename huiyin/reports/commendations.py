@@ -197,11 +197,19 @@ def notice_number(campaign: Campaign, notice: str) -> str:
 
 
 def _street_short(campaign: Campaign) -> str:
-    from huiyin.org.models import Street
 
     body = campaign.communities.select_related("street").first()
-    street = body.street if body else Street.objects.order_by("id").first()
+    street = body.street if body else _street_of_creator(campaign)
     return (street.short_name or street.name) if street else ""
+
+
+def _street_of_creator(campaign: Campaign):
+    """A campaign of no community: the street of whoever created it (else the first street)."""
+    from huiyin.org import streets
+    from huiyin.org.models import Street
+
+    found = streets.street_of(campaign.created_by) if campaign.created_by_id else None
+    return found or Street.objects.order_by("id").first()
 
 
 def next_number(campaign: Campaign, year: int) -> str:

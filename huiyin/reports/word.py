@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huiyin.reports import docx_layout as gb
 from huiyin.reports import stats
+from huiyin.reports.documents.layout import office_name
 from huiyin.reports.sections import base as sections
 from huiyin.reports.sections import campaign as campaign_section
 from huiyin.reports.sections.base import (
@@ -110,8 +111,6 @@ def gather(
 ) -> ReportData:
     """The figures (stats.compute) and what each section lists besides (the petitions:
     the per-community rows and the overdue list)."""
-    from huiyin.org.models import Street
-
     today = today or timezone.localdate()
     scope = stats.Scope(community_id=community.pk) if community is not None else None
     if progress:
@@ -126,12 +125,12 @@ def gather(
     }
     # The chosen campaign's own: its commendations and the sections the office wrote.
     found["campaign"] = campaign_section.values(campaign)
-    street = community.street if community is not None else Street.objects.order_by("id").first()
-    street_name = street.name if street else ""
+    chosen = [community.street] if community is not None else _streets_of(user)
+    street_name = "、".join(s.name for s in chosen)
     return ReportData(
         period=period,
         figures=figures,
-        unit=f"{street_name}办事处" if street_name else "",
+        unit="、".join(office_name(s) for s in chosen),
         area=community.name if community is not None else "全街道",
         street=street_name,
         campaign=campaign.name if campaign is not None else "",
@@ -139,6 +138,23 @@ def gather(
         show_petitions=_may_see_petitions(user),
         found=found,
     )
+
+
+def _streets_of(user) -> list:
+    """The streets a report is of: the one `user` works in; a district officer's several
+    (their figures are those streets' together); else the first street."""
+    from huiyin.org import streets
+    from huiyin.org.models import Street
+
+    found = streets.street_of(user) if user is not None else streets.only_street()
+    if found is not None:
+        return [found]
+    if user is not None:
+        several = list(Street.objects.filter(pk__in=streets.street_ids_of(user)).order_by("pk"))
+        if several:
+            return several
+    first = Street.objects.order_by("id").first()
+    return [first] if first is not None else []
 
 
 def build_context(data: ReportData) -> dict[str, Any]:

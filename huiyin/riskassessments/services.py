@@ -34,6 +34,7 @@ from huiyin.assessment.services.common import (
 )
 from huiyin.assessment.services.common import today as _today
 from huiyin.cases import bounds
+from huiyin.org import streets
 from huiyin.org.models import Staff, Street, Unit
 from huiyin.patrols.rules import identity_problem
 from huiyin.privacy.audit import record
@@ -179,7 +180,12 @@ def create_assessment(*, actor, data: dict, request=None) -> RiskAssessment:
     _require_manage(actor)
     errors = Errors()
     fields = _basics(data, errors)
-    street = fields["unit"].street if fields["unit"] else Street.objects.order_by("pk").first()
+    # The unit's street, else the one the actor works in (else the first street).
+    street = (
+        fields["unit"].street
+        if fields["unit"]
+        else streets.street_of(actor) or Street.objects.order_by("pk").first()
+    )
     if street is None:
         errors.add("__all__", MSG_NO_STREET)
     errors.raise_if_any()

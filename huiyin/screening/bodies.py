@@ -122,7 +122,7 @@ def scope_q(user, perm: str) -> Q | None:
     scope = reach_of(user).scope(perm)
     if scope.empty:
         return None
-    return scope.q(community="community", grid="grid", unit="unit")
+    return scope.q(street="street", community="community", grid="grid", unit="unit")
 
 
 def duties_in(user, perm: str, start: date, end: date, *, street=None) -> list[ScreeningDuty]:
@@ -175,7 +175,12 @@ def may(user, perm: str, body: Body) -> bool:
     return (
         reach_of(user)
         .scope(perm)
-        .covers(community_id=body.community_id, grid_id=body.grid_id, unit_id=body.unit_id)
+        .covers(
+            street_id=body.street_id,
+            community_id=body.community_id,
+            grid_id=body.grid_id,
+            unit_id=body.unit_id,
+        )
     )
 
 

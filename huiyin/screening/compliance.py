@@ -129,10 +129,15 @@ def _scope_filter(duties, scope):
     if scope is None:
         return duties
     if isinstance(scope, AccessScope):
-        return duties.filter(scope.q(community="community", grid="grid", unit="unit"))
+        return duties.filter(
+            scope.q(street="street", community="community", grid="grid", unit="unit")
+        )
     grid_id = getattr(scope, "grid_id", None)
     community_id = getattr(scope, "community_id", None)
     unit_id = getattr(scope, "unit_id", None)
+    street_id = getattr(scope, "street_id", None)
+    if street_id is not None:
+        duties = duties.filter(street_id=street_id)
     if grid_id is not None:
         duties = duties.filter(grid_id=grid_id)
     if community_id is not None:

@@ -73,6 +73,7 @@ class _Grant:
     community_id: int | None
     grid_id: int | None
     unit_id: int | None
+    street_id: int | None = None
 
     @property
     def street_wide(self) -> bool:
@@ -86,7 +87,7 @@ def holders(perm: str = Perm.DISPUTES_SCREEN) -> list[_Grant]:
 
     screeners = [r for r, perms in ROLE_PERMISSIONS.items() if perm in perms]
     rows = RoleGrant.objects.filter(role__in=screeners, staff__user__is_active=True).values_list(
-        "staff__user_id", "community_id", "grid_id", "unit_id"
+        "staff__user_id", "community_id", "grid_id", "unit_id", "street_id"
     )
     return [_Grant(*row) for row in rows]
 
@@ -98,7 +99,8 @@ def recipients(duty: ScreeningDuty, kind: str, grants: list[_Grant]) -> set[int]
     the whole street's. Due soon goes to the nearest level that has anyone; missed goes to
     that level and to the next one above it that has anyone.
     """
-    street = {g.user_id for g in grants if g.street_wide}
+    # The whole street's holders: of the body's own street only.
+    street = {g.user_id for g in grants if g.street_wide and g.street_id == duty.street_id}
     if duty.grid_id:
         levels = [
             {g.user_id for g in grants if g.grid_id == duty.grid_id},

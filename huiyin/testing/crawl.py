@@ -5,10 +5,11 @@ crawled the day it lands. A pattern with path parameters needs an entry in `FILL
 route name -> how to fill it for a case in and out of the person's scope); a pattern without
 one makes `plan()` raise `UnknownRoute`, which the tests turn into a failure naming it.
 
-`world()` loads the demo street once (the real services), adds what the demo lacks
-(attachments, report jobs) and works out, for each role, a petition inside its scope, one
-outside it and every case number and title it must never read (from `Case.objects.visible_to`,
-the one door).
+`world()` loads the demo street once (the real services) and the demo's second street (its own
+places, staff and matters: `huiyin demo --streets 2`), adds what the demo lacks (attachments,
+report jobs) and works out, for each role, a petition inside its scope, one outside it and
+every case number and title it must never read (from `Case.objects.visible_to`, the one door):
+the other street's matters among them, for every role of the demo street.
 
 `forms_in()` reads the <form>s of a page (and the query strings of its links), `baseline()`
 fills them with plausible valid values, and `HOSTILE` holds the values the hostile-input tests
@@ -70,6 +71,7 @@ ROLE_USERS: dict[str, str] = {
         (Role.LEADER, "leader"),
         (Role.AUDITOR, "auditor"),
         (Role.ADMINISTRATOR, "admin"),
+        (Role.DISTRICT, "district"),
     ]
 }
 
@@ -178,7 +180,9 @@ def _markers(cases: Iterable[tuple[str, str]], seen_titles: set[str]) -> re.Patt
 
 
 def _attach_pdf(case_id: int, clerk: User) -> None:
-    case = Case.objects.get(pk=case_id)
+    case = Case.objects.select_related("street").get(pk=case_id)
+    if case.street.name != demo.STREET:  # the other street's clerk attaches to its matters
+        clerk = User.objects.get(username="clerk" + demo.SECOND.suffix)
     if not Attachment.objects.filter(case=case, withdrawn=False).exists():
         attach(case, SimpleUploadedFile("核查材料.pdf", PDF, "application/pdf"), actor=clerk)
 
@@ -191,6 +195,8 @@ def world(password: str = PASSWORD) -> World:
     demo.load_accounts(password)
     for load in demo_loaders():
         load(out)
+    second, _accounts = demo.load_second_street(password)
+    demo.load_second_street_matters(second)
     call_command("tick", stdout=out)
     users = {role: User.objects.get(username=name) for role, name in ROLE_USERS.items()}
     _disputes(users[str(Role.GOVERNANCE_STAFF)])
@@ -272,9 +278,13 @@ def _disputes(registrar: User) -> None:
     from huiyin.disputes.services import register_dispute
     from huiyin.org.models import Grid
 
-    if Case.objects.filter(kind=Kind.DISPUTE).exists():
+    if Case.objects.filter(kind=Kind.DISPUTE, street__name=demo.STREET).exists():
         return
-    grids = list(Grid.objects.select_related("community").order_by("community__order", "order"))
+    grids = list(
+        Grid.objects.filter(community__street__name=demo.STREET)
+        .select_related("community")
+        .order_by("community__order", "order")
+    )
     other = next((g for g in grids if g.community_id != grids[0].community_id), grids[-1])
     for index, grid in enumerate((grids[0], other)):
         register_dispute(
@@ -298,9 +308,13 @@ def _incidents(registrar: User) -> None:
     from huiyin.incidents.types import type_named
     from huiyin.org.models import Grid
 
-    if Case.objects.filter(kind=Kind.INCIDENT).exists():
+    if Case.objects.filter(kind=Kind.INCIDENT, street__name=demo.STREET).exists():
         return
-    grids = list(Grid.objects.select_related("community").order_by("community__order", "order"))
+    grids = list(
+        Grid.objects.filter(community__street__name=demo.STREET)
+        .select_related("community")
+        .order_by("community__order", "order")
+    )
     other = next((g for g in grids if g.community_id != grids[0].community_id), grids[-1])
     now = timezone.now()
     for index, grid in enumerate((grids[0], other)):

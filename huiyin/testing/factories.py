@@ -71,9 +71,12 @@ class StaffFactory(factory.django.DjangoModelFactory):
 
 
 def person(role: str, *, username: str | None = None, **scope) -> User:
-    """A user holding `role` over `scope` (community=, grid= or unit=; none: whole street)."""
+    """A user holding `role` over `scope` (community=, grid= or unit=; street= or none: the
+    whole street, the only one — the default street is made when there is none yet)."""
     user = UserFactory(username=username or f"{role}-{User.objects.count() + 1}")
     staff = StaffFactory(user=user)
+    if not scope and not Street.objects.exists():
+        StreetFactory()
     RoleGrant.objects.create(staff=staff, role=role, **scope)
     if role == Role.ADMINISTRATOR:
         user.is_staff = user.is_superuser = True

@@ -19,6 +19,7 @@ from huiyin.api.schemas import (
     WorkflowOut,
 )
 from huiyin.cases.models import Category
+from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Grid, Unit
 
 router = Router(tags=["reference 基础数据"])
@@ -32,13 +33,25 @@ router = Router(tags=["reference 基础数据"])
     summary="社区与网格 Communities and their grids",
 )
 def communities(request: HttpRequest):
+    streets = _streets(request)
     grids: dict[int, list[dict]] = {}
-    for grid in Grid.objects.order_by("order", "id").values("id", "name", "community_id"):
+    for grid in (
+        Grid.objects.filter(community__street_id__in=streets)
+        .order_by("order", "id")
+        .values("id", "name", "community_id")
+    ):
         grids.setdefault(grid["community_id"], []).append({"id": grid["id"], "name": grid["name"]})
     return [
         {"id": c["id"], "name": c["name"], "grids": grids.get(c["id"], [])}
-        for c in Community.objects.order_by("order", "id").values("id", "name")
+        for c in Community.objects.filter(street_id__in=streets)
+        .order_by("order", "id")
+        .values("id", "name")
     ]
+
+
+def _streets(request: HttpRequest) -> frozenset[int]:
+    """The streets the caller holds a grant in: their places only, never another street's."""
+    return reach_of(request.user).street_ids
 
 
 @router.get(
@@ -50,9 +63,9 @@ def communities(request: HttpRequest):
 )
 def grids(request: HttpRequest):
     return list(
-        Grid.objects.order_by("community__order", "order", "id").values(
-            "id", "name", "community_id"
-        )
+        Grid.objects.filter(community__street_id__in=_streets(request))
+        .order_by("community__order", "order", "id")
+        .values("id", "name", "community_id")
     )
 
 
@@ -65,7 +78,9 @@ def grids(request: HttpRequest):
 )
 def units(request: HttpRequest):
     return list(
-        Unit.objects.order_by("kind", "name", "id").values("id", "name", "kind", "community_id")
+        Unit.objects.filter(street_id__in=_streets(request))
+        .order_by("kind", "name", "id")
+        .values("id", "name", "kind", "community_id")
     )
 
 

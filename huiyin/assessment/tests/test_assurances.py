@@ -28,7 +28,13 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-VIEWERS = {Role.GOVERNANCE_STAFF, Role.COMMUNITY_WORKER, Role.LEADER, Role.AUDITOR}
+VIEWERS = {
+    Role.GOVERNANCE_STAFF,
+    Role.COMMUNITY_WORKER,
+    Role.LEADER,
+    Role.AUDITOR,
+    Role.DISTRICT,
+}
 
 
 def pdf(name: str = "证明.pdf") -> SimpleUploadedFile:

@@ -20,7 +20,13 @@ from huiyin.org.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-VIEWERS = {Role.GOVERNANCE_STAFF, Role.COMMUNITY_WORKER, Role.LEADER, Role.AUDITOR}
+VIEWERS = {
+    Role.GOVERNANCE_STAFF,
+    Role.COMMUNITY_WORKER,
+    Role.LEADER,
+    Role.AUDITOR,
+    Role.DISTRICT,
+}
 PAGES = ["index", "letters", "schemes", "rounds", "vetoes"]
 
 

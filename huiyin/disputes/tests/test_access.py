@@ -40,6 +40,7 @@ EXPECTED = {
     Role.PETITION_CLERK: set(),
     Role.DEPARTMENT_HANDLER: set(),
     Role.ADMINISTRATOR: set(),
+    Role.DISTRICT: ALL,
 }
 
 

@@ -110,7 +110,7 @@ MEDIATE = {GOV, Role.COMMUNITY_WORKER, MEDIATOR}
 WORK = MEDIATE | {Role.GRID_WORKER}
 ALLOWED = {t.name: WORK if "disputes.screen" in t.perms else MEDIATE for t in wf.TRANSITIONS}
 #: Who sees a dispute of 柑子园社区, 第1网格.
-VIEWERS = WORK | {Role.LEADER, Role.AUDITOR}
+VIEWERS = WORK | {Role.LEADER, Role.AUDITOR, Role.DISTRICT}
 
 
 def test_it_declares_every_transition_of_the_table_here():

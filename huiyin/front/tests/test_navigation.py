@@ -31,6 +31,8 @@ PERMITTED = {
         "system",
     },
     Role.ADMINISTRATOR: {"system"},
+    # 区级: reads the matters and the statistics of the streets it is given.
+    Role.DISTRICT: {"petitions", "disputes", "incidents", "patrols", "assessment", "reports"},
 }
 #: Not in this release: named on the home page as coming, never linked from the navigation.
 COMING: set[str] = set()

@@ -60,10 +60,8 @@ class RiskNoteQuerySet(models.QuerySet):
         condition = Q(pk__in=[])
         for perm in (Perm.INCIDENTS_VIEW, Perm.INCIDENTS_REPORT):
             scope = reach.scope(perm)
-            if scope.street_wide:
-                return self.all()  # (an empty Q would vanish from an OR)
             if not scope.empty:
-                condition |= scope.q(community="community", grid="grid")
+                condition |= scope.q(street="street", community="community", grid="grid")
         if getattr(user, "is_authenticated", False) and reach.can(Perm.INCIDENTS_REPORT):
             condition |= Q(created_by_id=user.pk)
         return self.filter(condition)

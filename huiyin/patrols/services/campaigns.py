@@ -39,14 +39,15 @@ MSG_PLACES = _("Choose the target places from the list (at most %(max)s).")
 
 
 def the_street(actor):
-    """The street of a street-wide manager (the only one, or their unit's)."""
-    from huiyin.org.models import Staff
+    """The street a street-wide manager manages: the one their whole-street grant names;
+    else the one street they work in (their unit's, or the only one)."""
+    from huiyin.org import streets
+    from huiyin.org.access import reach_of
 
-    staff = Staff.objects.filter(user=actor).select_related("unit").first()
-    if staff is not None and staff.unit_id:
-        return staff.unit.street
-    streets = list(Street.objects.all()[:2])
-    return streets[0] if len(streets) == 1 else None
+    ids = reach_of(actor).scope(Perm.PATROLS_MANAGE).street_ids
+    if len(ids) == 1:
+        return Street.objects.filter(pk=next(iter(ids))).first()
+    return streets.street_of(actor)
 
 
 def create_campaign(

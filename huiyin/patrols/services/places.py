@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
@@ -192,9 +192,7 @@ def communities_for(user, perm: str):
     """The communities where `perm` of `user` reaches (a grid's counts for its community)."""
     scope = reach_of(user).scope(perm)
     rows = Community.objects.all()
-    if scope.street_wide:
-        return rows
     ids = set(scope.community_ids) | set(
         Grid.objects.filter(pk__in=scope.grid_ids).values_list("community_id", flat=True)
     )
-    return rows.filter(pk__in=ids)
+    return rows.filter(Q(pk__in=ids) | Q(street_id__in=scope.street_ids))

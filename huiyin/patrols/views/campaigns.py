@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
+from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
 from huiyin.patrols import access, services
 from huiyin.patrols.forms import apply_errors
@@ -54,7 +55,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The campaign is created."))
                 return redirect("patrols:campaign", pk=campaign.pk)
         status = 400
-    page = page_of(request, SpecialCampaign.objects.order_by("-starts_on", "-id"), PAGE_SIZE)
+    mine = SpecialCampaign.objects.filter(street_id__in=reach_of(user).street_ids)
+    page = page_of(request, mine.order_by("-starts_on", "-id"), PAGE_SIZE)
     rows = [(c, services.progress(c)) for c in page.object_list]
     return render(
         request,
@@ -70,7 +72,9 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     number = bounds.bounded_int(pk, 1, bounds.MAX_ID)
     campaign = (
-        SpecialCampaign.objects.select_related("checklist__kind").filter(pk=number).first()
+        SpecialCampaign.objects.select_related("checklist__kind")
+        .filter(pk=number, street_id__in=reach_of(request.user).street_ids)
+        .first()
         if number
         else None
     )

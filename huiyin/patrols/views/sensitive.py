@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
+from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
 from huiyin.patrols import access, services
 from huiyin.patrols.forms import apply_errors
@@ -45,7 +46,9 @@ def period_list(request: HttpRequest) -> HttpResponse:
                 return redirect("patrols:sensitive_period", pk=period.pk)
         status = 400
     today = periods.today()
-    rows = SensitivePeriod.objects.order_by("-starts_on", "-id")[:30]
+    rows = SensitivePeriod.objects.filter(street_id__in=reach_of(user).street_ids).order_by(
+        "-starts_on", "-id"
+    )[:30]
     return render(
         request,
         "patrols/sensitive.html",
@@ -60,9 +63,11 @@ def section(user) -> dict:
     return {**common(user, "sensitive"), "may_file": access.can(user, sensitive.FILE_PERM)}
 
 
-def _period(pk) -> SensitivePeriod:
+def _period(pk, user) -> SensitivePeriod:
+    """A sensitive period of one of the person's streets; Http404 otherwise."""
     number = bounds.bounded_int(pk, 1, bounds.MAX_ID)
-    period = SensitivePeriod.objects.filter(pk=number).first() if number else None
+    mine = SensitivePeriod.objects.filter(street_id__in=reach_of(user).street_ids)
+    period = mine.filter(pk=number).first() if number else None
     if period is None:
         raise Http404
     return period
@@ -80,7 +85,7 @@ def _day(request, period) -> tuple:
 @require_perm(*VIEW_PERMS)
 @require_GET
 def period_board(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(pk)
+    period = _period(pk, request.user)
     day, bad_day = _day(request, period)
     user = request.user
     today_table = sensitive.compliance(period, first=day, last=day, user=user)
@@ -119,7 +124,7 @@ def period_board(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(sensitive.FILE_PERM)
 @require_http_methods(["GET", "POST"])
 def file_daily(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(pk)
+    period = _period(pk, request.user)
     user = request.user
     communities = [
         c

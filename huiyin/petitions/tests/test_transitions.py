@@ -77,7 +77,7 @@ ALLOWED = {
     "extend": {LEADER},
     "reply": {CLERK, HANDLER},
 }
-STREET_WIDE_VIEWERS = {CLERK, Role.GOVERNANCE_STAFF, LEADER, Role.AUDITOR}
+STREET_WIDE_VIEWERS = {CLERK, Role.GOVERNANCE_STAFF, LEADER, Role.AUDITOR, Role.DISTRICT}
 # States in which the case is owned by the handler's unit, so the handler sees it.
 ASSIGNED_STATES = {
     "assigned",

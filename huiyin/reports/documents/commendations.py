@@ -36,10 +36,11 @@ YEAR_SHAPE = re.compile(r"^(\d{4})\s*(?:年度|年)?$")
 
 
 def _street_of(campaign):
-    from huiyin.org.models import Street
+
+    from huiyin.reports.commendations import _street_of_creator
 
     body = campaign.communities.select_related("street").order_by("order", "id").first()
-    return body.street if body else Street.objects.order_by("id").first()
+    return body.street if body else _street_of_creator(campaign)
 
 
 @dataclass
@@ -102,9 +103,12 @@ class AnnualReport:
 
     def __post_init__(self) -> None:
         if self.street is None:
+            from huiyin.org import streets
             from huiyin.org.models import Street
 
-            self.street = Street.objects.order_by("id").first()
+            # The street of the person asking (the first street for a district officer).
+            found = streets.street_of(self.user) if self.user is not None else None
+            self.street = found or Street.objects.order_by("id").first()
 
     @property
     def number(self) -> str:

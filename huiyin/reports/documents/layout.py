@@ -275,7 +275,11 @@ def add_form_table(doc: DocumentObject, rows: list[tuple[str, str]], *, label_mm
 
 
 def office_name(street) -> str:
-    """The issuing organ: the street office (浓洄街道 → 浓洄街道办事处), as the reports name it."""
+    """The issuing organ: the street's own office name when it has one (its branding), else
+    the street office by its name (浓洄街道 → 浓洄街道办事处), as the reports name it."""
+    own = (getattr(street, "office_name", "") or "").strip()
+    if own:
+        return own
     name = (getattr(street, "name", "") or "").strip()
     if not name or name.endswith("办事处"):
         return name

@@ -344,7 +344,7 @@ class DisputeLedger(LedgerKind):
         return export_rows(records, with_identity=with_identity)
 
     def titles(self, user, filters: Mapping) -> tuple[str, str]:
-        return export.ledger_titles(self.title, filters)
+        return export.ledger_titles(self.title, filters, user=user)
 
 
 class MediationLedger(DisputeLedger):

@@ -412,20 +412,31 @@ def export_ledger(
     return count
 
 
-def ledger_titles(title, filters: Mapping) -> tuple[str, str]:
+def ledger_titles(title, filters: Mapping, *, user=None) -> tuple[str, str]:
     """(title, unit-and-period line) of an exported sheet: `title` a message with
     ``{street}``; the unit is the street's office (and the community of ``filters``), the
-    period that of the filters' ``from`` and ``to``."""
+    period that of the filters' ``from`` and ``to``. The street is the community's, else the
+    one `user` works in, else the only one; a person over several streets (a district
+    officer) names them all."""
+    from huiyin.org import streets
     from huiyin.org.models import Community, Street
+    from huiyin.reports.documents.layout import office_name
 
-    street = Street.objects.order_by("id").first()
-    street_name = street.name if street else ""
-    unit = f"{street_name}办事处" if street_name else ""
     community_id = filters.get("community")
-    if community_id:
-        community = Community.objects.filter(pk=community_id).first()
-        if community is not None:
-            unit = f"{unit}（{community.name}）"
+    community = Community.objects.filter(pk=community_id).first() if community_id else None
+    if community is not None:
+        chosen = [community.street]
+    else:
+        one = streets.street_of(user) if user is not None else streets.only_street()
+        if one is not None:
+            chosen = [one]
+        else:
+            ids = streets.street_ids_of(user) if user is not None else frozenset()
+            chosen = list(Street.objects.filter(pk__in=ids).order_by("pk"))
+    street_name = "、".join(s.name for s in chosen)
+    unit = "、".join(office_name(s) for s in chosen)
+    if community is not None:
+        unit = f"{unit}（{community.name}）"
     start, end = filters.get("from"), filters.get("to")
     if start or end:
         start_text = _chinese_day(start) if start else "…"

@@ -301,7 +301,7 @@ class IncidentLedger(LedgerKind):
         return export_rows(records)
 
     def titles(self, user, filters: Mapping) -> tuple[str, str]:
-        return export.ledger_titles(MSG_TITLE, filters)
+        return export.ledger_titles(MSG_TITLE, filters, user=user)
 
 
 INCIDENTS = kinds.register(IncidentLedger())

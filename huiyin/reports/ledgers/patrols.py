@@ -217,7 +217,7 @@ class PatrolLedger(_ExportOnly):
             yield _patrol_row(number, patrol, related)
 
     def titles(self, user, filters: Mapping) -> tuple[str, str]:
-        return export.ledger_titles(_("{street} patrol ledger"), filters)
+        return export.ledger_titles(_("{street} patrol ledger"), filters, user=user)
 
 
 # ============================================================================== 隐患整改台账
@@ -299,7 +299,7 @@ class RectificationLedger(_ExportOnly):
             yield _rectification_row(number, record, today)
 
     def titles(self, user, filters: Mapping) -> tuple[str, str]:
-        return export.ledger_titles(_("{street} hazard rectification ledger"), filters)
+        return export.ledger_titles(_("{street} hazard rectification ledger"), filters, user=user)
 
 
 PATROLS = kinds.register(PatrolLedger())

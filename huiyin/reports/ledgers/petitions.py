@@ -364,7 +364,7 @@ class PetitionLedger(LedgerKind):
         return export_rows(records, with_identity=with_identity)
 
     def titles(self, user, filters: Mapping) -> tuple[str, str]:
-        return export.ledger_titles(MSG_LEDGER_TITLE, filters)
+        return export.ledger_titles(MSG_LEDGER_TITLE, filters, user=user)
 
 
 PETITIONS = kinds.register(PetitionLedger())

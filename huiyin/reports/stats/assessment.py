@@ -54,6 +54,12 @@ def _supervision(period: Period, *, user=None, scope: Scope | None = None) -> di
     if scope is not None and scope.grid_id is not None:
         return empty
     orders = SupervisionOrder.objects.filter(issued_on__gte=period.start, issued_on__lte=period.end)
+    # The orders to bodies of the person's own streets (of the scope's street when named).
+    streets = reach_of(user).street_ids if user is not None else None
+    if scope is not None and scope.street_id is not None:
+        streets = {scope.street_id} if streets is None else set(streets) & {scope.street_id}
+    if streets is not None:
+        orders = orders.filter(Q(community__street_id__in=streets) | Q(unit__street_id__in=streets))
     if scope is not None and scope.community_id is not None:
         orders = orders.filter(community_id=scope.community_id)
     if scope is not None and scope.unit_id is not None:

@@ -399,16 +399,18 @@ def per_community(period: Period, *, user=None) -> list[dict]:
 def _covered(user, community_ids: Iterable[int]) -> set[int]:
     """The communities a person's dispute scope reaches (all of them for None or street-wide)."""
     from huiyin.org.access import reach_of
-    from huiyin.org.models import Grid
+    from huiyin.org.models import Community, Grid
     from huiyin.org.roles import Perm
 
     ids = set(community_ids)
     if user is None:
         return ids
     scope = reach_of(user).scope(Perm.DISPUTES_VIEW)
-    if scope.street_wide:
-        return ids
     reached = set(scope.community_ids)
+    if scope.street_wide:  # the communities of the person's whole streets
+        reached |= set(
+            Community.objects.filter(street_id__in=scope.street_ids).values_list("pk", flat=True)
+        )
     if scope.grid_ids:
         reached |= set(
             Grid.objects.filter(pk__in=scope.grid_ids).values_list("community_id", flat=True)

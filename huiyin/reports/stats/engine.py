@@ -115,14 +115,20 @@ class Period:
 
 @dataclass(frozen=True)
 class Scope:
-    """What part of the street: a community, a grid or a responsible unit; None = all."""
+    """What part of the streets: a street, a community, a grid or a responsible unit; None =
+    all. A street is named where one database serves several (the district's or the command
+    line's choice); a community, grid or unit lies in one street already."""
 
     community_id: int | None = None
     grid_id: int | None = None
     unit_id: int | None = None
+    street_id: int | None = None
 
     def as_dict(self) -> dict[str, int | None]:
-        return {"community": self.community_id, "grid": self.grid_id, "unit": self.unit_id}
+        out = {"community": self.community_id, "grid": self.grid_id, "unit": self.unit_id}
+        if self.street_id is not None:  # (the keys stay as they were where there is one street)
+            out["street"] = self.street_id
+        return out
 
 
 def _today() -> date:
@@ -156,6 +162,8 @@ def cases(
         first, after = period.bounds()
         found = found.filter(received_at__gte=first, received_at__lt=after)
     if scope is not None:
+        if scope.street_id is not None:
+            found = found.filter(street_id=scope.street_id)
         if scope.community_id is not None:
             found = found.filter(community_id=scope.community_id)
         if scope.grid_id is not None:

@@ -257,6 +257,8 @@ def risk_notes(period: Period, *, user=None, scope: Scope | None = None) -> dict
     if scope is not None:
         if scope.unit_id is not None:
             return {"opened": 0, "closed": 0}
+        if scope.street_id is not None:
+            notes = notes.filter(street_id=scope.street_id)
         if scope.community_id is not None:
             notes = notes.filter(community_id=scope.community_id)
         if scope.grid_id is not None:

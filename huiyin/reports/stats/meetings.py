@@ -45,11 +45,18 @@ def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
         return {"meetings": _empty()}
     if scope is not None and (scope.community_id or scope.grid_id or scope.unit_id):
         return {"meetings": _empty()}
-    held = Meeting.objects.filter(held_on__gte=period.start, held_on__lte=period.end).count()
+    # The meetings of the person's own streets (of the scope's street when it names one).
+    streets = Q()
+    if user is not None:
+        streets &= Q(street_id__in=reach_of(user).street_ids)
+    if scope is not None and scope.street_id is not None:
+        streets &= Q(street_id=scope.street_id)
+    meetings = Meeting.objects.filter(streets)
+    held = meetings.filter(held_on__gte=period.start, held_on__lte=period.end).count()
     day = period.reference_day()
     done = Q(status="done", done_on__lte=day)
     found = MeetingTask.objects.filter(
-        meeting__held_on__gte=period.start, meeting__held_on__lte=period.end
+        meeting__in=meetings, meeting__held_on__gte=period.start, meeting__held_on__lte=period.end
     ).aggregate(
         set=Count("pk"),
         done=Count("pk", filter=done),

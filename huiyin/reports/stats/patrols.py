@@ -68,6 +68,8 @@ def scoped(queryset: QuerySet, *, user=None, scope: Scope | None = None) -> Quer
     if scope is not None:
         if scope.unit_id is not None:
             return queryset.none()
+        if scope.street_id is not None:
+            queryset = queryset.filter(community__street_id=scope.street_id)
         if scope.community_id is not None:
             queryset = queryset.filter(community_id=scope.community_id)
         if scope.grid_id is not None:

@@ -62,6 +62,10 @@ def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
     if scope is not None and (scope.community_id or scope.grid_id):
         return {"risk_assessments": _empty()}
     found = RiskAssessment.objects.filter(opened_on__gte=period.start, opened_on__lte=period.end)
+    if user is not None:  # the assessments of the person's own streets
+        found = found.filter(street_id__in=reach_of(user).street_ids)
+    if scope is not None and scope.street_id is not None:
+        found = found.filter(street_id=scope.street_id)
     if scope is not None and scope.unit_id:
         found = found.filter(unit_id=scope.unit_id)
     out = _empty()

@@ -91,6 +91,12 @@ def safety_creation(period: Period, *, user=None, scope: Scope | None = None) ->
     if scope is not None and (scope.grid_id is not None or scope.unit_id is not None):
         return {}
     communities = Community.objects.order_by("order", "id")
+    if user is not None:  # the communities of the person's own streets
+        from huiyin.org.access import reach_of
+
+        communities = communities.filter(street_id__in=reach_of(user).street_ids)
+    if scope is not None and scope.street_id is not None:
+        communities = communities.filter(street_id=scope.street_id)
     if scope is not None and scope.community_id is not None:
         communities = communities.filter(pk=scope.community_id)
     names = dict(communities.values_list("id", "name"))

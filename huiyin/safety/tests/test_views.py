@@ -15,7 +15,13 @@ from huiyin.safety.models import Creation, CriterionFigure, StatusChange, Survey
 
 pytestmark = pytest.mark.django_db
 
-VIEWERS = {Role.GOVERNANCE_STAFF, Role.COMMUNITY_WORKER, Role.LEADER, Role.AUDITOR}
+VIEWERS = {
+    Role.GOVERNANCE_STAFF,
+    Role.COMMUNITY_WORKER,
+    Role.LEADER,
+    Role.AUDITOR,
+    Role.DISTRICT,
+}
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from huiyin.api import tokens
 from huiyin.api.models import ApiToken, Scope
 from huiyin.org.models import Community, Grid, Unit
 from huiyin.org.roles import Role
+from huiyin.org.streets import add_street_argument, street_for_command
 
 
 def _one(model, value: str, label: str):
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         service.add_argument("--community")
         service.add_argument("--grid", help="a grid's id")
         service.add_argument("--unit")
+        add_street_argument(service)
         service.add_argument("--scope", choices=Scope.values, default=Scope.READ)
         service.add_argument("--days", type=int, default=tokens.DEFAULT_DAYS)
         new = sub.add_parser("new", help="a token for an existing account")
@@ -80,14 +82,19 @@ class Command(BaseCommand):
         )
         self.stdout.write(secret)
 
-    def do_service(self, *, username, system, role, community, grid, unit, scope, days, **_kw):
+    def do_service(
+        self, *, username, system, role, community, grid, unit, scope, days, street=None, **_kw
+    ):
         if get_user_model().objects.filter(username=username).exists():
             raise CommandError(_("The account “%(user)s” exists already.") % {"user": username})
         places = [p for p in (community, grid, unit) if p]
         if len(places) > 1:
             raise CommandError(_("Give at most one of --community, --grid, --unit."))
+        # A whole-street grant names its street (the only one, or --street among several).
+        whole = street_for_command(street) if not places else None
         grant = tokens.ServiceGrant(
             role,
+            street_id=whole.pk if whole is not None else None,
             community_id=_one(Community, community, _("community")).pk if community else None,
             grid_id=_one(Grid, grid, _("grid")).pk if grid else None,
             unit_id=_one(Unit, unit, _("unit")).pk if unit else None,

@@ -14,16 +14,17 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from huiyin.assessment import defaults
-from huiyin.assessment.bodies import COMMUNITY
+from huiyin.assessment.bodies import COMMUNITY, all_bodies
 from huiyin.assessment.rules import explain
 from huiyin.assessment.scoring import score
 from huiyin.assessment.services.common import AssessmentInvalid
 from huiyin.assessment.services.schemes import scheme_for
 from huiyin.cases import bounds
+from huiyin.org.streets import add_street_argument, street_for_command
 from huiyin.reports.stats import Period
 
 #: The longest period scored at once (ten years).
@@ -93,9 +94,14 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
         parser.add_argument("--json", action="store_true", help="the ranking as JSON")
+        add_street_argument(parser)
 
-    def handle(self, *args, scheme, date_from, date_to, json: bool, **options):
+    def handle(self, *args, scheme, date_from, date_to, json: bool, street=None, **options):
         try:
+            try:  # one street's communities and units, where there are several
+                street_row = street_for_command(street, required=False)
+            except CommandError as error:
+                raise _Refused(str(error)) from None
             start, end = _day(date_from, "--from"), _day(date_to, "--to")
             if end < start:
                 raise _Refused(_("--to cannot be earlier than --from."))
@@ -109,7 +115,8 @@ class Command(BaseCommand):
         except AssessmentInvalid as exc:
             self.stderr.write(" ".join(exc.messages))
             raise SystemExit(2) from None
-        results = score(chosen, Period(start, end))
+        bodies = all_bodies(street_id=street_row.pk) if street_row is not None else None
+        results = score(chosen, Period(start, end), bodies=bodies)
         if json:
             self.stdout.write(_dumps(chosen, start, end, results))
             return

@@ -38,10 +38,23 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--password", help="password for every demo account")
         parser.add_argument("--no-serve", action="store_true", help="load, but do not serve")
+        parser.add_argument(
+            "--streets",
+            default="1",
+            metavar="N",
+            help=_("how many streets of one district to load (1 or 2; the first is the default)"),
+        )
 
-    def handle(self, *args, port: int, password: str | None, no_serve: bool, **options):
+    def handle(
+        self, *args, port: int, password: str | None, no_serve: bool, streets="1", **options
+    ):
         if password is not None and len(password) < 8:
             raise CommandError(_("The demo password needs at least 8 characters."))
+        count = str(streets).strip()
+        if count not in {str(n) for n in range(1, demo.MAX_STREETS + 1)}:
+            raise CommandError(
+                _("--streets takes a number from 1 to %(most)d.") % {"most": demo.MAX_STREETS}
+            )
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         created = demo.load_organisation()
@@ -51,6 +64,14 @@ class Command(BaseCommand):
         accounts = demo.load_accounts(password, avoid_names=_names_in_speech())
         for load in demo_loaders():
             load(self.stdout)
+        if int(count) > 1:
+            second, more = demo.load_second_street(password, avoid_names=_names_in_speech())
+            made = demo.load_second_street_matters(second)
+            self.stdout.write(
+                _("Second street %(name)s loaded (%(count)d new matters).")
+                % {"name": second.name, "count": made}
+            )
+            accounts += more
         # Reminders for the demo's due and overdue matters, as cron would have made them.
         call_command("tick", stdout=self.stdout)
         self.stdout.write("")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huiyin.org.streets import add_street_argument, street_for_command
 from huiyin.reports import ledgers
 from huiyin.reports.jobs import StderrProgress
 from huiyin.reports.ledgers.export import export_ledger
@@ -30,18 +31,25 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
         parser.add_argument("--community", metavar="NAME")
+        add_street_argument(parser)
         parser.add_argument("--identity", action="store_true", help="full names, IDs and phones")
         parser.add_argument("--out", required=True, metavar="FILE.xlsx")
 
-    def handle(self, *args, user, kind, date_from, date_to, community, identity, out, **options):
+    def handle(
+        self, *args, user, kind, date_from, date_to, community, identity, out, street=None, **o
+    ):
         params = {}
         try:
+            try:  # the account's matters; --street only says where --community is
+                chosen = street_for_command(street, required=False) if community else None
+            except CommandError as error:
+                raise Refused(str(error)) from None
             if date_from:
                 params["from"] = parse_day(date_from, "--from").isoformat()
             if date_to:
                 params["to"] = parse_day(date_to, "--to").isoformat()
             if community:
-                params["community"] = str(find_community(community).pk)
+                params["community"] = str(find_community(community, chosen).pk)
             actor = get_user_model().objects.filter(username=user, is_active=True).first()
             if actor is None:
                 raise Refused(_("No active account named %(name)s.") % {"name": user})

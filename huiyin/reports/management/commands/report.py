@@ -1,10 +1,11 @@
 """`huiyin report campaign --from YYYY-MM-DD --to YYYY-MM-DD --out FILE.docx
-[--template T.docx] [--community NAME] [--campaign NAME]`.
+[--template T.docx] [--street NAME] [--community NAME] [--campaign NAME]`.
 
 Writes the campaign report (情况通报) of huiyin.reports.word: the built-in one in the official
 document layout, or the office's own docxtpl template filled in (placeholders in
 huiyin/reports/TEMPLATES.md). Every figure comes from huiyin.reports.stats, for the whole
-street (the command line sees everything). Progress goes to stderr; bad input gets one line in
+street (the command line sees everything; where one database serves several streets, the
+street named with --street, read as a whole-street reader of it). Progress goes to stderr; bad input gets one line in
 Chinese on stderr and exit status 2.
 """
 
@@ -13,10 +14,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huiyin.org import streets
 from huiyin.org.models import Community
+from huiyin.org.streets import add_street_argument, street_for_command
 from huiyin.reports import stats, word
 from huiyin.reports.jobs import StderrProgress
 
@@ -37,10 +40,11 @@ def parse_day(text: str | None, option: str) -> date:
         ) from None
 
 
-def find_community(name: str) -> Community:
-    matches = list(Community.objects.filter(name=name.strip())[:2])
+def find_community(name: str, street=None) -> Community:
+    communities = Community.objects.all() if street is None else street.communities.all()
+    matches = list(communities.filter(name=name.strip())[:2])
     if len(matches) != 1:
-        known = "、".join(Community.objects.order_by("order", "id").values_list("name", flat=True))
+        known = "、".join(communities.order_by("order", "id").values_list("name", flat=True))
         raise Refused(
             _("Unknown community “%(name)s”. Known communities: %(known)s.")
             % {"name": name, "known": known or "—"}
@@ -72,6 +76,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, metavar="FILE.docx")
         parser.add_argument("--template", metavar="T.docx", help="the office's own template")
         parser.add_argument("--community", metavar="NAME", help="one community only")
+        add_street_argument(parser)
         parser.add_argument(
             "--style",
             choices=["report", "speech"],
@@ -80,9 +85,28 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, date_from, date_to, campaign, out, template, community, style, **options
+        self,
+        *args,
+        date_from,
+        date_to,
+        campaign,
+        out,
+        template,
+        community,
+        style,
+        street=None,
+        **options,
     ):
+        reader = None
         try:
+            try:
+                chosen = street_for_command(street, required=False)
+            except CommandError as error:
+                raise Refused(str(error)) from None
+            if chosen is not None and streets.several():
+                reader = streets.street_reader(chosen)
+            else:
+                chosen = None
             found_campaign = find_campaign(campaign) if campaign else None
             if found_campaign is not None and not (date_from or date_to):
                 period = stats.Period.of_campaign(found_campaign)
@@ -92,7 +116,7 @@ class Command(BaseCommand):
                 if end < start:
                     raise Refused(_("--to cannot be earlier than --from."))
                 period = stats.Period(start, end)
-            found_community = find_community(community) if community else None
+            found_community = find_community(community, chosen) if community else None
             if template and not Path(template).is_file():
                 raise Refused(_("The template %(path)s does not exist.") % {"path": template})
         except Refused as exc:
@@ -107,6 +131,7 @@ class Command(BaseCommand):
             word.campaign_report(
                 out,
                 period=period,
+                user=reader,
                 community=found_community,
                 campaign=found_campaign,
                 template=template,

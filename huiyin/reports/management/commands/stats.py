@@ -1,4 +1,4 @@
-"""`huiyin stats --from YYYY-MM-DD --to YYYY-MM-DD [--community NAME] [--json]`.
+"""`huiyin stats --from YYYY-MM-DD --to YYYY-MM-DD [--street NAME] [--community NAME] [--json]`.
 
 Prints the statistics of huiyin.reports.stats for a period (both ends inclusive): as JSON with
 the stable keys documented in the README (--json), or as a readable table. Bad input gets one
@@ -18,10 +18,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huiyin.org import streets
 from huiyin.org.models import Community
+from huiyin.org.streets import add_street_argument, street_for_command
 from huiyin.reports import stats
 
 
@@ -41,10 +43,11 @@ def _parse_day(text: str | None, option: str) -> date:
         ) from None
 
 
-def _community(name: str) -> Community:
-    matches = list(Community.objects.filter(name=name.strip())[:2])
+def _community(name: str, street=None) -> Community:
+    communities = Community.objects.all() if street is None else street.communities.all()
+    matches = list(communities.filter(name=name.strip())[:2])
     if len(matches) != 1:
-        known = "、".join(Community.objects.order_by("order", "id").values_list("name", flat=True))
+        known = "、".join(communities.order_by("order", "id").values_list("name", flat=True))
         raise _Refused(
             _("Unknown community “%(name)s”. Known communities: %(known)s.")
             % {"name": name, "known": known or "—"}
@@ -69,21 +72,35 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
         parser.add_argument("--community", metavar="NAME", help="one community only")
+        add_street_argument(parser)
         parser.add_argument("--json", action="store_true", help="JSON with the stable keys")
 
-    def handle(self, *args, date_from, date_to, community, json: bool, **options):
+    def handle(self, *args, date_from, date_to, community, json: bool, street=None, **options):
         try:
             start = _parse_day(date_from, "--from")
             end = _parse_day(date_to, "--to")
             if end < start:
                 raise _Refused(_("--to cannot be earlier than --from."))
-            scope = stats.Scope(community_id=_community(community).pk) if community else None
+            try:
+                # With several streets, one must be named (with one, the filter is a no-op).
+                chosen = street_for_command(street, required=False)
+            except CommandError as error:
+                raise _Refused(str(error)) from None
+            several = streets.several()
+            # Several streets: the named one's figures, read as a whole-street reader of it.
+            reader = streets.street_reader(chosen) if several and chosen is not None else None
+            scope = None
+            if community:
+                found = _community(community, chosen if several else None)
+                scope = stats.Scope(community_id=found.pk)
+            elif reader is not None:
+                scope = stats.Scope(street_id=chosen.pk)
         except _Refused as exc:
             self.stderr.write(str(exc))
             raise SystemExit(2) from None
         # Every section, those computed only on request (the assessment's ranking) too.
         every = [section for entry in stats.registered() for section in entry.sections]
-        result = stats.compute(stats.Period(start, end), scope=scope, include=every)
+        result = stats.compute(stats.Period(start, end), user=reader, scope=scope, include=every)
         if json:
             self.stdout.write(_dumps(result))
         else:
