@@ -70,6 +70,7 @@ def register_scope(user) -> Scope:
         frozenset().union(*(s.community_ids for s in scopes)),
         frozenset().union(*(s.grid_ids for s in scopes)),
         frozenset().union(*(s.unit_ids for s in scopes)),
+        all_streets=any(s.everything for s in scopes),
     )
 
 

@@ -4,6 +4,12 @@ A person's reach is the union of their role grants. Each grant gives a role's pe
 over a scope: a whole street, a community (with its grids), a grid, or a unit. Every grant
 names its street, so with several streets in one database nobody reaches across them unless
 given each (a district officer holds one whole-street grant per street).
+
+Where a scope's whole streets are every street in the database (the common installation of
+one street), its filter has no street condition at all: the queries, and their plans, are
+those of a single street's Huiyin. Whether they are every street is read with the grants, in
+the same query, once a request: never remembered past it, so a street added later is never
+taken for covered.
 """
 
 from __future__ import annotations
@@ -11,8 +17,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 
 from huiyin.org.roles import ROLE_PERMISSIONS
+
+# Bumped when this process saves or deletes a street: a reach read before (a user object kept
+# across a street's creation: the demo loader, a test) no longer takes its whole streets for
+# every street. Other processes' streets are seen by the next request's own read.
+_street_changes = [0]
+
+
+def _streets_changed(**kwargs) -> None:
+    _street_changes[0] += 1
+
+
+post_save.connect(_streets_changed, sender="org.Street", dispatch_uid="huiyin-street-saved")
+post_delete.connect(_streets_changed, sender="org.Street", dispatch_uid="huiyin-street-deleted")
+
+
+def all_rows() -> Q:
+    """A condition every row meets that the database never sees: Django drops it from a WHERE
+    (an AND keeps the other conditions, an OR with it is everything), unlike an empty Q(),
+    which an OR would drop and so narrow to the other side."""
+    return ~Q(pk__in=[])
 
 
 @dataclass(frozen=True)
@@ -21,12 +48,16 @@ class Scope:
 
     A whole-street grant covers the rows of its own street only: with several streets in one
     database, `street_wide` means "over the streets in `street_ids`", never "everything".
+    `all_streets` says that `street_ids` are every street in the database (read with the
+    grants, in the same request): then a whole-street scope covers every row, with no
+    street condition in its filter.
     """
 
     street_ids: frozenset[int] = frozenset()
     community_ids: frozenset[int] = frozenset()
     grid_ids: frozenset[int] = frozenset()
     unit_ids: frozenset[int] = frozenset()
+    all_streets: bool = False
     # "community"/"grid"/"unit" -> {id: street id}, loaded on demand by covers() (not compared).
     _streets: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -35,7 +66,14 @@ class Scope:
         """Every street whole (a form built without a person: tests, the command line)."""
         from huiyin.org.models import Street
 
-        return cls(street_ids=frozenset(Street.objects.values_list("pk", flat=True)))
+        return cls(
+            street_ids=frozenset(Street.objects.values_list("pk", flat=True)), all_streets=True
+        )
+
+    @property
+    def everything(self) -> bool:
+        """Covers every row: whole streets that are every street in the database."""
+        return self.all_streets and bool(self.street_ids)
 
     @property
     def street_wide(self) -> bool:
@@ -58,8 +96,11 @@ class Scope:
 
         Pass the field names (paths) the model uses; a `None` name means the model has no such
         field. `street` is the path to the row's street ("street", "community__street"): the
-        rows of a whole-street grant are that street's, never another's.
+        rows of a whole-street grant are that street's, never another's. Over every street in
+        the database, no condition at all (`all_rows()`): the plans of a one-street Huiyin.
         """
+        if self.everything:
+            return all_rows()
         condition = Q(pk__in=[])
         if self.street_ids:
             if street is None:
@@ -79,6 +120,8 @@ class Scope:
         A whole-street scope needs the row's street: pass `street_id`, or it is looked up from
         the community, grid or unit (a row with none of them: the only street, if there is one).
         """
+        if self.everything:
+            return True
         if (
             (community_id is not None and community_id in self.community_ids)
             or (grid_id is not None and grid_id in self.grid_ids)
@@ -152,6 +195,10 @@ class Reach:
     is_superuser: bool = False
     #: The person's staff row (id, unit id), read with the grants (``cases.models.staff_of``).
     staff: tuple[int | None, int | None] = field(default=(None, None), compare=False)
+    # How many streets the database holds, read with the grants (None: not known, so every
+    # whole-street scope keeps its street condition).
+    street_count: int | None = None
+    _changes: int = field(default_factory=lambda: _street_changes[0], compare=False, repr=False)
     _scopes: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -177,6 +224,9 @@ class Reach:
 
     def scope(self, perm: str) -> Scope:
         """The union of the scopes of every grant whose role carries `perm` (cached)."""
+        if self._changes != _street_changes[0]:  # a street saved since: count unknown
+            self._scopes.clear()
+            object.__setattr__(self, "street_count", None)
         cached = self._scopes.get(perm)
         if cached is not None:
             return cached
@@ -195,8 +245,15 @@ class Reach:
                 units.add(g.unit_id)
             elif g.street_id is not None:
                 streets.add(g.street_id)
+        # The grants' streets are rows of the streets' table (a foreign key): as many of them
+        # as the table holds are all of it.
+        every = self.street_count is not None and len(streets) >= self.street_count
         scope = Scope(
-            frozenset(streets), frozenset(communities), frozenset(grids), frozenset(units)
+            frozenset(streets),
+            frozenset(communities),
+            frozenset(grids),
+            frozenset(units),
+            all_streets=bool(streets) and every,
         )
         self._scopes[perm] = scope
         return scope
@@ -213,24 +270,29 @@ def reach_of(user) -> Reach:
     if cached is not None:
         return cached
     staff: tuple[int | None, int | None] = (None, None)
+    count: int | None = None
     grants = []
-    for staff_id, unit_id, *grant in _staff_and_grants(user.pk):
-        staff = (staff_id, unit_id)
+    for staff_id, unit_id, *grant, streets in _staff_and_grants(user.pk):
+        staff, count = (staff_id, unit_id), streets
         if grant[0] is not None:
             grants.append(Grant(*grant))
-    reach = Reach(grants=tuple(grants), is_superuser=user.is_superuser, staff=staff)
+    reach = Reach(
+        grants=tuple(grants), is_superuser=user.is_superuser, staff=staff, street_count=count
+    )
     user._huiyin_reach = reach
     return reach
 
 
 def _staff_and_grants(user_id: int) -> list[tuple]:
     """The person's staff row with its grants, in one query: (staff id, unit id, role,
-    community id, grid id, unit id, street id) per grant, one row with no grant (a staff member without
-    roles), or none (no staff row: no grants either). Written out: through the ORM (a
-    ``values_list`` over the join) its building was 0.25 ms of every signed-in request."""
+    community id, grid id, unit id, street id, the number of streets in the database) per
+    grant, one row with no grant (a staff member without roles), or none (no staff row: no
+    grants either). Written out: through the ORM (a ``values_list`` over the join) its
+    building was 0.25 ms of every signed-in request. The number of streets is a subquery of
+    the same statement (no query more): see ``Reach.street_count``."""
     from django.db import connections, router
 
-    from huiyin.org.models import RoleGrant, Staff
+    from huiyin.org.models import RoleGrant, Staff, Street
 
     db = connections[router.db_for_read(Staff)]
     quote = db.ops.quote_name
@@ -241,6 +303,7 @@ def _staff_and_grants(user_id: int) -> list[tuple]:
             f"{grant}.{quote(c)}"
             for c in ("role", "community_id", "grid_id", "unit_id", "street_id")
         ]
+        + [f"(SELECT COUNT(*) FROM {quote(Street._meta.db_table)})"]  # noqa: S608
     )
     with db.cursor() as cursor:
         cursor.execute(

@@ -114,7 +114,8 @@ def street_reader(street: Street):
 
     reader = User(username=f"street-{street.pk}", is_active=True)
     reader._huiyin_reach = Reach(
-        grants=tuple(Grant(role, street_id=street.pk) for role in READER_ROLES)
+        grants=tuple(Grant(role, street_id=street.pk) for role in READER_ROLES),
+        street_count=Street.objects.count(),  # the only street: no street condition
     )
     reader._huiyin_staff_id = None
     reader._huiyin_staff_unit_id = None
