@@ -99,12 +99,12 @@ class Scope:
         rows of a whole-street grant are that street's, never another's. Over every street in
         the database, no condition at all (`all_rows()`): the plans of a one-street Huiyin.
         """
+        if self.street_ids and street is None:
+            raise ValueError("a whole-street scope needs the path to the row's street")
         if self.everything:
             return all_rows()
         condition = Q(pk__in=[])
         if self.street_ids:
-            if street is None:
-                raise ValueError("a whole-street scope needs the path to the row's street")
             condition |= Q(**{f"{street}_id__in": self.street_ids})
         if community and self.community_ids:
             condition |= Q(**{f"{community}_id__in": self.community_ids})

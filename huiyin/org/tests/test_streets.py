@@ -18,6 +18,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -133,6 +134,66 @@ def test_a_whole_street_scope_is_its_streets_rows_only(personas, street_b, stree
     with pytest.raises(ValueError):
         scope.q(street=None)
     assert Scope.every_street().street_ids == {street.pk, street_b["street"].pk}
+
+
+def _where(queryset) -> str:
+    sql = str(queryset.query)
+    return sql.split(" WHERE ", 1)[1] if " WHERE " in sql else ""
+
+
+def _fresh(user):
+    """The person as the next request loads them (the reach is read again)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_with_one_street_a_whole_street_scope_has_no_street_condition(
+    personas, street, django_assert_num_queries
+):
+    user = _fresh(personas[Role.GOVERNANCE_STAFF])
+    with django_assert_num_queries(1):  # the number of streets comes with the grants
+        scope = reach_of(user).scope(Perm.DISPUTES_VIEW)
+    assert scope.everything and scope.covers() and scope.covers(street_id=street.pk)
+    assert _where(Case.objects.filter(scope.q(street="street"))) == ""
+    # In an OR it is still everything (an empty Q() would vanish from it and narrow).
+    assert _where(Case.objects.filter(Q(pk__in=[]) | scope.q(street="street"))) == ""
+    assert _where(Case.objects.filter(Q(owner_id=0) | scope.q(street="street"))) == ""
+    with pytest.raises(ValueError):
+        scope.q(street=None)
+    seen = Case.objects.visible_to(user, kind="dispute")
+    assert "street_id" not in _where(seen)
+    # A part of the street keeps its own condition.
+    worker = reach_of(_fresh(personas[Role.COMMUNITY_WORKER])).scope(Perm.DISPUTES_VIEW)
+    assert not worker.everything
+    assert "community_id" in _where(Case.objects.filter(worker.q(street="street")))
+    assert Scope.every_street().everything
+
+
+def test_with_several_streets_a_whole_street_scope_keeps_its_street(personas, street, street_b):
+    scope = reach_of(_fresh(personas[Role.GOVERNANCE_STAFF])).scope(Perm.DISPUTES_VIEW)
+    assert not scope.everything
+    assert "street_id" in _where(Case.objects.filter(scope.q(street="street")))
+    assert not scope.covers(community_id=street_b["community"].pk)
+
+
+def test_a_street_added_after_the_reach_was_read_is_not_covered(personas, street):
+    user = personas[Role.LEADER]
+    assert reach_of(user).scope(Perm.PETITIONS_VIEW).everything
+    other = f.StreetFactory(name="溪桥街道", short_name="溪桥")
+    community_b = f.CommunityFactory(street=other, name="石门社区")
+    scope = reach_of(user).scope(Perm.PETITIONS_VIEW)  # the same reach, read before
+    assert not scope.everything
+    assert not scope.covers(community_id=community_b.pk)
+    assert "street_id" in _where(Case.objects.filter(scope.q(street="street")))
+    # A reader of one street for the command line: the same.
+    reader = streets.street_reader(street)
+    assert not reach_of(reader).scope(Perm.PETITIONS_VIEW).everything
+
+
+def test_a_command_lines_reader_of_the_only_street_has_no_street_condition(street):
+    reader = streets.street_reader(street)
+    scope = reach_of(reader).scope(Perm.PETITIONS_VIEW)
+    assert scope.everything
+    assert _where(Case.objects.filter(scope.q(street="street"))) == ""
 
 
 def test_a_district_role_covers_whole_streets_only(street_b):
