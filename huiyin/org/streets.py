@@ -8,6 +8,9 @@ street in the database, always that one.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -22,6 +25,31 @@ MSG_SEVERAL = gettext_lazy("There are several streets: choose one with --street.
 STREET_HELP = gettext_lazy(
     "the street (its name, short name or id); needed only when there are several"
 )
+
+
+# The street a command works in (``--street``), for the code below it that needs one street
+# and has no row to say which (an import's community names, a record with no community).
+_working: ContextVar[Street | None] = ContextVar("huiyin_working_street", default=None)
+
+
+@contextmanager
+def working_in(street: Street | None):
+    """Within the block, `street` is the street the work is of (None: as without it)."""
+    token = _working.set(street)
+    try:
+        yield street
+    finally:
+        _working.reset(token)
+
+
+def working_street() -> Street | None:
+    return _working.get()
+
+
+def in_working_street(communities):
+    """A queryset of communities, kept to the street a command works in when it names one."""
+    street = _working.get()
+    return communities if street is None else communities.filter(street_id=street.pk)
 
 
 def only_street() -> Street | None:
@@ -44,7 +72,11 @@ def street_ids_of(user) -> frozenset[int]:
 def street_of(user) -> Street | None:
     """The one street the person works in: the street of all their grants, else the street of
     their unit, else the only street; None when that leaves a choice (a district officer over
-    several streets) or nothing."""
+    several streets) or nothing. Inside ``working_in(street)``, that street (a command's
+    ``--street``, checked against the person's streets by the command)."""
+    working = _working.get()
+    if working is not None:
+        return working
     ids = street_ids_of(user)
     if len(ids) == 1:
         return Street.objects.filter(pk=next(iter(ids))).first()

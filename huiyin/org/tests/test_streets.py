@@ -437,6 +437,47 @@ def test_with_one_street_commands_need_no_street(personas, matters_a):
     assert streets.street_for_command(None) == streets.only_street()
 
 
+def test_a_ledger_is_imported_into_the_street_named(personas, street, street_b, tmp_path):
+    from huiyin.reports.tests.test_ledger_import import ledger, row
+
+    b = street_b
+    path = tmp_path / "台账.xlsx"
+
+    def run(*options: str) -> tuple[int, str]:
+        err = io.StringIO()
+        try:
+            call_command("import-ledger", str(path), *options, stdout=io.StringIO(), stderr=err)
+        except SystemExit as exit_:
+            return exit_.code, err.getvalue()
+        return 0, err.getvalue()
+
+    path.write_bytes(ledger([row(所属社区="石门社区", 责任单位="")]).getvalue())
+    code, err = run()  # several streets, no account: which one?
+    assert code == 2 and "--street" in err
+    assert run("--street", "没有这个街道")[0] == 2
+    # Street A's clerk holds no role in street B.
+    assert run("--street", "溪桥", "--user", "clerk")[0] == 2
+    # Street B's community, named in street A: not one of A's.
+    assert run("--street", "浓洄街道", "--dry-run")[0] == 1
+    assert run("--street", "溪桥")[0] == 0
+    case = Case.objects.get(community=b["community"])
+    assert case.street == b["street"] and case.number.startswith("溪桥")
+    # B's clerk works in B: no --street needed.
+    path.write_bytes(ledger([row(所属社区="石门", 信访事项="路灯不亮", 身份证号="")]).getvalue())
+    assert run("--user", f"{Role.PETITION_CLERK}-b")[0] == 0
+    assert Case.objects.filter(street=b["street"]).count() == 2
+    assert not Case.objects.filter(street=street).exists()
+
+
+def test_with_one_street_a_ledger_needs_no_street(personas, community, tmp_path):
+    from huiyin.reports.tests.test_ledger_import import ledger, row
+
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(ledger([row(责任单位="")]).getvalue())
+    call_command("import-ledger", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    assert Case.objects.get().community == community
+
+
 # --------------------------------------------------------------------------- holidays
 
 

@@ -19,6 +19,7 @@ from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Category
 from huiyin.disputes.models import Committee, Mediator, Tier
 from huiyin.disputes.registration import REGISTER_PERMS
+from huiyin.org import streets
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community
 from huiyin.org.roles import Perm
@@ -102,7 +103,12 @@ class Lookups:
 
     def __init__(self, actor):
         self.today = bounds.today()
-        communities = list(Community.objects.select_related("street").order_by("order", "id"))
+        # The communities of the street an import names (``--street``), else of every street.
+        communities = list(
+            streets.in_working_street(Community.objects.select_related("street")).order_by(
+                "order", "id"
+            )
+        )
         self.communities: dict[str, Community | None] = {}
         for community in communities:
             for key in {community.name, community.name.removesuffix("社区")}:

@@ -28,6 +28,7 @@ from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Category
 from huiyin.incidents.grading import higher
 from huiyin.incidents.registration import Errors, clean_registration
+from huiyin.org import streets
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community, RoleGrant, Staff
 from huiyin.org.roles import Perm, Role
@@ -117,7 +118,12 @@ class Lookups:
     def __init__(self, actor):
         self.now = timezone.now()
         self.today = bounds.today()
-        communities = list(Community.objects.select_related("street").order_by("order", "id"))
+        # The communities of the street an import names (``--street``), else of every street.
+        communities = list(
+            streets.in_working_street(Community.objects.select_related("street")).order_by(
+                "order", "id"
+            )
+        )
         self.communities: dict[str, Community | None] = {}
         for community in communities:
             for key in {community.name, community.name.removesuffix("社区")}:

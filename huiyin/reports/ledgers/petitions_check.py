@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Category
+from huiyin.org import streets
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
@@ -174,7 +175,12 @@ class Lookups:
 
     def __init__(self, actor):
         self.today = timezone.localdate()
-        communities = list(Community.objects.select_related("street").order_by("order", "id"))
+        # The communities of the street an import names (``--street``), else of every street.
+        communities = list(
+            streets.in_working_street(Community.objects.select_related("street")).order_by(
+                "order", "id"
+            )
+        )
         self.communities: dict[str, Community | None] = {}
         for community in communities:
             for key in {community.name, community.name.removesuffix("社区")}:

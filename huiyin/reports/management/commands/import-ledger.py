@@ -1,4 +1,5 @@
-"""`huiyin import-ledger FILE [--kind petitions] [--dry-run] [--user NAME] [--report ERRORS.xlsx]`.
+"""`huiyin import-ledger FILE [--kind petitions] [--street NAME] [--dry-run] [--user NAME]
+[--report ERRORS.xlsx]`.
 
 Imports a ledger (.xlsx or .csv) of the kind named by --kind (default petitions; the kinds
 registered with huiyin.reports.ledgers: ``disputes`` for the dispute screening ledger, and
@@ -10,7 +11,11 @@ the file was imported (or, with --dry-run, would be), 1 when a row has an error 
 cannot be read, 2 for bad options. Progress goes to stderr.
 
 --user imports as that person (their communities only, and their name on the timeline);
-without it the import is the operator's, for every community.
+without it the import is the operator's, for every community of the street.
+
+--street names the street the ledger is of (its name, short name or id): its communities are
+the ones the rows name, and a row without one is of that street. Needed only where there are
+several streets and the account (--user) does not work in one; default: the only street.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from huiyin.org import streets
+from huiyin.org.access import reach_of
 from huiyin.reports import ledgers
 from huiyin.reports.jobs import StderrProgress
 from huiyin.reports.ledgers.load import import_ledger, write_error_report
@@ -35,9 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=ledgers.keys(), default="petitions")
         parser.add_argument("--dry-run", action="store_true", help="check only, import nothing")
         parser.add_argument("--user", metavar="NAME", help="import as this account")
+        streets.add_street_argument(parser)
         parser.add_argument("--report", metavar="ERRORS.xlsx", help="write the check as a sheet")
 
-    def handle(self, *args, file, kind, dry_run, user, report, **options):
+    def handle(self, *args, file, kind, dry_run, user, report, street=None, **options):
         path = Path(file)
         if not path.is_file():
             self.stderr.write(_("The file %(path)s does not exist.") % {"path": file})
@@ -48,12 +56,19 @@ class Command(BaseCommand):
             if actor is None:
                 self.stderr.write(_("No active account named %(name)s.") % {"name": user})
                 raise SystemExit(2)
+        chosen = self._street(street, actor, user)
         ledger = ledgers.get(kind)
         progress = StderrProgress(self.stderr._out)
         try:
-            result = import_ledger(
-                ledger, path, filename=path.name, actor=actor, dry_run=dry_run, progress=progress
-            )
+            with streets.working_in(chosen):
+                result = import_ledger(
+                    ledger,
+                    path,
+                    filename=path.name,
+                    actor=actor,
+                    dry_run=dry_run,
+                    progress=progress,
+                )
         except PermissionDenied:
             progress.close()
             self.stderr.write(str(ledger.msg_refused) % {"name": user})
@@ -64,6 +79,27 @@ class Command(BaseCommand):
             write_error_report(result, report)
         if not result.ok:
             raise SystemExit(1)
+
+    def _street(self, value, actor, username):
+        """The street named by --street; without it, the account's one street or the only one.
+        An account may import only into a street it holds a role in."""
+        try:
+            if value in (None, "") and actor is not None:
+                own = streets.street_of(actor)
+                if own is not None:
+                    return own
+            chosen = streets.street_for_command(value)
+        except CommandError as error:
+            self.stderr.write(str(error))
+            raise SystemExit(2) from None
+        mine = reach_of(actor).street_ids if actor is not None else None
+        if mine is not None and not actor.is_superuser and chosen.pk not in mine:
+            self.stderr.write(
+                _("%(name)s holds no role in %(street)s.")
+                % {"name": username, "street": chosen.name}
+            )
+            raise SystemExit(2)
+        return chosen
 
     def _print(self, result, ledger) -> None:
         err = self.stderr.write
