@@ -5,6 +5,7 @@ from django.urls import include, path
 from huiyin.front import views as front
 from huiyin.front.forms import AdminLoginForm, LoginForm
 from huiyin.front.views_desk import desk_view
+from huiyin.org import street_choice
 
 admin.site.login_form = AdminLoginForm
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("section/<slug:key>/", front.section, name="section"),
     path("system/", front.system, name="system"),
     path("desk/", desk_view, name="desk"),
+    path("street/", street_choice.choose, name="choose-street"),
     path("audit/", include("huiyin.privacy.urls")),
     path("cases/", include("huiyin.cases.urls")),
     path("petitions/", include("huiyin.petitions.urls")),

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from huiyin.cases.kinds import KINDS
 from huiyin.front.navigation import sections_for
 from huiyin.org.access import reach_of
+from huiyin.org.street_choice import chosen_street_id, full_street_ids
 
 
 def shell(request: HttpRequest) -> dict:
@@ -16,6 +17,7 @@ def shell(request: HttpRequest) -> dict:
     reach = reach_of(user)
     staff = getattr(user, "staff", None)
     return {
+        **_street_choice(request, user),
         "reach": reach,
         "staff": staff,
         "nav_sections": sections_for(reach),
@@ -26,4 +28,18 @@ def shell(request: HttpRequest) -> dict:
         )
         if staff
         else [],
+    }
+
+
+def _street_choice(request: HttpRequest, user) -> dict:
+    """The header's street selector, for a person reading several streets (none else: no
+    query)."""
+    ids = full_street_ids(user)
+    if len(ids) < 2:
+        return {}
+    from huiyin.org.models import Street
+
+    return {
+        "street_choices": list(Street.objects.filter(pk__in=ids).order_by("pk")),
+        "street_chosen": chosen_street_id(request),
     }

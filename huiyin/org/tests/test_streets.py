@@ -396,6 +396,47 @@ def test_the_district_officer_sees_the_streets_given_and_not_a_third(
     assert client.get(reverse("petitions:detail", args=[case3.pk])).status_code == 404
 
 
+def test_a_district_officer_chooses_which_of_their_streets_the_pages_show(
+    personas, street, street_b, matters_a, matters_b
+):
+    district = personas[Role.DISTRICT]
+    RoleGrant.objects.create(staff=district.staff, role=Role.DISTRICT, street=street_b["street"])
+    client = Client()
+    client.force_login(district)
+    listing = reverse("petitions:list")
+    page = client.get(listing).content.decode()
+    assert 'id="street-choice"' in page
+    assert matters_a[0].number in page and matters_b[0].number in page
+
+    choose = reverse("choose-street")
+    answer = client.post(choose, {"street": str(street_b["street"].pk), "next": listing})
+    assert answer.status_code == 302 and answer["Location"] == listing
+    page = client.get(listing).content.decode()
+    assert matters_b[0].number in page and matters_a[0].number not in page
+    assert client.get(reverse("petitions:detail", args=[matters_a[0].pk])).status_code == 404
+    stats_page = client.get(reverse("reports:dashboard"))
+    assert stats_page.status_code in (200, 302)
+
+    # Bounded and checked: a street not theirs, junk, another site: refused, no 500.
+    third = f.StreetFactory(name="桂花街道", short_name="桂花")
+    for value in (str(third.pk), "abc", "9" * 40, "-1", "１"):
+        answer = client.post(choose, {"street": value, "next": "https://evil.example/"})
+        assert answer.status_code == 302 and answer["Location"] == reverse("home")
+    page = client.get(listing).content.decode()  # the earlier choice stands
+    assert matters_b[0].number in page and matters_a[0].number not in page
+
+    client.post(choose, {"street": ""})  # all of them again
+    page = client.get(listing).content.decode()
+    assert matters_a[0].number in page and matters_b[0].number in page
+
+    # Someone of one street has no selector, and choosing changes nothing.
+    clerk = Client()
+    clerk.force_login(personas[Role.PETITION_CLERK])
+    assert 'id="street-choice"' not in clerk.get(listing).content.decode()
+    clerk.post(choose, {"street": str(street_b["street"].pk)})
+    assert matters_a[0].number in clerk.get(listing).content.decode()
+
+
 # --------------------------------------------------------------------------- the command line
 
 
