@@ -20,6 +20,7 @@ from django.test import Client, override_settings
 from docx import Document
 from lxml import html
 
+from huiyin.org.demo import STREET
 from huiyin.reports import stats
 from huiyin.reports.demo import NAME as CAMPAIGN
 from huiyin.reports.models import Campaign
@@ -55,6 +56,8 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
                 style,
                 "--out",
                 str(out),
+                "--street",  # the crawl's world has a second street
+                STREET,
                 stdout=io.StringIO(),
                 stderr=io.StringIO(),
             )
@@ -67,6 +70,8 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
             "--to",
             period.end.isoformat(),
             "--json",
+            "--street",
+            STREET,
             stdout=found,
         )
         # The leader's dashboard for the campaign (street-wide: the same scope as the command).

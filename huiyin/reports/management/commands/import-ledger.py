@@ -88,12 +88,17 @@ class Command(BaseCommand):
                 own = streets.street_of(actor)
                 if own is not None:
                     return own
-            chosen = streets.street_for_command(value)
+            chosen = streets.street_for_command(value, required=False)
         except CommandError as error:
             self.stderr.write(str(error))
             raise SystemExit(2) from None
         mine = reach_of(actor).street_ids if actor is not None else None
-        if mine is not None and not actor.is_superuser and chosen.pk not in mine:
+        if (
+            chosen is not None
+            and mine is not None
+            and not actor.is_superuser
+            and chosen.pk not in mine
+        ):
             self.stderr.write(
                 _("%(name)s holds no role in %(street)s.")
                 % {"name": username, "street": chosen.name}
