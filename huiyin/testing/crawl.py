@@ -43,6 +43,7 @@ from huiyin.cases.attachments import attach
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Attachment, Case, Notification
 from huiyin.cases.workflow import workflow_for
+from huiyin.disputes.models import Dispute
 from huiyin.front.navigation import SECTIONS_BY_KEY
 from huiyin.org import demo
 from huiyin.org.management.commands.demo import demo_loaders
@@ -218,12 +219,22 @@ def world(password: str = PASSWORD) -> World:
         ranked = sorted(ids, key=lambda pk: (pk not in with_keycase, pk not in with_petitioner, pk))
         return ranked[0] if ranked else None
 
+    turned = dict(
+        Dispute.objects.filter(petition_case__isnull=False).values_list(
+            "case_id", "petition_case_id"
+        )
+    )
     people: dict[str, Person] = {}
     petition_ids = {pk for pk, _, _ in petitions}
     for label, user in [*users.items(), (ANONYMOUS, None)]:
         visible = frozenset(Case.objects.visible_to(user).values_list("pk", flat=True))
         inside, outside = petition_ids & visible, petition_ids - visible
-        hidden = [(n, t) for pk, n, t in every if pk not in visible]
+        # A petition turned into a mediation (条例 art. 33) names the dispute's number in its
+        # own timeline, by design: the link both ways. That number is not foreign to somebody
+        # who sees the petition, though the dispute itself stays out of their sight.
+        hidden = [
+            (n, t) for pk, n, t in every if pk not in visible and turned.get(pk) not in visible
+        ]
         if user is not None and user.is_superuser:
             # The administrator reads every matter read-only (identities masked) in the admin,
             # and the audit trail names them: by design, none is foreign to that account.
