@@ -106,8 +106,16 @@ class Query:
         return bool(self.pairs or self.prefixes)
 
     def fts5(self) -> str:
-        """An FTS5 MATCH expression (terms are letters and digits only: nothing to escape)."""
-        terms = [f'"{pair}"' for pair in self.pairs] + [f'"{p}"*' for p in self.prefixes]
+        """An FTS5 MATCH expression (terms are letters and digits only: nothing to escape).
+
+        With pairs to go on, a lone character is left to the substring test that confirms
+        such a text anyway (it is never ``exact``): as a prefix it merges every gram it starts
+        — 调 in 调解, 调查, 协调… — which cost a partial case number (调〔2025〕004) at a
+        million cases 93 ms of FTS5 for 150 hits, against 15 ms for 324 without it.
+        """
+        terms = [f'"{pair}"' for pair in self.pairs]
+        if not terms:
+            terms = [f'"{p}"*' for p in self.prefixes]
         return " AND ".join(terms)
 
     def tsquery(self) -> str:

@@ -52,6 +52,13 @@ def test_a_query_is_exact_only_when_the_index_alone_answers():
     assert not search.Query("，。").usable
 
 
+def test_a_lone_character_beside_pairs_is_left_to_the_substring_test():
+    query = search.Query("调〔2025〕004")
+    assert not query.exact
+    assert query.fts5() == '"20" AND "02" AND "25" AND "00" AND "04"'
+    assert search.Query("漏 水").fts5() == '"漏"* AND "水"*'
+
+
 # Characters a ledger's text holds: Chinese, digits, Latin, full-width, punctuation, spaces.
 ALPHABET = "噪声扰民翠微园漏水拆迁工资信访一二三0123456789AaBbZzＡｂ１２ 　，。、〔〕-()（）"
 
@@ -84,6 +91,24 @@ def test_the_index_finds_words_anywhere_in_number_title_and_description():
     assert found("翠", among=among) == {leak.pk}  # first character
     assert found(wages.number[-5:], among=among) >= {wages.pk}
     assert found("工资", among=among) == {wages.pk}
+
+
+@pytest.mark.django_db
+def test_part_of_a_number_with_its_kind_letter_finds_that_number_only(personas, community):
+    """The kind letter beside the year is left to the substring test: the list still tells
+    a petition's number from a title holding the same digits."""
+    from huiyin.petitions.queries import PetitionFilter
+
+    clerk = personas[Role.PETITION_CLERK]
+    wanted = make_case(title="反映噪声", description="", community=community)
+    letter = wanted.number[len(wanted.number) - len("信〔2026〕0042号")]
+    part = wanted.number[wanted.number.index(letter) : -1]  # 信〔2026〕0001, say
+    digits = part[1:]
+    lookalike = make_case(title=f"抄送{digits}", description="", community=community)
+    assert {wanted.pk, lookalike.pk} <= found(part)  # the index alone: both hold the pairs
+    cases = PetitionFilter({"q": part}, clerk).queryset()
+    assert wanted.pk in set(cases.values_list("pk", flat=True))
+    assert lookalike.pk not in set(cases.values_list("pk", flat=True))
 
 
 @pytest.mark.django_db
