@@ -326,13 +326,10 @@ class IntakeForm(forms.Form):
                 "parent"
             )
         )
-        units, staff = Unit.objects.all(), Staff.objects.select_related("unit")
-        if user is not None:  # the units and staff of the person's own streets
-            streets = reach_of(user).street_ids
-            units = units.filter(street_id__in=streets)
-            staff = staff.filter(Q(unit__isnull=True) | Q(unit__street_id__in=streets))
-        self.fields["complained_unit"].defer(lambda: units)
-        self.fields["complained_staff"].defer(lambda: staff.order_by("unit__name", "name"))
+        self.fields["complained_unit"].defer(lambda: _units_for(user))
+        self.fields["complained_staff"].defer(
+            lambda: _staff_for(user).order_by("unit__name", "name")
+        )
         today = timezone.localdate(timezone.now(), CHINA_TZ)
         self.fields["reception_slot"].defer(
             lambda: ReceptionSlot.objects.filter(date=today).select_related("leader")
@@ -410,6 +407,23 @@ class IntakeForm(forms.Form):
 
 
 IntakeForm.base_fields = QuicklyCopiedFields(IntakeForm.base_fields)
+
+
+def _units_for(user) -> QuerySet:
+    """The units of the person's own streets (all of them without a person)."""
+    units = Unit.objects.all()
+    if user is not None:
+        units = units.filter(street_id__in=reach_of(user).street_ids)
+    return units
+
+
+def _staff_for(user) -> QuerySet:
+    """The staff of the person's own streets, and those of no unit."""
+    staff = Staff.objects.select_related("unit")
+    if user is not None:
+        streets = reach_of(user).street_ids
+        staff = staff.filter(Q(unit__isnull=True) | Q(unit__street_id__in=streets))
+    return staff
 
 
 def _communities_for(user):
