@@ -111,3 +111,19 @@ def test_a_street_count_outside_the_demo_is_refused():
         call_command("demo", no_serve=True, password="demo-pass-123", streets="3")
     with pytest.raises(CommandError):
         call_command("demo", no_serve=True, password="demo-pass-123", streets="x" * 200)
+
+
+def test_the_mails_links_follow_the_port_the_demo_serves(settings, monkeypatch):
+    from huiyin.org.management.commands.demo import point_links_at
+
+    monkeypatch.delenv("HUIYIN_BASE_URL", raising=False)
+    point_links_at(8011)
+    assert settings.HUIYIN_BASE_URL == "http://127.0.0.1:8011"
+    import os
+
+    assert os.environ["HUIYIN_BASE_URL"] == "http://127.0.0.1:8011"
+    # An installation's own address stays.
+    monkeypatch.setenv("HUIYIN_BASE_URL", "https://huiyin.example.gov.cn")
+    settings.HUIYIN_BASE_URL = "https://huiyin.example.gov.cn"
+    point_links_at(8012)
+    assert settings.HUIYIN_BASE_URL == "https://huiyin.example.gov.cn"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import secrets
 
 from django.apps import apps
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             raise CommandError(
                 _("--streets takes a number from 1 to %(most)d.") % {"most": demo.MAX_STREETS}
             )
+        point_links_at(port)
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         created = demo.load_organisation()
@@ -82,6 +84,16 @@ class Command(BaseCommand):
         self.stdout.write("")
         if not no_serve:
             call_command("serve", bind=f"127.0.0.1:{port}")
+
+
+def point_links_at(port: int) -> None:
+    """The links of the demo's mails (the reminders' digest) start with the address the demo
+    serves, unless HUIYIN_BASE_URL says otherwise; the server it starts reads it too."""
+    if os.environ.get("HUIYIN_BASE_URL"):
+        return
+    url = f"http://127.0.0.1:{port}"
+    os.environ["HUIYIN_BASE_URL"] = url
+    settings.HUIYIN_BASE_URL = url
 
 
 def _names_in_speech() -> set[str]:
