@@ -78,7 +78,8 @@ class CaseQuerySet(models.QuerySet):
         communities and grids, or — for a unit-scoped grant — the cases their unit owns), plus
         cases assigned to the person, minus the kind's exclusions (for petitions: one about the
         person or their own unit, or one they stepped aside from — 条例 art. 28, 30, 46 — even
-        with a street-wide grant; each a NOT IN over an indexed column, no query of its own).
+        with a street-wide grant; read once a request, and no condition at all for somebody
+        with nothing hidden from them: huiyin.petitions.recusal).
         Who works on a kind without its view permission (a community worker
         registering a petition received in their community, 社区代办) sees only the cases they
         created themselves, while those stay inside that working permission's scope. With
