@@ -10,7 +10,6 @@ those the person may register for, so a community or grid worker picks only thei
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
@@ -21,6 +20,7 @@ from huiyin.disputes.models import Committee, Party, Source, Tier
 from huiyin.disputes.registration import REGISTER_PERMS
 from huiyin.org.access import Scope, reach_of
 from huiyin.org.models import Community, Grid
+from huiyin.org.streets import places_in_scope
 
 PARTY_PREFIX = "party"
 #: Rows of parties the registration page takes at once (the service's own bound is larger:
@@ -162,31 +162,12 @@ class RegisterForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         scope = register_scope(user) if user is not None else Scope.every_street()
-        communities = Community.objects.order_by("order", "id")
-        grids = Grid.objects.select_related("community").order_by("community__order", "order", "id")
+        communities, grids = places_in_scope(scope)
         committees = Committee.objects.filter(active=True)
         if user is not None:  # the committees of the person's own streets
             committees = committees.filter(street_id__in=reach_of(user).street_ids)
-        if scope.street_wide:
-            # The person's whole streets (and any part of another they are given).
-            grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
-            communities = communities.filter(
-                Q(street_id__in=scope.street_ids) | Q(pk__in=scope.community_ids) | Q(pk__in=grid_q)
-            )
-            grids = grids.filter(
-                Q(community__street_id__in=scope.street_ids)
-                | Q(pk__in=scope.grid_ids)
-                | Q(community_id__in=scope.community_ids)
-            )
-        else:
+        if not scope.street_wide:
             # Only one's own place: a grid worker their grids (and so their community).
-            grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
-            communities = communities.filter(pk__in=scope.community_ids) | communities.filter(
-                pk__in=grid_q
-            )
-            grids = grids.filter(pk__in=scope.grid_ids) | grids.filter(
-                community_id__in=scope.community_ids
-            )
             if scope.community_ids and not scope.grid_ids and len(scope.community_ids) == 1:
                 self.initial.setdefault("community", next(iter(scope.community_ids)))
             if scope.grid_ids and not scope.community_ids:

@@ -28,6 +28,7 @@ from huiyin.incidents.workflow import PAYLOAD
 from huiyin.org.access import Scope, reach_of
 from huiyin.org.models import Community, Grid, RoleGrant, Staff
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm, Role
+from huiyin.org.streets import places_in_scope
 
 MSG_PEOPLE_HELP = _(
     "An estimate of how many people are involved, and their demands as text: never a list of "
@@ -127,23 +128,8 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 def limit_places(form: forms.Form, scope: Scope) -> None:
     """Only the places the person may register for: a grid worker their grid."""
-    communities = Community.objects.order_by("order", "id")
-    grids = Grid.objects.select_related("community").order_by("community__order", "order", "id")
-    if scope.street_wide:
-        # The whole of the person's streets (a grant in one part of another street adds it).
-        grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
-        communities = communities.filter(
-            Q(street_id__in=scope.street_ids) | Q(pk__in=scope.community_ids) | Q(pk__in=grid_q)
-        )
-        grids = grids.filter(
-            Q(community__street_id__in=scope.street_ids)
-            | Q(pk__in=scope.grid_ids)
-            | Q(community_id__in=scope.community_ids)
-        )
-    else:
-        grid_q = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
-        communities = communities.filter(Q(pk__in=scope.community_ids) | Q(pk__in=grid_q))
-        grids = grids.filter(Q(pk__in=scope.grid_ids) | Q(community_id__in=scope.community_ids))
+    communities, grids = places_in_scope(scope)
+    if not scope.street_wide:
         if scope.grid_ids and not scope.community_ids:
             form.fields["grid"].required = True
             if len(scope.grid_ids) == 1:

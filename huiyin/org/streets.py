@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.management.base import CommandError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huiyin.org.models import Street
+from huiyin.org.models import Community, Grid, Street
 
 #: The longest --street value looked up (a name is at most 50 characters).
 MAX_STREET_ARG = 50
@@ -152,3 +152,27 @@ def street_reader(street: Street):
     reader._huiyin_staff_id = None
     reader._huiyin_staff_unit_id = None
     return reader
+
+
+def places_in_scope(scope) -> tuple[QuerySet, QuerySet]:
+    """The communities and grids a registration scope reaches, in the order forms list them: a
+    whole-street scope its streets' (and any part of another street it is given), any other
+    its own communities and grids (a grid worker's grid says its community)."""
+    communities = Community.objects.order_by("order", "id")
+    grids = Grid.objects.select_related("community").order_by("community__order", "order", "id")
+    grid_communities = Grid.objects.filter(pk__in=scope.grid_ids).values("community_id")
+    if scope.street_wide:
+        communities = communities.filter(
+            Q(street_id__in=scope.street_ids)
+            | Q(pk__in=scope.community_ids)
+            | Q(pk__in=grid_communities)
+        )
+        grids = grids.filter(
+            Q(community__street_id__in=scope.street_ids)
+            | Q(pk__in=scope.grid_ids)
+            | Q(community_id__in=scope.community_ids)
+        )
+    else:
+        communities = communities.filter(Q(pk__in=scope.community_ids) | Q(pk__in=grid_communities))
+        grids = grids.filter(Q(pk__in=scope.grid_ids) | Q(community_id__in=scope.community_ids))
+    return communities, grids
