@@ -77,7 +77,10 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
         ordering = ["-held_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "seq"], name="meeting_year_seq"),
+            # Numbered per street and year: each street's first meeting of a year is 1号.
+            models.UniqueConstraint(
+                fields=["street", "year", "seq"], name="meeting_street_year_seq"
+            ),
         ]
         indexes = [models.Index(fields=["held_on"], name="meeting_held_on")]
 

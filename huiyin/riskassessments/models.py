@@ -130,7 +130,10 @@ class RiskAssessment(models.Model):
         verbose_name_plural = _("decision risk assessments")
         ordering = ["-opened_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "seq"], name="riskassessment_year_seq"),
+            # Numbered per street and year: each street's first assessment of a year is 001号.
+            models.UniqueConstraint(
+                fields=["street", "year", "seq"], name="riskassessment_street_year_seq"
+            ),
         ]
 
     def __str__(self) -> str:
