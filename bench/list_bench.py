@@ -115,15 +115,24 @@ def run(
     only: str | None = None,
     profile: bool = False,
     html: str | None = None,
+    user=None,
+    street_id: int | None = None,
 ) -> None:
+    """Signed in as `user` (default: the street-wide clerk), with `street_id` chosen in the
+    header (a district officer's street, bench/city_bench.py) when given."""
     from django.db import connection
     from django.test import Client
 
     from huiyin.cases.models import Case
+    from huiyin.org.street_choice import SESSION_KEY
 
     plain_static()
     client = Client(SERVER_NAME="localhost")
-    client.force_login(clerk_user())
+    client.force_login(user or clerk_user())
+    if street_id is not None:
+        session = client.session
+        session[SESSION_KEY] = street_id
+        session.save()
 
     def get(params: dict, page: int | None):
         query = dict(params, **({"page": page} if page else {}))
