@@ -8,10 +8,18 @@
                                      ``community`` for the patrol and rectification ledgers)
     /reports/ledger/import/          upload an .xlsx/.csv ledger (POST ``ledger=petitions|
                                      disputes|mediations|incidents``, the kinds the person may
-                                     import: :func:`importable`) → a job with progress
+                                     import: :func:`importable`; ``street=<id>`` when the
+                                     person holds grants in several streets) → a job with
+                                     progress
 
 The patrol ledger (巡查台账) and the hazard rectification ledger (隐患整改台账) are exported
 only (:data:`EXPORT_ONLY`): patrols and inspections are recorded on their own pages.
+
+A person whose grants are in several streets (a district office, an administrator over
+several streets) says which street the ledger is of, as ``huiyin import-ledger --street`` does:
+the rows' communities are looked up in that street (``streets.working_in``). The choice offers
+only the streets they hold a grant in (the header's chosen street preselected), and the job checks it
+again against their grants when it runs.
 
 The work itself is in huiyin.reports.ledgers; an import runs as a job (huiyin.reports.jobs)
 whose page shows the progress and then the result (huiyin.reports.views.word holds the job
@@ -25,7 +33,7 @@ from pathlib import Path, PurePath
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -35,9 +43,11 @@ from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
+from huiyin.org import streets
 from huiyin.org.access import reach_of
-from huiyin.org.models import Community
+from huiyin.org.models import Community, Street
 from huiyin.org.roles import Perm
+from huiyin.org.street_choice import chosen_street_id, full_street_ids
 from huiyin.reports import jobs
 from huiyin.reports.ledgers import export, kinds
 from huiyin.reports.ledgers.load import import_ledger, write_error_report
@@ -53,6 +63,10 @@ DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
 MSG_FILE_TYPE = _("Choose an .xlsx or .csv file.")
 MSG_FILE_EMPTY = _("The file is empty.")
 MSG_FILE_TOO_BIG = _("The file is larger than %(mb)s MB.")
+MSG_STREET = _("Choose the street the ledger is of: one of the streets you work in.")
+#: The longest street value read from the form (an id).
+MAX_STREET = 12
+MSG_STREET_GONE = _("You hold no role in that street any more: nothing was imported.")
 
 _DATE = {"type": "date", "class": "form-control"}
 
@@ -193,9 +207,18 @@ class ImportForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
-    def __init__(self, *args, ledgers: list[str], **kwargs):
+    def __init__(self, *args, ledgers: list[str], choices: list[Street] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.ledgers = ledgers
+        self.streets = {street.pk: street for street in choices}
+        if len(self.streets) > 1:
+            # Several streets: which one the ledger is of (only theirs; no default guessed).
+            self.fields["street"] = forms.ChoiceField(
+                label=_("Street"),
+                choices=[("", "—"), *((s.pk, s.name) for s in choices)],
+                error_messages={"required": MSG_STREET, "invalid_choice": MSG_STREET},
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
         self.fields["ledger"] = forms.ChoiceField(
             label=_("Ledger"),
             choices=[(key, kinds.get(key).label) for key in ledgers],
@@ -206,7 +229,14 @@ class ImportForm(forms.Form):
                 else forms.HiddenInput
             ),
         )
-        self.order_fields(["ledger", "file", "dry_run"])
+        self.order_fields(["street", "ledger", "file", "dry_run"])
+
+    def clean_street(self) -> Street | None:
+        value = str(self.cleaned_data.get("street") or "")[:MAX_STREET]
+        street = self.streets.get(int(value)) if value.isascii() and value.isdigit() else None
+        if street is None:
+            raise forms.ValidationError(MSG_STREET)
+        return street
 
     def clean_ledger(self) -> str:
         return self.cleaned_data.get("ledger") or self.ledgers[0]
@@ -288,21 +318,37 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 
 def _run_import(
-    progress: jobs.Progress, *, path: str, filename: str, user, dry_run: bool, ledger: str
+    progress: jobs.Progress,
+    *,
+    path: str,
+    filename: str,
+    user,
+    dry_run: bool,
+    ledger: str,
+    street: int | None = None,
 ) -> dict:
     try:
-        report = import_ledger(
-            kinds.get(ledger),
-            path,
-            filename=filename,
-            actor=user,
-            dry_run=dry_run,
-            progress=progress,
-        )
+        # The street chosen on the form, checked again against the person's grants now.
+        chosen = None
+        if street is not None:
+            chosen = Street.objects.filter(pk=street).first()
+            if chosen is None or chosen.pk not in reach_of(user).street_ids:
+                raise ValidationError(MSG_STREET_GONE)  # the job page shows the message
+        with streets.working_in(chosen):
+            report = import_ledger(
+                kinds.get(ledger),
+                path,
+                filename=filename,
+                actor=user,
+                dry_run=dry_run,
+                progress=progress,
+            )
     finally:
         # The upload holds personal data: it goes as soon as it is read.
         Path(path).unlink(missing_ok=True)
     result = {"kind": "import", "ledger": ledger, "report": report.as_dict()}
+    if chosen is not None:
+        result["street"] = chosen.name
     if report.errors or report.duplicates or report.warnings or report.file_error:
         target = progress.result_file("errors.xlsx")
         write_error_report(report, target)
@@ -314,20 +360,31 @@ def _run_import(
     return result
 
 
+def import_streets(user) -> list[Street]:
+    """The streets `user` may import a ledger of: every street they hold a grant in, whatever
+    street the header narrows the page to (a choice is offered only when there are several)."""
+    ids = full_street_ids(user)
+    if len(ids) < 2:
+        return []
+    return list(Street.objects.filter(pk__in=ids).order_by("pk"))
+
+
 @require_perm(Perm.PETITIONS_REGISTER, Perm.DISPUTES_SCREEN, Perm.ADMIN_MANAGE)
 def ledger_import(request: HttpRequest) -> HttpResponse:
     ledgers = importable(request.user)
     if not ledgers:
         raise PermissionDenied
+    choices = import_streets(request.user)
     if request.method == "POST":
         if request.POST.get("ledger") in set(IMPORTS) - set(ledgers):
             # A ledger the page did not offer this person: refused, not read as another kind.
             raise PermissionDenied
-        form = ImportForm(request.POST, request.FILES, ledgers=ledgers)
+        form = ImportForm(request.POST, request.FILES, ledgers=ledgers, choices=choices)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             dry_run = form.cleaned_data["dry_run"]
             ledger = form.cleaned_data["ledger"]
+            street = form.cleaned_data.get("street")
             job = jobs.prepare(
                 request.user,
                 "ledger_import",
@@ -346,10 +403,13 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 dry_run=dry_run,
                 ledger=ledger,
+                street=street.pk if street is not None else None,
             )
             return redirect("reports:job", job.id)
     else:
-        form = ImportForm(ledgers=ledgers)
+        chosen = chosen_street_id(request)
+        initial = {"street": chosen} if any(s.pk == chosen for s in choices) else {}
+        form = ImportForm(ledgers=ledgers, choices=choices, initial=initial)
     return render(
         request,
         "reports/ledger_import.html",
