@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from huiyin.api import problems
+from huiyin.api import access, problems
 from huiyin.api.auth import token_auth
 from huiyin.api.routes import attachments, cases, intake, reference, screening, stats
 
@@ -24,7 +24,23 @@ actions, the same refusals as the web pages. Answers never name a petitioner or 
 names, ID numbers, phones and addresses are taken on intake and never returned. Errors are
 RFC 9457 problem details (`application/problem+json`) with a stable `type`; changes need the
 version read (`If-Match`), and a stale one gets 412.
+
+A token whose owner holds roles in several streets reads all of them together; any call may
+name one of them, `?street=<id>`, to read (and register) in that street only, as the street
+selector of the web pages. A street the owner holds no role in is refused (403).
 """
+
+#: ``?street=<id>``, taken by every operation (:func:`huiyin.api.access.narrow_to_street`).
+STREET_PARAMETER = {
+    "in": "query",
+    "name": access.STREET,
+    "required": False,
+    "schema": {"type": "integer", "minimum": 1, "maximum": access.MAX_STREET_ID},
+    "description": (
+        "one of your streets (its id): only that street's matters, places and figures for this "
+        "call; left out (or blank), all of your streets. A street you hold no role in: 403"
+    ),
+}
 
 
 #: What a registration's answer leads to (OpenAPI links: clients and stateful fuzzing follow
@@ -70,10 +86,12 @@ def _schema_name(answer: dict | None) -> str:
 
 class HuiyinAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
-        """Ninja's schema, with the error answers' media type as they are sent."""
+        """Ninja's schema, with the error answers' media type as they are sent and the
+        `street` parameter every operation takes (read in the token check, not by a route)."""
         spec = super().get_openapi_schema(**kwargs)
         for item in spec.get("paths", {}).values():
             for operation in item.values():
+                operation.setdefault("parameters", []).append(dict(STREET_PARAMETER))
                 for code, answer in operation.get("responses", {}).items():
                     content = answer.get("content", {})
                     if int(code) >= 400 and "application/json" in content:

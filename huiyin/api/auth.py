@@ -4,7 +4,9 @@ Only tokens open the API: a session cookie is never read (the web's sign-in does
 the API, so there is no cross-site request to forge). A token acts as its owner: every
 query then goes through ``Case.objects.visible_to`` and the roles' permissions exactly as the
 owner's web pages do. A read-only token may only GET; a write token may also POST. Each call
-counts against the token's per-minute limit (:func:`huiyin.api.tokens.hit`).
+counts against the token's per-minute limit (:func:`huiyin.api.tokens.hit`). A call may name
+one of the owner's streets (``?street=<id>``): it then reads and registers in that street only,
+as the web's street selector (:func:`huiyin.api.access.narrow_to_street`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from huiyin.api import tokens
+from huiyin.api.access import narrow_to_street
 from huiyin.api.problems import MSG_DETAIL, Problem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,6 +47,8 @@ class TokenAuth(HttpBearer):
         tokens.touch(found)
         # The owner is the actor of everything the call does (visible_to, fire, the audit).
         request.user = found.owner
+        # ``?street=<id>``: one of the owner's streets only, for this call (every route follows).
+        narrow_to_street(request)
         return found
 
 

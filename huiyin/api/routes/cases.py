@@ -26,7 +26,7 @@ from huiyin.cases.models import CaseEvent, Clock
 router = Router(tags=["cases 事项"])
 
 #: Parameters of the API's own, never handed to the web list's filter.
-OWN = ("kind", "cursor", "limit", "size", "page", "person")
+OWN = ("kind", "cursor", "limit", "size", "page", "person", "street")
 _FALSE = {"0", "false", "off", "no"}
 MAX_TIMELINE = 2000
 
