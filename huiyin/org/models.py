@@ -14,6 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from huiyin.org.roles import Role
 
+MSG_SHORT_NAME_TAKEN = _(
+    "Another street already has this short name. The short name begins the street's case,"
+    " meeting and order numbers, so each street needs its own."
+)
+MSG_PREFIX_TAKEN = _(
+    "The numbers of this street would begin with “%(prefix)s”, as those of %(street)s do."
+    " Give this street a short name of its own."
+)
+
 
 class Street(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
@@ -36,9 +45,42 @@ class Street(models.Model):
     class Meta:
         verbose_name = _("street")
         verbose_name_plural = _("streets")
+        constraints = [
+            # The short name begins every number of the street's cases, meetings and orders,
+            # and a case number is unique across the streets: two streets with one short name
+            # would number alike. Empty (the full name is used instead) may repeat.
+            models.UniqueConstraint(
+                fields=["short_name"],
+                condition=~Q(short_name=""),
+                name="street_unique_short_name",
+                violation_error_message=MSG_SHORT_NAME_TAKEN,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def number_prefix(self) -> str:
+        """What the street's numbers begin with: its short name, else its name."""
+        return self.short_name or self.name
+
+    def clean(self) -> None:
+        """A street whose numbers would begin as another's (one's short name being the other's
+        full name, the other having no short name) is refused: they would number alike."""
+        super().clean()
+        prefix = self.number_prefix
+        if not prefix:
+            return
+        others = Street.objects.exclude(pk=self.pk) if self.pk else Street.objects.all()
+        clash = others.filter(Q(short_name="", name=prefix) | Q(short_name=prefix)).first()
+        if clash is None or (self.short_name and clash.short_name == self.short_name):
+            return  # nothing, or the same short name: the unique constraint says so
+        field = "short_name" if self.short_name else "name"
+        raise ValidationError(
+            {field: MSG_PREFIX_TAKEN % {"prefix": prefix, "street": clash.name}},
+            code="street_number_prefix",
+        )
 
 
 class Community(models.Model):
