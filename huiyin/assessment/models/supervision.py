@@ -46,6 +46,11 @@ class Step(models.TextChoices):
 
 
 class SupervisionOrder(models.Model):
+    # The street of the body the order goes to (its community's or unit's): orders are
+    # numbered per street and year.
+    street = models.ForeignKey(
+        "org.Street", models.PROTECT, related_name="+", verbose_name=_("street")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     seq = models.PositiveIntegerField(_("sequence"))
     number = models.CharField(_("number"), max_length=40, unique=True)
@@ -107,7 +112,10 @@ class SupervisionOrder(models.Model):
         ordering = ["-issued_on", "-id"]
         constraints = [
             one_body("supervision_one_body"),
-            models.UniqueConstraint(fields=["year", "seq"], name="supervision_year_seq"),
+            # Numbered per street and year: each street's first order of a year is 001号.
+            models.UniqueConstraint(
+                fields=["street", "year", "seq"], name="supervision_street_year_seq"
+            ),
         ]
         indexes = [models.Index(fields=["deadline", "feedback_on"], name="supervision_due")]
 
@@ -128,10 +136,6 @@ class SupervisionOrder(models.Model):
     @property
     def title(self) -> str:
         return f"{self.body_name} · {self.get_ground_display()}"
-
-    @property
-    def street(self):
-        return (self.community if self.community_id else self.unit).street
 
     @property
     def status_label(self) -> str:

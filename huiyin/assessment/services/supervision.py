@@ -40,7 +40,7 @@ from huiyin.assessment.services.common import (
 )
 from huiyin.cases import bounds
 from huiyin.cases.models import Case, CaseEvent
-from huiyin.org.models import RoleGrant, Staff
+from huiyin.org.models import RoleGrant, Staff, Street
 from huiyin.org.roles import Role
 from huiyin.privacy.audit import record
 
@@ -57,6 +57,10 @@ MSG_NO_FEEDBACK = _("An order is closed after its written feedback is recorded."
 MSG_CLOSED = _("The order is closed.")
 MSG_BODY = _("Choose the community or unit the order goes to.")
 MSG_BEFORE_ISSUED = _("The date cannot be before the order was issued.")
+MSG_SHARED_NUMBER = _(
+    "The number %(number)s is already another street's: %(street)s shares its short name with"
+    " another street. An administrator must give each street its own short name first."
+)
 
 
 def may_issue(user) -> bool:
@@ -167,14 +171,16 @@ def issue_order(*, actor, data: dict, body: Body | None, request=None) -> Superv
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                top = SupervisionOrder.objects.filter(year=issued_on.year).aggregate(
-                    top=Max("seq")
-                )["top"]
-                seq = (top or 0) + 1
+                # Per street: each street's first order of a year is 001号.
+                of_year = SupervisionOrder.objects.filter(street=street, year=issued_on.year)
+                seq = (of_year.aggregate(top=Max("seq"))["top"] or 0) + 1
+                number = _number(street.short_name or street.name, issued_on.year, seq)
+                _refuse_a_shared_number(street, number)
                 order = SupervisionOrder.objects.create(
+                    street=street,
                     year=issued_on.year,
                     seq=seq,
-                    number=_number(street, issued_on.year, seq),
+                    number=number,
                     issued_on=issued_on,
                     leader=leader,
                     ground=ground,
@@ -215,12 +221,24 @@ def issue_order(*, actor, data: dict, body: Body | None, request=None) -> Superv
     raise AssessmentInvalid({"__all__": [_("Please try again.")]})
 
 
-def _street(body: Body) -> str:
+def _street(body: Body) -> Street:
+    """The street of the body the order goes to."""
     from huiyin.org.models import Community, Unit
 
     model = Community if body.kind == bodies.COMMUNITY else Unit
-    row = model.objects.select_related("street").get(pk=body.id)
-    return row.street.short_name or row.street.name
+    return model.objects.select_related("street").get(pk=body.id).street
+
+
+def _refuse_a_shared_number(street: Street, number: str) -> None:
+    """Another street's order has this number: the two streets' numbers begin alike.
+
+    Numbers run per street, so two streets numbering alike would clash; say so (and that the
+    administrator gives each street its own short name) rather than retry.
+    """
+    if SupervisionOrder.objects.filter(number=number).exclude(street=street).exists():
+        raise AssessmentInvalid(
+            {"__all__": [gettext(MSG_SHARED_NUMBER) % {"number": number, "street": street.name}]}
+        )
 
 
 def _locked(order: SupervisionOrder, version, errors: Errors) -> SupervisionOrder:
