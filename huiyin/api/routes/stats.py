@@ -13,6 +13,7 @@ from huiyin.api.access import require
 from huiyin.api.problems import Problem
 from huiyin.api.schemas import ERRORS, Id, Stats
 from huiyin.cases import bounds
+from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Grid, Unit
 from huiyin.org.roles import Perm
 
@@ -56,13 +57,27 @@ def period_of(query: StatsQuery):
     return Period(start, end)
 
 
-def scope_of(query: StatsQuery):
+#: The query parameters naming a place, its model, and the path from the place to its street.
+PLACES = (
+    ("community", Community, "street_id"),
+    ("grid", Grid, "community__street_id"),
+    ("unit", Unit, "street_id"),
+)
+
+
+def scope_of(query: StatsQuery, user):
+    """The place the figures are counted in, looked up in the caller's streets only: an id of
+    another street's place answers as one that does not exist (no probing across streets)."""
     from huiyin.reports.stats import Scope
 
+    street_ids = reach_of(user).street_ids
     errors: dict[str, list] = {}
-    for name, model in (("community", Community), ("grid", Grid), ("unit", Unit)):
+    for name, model, street_path in PLACES:
         value = getattr(query, name)
-        if value is not None and not model.objects.filter(pk=value).exists():
+        if value is None:
+            continue
+        mine = model.objects.filter(pk=value, **{f"{street_path}__in": street_ids})
+        if not mine.exists():
             errors[name] = [MSG_UNKNOWN]
     if errors:
         raise Problem("invalid", errors=errors)
@@ -89,4 +104,6 @@ def get_stats(request: HttpRequest, query: Query[StatsQuery]):
     require(request, Perm.REPORTS_VIEW)
     # As the command: every section, the assessment's ranking (computed on request) too.
     every = [section for entry in registered() for section in entry.sections]
-    return compute(period_of(query), user=request.user, scope=scope_of(query), include=every)
+    return compute(
+        period_of(query), user=request.user, scope=scope_of(query, request.user), include=every
+    )
