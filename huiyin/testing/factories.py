@@ -17,7 +17,11 @@ class StreetFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = "浓洄街道"
-    short_name = "浓洄"
+    # Each street's own (street short names are unique): 浓洄 for the usual street, else its
+    # name without 街道.
+    short_name = factory.LazyAttribute(
+        lambda o: "浓洄" if o.name == "浓洄街道" else o.name.removesuffix("街道")[:10]
+    )
 
 
 class CommunityFactory(factory.django.DjangoModelFactory):
