@@ -41,8 +41,8 @@ GROUNDS = {
 
 
 def _street(order: SupervisionOrder):
-    body = order.community if order.community_id else order.unit
-    return body.street
+    # The street of the body it goes to, kept on the order (its numbering's street).
+    return order.street
 
 
 def build_document(order: SupervisionOrder, *, cases: Iterable | None = None, hidden: int = 0):
