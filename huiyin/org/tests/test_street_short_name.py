@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from huiyin.org.models import Street
+from huiyin.org.models import MSG_PREFIX_TAKEN, MSG_SHORT_NAME_TAKEN, Street
 from huiyin.org.roles import Role
 from huiyin.testing import factories as f
 
@@ -80,7 +80,7 @@ def test_full_clean_names_the_rule_and_the_database_refuses_too(street):
     twin = Street(name="浓洄新区街道", short_name="浓洄")
     with pytest.raises(ValidationError) as refused:
         twin.full_clean()
-    assert "Another street already has this short name" in str(refused.value)
+    assert str(MSG_SHORT_NAME_TAKEN) in str(refused.value)
     with pytest.raises(IntegrityError), transaction.atomic():
         Street.objects.create(name="浓洄新区街道", short_name="浓洄")
 
@@ -100,7 +100,8 @@ def test_a_short_name_equal_to_a_street_without_one_is_refused(admin_client, str
     response = _add(admin_client, "溪桥新区街道", "溪桥")
     assert response.status_code == 200
     assert not Street.objects.filter(name="溪桥新区街道").exists()
-    assert "would begin with “溪桥”" in str(response.context["adminform"].form.errors)
+    expected = str(MSG_PREFIX_TAKEN) % {"prefix": "溪桥", "street": "溪桥"}
+    assert expected in str(response.context["adminform"].form.errors)
 
 
 def test_a_street_without_short_name_named_as_anothers_short_name_is_refused(street):
