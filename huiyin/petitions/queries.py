@@ -61,6 +61,13 @@ SCAN_DAYS = 183
 #: hit of a common word over ten years means reading tens of thousands of rows on each page
 #: (bench/README.md). The ledger export of the same search holds every match.
 TEXT_MATCH_LIMIT = 1000
+#: The most matters a list counts exactly; past it the list says "more than" (CasePaginator).
+COUNT_LIMIT = 100_000
+#: From this many matters a page past the middle is picked from the far end (CasePaginator).
+#: Fewer are sorted whole by the database wherever the page is; walking an order's index
+#: backwards to a few filtered rows can read millions of entries first (a street's last page
+#: of 100 days in a city: 642 ms, bench/README.md "A city").
+REVERSE_FROM = 10_000
 #: Page sizes offered; another number asks for the nearest one below it (at least the first).
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -237,19 +244,38 @@ class CasePaginator(Paginator):
     Django's own asks for ``rows[offset:offset + n]``, so the database joins and builds every
     row it skips. Here the page's ids are picked from the filtered cases alone, in their order
     (on a million cases an index walk: see the ``case_list_*`` indexes), and only those rows
-    get their joins and annotations; a page past the middle is picked from the other end in
-    the reversed order, so the last page costs what the first does. The order must end on a
+    get their joins and annotations; of more than :data:`REVERSE_FROM` rows, a page past the
+    middle is picked from the other end in the reversed order, so the last page costs what
+    the first does. The order must end on a
     unique column (the id), or reversing it would not give the same pages.
 
     With `limit`, only the first `limit` rows are counted and paged through (``truncated``
     tells whether there were more): one query fetches their ids in order, and a page is a
     slice of them.
+
+    Without it, the rows are counted up to :data:`COUNT_LIMIT`: past it the list says "more
+    than" and pages through the first that many (a count of a city's ten million cases is a
+    scan of them all, for a figure nobody pages through; the statistics count exactly).
     """
 
-    def __init__(self, object_list, per_page, *, limit: int | None = None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        limit: int | None = None,
+        count_limit: int | None = None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.limit = limit
+        self.count_limit = COUNT_LIMIT if count_limit is None else count_limit
         self.truncated = False
+
+    @property
+    def shown(self) -> int:
+        """The most rows listed: what "more than" refers to."""
+        return self.limit if self.limit is not None else self.count_limit
 
     @cached_property
     def _first_ids(self) -> list[int]:
@@ -260,7 +286,10 @@ class CasePaginator(Paginator):
     @cached_property
     def count(self) -> int:
         if self.limit is None:
-            return super().count
+            # No order: the database counts from whichever index is smallest.
+            found = self.object_list.order_by()[: self.count_limit + 1].count()
+            self.truncated = found > self.count_limit
+            return min(found, self.count_limit)
         found = len(self._first_ids)
         self.truncated = found > self.limit
         return min(found, self.limit)
@@ -277,7 +306,7 @@ class CasePaginator(Paginator):
             return self._get_page(rows.none(), number, self)
         if self.limit is not None:
             ids = self._first_ids[bottom:top]
-        elif bottom > total - top:
+        elif bottom > total - top and total > REVERSE_FROM and not self.truncated:
             ids = rows.reverse().values("pk")[total - top : total - bottom]
         else:
             ids = rows.values("pk")[bottom:top]

@@ -17,3 +17,37 @@ def test_postgresql_alone_has_the_count_index():
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE name = 'case_count_kind'")
             assert cursor.fetchone() is None
+
+
+@pytest.mark.django_db
+def test_postgresql_alone_has_the_street_count_index():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_count_street'")
+            (definition,) = cursor.fetchone()
+            assert "(street_id, kind)" in definition
+            assert "WHERE (NOT withdrawn)" in definition
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'case_count_street'")
+            assert cursor.fetchone() is None
+
+
+@pytest.mark.django_db
+def test_postgresql_alone_has_the_street_list_indexes_and_the_places_dependencies():
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'case_street_list%'")
+            assert cursor.fetchall() == []
+            return
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE indexname LIKE 'case_street_list%' ORDER BY 1"
+        )
+        found = dict(cursor.fetchall())
+        assert (
+            "(street_id, kind, due_on, received_at DESC, id DESC)" in found["case_street_list_due"]
+        )
+        assert "(street_id, kind, received_at DESC, id DESC)" in found["case_street_list_received"]
+        assert all("WHERE (NOT withdrawn)" in definition for definition in found.values())
+        cursor.execute("SELECT stxkind FROM pg_statistic_ext WHERE stxname = 'case_places'")
+        assert cursor.fetchone()[0] == ["f"]

@@ -299,6 +299,11 @@ def test_a_page_costs_the_same_queries_for_3_or_30_disputes(
     assert few == many
 
 
+def _scans(step: str) -> bool:
+    """A step reading a whole table (the capped count's own subquery of ids is not one)."""
+    return step.startswith("SCAN") and step != "SCAN subquery"
+
+
 def _plans(client, user, params) -> list[list[str]]:
     """SQLite's plan of each query of the list page that reads the disputes' cases."""
     from django.db import connection
@@ -307,9 +312,8 @@ def _plans(client, user, params) -> list[list[str]]:
 
     def keep(execute, sql, sql_params, many, context):
         # The count and the page (its ids picked in a subquery); not the navigation's counts.
-        reads = sql.startswith(
-            ('SELECT COUNT(*) AS "__count" FROM "cases_case"', 'SELECT "cases_case"')
-        )
+        # The count reads at most COUNT_LIMIT + 1 rows: SELECT COUNT(*) FROM (... LIMIT n).
+        reads = sql.startswith(("SELECT COUNT(*) FROM (SELECT", 'SELECT "cases_case"'))
         if reads and "dispute" in map(str, sql_params or ()):
             queries.append((sql, sql_params))
         return execute(sql, sql_params, many, context)
@@ -352,7 +356,7 @@ def test_the_list_reads_disputes_from_their_own_index(
     assert len(plans) >= 2  # the count and the page's ids
     for steps in plans:
         assert any("COVERING INDEX dispute_list_" in step for step in steps), steps
-        assert not any(step.startswith("SCAN") for step in steps), steps
+        assert not any(_scans(step) for step in steps), steps
 
 
 @pytest.mark.parametrize(
@@ -391,7 +395,7 @@ def test_the_dispute_s_own_columns_and_the_type_are_filtered_from_indexes(
     count, *page = plans  # the count; the page (its ids picked in a subquery), if counted
     assert all("COVERING INDEX dispute_" in step for step in count if "SEARCH" in step), count
     for steps in plans:
-        assert not any(step.startswith("SCAN") for step in steps), steps
+        assert not any(_scans(step) for step in steps), steps
         # Only the page's own rows (50 at most) are read by key, never the matches.
         inner = [s for s in steps if s.startswith(("SEARCH U", "SEARCH V"))]
         assert all("COVERING INDEX" in step for step in inner), steps

@@ -370,10 +370,15 @@ def test_it_pages_in_a_constant_number_of_queries(
     assert counts[0] == counts[1] == counts[2]
 
 
+@pytest.mark.parametrize("reverse_from", [0, 10_000])
 @pytest.mark.parametrize("sort", [None, "-received", "received"])
-def test_it_pages_through_every_petition_once_in_order_from_either_end(client, clerk, many, sort):
-    # Pages past the middle are picked from the far end in the reversed order; with ties in
-    # dates and due dates mixed with none, they must still be the rows of the plain order.
+def test_it_pages_through_every_petition_once_in_order_from_either_end(
+    client, clerk, many, monkeypatch, sort, reverse_from
+):
+    # Pages past the middle of a long list are picked from the far end in the reversed order;
+    # with ties in dates and due dates mixed with none, they must still be the rows of the
+    # plain order. A short list is paged from the front: the same rows.
+    monkeypatch.setattr("huiyin.petitions.queries.REVERSE_FROM", reverse_from)
     Case.objects.filter(pk__in=Case.objects.order_by("id").values("pk")[:60]).update(due_on=None)
     params = {"sort": sort} if sort else {}
     expected = [case.number for case in PetitionFilter(params, clerk).ordered()]
@@ -565,3 +570,41 @@ def test_the_ledger_export_of_a_capped_search_holds_every_match(clerk, many, lim
     cases, filters, _notices = ledger_cases(clerk, {"q": "事项"})
     assert filters == {"q": "事项"}
     assert cases.count() == 160
+
+
+# --------------------------------------------------------------------------- capped count
+
+
+@pytest.mark.parametrize("sort", [None, "received"])
+def test_a_list_past_the_count_limit_says_more_than_and_pages_from_the_front(
+    client, clerk, many, monkeypatch, sort
+):
+    # 160 petitions, counted up to 120: "more than 120", three pages (50 + 50 + 20) of the
+    # first 120 in the list's own order. The last page is not picked from the far end, which
+    # would be the last 20 of all 160.
+    monkeypatch.setattr("huiyin.petitions.queries.COUNT_LIMIT", 120)
+    params = {"sort": sort} if sort else {}
+    expected = [case.number for case in PetitionFilter(params, clerk).ordered()]
+    assert len(expected) == 160
+    client.force_login(clerk)
+    first = client.get(URL, params)
+    html = first.content.decode()
+    assert 'data-count="120" data-truncated="1"' in html
+    assert "找到的信访件超过 120 件，按当前排序列出前 120 件" in html
+    assert "第 1 页，共 3 页" in html
+    seen = []
+    for page in (1, 2, 3):
+        seen += numbers(client.get(URL, {**params, "page": page}))
+    assert seen == expected[:120]
+    assert numbers(client.get(URL, {**params, "page": 9})) == expected[100:120]
+
+
+@pytest.mark.parametrize(("limit", "truncated"), [(159, True), (160, False)])
+def test_exactly_the_count_limit_is_not_more_than_it(
+    client, clerk, many, monkeypatch, limit, truncated
+):
+    monkeypatch.setattr("huiyin.petitions.queries.COUNT_LIMIT", limit)
+    client.force_login(clerk)
+    html = client.get(URL).content.decode()
+    assert f'data-count="{min(limit, 160)}"' in html
+    assert ("data-truncated" in html) is truncated
