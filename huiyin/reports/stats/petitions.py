@@ -97,7 +97,7 @@ history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
@@ -118,6 +118,7 @@ from django.db.models import (
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Clock
 from huiyin.incidents.goals import as_stats as four_nos
+from huiyin.org.access import reach_of
 from huiyin.petitions.models import (
     LEVEL_RANK,
     Channel,
@@ -220,7 +221,16 @@ def petition_cases(
     return _cases(Kind.PETITION, period, user=user, scope=scope)
 
 
-def _with_petitions(cases: QuerySet[Case]) -> QuerySet[Case]:
+def bounded_streets(user=None, scope: Scope | None = None) -> tuple[int, ...]:
+    """The streets whose petitions :func:`_with_petitions` bounds one by one: the reader's,
+    when they read several (a district officer), else none (one range for all)."""
+    if user is None or (scope is not None and scope.street_id is not None):
+        return ()
+    ids = reach_of(user).street_ids
+    return tuple(sorted(ids)) if len(ids) > 1 else ()
+
+
+def _with_petitions(cases: QuerySet[Case], streets: Collection[int] = ()) -> QuerySet[Case]:
     """`cases` joined to their petitions, the petitions' side read by primary key within the
     lowest and highest id of `cases` (two scalar subqueries over the period's cases).
 
@@ -230,13 +240,19 @@ def _with_petitions(cases: QuerySet[Case]) -> QuerySet[Case]:
     the same 100 days cost more the longer the history. Ids follow the order of registration,
     so the range is about the period's own; a period with cases imported long after (higher
     ids) only reads a wider range.
+
+    With `streets` (several), one range a street, OR-ed: a district that merged its streets'
+    databases has each street's ids in a block of its own, and one range over the district's
+    period then spans nearly every petition (bench/README.md, "A city").
     """
-    ids = cases.order_by().values("kind")  # one group: every case counted is a petition
-    lowest = Subquery(ids.annotate(bound=Min("pk")).values("bound"))
-    highest = Subquery(ids.annotate(bound=Max("pk")).values("bound"))
-    return cases.filter(
-        petition__isnull=False, petition__case_id__gte=lowest, petition__case_id__lte=highest
-    )
+    condition = Q()
+    for street_id in streets if len(streets) > 1 else (None,):
+        of = cases if street_id is None else cases.filter(street_id=street_id)
+        ids = of.order_by().values("kind")  # one group: every case counted is a petition
+        lowest = Subquery(ids.annotate(bound=Min("pk")).values("bound"))
+        highest = Subquery(ids.annotate(bound=Max("pk")).values("bound"))
+        condition |= Q(petition__case_id__gte=lowest, petition__case_id__lte=highest)
+    return cases.filter(Q(petition__isnull=False) & condition)
 
 
 # --------------------------------------------------------------------------- counting
@@ -263,7 +279,9 @@ _G = {
 }
 
 
-def _groups(cases: QuerySet[Case], day: date, by: tuple[str, ...] = ()) -> list[dict]:
+def _groups(
+    cases: QuerySet[Case], day: date, by: tuple[str, ...] = (), streets: Collection[int] = ()
+) -> list[dict]:
     """The grouped aggregate: one row per combination, with ``b`` (batches), ``h`` (headcount)
     and each column of `by` (``community_id``, ``grid_id``) under its own name.
 
@@ -274,7 +292,7 @@ def _groups(cases: QuerySet[Case], day: date, by: tuple[str, ...] = ()) -> list[
         case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
     ).order_by("-stopped_at", "-id")
     latest = FollowUp.objects.filter(petition_id=OuterRef("pk")).order_by("-on", "-id")
-    annotated = _with_petitions(cases).annotate(
+    annotated = _with_petitions(cases, streets).annotate(
         g_reception=ExpressionWrapper(
             Q(petition__reception_slot__isnull=False), output_field=BooleanField()
         ),
@@ -449,7 +467,7 @@ def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
     """
     cases = petition_cases(period, user=user, scope=scope)
     # 1. Every count and sum: one grouped aggregate over the period's petitions.
-    rows = _groups(cases, period.reference_day())
+    rows = _groups(cases, period.reference_day(), streets=bounded_streets(user, scope))
     return sections(period, cases, rows, user=user, scope=scope)
 
 
@@ -474,7 +492,7 @@ def sections(
         case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
     ).order_by("-stopped_at", "-id")
     for case_id, number, level, channel, leader_id, leader_name, headcount, outcome, late, back in (
-        _with_petitions(cases)
+        _with_petitions(cases, bounded_streets(user, scope))
         .filter(
             Q(petition__reception_slot__isnull=False)
             | Q(petition__level__in=list(goal_levels), petition__channel__in=channels)

@@ -93,7 +93,12 @@ def per_community(period: Period, *, user=None) -> list[dict]:
     ``concluded``, ``overdue_open``. With `user`, only the communities that person's scope
     reaches plus any where they see a petition. Petitions without a community are in no row.
     """
-    rows = _groups(petition_cases(period, user=user), period.reference_day(), ("community_id",))
+    rows = _groups(
+        petition_cases(period, user=user),
+        period.reference_day(),
+        ("community_id",),
+        _petitions.bounded_streets(user),
+    )
     return _per_community(_grouped(rows, "community_id"), user)
 
 
@@ -112,7 +117,12 @@ def _per_community(counts: dict[int | None, dict], user) -> list[dict]:
 def per_grid(period: Period, *, user=None) -> list[dict]:
     """One row per grid: ``id``, ``name``, ``community`` (name), ``community_id``, ``batches``,
     ``headcount`` and the other per-community keys, and ``geometry`` (GeoJSON or None)."""
-    rows = _groups(petition_cases(period, user=user), period.reference_day(), ("grid_id",))
+    rows = _groups(
+        petition_cases(period, user=user),
+        period.reference_day(),
+        ("grid_id",),
+        _petitions.bounded_streets(user),
+    )
     return _per_grid(_grouped(rows, "grid_id"), user)
 
 
@@ -149,7 +159,12 @@ def dashboard(period: Period, *, user=None) -> tuple[dict, list[dict], list[dict
     lists' names (communities, grids).
     """
     cases = petition_cases(period, user=user)
-    rows = _groups(cases, period.reference_day(), ("community_id", "grid_id"))
+    rows = _groups(
+        cases,
+        period.reference_day(),
+        ("community_id", "grid_id"),
+        _petitions.bounded_streets(user),
+    )
     given = {"petitions": _petitions.sections(period, cases, rows, user=user)}
     return (
         compose(period, user=user, given=given),
@@ -168,7 +183,9 @@ def weekly_trend(period: Period, *, user=None, today: date | None = None) -> lis
     """
     today = today or _today()
     rows = (
-        _petitions._with_petitions(petition_cases(period, user=user))
+        _petitions._with_petitions(
+            petition_cases(period, user=user), _petitions.bounded_streets(user)
+        )
         .annotate(week=TruncWeek("received_at", tzinfo=CHINA_TZ))
         .values("week")
         .annotate(batches=Count("pk"), headcount=Sum("petition__headcount", default=0))
