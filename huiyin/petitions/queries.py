@@ -55,6 +55,8 @@ MAX_QUERY_LENGTH = 100
 #: A text search within a received-date range of at most this many days reads that range's
 #: cases (an index range) and tests each; a longer or open range asks the search index. A
 #: common word's index hits over all years outnumber a few months' cases (bench/README.md).
+#: A reader of several streets reads each street's days: ten streets, 18 days (a city's 100
+#: days are 270,000 cases to test, bench/README.md "A city").
 SCAN_DAYS = 183
 #: A text search over a longer or open period counts and lists at most this many matters (the
 #: first in the chosen order), like a search engine's result pages: counting or sorting every
@@ -536,11 +538,15 @@ class PetitionFilter:
         # index alone is exact (see cases/search.py). Punctuation only, or a short period:
         # the test alone.
         start, end = self._received
-        if start is not None and ((end or self.today) - start).days < SCAN_DAYS:
+        if start is not None and ((end or self.today) - start).days * self._streets() < SCAN_DAYS:
             self._conditions.append(substring)
             return
         self.match_limit = TEXT_MATCH_LIMIT
         self._text = (text, substring)
+
+    def _streets(self) -> int:
+        """How many streets the list reads: a period's cases to test are every street's."""
+        return max(1, len(reach_of(self.user).street_ids)) if self.user is not None else 1
 
     def _text_condition(
         self, paged: bool, within: CaseQuerySet | None = None, kind: str | None = None
