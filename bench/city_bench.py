@@ -60,7 +60,19 @@ def _timed(fn, repeat: int, warm: bool = True) -> tuple[float, object]:
     return statistics.median(samples), result
 
 
-def run(repeat: int, with_list: bool, only_list: bool) -> None:
+#: docs/city.md's session settings for a city's database (--tuned): statistics are many
+#: short queries (no JIT) that group a hundred thousand rows (memory to sort them).
+TUNED = ("SET jit = off", "SET work_mem = '32MB'")
+
+
+def run(
+    repeat: int,
+    with_list: bool,
+    only_list: bool,
+    tuned: bool = False,
+    no_export: bool = False,
+    only: str = "",
+) -> None:
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -76,6 +88,8 @@ def run(repeat: int, with_list: bool, only_list: bool) -> None:
     today = timezone.localdate()
     period = stats.Period(today - timedelta(days=DAYS - 1), today)
     with connection.cursor() as cursor:
+        for setting in TUNED if tuned else ():
+            cursor.execute(setting)
         cursor.execute("SELECT count(*), count(DISTINCT street_id) FROM cases_case")
         cases, streets = cursor.fetchone()
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
@@ -83,7 +97,10 @@ def run(repeat: int, with_list: bool, only_list: bool) -> None:
     print(f"database  {connection.vendor}, {size}; {cases:,} cases in {streets} streets")
     print(f"period    {period.start} to {period.end}")
     print(f"load      {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"settings  {'; '.join(TUNED) if tuned else 'the server defaults'}")
     for label, user, street_id in readers():
+        if only not in label:
+            continue
         print(f"\n== {label}", flush=True)
         if with_list or only_list:
             list_run(repeat, False, user=user, street_id=street_id)
@@ -132,6 +149,8 @@ def run(repeat: int, with_list: bool, only_list: bool) -> None:
             )
             return rows, len(out.getvalue())
 
+        if no_export:
+            continue
         city = street_id is None and label.startswith("the city")
         seconds, (rows, size) = _timed(export, 1 if city else repeat, warm=not city)
         print(
@@ -149,12 +168,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--list", action="store_true", help="the list pages too")
     parser.add_argument("--only-list", action="store_true", help="the list pages only")
+    parser.add_argument("--tuned", action="store_true", help="docs/city.md's session settings")
+    parser.add_argument("--no-export", action="store_true", help="leave the ledger exports out")
+    parser.add_argument("--readers", default="", help="only the readers whose label holds this")
     args = parser.parse_args(argv)
     setup(args.database_url, args.data_dir)
     import warnings
 
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no static root
-    run(args.repeat, args.list, args.only_list)
+    run(args.repeat, args.list, args.only_list, args.tuned, args.no_export, args.readers)
 
 
 if __name__ == "__main__":
