@@ -31,7 +31,7 @@ from __future__ import annotations
 from django.db.models import Count, F, Q
 
 from huiyin.reports.stats.engine import Period, Scope, register
-from huiyin.reports.stats.petitions import petition_cases
+from huiyin.reports.stats.petitions import _with_petitions, bounded_streets, petition_cases
 
 __all__ = ["REPLY_KEYS", "SUPERVISION_KEYS", "figures"]
 
@@ -81,8 +81,11 @@ def _supervision(period: Period, *, user=None, scope: Scope | None = None) -> di
 
 
 def _replies(period: Period, *, user=None, scope: Scope | None = None) -> dict:
+    # The petitions read by key within the period's ids, as every petition figure does: a
+    # join without the bounds read every petition of the history (2.8 s of a city's 3.7).
+    cases = petition_cases(period, user=user, scope=scope)
     found = (
-        petition_cases(period, user=user, scope=scope)
+        _with_petitions(cases, bounded_streets(user, scope))
         .filter(petition__replied_on__isnull=False)
         .aggregate(
             written=Count("pk"),

@@ -82,3 +82,19 @@ def test_a_street_with_nothing_in_the_period_leaves_the_others_counted(
     register(personas[Role.PETITION_CLERK], community=community, received_at=days_ago(3))
     register(personas[Role.PETITION_CLERK], community=community, received_at=days_ago(300))
     assert stats.compute(period, user=district)["petitions"]["batches"] == 1
+
+
+def test_the_replies_of_a_district_are_counted_within_each_street_s_range(
+    personas, district, community, unit, street_b, petitions, period
+):
+    from huiyin.petitions.tests.factories import bring_to
+
+    replied = register(personas[Role.PETITION_CLERK], community=community, received_at=days_ago(4))
+    bring_to(replied, "replied", personas, unit=unit)
+    with CaptureQueriesContext(connection) as captured:
+        figures = stats.compute(period, user=district)
+    assert figures["replies"]["written"] == 1
+    assert figures["petitions"]["batches"] == 6
+    # The replies' count reads the petitions by key within each street's ids, too.
+    replies = next(q["sql"] for q in captured.captured_queries if '"written"' in q["sql"])
+    assert replies.upper().count("MIN(") == 2
