@@ -42,6 +42,7 @@ from huiyin.meetings.models import (
     TaskStatus,
 )
 from huiyin.org.models import Staff, Street
+from huiyin.org.numbering import SharedNumber, next_in_street
 from huiyin.patrols.trust_words import PERSON_WORDS
 from huiyin.privacy.audit import record
 
@@ -75,10 +76,6 @@ MSG_CHAIR = _("Choose the staff member who chairs the meeting.")
 MSG_ATTENDEE = _("Choose the attendees from the staff list.")
 MSG_TOO_MANY_ATTENDEES = _("A meeting has at most %(limit)s attendees.")
 MSG_NO_STREET = _("The street office is not set up yet.")
-MSG_SHARED_NUMBER = _(
-    "The number %(number)s is already another street's: %(street)s shares its short name with"
-    " another street. An administrator must give each street its own short name first."
-)
 MSG_MATTER = _("“%(number)s” is not a case you may see.")
 MSG_ACTION = _(
     "A task is a resolution action: investigate, reply, mediate, rectify, coordinate, "
@@ -235,18 +232,6 @@ def _number(street: Street, year: int, seq: int) -> str:
     return f"{street.short_name or street.name}会纪〔{year}〕{seq}号"
 
 
-def _refuse_a_shared_number(street: Street, number: str) -> None:
-    """Another street's meeting has this number: the two streets share a short name.
-
-    Numbers run per street, so two streets with one short name would number alike; say so
-    (and that the administrator gives each street its own short name) rather than retry.
-    """
-    if Meeting.objects.filter(number=number).exclude(street=street).exists():
-        raise MeetingInvalid(
-            {"__all__": [gettext(MSG_SHARED_NUMBER) % {"number": number, "street": street.name}]}
-        )
-
-
 # --------------------------------------------------------------------------- meetings
 
 
@@ -308,10 +293,12 @@ def save_meeting(*, actor, data: dict, meeting: Meeting | None = None, request=N
         try:
             with transaction.atomic():
                 # Per street: each street's first meeting of a year is 1号.
-                of_year = Meeting.objects.filter(street=street, year=held_on.year)
-                seq = (of_year.aggregate(top=Max("seq"))["top"] or 0) + 1
-                number = _number(street, held_on.year, seq)
-                _refuse_a_shared_number(street, number)
+                try:
+                    seq, number = next_in_street(
+                        Meeting, street, held_on.year, lambda n: _number(street, held_on.year, n)
+                    )
+                except SharedNumber as clash:
+                    raise MeetingInvalid({"__all__": [clash.message]}) from None
                 created = Meeting.objects.create(
                     street=street,
                     year=held_on.year,

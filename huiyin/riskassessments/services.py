@@ -20,7 +20,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,7 @@ from huiyin.assessment.services.common import today as _today
 from huiyin.cases import bounds
 from huiyin.org import streets
 from huiyin.org.models import Staff, Street, Unit
+from huiyin.org.numbering import SharedNumber, next_in_street
 from huiyin.patrols.rules import identity_problem
 from huiyin.privacy.audit import record
 from huiyin.riskassessments import levels
@@ -77,10 +78,6 @@ MSG_BODY = _("Choose the responsible unit or name the responsible body.")
 MSG_LEADER = _("Choose the responsible leader.")
 MSG_STAFF = _("Choose a member of staff.")
 MSG_NO_STREET = _("Set up the street first.")
-MSG_SHARED_NUMBER = _(
-    "The number %(number)s is already another street's: %(street)s shares its short name with"
-    " another street. An administrator must give each street its own short name first."
-)
 MSG_COUNTS = _(
     "Those in favour, against and neutral add up to %(total)s, more than the %(participants)s "
     "participants."
@@ -179,18 +176,6 @@ def _number(street: Street, year: int, seq: int) -> str:
     return f"{street.short_name or street.name}稳评〔{year}〕{seq:03d}号"
 
 
-def _refuse_a_shared_number(street: Street, number: str) -> None:
-    """Another street's assessment has this number: the two streets share a short name.
-
-    Numbers run per street, so two streets with one short name would number alike; say so
-    (and that the administrator gives each street its own short name) rather than retry.
-    """
-    if RiskAssessment.objects.filter(number=number).exclude(street=street).exists():
-        raise AssessmentInvalid(
-            {"__all__": [gettext(MSG_SHARED_NUMBER) % {"number": number, "street": street.name}]}
-        )
-
-
 def create_assessment(*, actor, data: dict, request=None) -> RiskAssessment:
     """A new assessment (draft), numbered 浓洄稳评〔2026〕001号."""
     _require_manage(actor)
@@ -210,10 +195,12 @@ def create_assessment(*, actor, data: dict, request=None) -> RiskAssessment:
         try:
             with transaction.atomic():
                 # Per street: each street's first assessment of a year is 001号.
-                of_year = RiskAssessment.objects.filter(street=street, year=year)
-                seq = (of_year.aggregate(top=Max("seq"))["top"] or 0) + 1
-                number = _number(street, year, seq)
-                _refuse_a_shared_number(street, number)
+                try:
+                    seq, number = next_in_street(
+                        RiskAssessment, street, year, lambda n: _number(street, year, n)
+                    )
+                except SharedNumber as clash:
+                    raise AssessmentInvalid({"__all__": [clash.message]}) from None
                 found = RiskAssessment.objects.create(
                     year=year,
                     seq=seq,

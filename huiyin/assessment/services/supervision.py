@@ -20,7 +20,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +41,7 @@ from huiyin.assessment.services.common import (
 from huiyin.cases import bounds
 from huiyin.cases.models import Case, CaseEvent
 from huiyin.org.models import RoleGrant, Staff, Street
+from huiyin.org.numbering import SharedNumber, next_in_street
 from huiyin.org.roles import Role
 from huiyin.privacy.audit import record
 
@@ -57,10 +58,6 @@ MSG_NO_FEEDBACK = _("An order is closed after its written feedback is recorded."
 MSG_CLOSED = _("The order is closed.")
 MSG_BODY = _("Choose the community or unit the order goes to.")
 MSG_BEFORE_ISSUED = _("The date cannot be before the order was issued.")
-MSG_SHARED_NUMBER = _(
-    "The number %(number)s is already another street's: %(street)s shares its short name with"
-    " another street. An administrator must give each street its own short name first."
-)
 
 
 def may_issue(user) -> bool:
@@ -172,10 +169,15 @@ def issue_order(*, actor, data: dict, body: Body | None, request=None) -> Superv
         try:
             with transaction.atomic():
                 # Per street: each street's first order of a year is 001号.
-                of_year = SupervisionOrder.objects.filter(street=street, year=issued_on.year)
-                seq = (of_year.aggregate(top=Max("seq"))["top"] or 0) + 1
-                number = _number(street.short_name or street.name, issued_on.year, seq)
-                _refuse_a_shared_number(street, number)
+                try:
+                    seq, number = next_in_street(
+                        SupervisionOrder,
+                        street,
+                        issued_on.year,
+                        lambda n: _number(street.short_name or street.name, issued_on.year, n),
+                    )
+                except SharedNumber as clash:
+                    raise AssessmentInvalid({"__all__": [clash.message]}) from None
                 order = SupervisionOrder.objects.create(
                     street=street,
                     year=issued_on.year,
@@ -227,18 +229,6 @@ def _street(body: Body) -> Street:
 
     model = Community if body.kind == bodies.COMMUNITY else Unit
     return model.objects.select_related("street").get(pk=body.id).street
-
-
-def _refuse_a_shared_number(street: Street, number: str) -> None:
-    """Another street's order has this number: the two streets' numbers begin alike.
-
-    Numbers run per street, so two streets numbering alike would clash; say so (and that the
-    administrator gives each street its own short name) rather than retry.
-    """
-    if SupervisionOrder.objects.filter(number=number).exclude(street=street).exists():
-        raise AssessmentInvalid(
-            {"__all__": [gettext(MSG_SHARED_NUMBER) % {"number": number, "street": street.name}]}
-        )
 
 
 def _locked(order: SupervisionOrder, version, errors: Errors) -> SupervisionOrder:
