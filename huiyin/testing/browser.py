@@ -89,7 +89,10 @@ def watch_assets(page) -> list[str]:
             broken.append(f"{response.status} {response.url}")
 
     def on_failed(request):
-        if request.resource_type in ASSET_TYPES:
+        # ERR_ABORTED is a load the page itself cancelled: the test navigated on, or the
+        # context closed, while a stylesheet was still on its way. A missing or refused asset
+        # answers with a status or another error.
+        if request.resource_type in ASSET_TYPES and "ERR_ABORTED" not in (request.failure or ""):
             broken.append(f"failed ({request.failure}) {request.url}")
 
     page.on("response", on_response)

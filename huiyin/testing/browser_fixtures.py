@@ -80,9 +80,10 @@ def page(request, chromium):
     page = context.new_page()
     broken = hb.watch_assets(page)
     yield page
+    found = list(broken)  # before closing, which cancels whatever is still loading
     context.close()
-    if broken:
-        pytest.fail("assets failed to load or were refused:\n" + "\n".join(broken), pytrace=False)
+    if found:
+        pytest.fail("assets failed to load or were refused:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.hookimpl(trylast=True)

@@ -370,6 +370,43 @@ def test_the_browser_reports_what_the_policy_refuses(chromium, live_url, db):
 
 
 @pytest.mark.browser
+def test_the_browser_reports_a_missing_asset_but_not_one_the_page_cancelled(chromium):
+    """A stylesheet answered 404 fails a journey; one still loading when the test moves on
+    (net::ERR_ABORTED) is the test's own doing and does not."""
+    from huiyin.testing import browser as hb
+
+    site = "http://assets.invalid"
+    pages = {
+        "/missing": '<link rel="stylesheet" href="/missing.css"><p>x</p>',
+        "/slow": '<link rel="stylesheet" href="/slow.css"><p>x</p>',
+        "/next": "<p>next</p>",
+    }
+
+    def serve(route):
+        path = route.request.url.removeprefix(site)
+        if path == "/slow.css":
+            return  # never answered: the navigation below cancels it
+        if path in pages:
+            route.fulfill(status=200, content_type="text/html", body=pages[path])
+        else:
+            route.fulfill(status=404, content_type="text/plain", body="not found")
+
+    context = hb.new_context(chromium)
+    try:
+        page = context.new_page()
+        page.route(f"{site}/**", serve)
+        broken = hb.watch_assets(page)
+        page.goto(site + "/missing")
+        page.goto(site + "/slow", wait_until="commit")
+        page.goto(site + "/next")
+        page.wait_for_timeout(200)
+        found = list(broken)
+    finally:
+        context.close()
+    assert found == [f"404 {site}/missing.css"], found
+
+
+@pytest.mark.browser
 def test_charts_filters_and_print_buttons_work_under_the_policy(
     page, live_url, personas, community
 ):

@@ -49,9 +49,10 @@ def phone(chromium):
     page = context.new_page()
     broken = hb.watch_assets(page)
     yield page
+    found = list(broken)  # before closing, which cancels whatever is still loading
     context.close()
-    if broken:
-        pytest.fail("assets failed to load or were refused:\n" + "\n".join(broken), pytrace=False)
+    if found:
+        pytest.fail("assets failed to load or were refused:\n" + "\n".join(found), pytrace=False)
 
 
 def map_data(html: str, select_id: str = "id_grid") -> dict | None:
