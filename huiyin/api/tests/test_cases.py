@@ -6,6 +6,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from huiyin.api.tests.conftest import problem
 from huiyin.cases.models import Case
@@ -75,6 +77,31 @@ def test_cursor_pages_follow_every_order(call, clerk, community, sort):
         if not cursor:
             break
     assert paged == expected and set(paged) == made
+
+
+def test_list_never_counts_the_matches(call, clerk, community):
+    """The web lists count up to petitions.queries.COUNT_LIMIT on every page (a district's
+    ten million cases); the API's pages are keyset cursors with no total, so no page counts
+    the cases at all, and the last page is reached as cheaply as the first."""
+    made = {register(clerk, community=community, title=f"计数{i}").case.number for i in range(5)}
+    table = Case._meta.db_table
+    seen, cursor = [], None
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(10):
+            query = {"kind": "petition", "limit": 2, **({"cursor": cursor} if cursor else {})}
+            body = call(clerk, "get", CASES, **query).json()
+            assert set(body) == {"items", "next_cursor", "limit"}
+            seen += [item["number"] for item in body["items"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+    assert set(seen) == made and len(seen) == len(made)
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].upper().startswith("SELECT COUNT(") and table in q["sql"]
+    ]
+    assert not counts, counts
 
 
 def test_text_search_and_bad_filter_values(call, clerk, community):

@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from huiyin.api.tests.conftest import problem
 from huiyin.cases import bounds
 from huiyin.cases.models import Case
 from huiyin.org.models import RoleGrant, Street
 from huiyin.org.roles import Role
+from huiyin.org.street_choice import SESSION_KEY
 from huiyin.petitions.tests.factories import petitioner, register
 from huiyin.testing import factories as f
 
@@ -131,6 +133,30 @@ def test_one_streets_caller_may_name_their_own_street_only(
     # Someone with no role at all names no street either.
     assert call(outsider, "get", COMMUNITIES, street=street.pk).status_code == 403
     assert call(outsider, "get", COMMUNITIES).status_code == 200
+
+
+def test_a_superuser_names_only_streets_they_hold_a_grant_in_as_on_the_web(
+    call, personas, street, street_b
+):
+    """The superuser flag widens nothing (org.access: "superusers included"): the web's street
+    selector offers and accepts only the streets of the person's grants, so the API refuses
+    another street to a superuser as to anyone, existing or not, with the same answer."""
+    admin = personas[Role.ADMINISTRATOR]
+    assert admin.is_superuser
+    missing = Street.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    answers = set()
+    for value in (street_b["street"].pk, missing):
+        response = call(admin, "get", COMMUNITIES, street=value)
+        assert response.status_code == 403, response.content[:300]
+        answers.add(problem(response)["detail"])
+    assert len(answers) == 1 and "not one of your streets" in answers.pop()
+    assert call(admin, "get", COMMUNITIES, street=street.pk).status_code == 200
+    # The web: the selector does not keep a street the superuser holds no grant in.
+    web = Client()
+    web.force_login(admin)
+    chosen = web.post("/street/", {"street": street_b["street"].pk, "next": "/"})
+    assert chosen.status_code == 302
+    assert SESSION_KEY not in web.session
 
 
 @pytest.mark.parametrize(
