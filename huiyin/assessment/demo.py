@@ -26,6 +26,7 @@ from huiyin.assessment.models import Comparison, Letter, LetterScan, Supervision
 from huiyin.assessment.services import rounds, supervision, veto
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case
+from huiyin.org.demo_times import happened, working_moment
 from huiyin.org.models import Community, Unit
 
 #: The targets every community's letter carries: (statistic, label, at least/most, threshold, weight).
@@ -143,18 +144,20 @@ def _orders(users, today: date) -> None:
     if case is None:
         return
     body = Body(UNIT, unit.pk, unit.name)
-    first = supervision.issue_order(
-        actor=users["leader"],
-        data={
-            "cases": [case.number],
-            "ground": "delay",
-            "instruction": "请城建办抓紧办理，按期书面答复信访人，并将办理情况报街道。",
-            "requirements": "查明事实、依法依规提出处理意见，书面反馈是否采纳督办意见。",
-            "issued_on": today - timedelta(days=20),
-            "deadline": today - timedelta(days=10),
-        },
-        body=body,
-    )
+    # Each order on the petition's timeline the day it was issued (see org.demo_times).
+    with happened(working_moment(today - timedelta(days=20), case.pk)):
+        first = supervision.issue_order(
+            actor=users["leader"],
+            data={
+                "cases": [case.number],
+                "ground": "delay",
+                "instruction": "请城建办抓紧办理，按期书面答复信访人，并将办理情况报街道。",
+                "requirements": "查明事实、依法依规提出处理意见，书面反馈是否采纳督办意见。",
+                "issued_on": today - timedelta(days=20),
+                "deadline": today - timedelta(days=10),
+            },
+            body=body,
+        )
     supervision.record_feedback(
         first,
         actor=users["handler"],
@@ -173,18 +176,19 @@ def _orders(users, today: date) -> None:
             "note": "逾期未反馈，约谈分管负责人。",
         },
     )
-    supervision.issue_order(
-        actor=users["leader"],
-        data={
-            "cases": [case.number],
-            "ground": "perfunctory",
-            "instruction": "答复内容未载明依据，请补正后重新答复。",
-            "requirements": "补充事实和依据，书面反馈。",
-            "issued_on": today - timedelta(days=8),
-            "deadline": today - timedelta(days=1),
-        },
-        body=body,
-    )
+    with happened(working_moment(today - timedelta(days=8), case.pk, 1)):
+        supervision.issue_order(
+            actor=users["leader"],
+            data={
+                "cases": [case.number],
+                "ground": "perfunctory",
+                "instruction": "答复内容未载明依据，请补正后重新答复。",
+                "requirements": "补充事实和依据，书面反馈。",
+                "issued_on": today - timedelta(days=8),
+                "deadline": today - timedelta(days=1),
+            },
+            body=body,
+        )
 
 
 def _veto(office: User, today: date) -> None:

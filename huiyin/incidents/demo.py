@@ -6,8 +6,9 @@ officer (``governance``) registers, names the leader in charge, gives out tasks 
 upward; the leader in charge (``leader`` or ``leader2``) concludes, closes and evaluates;
 the community workers record the results of the tasks they own. The past is given the way a
 duty officer entering the log after the fact gives it: the moments it happened and was learned
-of, each report's sent-at, the conclusion's moment. Timeline events, audit entries, tasks'
-"done at" and the closing moment carry the moment of loading, because the services stamp them.
+of, each report's sent-at, the conclusion's moment. Each step runs inside
+:func:`huiyin.org.demo_times.happened`, so its timeline events, a task's "done at" and the
+closing moment carry the moment the step took place; audit entries keep the moment of loading.
 
 What a reader of the demo finds (the speech's "成功处置了 起非正常死亡事件和 起火警"):
 
@@ -47,6 +48,7 @@ from huiyin.incidents import risk, services
 from huiyin.incidents.models import Incident, RiskNote, Task
 from huiyin.incidents.types import type_named
 from huiyin.org import demo as org_demo
+from huiyin.org.demo_times import happened
 from huiyin.org.models import Community, Grid, Street
 
 SEED = 20260405
@@ -136,26 +138,52 @@ class Demo:
     # ----------------------------------------------------------------- helpers over the services
 
     def report(self, case, kind, sent_at, contents, *, channel="phone", seq=None) -> Case:
-        return services.record_report(
-            case,
-            self.users[GOVERNANCE],
-            kind=kind,
-            sent_at=sent_at,
-            recipient=DISTRICT,
-            channel=channel,
-            contents=contents,
-            seq=seq,
-        )
+        """A report upward, logged the moment it was sent."""
+        with happened(sent_at):
+            return services.record_report(
+                case,
+                self.users[GOVERNANCE],
+                kind=kind,
+                sent_at=sent_at,
+                recipient=DISTRICT,
+                channel=channel,
+                contents=contents,
+                seq=seq,
+            )
 
-    def task(self, case, actor, action, title, owner, due_at) -> Task:
-        services.add_task(
-            case, self.users[actor], action=action, title=title, owner=self.staff(owner).pk,
-            due_at=due_at,
-        )  # fmt: skip
+    def task(self, case, actor, action, title, owner, due_at, *, given_at) -> Task:
+        with happened(given_at):
+            services.add_task(
+                case, self.users[actor], action=action, title=title, owner=self.staff(owner).pk,
+                due_at=due_at,
+            )  # fmt: skip
         return Task.objects.filter(incident_id=case.pk).order_by("-pk").first()
 
-    def finish(self, case, actor, task: Task, result: str) -> Case:
-        return services.finish_task(case, self.users[actor], task=task, result=result)
+    def finish(self, case, actor, task: Task, result: str, *, done_at: datetime) -> Case:
+        """A task's result, recorded (and the task done) at `done_at`."""
+        with happened(done_at):
+            case = services.finish_task(case, self.users[actor], task=task, result=result)
+        Task.objects.filter(pk=task.pk).update(done_at=min(done_at, timezone.now()))
+        return case
+
+    def register(self, moment: datetime, actor, **fields) -> Case:
+        """Registered by the duty officer the moment the street learned of it."""
+        with happened(moment):
+            return services.register_incident(actor, **fields)
+
+    def respond(self, moment: datetime, case, actor, **fields) -> Case:
+        with happened(moment):
+            return services.respond(case, actor, **fields)
+
+    def conclude(self, case, actor, **fields) -> Case:
+        """Concluded by the leader in charge, on the timeline at the conclusion's moment."""
+        with happened(fields["concluded_at"]):
+            return services.conclude(case, actor, **fields)
+
+    def step(self, moment: datetime, case, name: str, actor, **payload) -> Case:
+        """A workflow step of the incident, on its timeline at `moment`."""
+        with happened(moment):
+            return services.step(case, name, actor, **payload)
 
     # ----------------------------------------------------------------- the set pieces
 
@@ -163,7 +191,8 @@ class Demo:
         """Found by the police at dawn; the first report went up 95 minutes later (late)."""
         duty = self.users[GOVERNANCE]
         learned = self.at(DEATH_AGE, "07:15")
-        case = services.register_incident(
+        case = self.register(
+            learned,
             duty,
             title="金鱼池社区河段发现一名溺水身亡人员",
             category=type_named("非正常死亡"),
@@ -177,10 +206,15 @@ class Demo:
             deaths=1,
             measures="社区干部到场协助民警维护现场秩序。",
         )
-        case = services.respond(
-            case, duty, leader=self.staff(LEADER), measures="分管领导带综治办、社区赶赴现场。"
+        case = self.respond(
+            learned + timedelta(minutes=10),
+            case,
+            duty,
+            leader=self.staff(LEADER),
+            measures="分管领导带综治办、社区赶赴现场。",
         )
-        case = services.step(
+        case = self.step(
+            learned + timedelta(minutes=20),
             case,
             "record_police",
             duty,
@@ -189,8 +223,14 @@ class Demo:
         )
         people = _kin_pool()
         kin = people.take("金鱼池社区")
-        case = services.step(
-            case, "record_kin", duty, kin_name=kin.name, kin_relation="儿子", kin_phone=kin.phone
+        case = self.step(
+            learned + timedelta(minutes=80),
+            case,
+            "record_kin",
+            duty,
+            kin_name=kin.name,
+            kin_relation="儿子",
+            kin_phone=kin.phone,
         )
         case = self.report(
             case,
@@ -211,14 +251,18 @@ class Demo:
         )
         verify = self.task(
             case, GOVERNANCE, "verify", "配合公安机关核实身份、联系家属", GOVERNANCE,
-            self.at(DEATH_AGE, "12:00"),
+            self.at(DEATH_AGE, "12:00"), given_at=learned + timedelta(minutes=175),
         )  # fmt: skip
         aftermath = self.task(
             case, LEADER, "aftermath", "协助家属办理善后事宜", GOVERNANCE,
-            self.at(DEATH_AGE, "18:00", plus_days=5),
+            self.at(DEATH_AGE, "18:00", plus_days=5), given_at=learned + timedelta(minutes=180),
         )  # fmt: skip
-        case = self.finish(case, GOVERNANCE, verify, "已核实身份并通知家属到场。")
-        case = services.step(
+        case = self.finish(
+            case, GOVERNANCE, verify, "已核实身份并通知家属到场。",
+            done_at=self.at(DEATH_AGE, "11:40"),
+        )  # fmt: skip
+        case = self.step(
+            self.at(DEATH_AGE, "16:30", plus_days=6),
             case,
             "record_police",
             duty,
@@ -232,9 +276,12 @@ class Demo:
             "续报：公安机关调查结论为排除刑事案件，系意外落水溺亡；家属无异议。",
             channel="written",
         )
-        case = self.finish(case, GOVERNANCE, aftermath, "家属已办理善后，对处置无异议。")
+        case = self.finish(
+            case, GOVERNANCE, aftermath, "家属已办理善后，对处置无异议。",
+            done_at=self.at(DEATH_AGE, "09:30", plus_days=7),
+        )  # fmt: skip
         leader = self.users[LEADER]
-        case = services.conclude(
+        case = self.conclude(
             case,
             leader,
             outcome="排除刑事案件，善后事宜办结，家属无异议。",
@@ -248,8 +295,10 @@ class Demo:
             "终报：事件已处置完毕，善后办结，河段已增设警示标志。",
             channel="written",
         )
-        case = services.step(case, "close", leader, note="处置完毕。")
-        return services.step(
+        closing = self.at(DEATH_AGE, "15:30", plus_days=8)
+        case = self.step(closing, case, "close", leader, note="处置完毕。")
+        return self.step(
+            self.at(DEATH_AGE, "10:30", plus_days=12),
             case,
             "evaluate",
             leader,
@@ -264,7 +313,8 @@ class Demo:
         """A kitchen fire in a shop under flats: reported on time, closed with the 终报."""
         duty = self.users[GOVERNANCE]
         learned = self.at(FIRE_AGE, "14:12")
-        case = services.register_incident(
+        case = self.register(
+            learned,
             duty,
             title="翠屏路12号底商餐馆厨房起火",
             category=type_named("火警"),
@@ -280,8 +330,12 @@ class Demo:
             loss_note="厨房设备及排烟管道烧毁。",
             measures="疏散楼上住户，社区干部到场。",
         )
-        case = services.respond(
-            case, duty, leader=self.staff(LEADER2), measures="分管领导到场指挥，疏散楼上住户。"
+        case = self.respond(
+            learned + timedelta(minutes=5),
+            case,
+            duty,
+            leader=self.staff(LEADER2),
+            measures="分管领导到场指挥，疏散楼上住户。",
         )
         case = self.report(
             case,
@@ -298,18 +352,22 @@ class Demo:
         )
         site = self.task(
             case, GOVERNANCE, "site", "设置警戒，组织楼上住户疏散和返家", COMMUNITY2,
-            self.at(FIRE_AGE, "17:00"),
+            self.at(FIRE_AGE, "17:00"), given_at=learned + timedelta(minutes=90),
         )  # fmt: skip
         rectify = self.task(
             case, LEADER2, "rectify", "督促餐馆整改厨房燃气管线和排烟管道", COMMUNITY2,
-            self.at(FIRE_AGE, "18:00", plus_days=10),
+            self.at(FIRE_AGE, "18:00", plus_days=10), given_at=learned + timedelta(minutes=95),
         )  # fmt: skip
-        case = self.finish(case, COMMUNITY2, site, "16时住户全部返家，现场无复燃。")
         case = self.finish(
-            case, COMMUNITY2, rectify, "餐馆已更换燃气管线、清洗排烟管道，复查合格。"
-        )
+            case, COMMUNITY2, site, "16时住户全部返家，现场无复燃。",
+            done_at=self.at(FIRE_AGE, "16:05"),
+        )  # fmt: skip
+        case = self.finish(
+            case, COMMUNITY2, rectify, "餐馆已更换燃气管线、清洗排烟管道，复查合格。",
+            done_at=self.at(FIRE_AGE, "09:20", plus_days=1),
+        )  # fmt: skip
         leader = self.users[LEADER2]
-        case = services.conclude(
+        case = self.conclude(
             case,
             leader,
             outcome="明火于14时40分扑灭，无人员死亡，1人轻微呛伤已出院；餐馆整改后复查合格。",
@@ -323,7 +381,7 @@ class Demo:
             "终报：火警处置完毕，起火原因为油锅过热引燃排烟管道；整改已落实。",
             channel="written",
         )
-        return services.step(case, "close", leader)
+        return self.step(self.at(FIRE_AGE, "16:30", plus_days=1), case, "close", leader)
 
     def gathering(self) -> tuple[Case, RiskNote]:
         """Workers gather at a site over unpaid wages; a risk note about the project came
@@ -353,7 +411,8 @@ class Demo:
             due_at=self.at(GATHERING_AGE, "17:00", plus_days=-1),
         )
         learned = self.at(GATHERING_AGE, "09:10")
-        case = services.register_incident(
+        case = self.register(
+            learned,
             duty,
             title=f"{site}项目部农民工聚集讨薪",
             category=type_named("群体性事件"),
@@ -370,8 +429,12 @@ class Demo:
             dispute_case=dispute.number if dispute is not None else None,
             risk_note=note.pk,
         )
-        case = services.respond(
-            case, duty, leader=self.staff(LEADER), measures="分管领导到场，约总包、分包负责人协商。"
+        case = self.respond(
+            learned + timedelta(minutes=10),
+            case,
+            duty,
+            leader=self.staff(LEADER),
+            measures="分管领导到场，约总包、分包负责人协商。",
         )
         case = self.report(
             case,
@@ -388,18 +451,23 @@ class Demo:
         )
         labour = self.task(
             case, GOVERNANCE, "labour_inspection", "会同劳动监察核实欠薪金额和人数",
-            GOVERNANCE, self.at(GATHERING_AGE, "17:00"),
+            GOVERNANCE, self.at(GATHERING_AGE, "17:00"), given_at=learned + timedelta(minutes=105),
         )  # fmt: skip
         mediate = self.task(
             case, LEADER, "mediate", "组织总包、分包和劳动者代表协商支付方案", GOVERNANCE,
             self.at(GATHERING_AGE, "18:00", plus_days=2),
+            given_at=learned + timedelta(minutes=110),
         )  # fmt: skip
-        case = self.finish(case, GOVERNANCE, labour, "核实拖欠工资，分包方确认欠付金额。")
         case = self.finish(
-            case, GOVERNANCE, mediate, "总包单位同意先行垫付，三日内支付到位；人员当日散去。"
-        )
+            case, GOVERNANCE, labour, "核实拖欠工资，分包方确认欠付金额。",
+            done_at=self.at(GATHERING_AGE, "11:20"),
+        )  # fmt: skip
+        case = self.finish(
+            case, GOVERNANCE, mediate, "总包单位同意先行垫付，三日内支付到位；人员当日散去。",
+            done_at=self.at(GATHERING_AGE, "11:50"),
+        )  # fmt: skip
         leader = self.users[LEADER]
-        case = services.conclude(
+        case = self.conclude(
             case,
             leader,
             outcome="总包单位先行垫付拖欠工资，三日内支付到位；聚集人员当日12时前散去。",
@@ -413,7 +481,8 @@ class Demo:
             "终报：拖欠工资已由总包单位垫付到位，事件处置完毕。",
             channel="written",
         )
-        case = services.step(case, "close", leader)
+        closing = self.at(GATHERING_AGE, "10:30", plus_days=4)
+        case = self.step(closing, case, "close", leader)
         first_task = note.tasks.order_by("pk").first()
         risk.finish_task(
             note, duty, task=first_task.pk, result="已约谈总包、分包单位，督促制定工资支付计划。"
@@ -432,7 +501,8 @@ class Demo:
         """Two days ago, still being handled: reports sent, one task open."""
         duty = self.users[GOVERNANCE]
         learned = self.at(ACCIDENT_AGE, "17:48")
-        case = services.register_incident(
+        case = self.register(
+            learned,
             duty,
             title="北辰路与北辰商业街路口两车相撞",
             category=type_named("道路交通事故"),
@@ -446,8 +516,12 @@ class Demo:
             minor_injuries=2,
             direct_loss=Decimal("8000"),
         )
-        case = services.respond(
-            case, duty, leader=self.staff(LEADER2), measures="社区协助疏导交通。"
+        case = self.respond(
+            learned + timedelta(minutes=7),
+            case,
+            duty,
+            leader=self.staff(LEADER2),
+            measures="社区协助疏导交通。",
         )
         case = self.report(
             case, "first", learned + timedelta(minutes=22), "初报：路口两车相撞，2人轻伤送医。"
@@ -462,6 +536,7 @@ class Demo:
         self.task(
             case, GOVERNANCE, "coordinate", "会同交警、城建办核查路口信号灯和减速设施",
             GOVERNANCE, datetime.combine(self.today + timedelta(days=3), time(17, 0), CHINA_TZ),
+            given_at=learned + timedelta(minutes=80),
         )  # fmt: skip
         return case
 

@@ -260,6 +260,7 @@ def load_second_street_matters(st: Street) -> int:
     from django.utils import timezone
 
     from huiyin.cases.models import Case
+    from huiyin.org.demo_times import happened, working_moment
 
     if Case.objects.filter(street=st).exists():
         return 0
@@ -276,38 +277,48 @@ def load_second_street_matters(st: Street) -> int:
             else None
         )
         received = now - timedelta(days=3 + index * 4)
+        # Each matter's timeline at the moments it happened (see demo_times).
         if kind == "petition":
             _second_petition(clerk, st, title, community, grid, received, handler_unit, index)
         elif kind == "dispute":
-            _second_dispute(governance, title, community, grid, received)
+            with happened(working_moment(timezone_date(received), index)):
+                _second_dispute(governance, title, community, grid, received)
         else:
-            _second_incident(governance, title, community, grid, received)
+            with happened(received - timedelta(minutes=50)):
+                _second_incident(governance, title, community, grid, received)
         made += 1
     return made
 
 
 def _second_petition(clerk, st, title, community, grid, received, unit, index) -> None:
+    from datetime import timedelta
+
     from huiyin.cases.workflow import fire
+    from huiyin.org.demo_times import happened, working_moment
     from huiyin.petitions.services import register_petition
 
     petitioner = {"name": made_up_names(1, seed=3000 + index)[0], "address": "溪桥路8号"}
-    petition = register_petition(
-        actor=clerk,
-        data={
-            "title": title,
-            "channel": "visit",
-            "received_at": received,
-            "community": community,
-            "grid": grid,
-            "street": st,
-            "told_on_the_spot": True,
-        },
-        petitioners=[petitioner],
-    )
+    with happened(received):
+        petition = register_petition(
+            actor=clerk,
+            data={
+                "title": title,
+                "channel": "visit",
+                "received_at": received,
+                "community": community,
+                "grid": grid,
+                "street": st,
+                "told_on_the_spot": True,
+            },
+            petitioners=[petitioner],
+        )
     if index == 0:  # one accepted and assigned to the street's own department
         case = petition.case
-        case = fire(case, "accept", actor=clerk, version=case.version)
-        fire(case, "assign", actor=clerk, version=case.version, unit=unit)
+        next_day = timezone_date(received) + timedelta(days=1)
+        with happened(working_moment(next_day, case.pk)):
+            case = fire(case, "accept", actor=clerk, version=case.version)
+        with happened(working_moment(next_day, case.pk, 1)):
+            fire(case, "assign", actor=clerk, version=case.version, unit=unit)
 
 
 def _second_dispute(actor, title, community, grid, received) -> None:

@@ -6,8 +6,10 @@ registered with :func:`huiyin.petitions.services.register_petition` and moved on
 ``handler`` / ``handler2`` handle for 城建办 / 社事办, ``leader`` / ``leader2`` approve
 extensions and own key cases). The past is given the way a clerk entering late paperwork gives
 it: ``received_at`` and the payload dates (``decided_on``, ``replied_on``, ...). So every case
-number, clock, timeline event and audit entry is the real one; events and audit entries carry
-the moment of loading, because the services stamp them and nothing here writes around them.
+number, clock, timeline event and audit entry is the real one. Each step runs inside
+:func:`huiyin.org.demo_times.happened`: its timeline events (and a closing moment) are moved to
+the moment it took place (registration at the moment received, later steps in office hours of
+their days); audit entries keep the moment of loading, as the hash chain recorded them.
 
 What a reader of the demo finds: ~200 petitions over five communities and their grids, every
 channel and state, a few lodged at district, city and province level (the campaign's goal is
@@ -37,6 +39,7 @@ from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.models import Case, Category
 from huiyin.cases.workflow import fire
 from huiyin.org import demo as org_demo
+from huiyin.org.demo_times import happened, working_moment
 from huiyin.org.models import Community, Grid, Staff, Street, Unit
 from huiyin.petitions import services
 from huiyin.petitions.models import (
@@ -1276,11 +1279,14 @@ class Loader:
             for index, step in enumerate(plan.steps):
                 timeline.append(((step.on, 1, plan.received_at, plan.key, index), plan, step))
         timeline.sort(key=lambda item: item[0])
-        for _order, plan, step in timeline:
+        for order, plan, step in timeline:
             if step is None:
-                self.register(plan, slots)
+                # Registered at the moment received, the way a clerk enters it at the desk.
+                with happened(plan.received_at):
+                    self.register(plan, slots)
             else:
-                self.do(plan, step)
+                with happened(working_moment(step.on, plan.key, order[-1])):
+                    self.do(plan, step)
 
     def register(self, plan: Plan, slots: list[SlotPlan]) -> None:
         data = {k: v for k, v in plan.data.items() if not k.startswith("_")}

@@ -39,6 +39,7 @@ from huiyin.disputes.models import (
     Tier,
 )
 from huiyin.disputes.types import ensure_default_types
+from huiyin.org.demo_times import happened, working_moment
 from huiyin.org.models import Community, Grid, Street, Unit
 from huiyin.petitions.demo import People, Step
 from huiyin.screening import demo as screening_demo
@@ -200,10 +201,15 @@ class Loader:
 
     def run(self, plans: list[Plan]) -> None:
         for plan in plans:
-            self.register(plan)
+            # Each step's timeline events at the moment it took place (see demo_times):
+            # registration in office hours of the day received (or the screening report's
+            # moment), each later step in office hours of its own day, in order.
+            with happened(plan.found_at or working_moment(plan.received_on, plan.key)):
+                self.register(plan)
             steps = sorted(enumerate(plan.steps), key=lambda item: (item[1].on, item[0]))
-            for _index, step in steps:
-                self.do(plan, step)
+            for order, (_index, step) in enumerate(steps, start=1):
+                with happened(working_moment(step.on, plan.key, order)):
+                    self.do(plan, step)
 
     # ----------------------------------------------------------------- registration
 

@@ -127,3 +127,42 @@ def test_the_mails_links_follow_the_port_the_demo_serves(settings, monkeypatch):
     settings.HUIYIN_BASE_URL = "https://huiyin.example.gov.cn"
     point_links_at(8012)
     assert settings.HUIYIN_BASE_URL == "https://huiyin.example.gov.cn"
+
+
+def test_each_cases_history_reads_in_the_order_and_at_the_times_it_happened(loaded):
+    """Registration at the moment received, later steps on their own days: never before the
+    case was received, never after now, in the order written, and not all at the loading."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from huiyin.cases.models import CaseEvent
+
+    now = timezone.now()
+    received = dict(Case.objects.values_list("pk", "received_at"))
+    timelines: dict[int, list[CaseEvent]] = {}
+    for event in CaseEvent.objects.order_by("at", "pk").only(
+        "case_id", "at", "kind", "from_status", "to_status"
+    ):
+        timelines.setdefault(event.case_id, []).append(event)
+    assert timelines and set(timelines) <= set(received)
+    one_minute = 0
+    for case_id, events in timelines.items():
+        assert events[0].kind == "registered", case_id
+        assert events[0].at >= received[case_id], case_id
+        assert events[-1].at <= now, case_id
+        # Read in time order, each step starts from the status the one before left.
+        status = events[0].to_status
+        for event in events[1:]:
+            if event.from_status:
+                assert event.from_status == status, (case_id, event.kind)
+                status = event.to_status
+        minutes = {event.at.replace(second=0, microsecond=0) for event in events}
+        one_minute += len(minutes) == 1
+    assert one_minute < len(timelines) / 2
+    days = {timezone.localdate(e.at) for events in timelines.values() for e in events}
+    assert len(days) > 30
+    # A closed case was closed when its last step was taken, not when the demo was loaded.
+    closed = Case.objects.filter(closed_at__isnull=False)
+    assert closed.exists()
+    assert closed.filter(closed_at__lt=now - timedelta(days=1)).count() > closed.count() / 2
