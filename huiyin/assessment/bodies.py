@@ -68,9 +68,11 @@ def body_fields(body: Body) -> dict:
     return {"community_id": None, "unit_id": body.id}
 
 
-def all_bodies(kind: str | None = None, *, street_id: int | None = None) -> list[Body]:
+def all_bodies(
+    kind: str | None = None, *, street_id: int | None = None, street_ids=None
+) -> list[Body]:
     """Every community (in the street's order), then every unit (by kind and name); with
-    `street_id`, that street's only."""
+    `street_id`, that street's only; with `street_ids`, those streets' only."""
     from huiyin.org.models import Community, Unit
 
     communities, units = Community.objects.all(), Unit.objects.all()
@@ -78,6 +80,11 @@ def all_bodies(kind: str | None = None, *, street_id: int | None = None) -> list
         communities, units = (
             communities.filter(street_id=street_id),
             units.filter(street_id=street_id),
+        )
+    if street_ids is not None:
+        communities, units = (
+            communities.filter(street_id__in=street_ids),
+            units.filter(street_id__in=street_ids),
         )
     out: list[Body] = []
     if kind in (None, COMMUNITY):
@@ -107,11 +114,12 @@ def parse(key: str | None) -> Body | None:
     return Body(kind, pk, name) if name is not None else None
 
 
-def choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped choices for a select: communities, then units."""
+def choices(user=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices for a select: communities, then units (of the person's streets when
+    given: another street's body is no choice, so a forged one is a form error)."""
     from django.utils.translation import gettext
 
-    bodies = all_bodies()
+    bodies = all_bodies(street_ids=None if user is None else reach_of(user).street_ids)
     return [
         (gettext("Communities"), [(b.key, b.name) for b in bodies if b.kind == COMMUNITY]),
         (gettext("Units"), [(b.key, b.name) for b in bodies if b.kind == UNIT]),

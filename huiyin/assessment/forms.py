@@ -75,16 +75,18 @@ class BodyField(forms.ChoiceField):
         kwargs.setdefault("label", _("Community or unit"))
         super().__init__(choices=(), **kwargs)
 
-    def refresh(self) -> None:
-        self.choices = [("", "—"), *bodies.choices()]
+    def refresh(self, user=None) -> None:
+        self.choices = [("", "—"), *bodies.choices(user)]
 
 
 class WithBody(Styled):
+    """A form naming a body: with `user`, one of the person's streets' bodies only."""
+
     body = BodyField()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["body"].refresh()
+        self.fields["body"].refresh(user)
 
     def chosen_body(self):
         return bodies.parse(self.cleaned_data.get("body"))

@@ -21,16 +21,21 @@ class AssuranceForm(Styled):
     def __init__(self, *args, takes_responsible: bool = True, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
         if takes_responsible:
-            self.fields["responsible"].choices = [("", "—"), *(staff or staff_choices())]
+            self.fields["responsible"].choices = [
+                ("", "—"),
+                *(staff if staff is not None else staff_choices(None)),
+            ]
         else:
             del self.fields["responsible"]
 
 
-def staff_choices() -> list[tuple[str, str]]:
-    """Every staff member by name (read once per page, shared by the five items' forms)."""
-    from huiyin.org.models import Staff
+def staff_choices(user) -> list[tuple[str, str]]:
+    """The staff of the person's streets by name (every one without a person), read once per
+    page and shared by the five items' forms."""
+    from huiyin.org import own_streets
 
-    return [(str(k), n) for k, n in Staff.objects.order_by("name", "id").values_list("id", "name")]
+    found = own_streets.staff(user).order_by("name", "id").values_list("id", "name")
+    return [(str(k), n) for k, n in found]
 
 
 class EvidenceForm(Styled):

@@ -16,8 +16,9 @@ def _version() -> forms.IntegerField:
     )
 
 
-def _staff_options() -> list[tuple[str, str]]:
-    return [(str(s.pk), s.name) for s in staff_choices()]
+def _staff_options(user) -> list[tuple[str, str]]:
+    """The staff of the person's streets (every street's without a person)."""
+    return [(str(s.pk), s.name) for s in staff_choices(user)]
 
 
 class MeetingForm(Styled):
@@ -42,9 +43,9 @@ class MeetingForm(Styled):
     )
     version = _version()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        options = _staff_options()
+        options = _staff_options(user)
         self.fields["chair"].choices = [("", "—"), *options]
         self.fields["attendees"].choices = options
         self.fields["attendees"].widget.attrs["class"] = "form-check-input"
@@ -73,9 +74,9 @@ class TaskForm(Styled):
         help_text=_("Optional: the matter the task resolves."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "—"), *_staff_options()]
+        self.fields["owner"].choices = [("", "—"), *_staff_options(user)]
 
 
 class DoneForm(Styled):

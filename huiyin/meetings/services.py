@@ -120,9 +120,12 @@ def may_finish(user, task: MeetingTask) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-def staff_choices() -> QuerySet[Staff]:
-    """The staff a meeting may name (chair, attendees, owners): active accounts."""
-    return Staff.objects.filter(user__is_active=True).order_by("name", "pk")
+def staff_choices(user=None) -> QuerySet[Staff]:
+    """The staff a meeting may name (chair, attendees, owners): active accounts, of the
+    person's streets when given."""
+    from huiyin.org import own_streets
+
+    return own_streets.staff(user).filter(user__is_active=True).order_by("name", "pk")
 
 
 def visible_tasks(user) -> QuerySet[MeetingTask]:
@@ -155,12 +158,14 @@ def _earlier(meeting: Meeting) -> Q:
 def follow_through(meeting: Meeting) -> dict[str, list[MeetingTask]]:
     """What earlier meetings decided, as this meeting reviews it: the tasks still open, and
     those done since the meeting before this one (or in the 30 days before it)."""
-    earlier = MeetingTask.objects.filter(_earlier(meeting)).select_related(
-        "meeting", "owner", "case"
-    )
+    # The meeting's own street's earlier meetings: never another street's tasks.
+    earlier = MeetingTask.objects.filter(
+        _earlier(meeting), meeting__street_id=meeting.street_id
+    ).select_related("meeting", "owner", "case")
     previous = (
         Meeting.objects.filter(
-            Q(held_on__lt=meeting.held_on) | Q(held_on=meeting.held_on, pk__lt=meeting.pk)
+            Q(held_on__lt=meeting.held_on) | Q(held_on=meeting.held_on, pk__lt=meeting.pk),
+            street_id=meeting.street_id,
         )
         .order_by("-held_on", "-pk")
         .first()
@@ -177,15 +182,15 @@ def follow_through(meeting: Meeting) -> dict[str, list[MeetingTask]]:
 # --------------------------------------------------------------------------- input
 
 
-def _staff(value, errors: Errors, key: str, message) -> Staff | None:
+def _staff(actor, value, errors: Errors, key: str, message) -> Staff | None:
     pk = bounds.bounded_int(getattr(value, "pk", value), 1, bounds.MAX_ID)
-    found = staff_choices().filter(pk=pk).first() if pk else None
+    found = staff_choices(actor).filter(pk=pk).first() if pk else None
     if found is None:
         errors.add(key, message)
     return found
 
 
-def _attendees(values, errors: Errors) -> list[Staff]:
+def _attendees(actor, values, errors: Errors) -> list[Staff]:
     values = values or []
     if isinstance(values, str | int):
         values = [values]
@@ -200,7 +205,7 @@ def _attendees(values, errors: Errors) -> list[Staff]:
     if len(pks) > MAX_ATTENDEES:
         errors.add("attendees", gettext(MSG_TOO_MANY_ATTENDEES) % {"limit": MAX_ATTENDEES})
         return []
-    found = list(staff_choices().filter(pk__in=pks))
+    found = list(staff_choices(actor).filter(pk__in=pks))
     if len(found) != len(pks):
         errors.add("attendees", MSG_ATTENDEE)
     return found
@@ -222,10 +227,15 @@ def _case(actor, value, errors: Errors, key: str = "case") -> Case | None:
 
 
 def _street(actor) -> Street | None:
-    """The street the meeting is of: the one the actor works in (else the first street)."""
-    from huiyin.org import streets
+    """The street the meeting is of: the one the actor works in (else the first of the
+    actor's streets): always one the actor holds."""
+    from huiyin.org import own_streets, streets
 
-    return streets.street_of(actor) or Street.objects.order_by("pk").first()
+    mine = own_streets.street_ids(actor)
+    street = streets.street_of(actor)
+    if street is None or street.pk not in mine:
+        street = Street.objects.filter(pk__in=mine).order_by("pk").first()
+    return street
 
 
 def _number(street: Street, year: int, seq: int) -> str:
@@ -246,8 +256,8 @@ def save_meeting(*, actor, data: dict, meeting: Meeting | None = None, request=N
     kind = errors.choice("meeting_kind", data.get("meeting_kind"), MeetingKind.values)
     place = errors.text("place", data.get("place"), 80)
     decisions = errors.text("decisions", data.get("decisions"), 8000)
-    chair = _staff(data.get("chair"), errors, "chair", MSG_CHAIR)
-    attendees = _attendees(data.get("attendees"), errors)
+    chair = _staff(actor, data.get("chair"), errors, "chair", MSG_CHAIR)
+    attendees = _attendees(actor, data.get("attendees"), errors)
     if chair is not None and chair not in attendees:
         attendees.append(chair)
     if len(attendees) > MAX_ATTENDEES:
@@ -385,7 +395,7 @@ def add_task(meeting: Meeting, *, actor, data: dict, request=None) -> MeetingTas
     action = str(data.get("action") or "")[:40]
     if action not in Action.values:
         errors.add("action", MSG_ACTION)
-    owner = _staff(data.get("owner"), errors, "owner", MSG_OWNER)
+    owner = _staff(actor, data.get("owner"), errors, "owner", MSG_OWNER)
     due_on = errors.day("due_on", data.get("due_on"), future_ok=True)
     if due_on and due_on < meeting.held_on:
         errors.add("due_on", MSG_DUE)

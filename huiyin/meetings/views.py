@@ -111,7 +111,7 @@ def _task_list_url() -> str:
 def _meeting_form(request, meeting: Meeting | None) -> HttpResponse:
     _require_manage(request.user)
     if request.method == "POST":
-        form = MeetingForm(request.POST)
+        form = MeetingForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 saved = service.save_meeting(
@@ -133,10 +133,13 @@ def _meeting_form(request, meeting: Meeting | None) -> HttpResponse:
                 "attendees": [str(pk) for pk in meeting.attendees.values_list("pk", flat=True)],
                 "decisions": meeting.decisions,
                 "version": meeting.version,
-            }
+            },
+            user=request.user,
         )
     else:
-        form = MeetingForm(initial={"held_on": today(), "meeting_kind": "regular"})
+        form = MeetingForm(
+            initial={"held_on": today(), "meeting_kind": "regular"}, user=request.user
+        )
     return render(request, "meetings/meeting_form.html", _ctx(form=form, meeting=meeting))
 
 
@@ -204,7 +207,9 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agenda_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request.user)
-    item = row_or_404(AgendaItem.objects.all(), pk)
+    # An item of a meeting of the person's streets (another street's: 404, as an unknown one).
+    mine = AgendaItem.objects.filter(meeting__street_id__in=reach_of(request.user).street_ids)
+    item = row_or_404(mine, pk)
     service.remove_agenda_item(item, actor=request.user, request=request)
     messages.success(request, _("The agenda item was removed."))
     return redirect("meetings:detail", item.meeting_id)
@@ -215,7 +220,7 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request.user)
     meeting = _meeting(pk, request.user)
     if request.method == "POST":
-        form = TaskForm(request.POST)
+        form = TaskForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 service.add_task(
@@ -228,7 +233,7 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("meetings:detail", meeting.pk)
     else:
         initial = {"due_on": max(today(), meeting.held_on)}
-        form = TaskForm(initial=initial)
+        form = TaskForm(initial=initial, user=request.user)
     return render(request, "meetings/task_form.html", _ctx(form=form, meeting=meeting))
 
 
@@ -293,7 +298,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def _task(request, pk) -> MeetingTask:
-    task = row_or_404(MeetingTask.objects.select_related("meeting", "owner", "case", "done_by"), pk)
+    # The tasks the person may see: of their streets' meetings, or their own (else 404).
+    task = row_or_404(service.visible_tasks(request.user).select_related("done_by"), pk)
     if not service.may_see_task(request.user, task):
         raise Http404
     return task

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
+from huiyin.org import own_streets
 from huiyin.org.models import Community, Unit
 from huiyin.reports.models import WRITTEN, WRITTEN_MAX, Campaign
 from huiyin.reports.stats import Period
@@ -52,11 +53,16 @@ class PeriodForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
-    def __init__(self, *args, today: date | None = None, **kwargs):
+    def __init__(self, *args, today: date | None = None, user=None, **kwargs):
         kwargs.setdefault("initial", {"period": "month"})
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
-        self.fields["campaign"].queryset = Campaign.objects.order_by("-start", "-id")
+        campaigns = Campaign.objects.all()
+        if user is not None:  # the campaigns of the person's streets
+            from huiyin.reports.campaign_streets import campaigns_of
+
+            campaigns = campaigns_of(user)
+        self.fields["campaign"].queryset = campaigns.order_by("-start", "-id")
         # "from" is a Python keyword: these two fields are added by name.
         self.fields["from"] = bounds.DateField(
             label=_("From"),
@@ -155,10 +161,11 @@ class CampaignForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["communities"].queryset = Community.objects.order_by("order", "id")
-        self.fields["units"].queryset = Unit.objects.order_by("kind", "name")
+        # The communities and units of the person's streets (every one without a person).
+        self.fields["communities"].queryset = own_streets.communities(user).order_by("order", "id")
+        self.fields["units"].queryset = own_streets.units(user).order_by("kind", "name")
         # The report's written sections after who takes part.
         self.order_fields(
             ["name", "theme", "start", "end", "goals", "communities", "units", *WRITTEN]

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
+from huiyin.org import own_streets
 from huiyin.org.models import Community, Staff, Unit
 from huiyin.reports.commendations import (
     BASIS_MAX,
@@ -60,15 +61,16 @@ class CommendationForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
-    def __init__(self, *args, campaign: Campaign, **kwargs):
+    def __init__(self, *args, campaign: Campaign, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         choices = [("", _("(choose)"))]
         choices += [(f"community:{c.pk}", c.name) for c in campaign.communities.all()]
         choices += [(f"unit:{u.pk}", u.name) for u in campaign.units.all()]
         self.fields["party"].choices = choices
-        self.fields["staff"].queryset = Staff.objects.filter(user__is_active=True).order_by(
-            "name", "pk"
+        # The staff of the person's streets (every one without a person).
+        self.fields["staff"].queryset = (
+            own_streets.staff(user).filter(user__is_active=True).order_by("name", "pk")
         )
 
     def party_objects(self) -> tuple[Community | None, Unit | None]:

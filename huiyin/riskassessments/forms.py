@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huiyin.assessment.forms import Styled
 from huiyin.cases import bounds
-from huiyin.org.models import Staff, Unit
+from huiyin.org import own_streets
 from huiyin.riskassessments import levels
 from huiyin.riskassessments.models import (
     DIMENSIONS,
@@ -54,8 +54,10 @@ def _version():
     )
 
 
-def _staff_choices() -> list[tuple[str, str]]:
-    return [("", "—"), *((str(pk), name) for pk, name in Staff.objects.values_list("pk", "name"))]
+def _staff_choices(user) -> list[tuple[str, str]]:
+    """The staff of the person's streets (every street's without a person)."""
+    staff = own_streets.staff(user).values_list("pk", "name")
+    return [("", "—"), *((str(pk), name) for pk, name in staff)]
 
 
 class AssessmentForm(Styled):
@@ -76,13 +78,11 @@ class AssessmentForm(Styled):
     opened_on = _day(_("Assessment started on"))
     version = _version()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [
-            ("", "—"),
-            *((str(pk), name) for pk, name in Unit.objects.values_list("pk", "name")),
-        ]
-        self.fields["leader"].choices = _staff_choices()
+        units = own_streets.units(user).values_list("pk", "name")
+        self.fields["unit"].choices = [("", "—"), *((str(pk), name) for pk, name in units)]
+        self.fields["leader"].choices = _staff_choices(user)
 
 
 class ConsultationForm(Styled):
@@ -163,9 +163,9 @@ class MeasureForm(Styled):
     due_on = _day(_("Due on"), future_ok=True)
     note = _text(_("Note"), 2000, required=False, rows=2)
 
-    def __init__(self, *args, points=(), **kwargs):
+    def __init__(self, *args, points=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = _staff_choices()
+        self.fields["owner"].choices = _staff_choices(user)
         self.fields["risk_point"].choices = [
             ("", "—"),
             *((str(p.pk), f"{p.order}. {p.issue}") for p in points),

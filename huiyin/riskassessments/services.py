@@ -34,8 +34,8 @@ from huiyin.assessment.services.common import (
 )
 from huiyin.assessment.services.common import today as _today
 from huiyin.cases import bounds
-from huiyin.org import streets
-from huiyin.org.models import Staff, Street, Unit
+from huiyin.org import own_streets, streets
+from huiyin.org.models import Staff, Street
 from huiyin.org.numbering import SharedNumber, next_in_street
 from huiyin.patrols.rules import identity_problem
 from huiyin.privacy.audit import record
@@ -65,6 +65,7 @@ __all__ = [
     "decide",
     "may_manage",
     "may_view",
+    "measures_of",
     "overdue_measures",
     "record_review",
     "today",
@@ -124,9 +125,10 @@ def _matter_text(errors: Errors, key: str, value, limit: int, *, required: bool 
     return text
 
 
-def _staff(errors: Errors, key: str, value, message=MSG_STAFF) -> Staff | None:
+def _staff(actor, errors: Errors, key: str, value, message=MSG_STAFF) -> Staff | None:
+    """A member of staff of the actor's streets (another street's is as unknown)."""
     pk = bounds.bounded_int(getattr(value, "pk", value), 1, bounds.MAX_ID)
-    found = Staff.objects.filter(pk=pk).first() if pk else None
+    found = own_streets.staff(actor).filter(pk=pk).first() if pk else None
     if found is None:
         errors.add(key, message)
     return found
@@ -140,13 +142,14 @@ def _count(errors: Errors, key: str, value, low: int, high: int, *, required: bo
     return int(number) if number is not None else 0
 
 
-def _basics(data: dict, errors: Errors) -> dict:
+def _basics(actor, data: dict, errors: Errors) -> dict:
     unit = None
     unit_pk = bounds.bounded_int(
         getattr(data.get("unit"), "pk", data.get("unit")), 1, bounds.MAX_ID
     )
     if unit_pk:
-        unit = Unit.objects.select_related("street").filter(pk=unit_pk).first()
+        # A unit of the actor's streets only: the assessment takes the unit's street.
+        unit = own_streets.units(actor).select_related("street").filter(pk=unit_pk).first()
         if unit is None:
             errors.add("unit", MSG_BODY)
     body_name = errors.text("body_name", data.get("body_name"), 100)
@@ -159,7 +162,7 @@ def _basics(data: dict, errors: Errors) -> dict:
         ),
         "unit": unit,
         "body_name": body_name,
-        "leader": _staff(errors, "leader", data.get("leader"), MSG_LEADER),
+        "leader": _staff(actor, errors, "leader", data.get("leader"), MSG_LEADER),
         "assessor_kind": errors.choice(
             "assessor_kind", data.get("assessor_kind"), AssessorKind.values
         ),
@@ -180,13 +183,13 @@ def create_assessment(*, actor, data: dict, request=None) -> RiskAssessment:
     """A new assessment (draft), numbered 浓洄稳评〔2026〕001号."""
     _require_manage(actor)
     errors = Errors()
-    fields = _basics(data, errors)
-    # The unit's street, else the one the actor works in (else the first street).
-    street = (
-        fields["unit"].street
-        if fields["unit"]
-        else streets.street_of(actor) or Street.objects.order_by("pk").first()
-    )
+    fields = _basics(actor, data, errors)
+    # The unit's street, else the one the actor works in (else the first of the actor's
+    # streets): always one the actor holds.
+    mine = own_streets.street_ids(actor)
+    street = fields["unit"].street if fields["unit"] else streets.street_of(actor)
+    if street is None or street.pk not in mine:
+        street = Street.objects.filter(pk__in=mine).order_by("pk").first()
     if street is None:
         errors.add("__all__", MSG_NO_STREET)
     errors.raise_if_any()
@@ -239,7 +242,7 @@ def update_assessment(
     """Change the decision, the bodies, the assessor or the plan — until it is concluded."""
     _require_manage(actor)
     errors = Errors()
-    fields = _basics(data, errors)
+    fields = _basics(actor, data, errors)
     with transaction.atomic():
         fresh = _locked(assessment, data.get("version"), errors)
         if fresh.reached(Status.CONCLUDED):
@@ -467,7 +470,7 @@ def add_measure(point: RiskPoint, *, actor, data: dict, request=None) -> Measure
     _require_manage(actor)
     errors = Errors()
     action = _matter_text(errors, "action", data.get("action"), 200, required=True)
-    owner = _staff(errors, "owner", data.get("owner"))
+    owner = _staff(actor, errors, "owner", data.get("owner"))
     due_on = errors.day("due_on", data.get("due_on"), future_ok=True)
     note = _matter_text(errors, "note", data.get("note"), 2000)
     with transaction.atomic():
@@ -527,9 +530,14 @@ def update_measure(measure: Measure, *, actor, data: dict, request=None) -> Meas
     return fresh
 
 
-def overdue_measures(day: date | None = None) -> QuerySet[Measure]:
-    """Measures still open after their due day (at the end of `day`, default today)."""
+def measures_of(user) -> QuerySet[Measure]:
+    """The measures of the assessments of the person's streets."""
+    return own_streets.in_streets(Measure.objects.all(), user, "risk_point__assessment__street")
+
+
+def overdue_measures(day: date | None = None, *, user=None) -> QuerySet[Measure]:
+    """Measures still open after their due day (at the end of `day`, default today); with
+    `user`, those of the person's streets."""
     day = day or today()
-    return Measure.objects.filter(status=MeasureStatus.OPEN, due_on__lt=day).order_by(
-        "due_on", "pk"
-    )
+    found = Measure.objects.all() if user is None else measures_of(user)
+    return found.filter(status=MeasureStatus.OPEN, due_on__lt=day).order_by("due_on", "pk")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huiyin.assessment.views.common import report, row_or_404
 from huiyin.cases import bounds
+from huiyin.org import own_streets
 from huiyin.privacy import audit
 from huiyin.reports.documents.render import DOCX_CONTENT_TYPE, EXPORT_ACTION
 from huiyin.riskassessments import documents, levels
@@ -63,9 +64,13 @@ def _require_manage(request) -> None:
 def assessment_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     status = request.GET.get("status") if request.GET.get("status") in Status.values else ""
-    found = RiskAssessment.objects.select_related("leader", "unit").annotate(
-        n_points=Count("risk_points", distinct=True),
-        n_consultations=Count("consultations", distinct=True),
+    found = (
+        _mine(request)
+        .select_related("leader", "unit")
+        .annotate(
+            n_points=Count("risk_points", distinct=True),
+            n_consultations=Count("consultations", distinct=True),
+        )
     )
     if status:
         found = found.filter(status=status)
@@ -83,7 +88,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             status=status,
             statuses=Status.choices,
             may_manage=service.may_manage(request.user),
-            overdue_count=service.overdue_measures().count(),
+            overdue_count=service.overdue_measures(user=request.user).count(),
         ),
     )
 
@@ -92,7 +97,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 def assessment_new(request: HttpRequest) -> HttpResponse:
     _require_manage(request)
     if request.method == "POST":
-        form = AssessmentForm(request.POST)
+        form = AssessmentForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 found = service.create_assessment(
@@ -104,15 +109,20 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The risk assessment was opened."))
                 return redirect("riskassessments:detail", found.pk)
     else:
-        form = AssessmentForm(initial={"opened_on": service.today(), "assessor_kind": "self"})
+        form = AssessmentForm(
+            initial={"opened_on": service.today(), "assessor_kind": "self"}, user=request.user
+        )
     return render(request, "riskassessments/form.html", _ctx(form=form, assessment=None))
+
+
+def _mine(request):
+    """The assessments of the person's streets (another street's id: 404, as an unknown one)."""
+    return own_streets.in_streets(RiskAssessment.objects.all(), request.user)
 
 
 def _assessment(request, pk) -> RiskAssessment:
     _require_view(request)
-    return row_or_404(
-        RiskAssessment.objects.select_related("leader", "unit", "street", "created_by"), pk
-    )
+    return row_or_404(_mine(request).select_related("leader", "unit", "street", "created_by"), pk)
 
 
 @login_required
@@ -123,7 +133,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The assessment is concluded; its record can no longer change."))
         return redirect("riskassessments:detail", found.pk)
     if request.method == "POST":
-        form = AssessmentForm(request.POST)
+        form = AssessmentForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 service.update_assessment(
@@ -148,7 +158,8 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "response_plan": found.response_plan,
                 "opened_on": found.opened_on,
                 "version": found.version,
-            }
+            },
+            user=request.user,
         )
     return render(request, "riskassessments/form.html", _ctx(form=form, assessment=found))
 
@@ -199,7 +210,9 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             decide_form=DecideForm(initial={"decided_on": day, **version}, auto_id="decide_%s")
             if manage and found.status == Status.CONCLUDED
             else None,
-            measure_form=MeasureForm(initial={"due_on": day}, points=points, auto_id="measure_%s")
+            measure_form=MeasureForm(
+                initial={"due_on": day}, points=points, user=request.user, auto_id="measure_%s"
+            )
             if manage and points
             else None,
             measure_statuses=MeasureStatus.choices,
@@ -267,7 +280,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def measure_add(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request)
     found = _assessment(request, pk)
-    form = MeasureForm(request.POST, points=found.risk_points.all())
+    form = MeasureForm(request.POST, points=found.risk_points.all(), user=request.user)
     if form.is_valid():
         point = found.risk_points.get(pk=int(form.cleaned_data["risk_point"]))
         try:
@@ -285,7 +298,7 @@ def measure_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def measure_update(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request)
-    measure = row_or_404(Measure.objects.select_related("risk_point"), pk)
+    measure = row_or_404(service.measures_of(request.user).select_related("risk_point"), pk)
     form = MeasureUpdateForm(request.POST)
     if form.is_valid():
         try:
@@ -310,11 +323,13 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     show = request.GET.get("show") if request.GET.get("show") in MEASURE_FILTERS else "open"
     day = service.today()
-    found = Measure.objects.select_related("owner", "risk_point__assessment")
+    found = service.measures_of(request.user).select_related("owner", "risk_point__assessment")
     if show == "open":
         found = found.filter(status=MeasureStatus.OPEN)
     elif show == "overdue":
-        found = service.overdue_measures(day).select_related("owner", "risk_point__assessment")
+        found = service.overdue_measures(day, user=request.user).select_related(
+            "owner", "risk_point__assessment"
+        )
     elif show == "done":
         found = found.filter(status=MeasureStatus.DONE)
     page = Paginator(found.order_by("due_on", "pk"), PAGE_SIZE).get_page(
@@ -330,7 +345,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
             show=show,
             manage=service.may_manage(request.user),
             measure_statuses=MeasureStatus.choices,
-            overdue_count=service.overdue_measures(day).count(),
+            overdue_count=service.overdue_measures(day, user=request.user).count(),
         ),
     )
 

@@ -28,21 +28,20 @@ class CommunityField(forms.ChoiceField):
         kwargs.setdefault("label", _("Community"))
         super().__init__(choices=(), **kwargs)
 
-    def refresh(self) -> None:
-        from huiyin.org.models import Community
+    def refresh(self, user=None) -> None:
+        """The communities of the person's streets (every street's without a person)."""
+        from huiyin.org import own_streets
 
-        self.choices = [
-            ("", "—"),
-            *((str(pk), name) for pk, name in Community.objects.values_list("id", "name")),
-        ]
+        found = own_streets.communities(user).values_list("id", "name")
+        self.choices = [("", "—"), *((str(pk), name) for pk, name in found)]
 
 
 class WithCommunity(Styled):
     community = CommunityField()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].refresh()
+        self.fields["community"].refresh(user)
 
 
 class CreationForm(WithBody):

@@ -16,7 +16,7 @@ from huiyin.assessment.services.common import MANAGE_PERM, VIEW_PERM, Assessment
 from huiyin.assessment.views.common import report, row_or_404
 from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
-from huiyin.org.models import Community
+from huiyin.org import own_streets
 from huiyin.reports.stats.engine import Period
 from huiyin.reports.stats.safety import CRITERIA, SURVEY_KINDS, safety_creation
 from huiyin.safety import services
@@ -70,9 +70,9 @@ def index(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     period = Period(date(year, 1, 1), date(year, 12, 31))
     summary = safety_creation(period, user=request.user)
-    ids = dict(Community.objects.values_list("name", "id"))
+    ids = dict(own_streets.communities(request.user).values_list("name", "id"))
     creations = (
-        Creation.objects.filter(year=year)
+        Creation.objects.filter(own_streets.body_in_streets(request.user), year=year)
         .select_related("community", "unit")
         .order_by("unit_id", "community__order", "category", "subject", "id")
     )
@@ -92,7 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_perm(VIEW_PERM)
 @require_GET
 def community(request: HttpRequest, pk: int) -> HttpResponse:
-    found = row_or_404(Community.objects.all(), pk)
+    found = row_or_404(own_streets.communities(request.user), pk)
     return render(
         request,
         "safety/community.html",
@@ -118,7 +118,9 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(MANAGE_PERM)
 def creation_new(request: HttpRequest) -> HttpResponse:
-    form = CreationForm(request.POST or None, initial={"year": services.today().year})
+    form = CreationForm(
+        request.POST or None, initial={"year": services.today().year}, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             creation = services.create(
@@ -132,14 +134,16 @@ def creation_new(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/creation_form.html", _ctx(form=form))
 
 
-def _creation(pk) -> Creation:
-    return row_or_404(Creation.objects.select_related("community", "unit"), pk)
+def _creation(request, pk) -> Creation:
+    """A creation of the person's streets' bodies (another street's: 404)."""
+    mine = Creation.objects.filter(own_streets.body_in_streets(request.user))
+    return row_or_404(mine.select_related("community", "unit"), pk)
 
 
 @require_perm(VIEW_PERM)
 @require_GET
 def creation(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _creation(pk)
+    found = _creation(request, pk)
     allowed = services.next_statuses(found)
     form = None
     if allowed and may(request.user, MANAGE_PERM):
@@ -158,7 +162,7 @@ def creation(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def creation_status(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _creation(pk)
+    found = _creation(request, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -183,7 +187,7 @@ def _initial_community(request) -> dict:
 
 @require_perm(MANAGE_PERM)
 def figure_new(request: HttpRequest) -> HttpResponse:
-    form = FigureForm(request.POST or None, initial=_initial_community(request))
+    form = FigureForm(request.POST or None, initial=_initial_community(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             figure = services.record_figure(
@@ -199,7 +203,7 @@ def figure_new(request: HttpRequest) -> HttpResponse:
 
 @require_perm(MANAGE_PERM)
 def survey_new(request: HttpRequest) -> HttpResponse:
-    form = SurveyForm(request.POST or None, initial=_initial_community(request))
+    form = SurveyForm(request.POST or None, initial=_initial_community(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.record_survey(

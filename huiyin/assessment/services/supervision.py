@@ -40,6 +40,7 @@ from huiyin.assessment.services.common import (
 )
 from huiyin.cases import bounds
 from huiyin.cases.models import Case, CaseEvent
+from huiyin.org import own_streets
 from huiyin.org.models import RoleGrant, Staff, Street
 from huiyin.org.numbering import SharedNumber, next_in_street
 from huiyin.org.roles import Role
@@ -81,8 +82,8 @@ def visible_orders(user) -> QuerySet[SupervisionOrder]:
     """The orders the person may see: every one with assessment.view (or as the office or a
     leader), else those to the bodies of their own grants."""
     found = SupervisionOrder.objects.select_related("leader", "community", "unit")
-    if may(user, VIEW_PERM) or may_steer(user):
-        return found
+    if may(user, VIEW_PERM) or may_steer(user):  # the orders of the person's own streets
+        return found.filter(street_id__in=own_streets.street_ids(user))
     mine = bodies.covered(user)
     condition = Q(pk__in=[])
     for body in mine:
@@ -100,9 +101,13 @@ def overdue_orders(*, user=None, day: date | None = None) -> QuerySet[Supervisio
     ).order_by("deadline", "pk")
 
 
-def leaders() -> QuerySet[Staff]:
-    """The staff who hold the leader role (those an order may name as its issuer)."""
-    ids = RoleGrant.objects.filter(role=Role.LEADER).values("staff_id")
+def leaders(user=None) -> QuerySet[Staff]:
+    """The staff who hold the leader role (those an order may name as its issuer): in the
+    person's streets when given."""
+    grants = RoleGrant.objects.filter(role=Role.LEADER)
+    if user is not None:
+        grants = grants.filter(street_id__in=own_streets.street_ids(user))
+    ids = grants.values("staff_id")
     return Staff.objects.filter(pk__in=ids).order_by("name")
 
 
@@ -135,7 +140,7 @@ def _leader(actor, value, errors: Errors) -> Staff | None:
             errors.add("leader", MSG_LEADER)
         return staff
     pk = bounds.bounded_int(getattr(value, "pk", value), 1, bounds.MAX_ID)
-    staff = leaders().filter(pk=pk).first() if pk else None
+    staff = leaders(actor).filter(pk=pk).first() if pk else None
     if staff is None and may(actor, LEADER_PERM):
         staff = getattr(actor, "staff", None)
     if staff is None:
@@ -152,7 +157,7 @@ def issue_order(*, actor, data: dict, body: Body | None, request=None) -> Superv
     if not may_issue(actor):
         raise PermissionDenied
     errors = Errors()
-    if body is None:
+    if body is None or not _of_streets(actor, body):
         errors.add("body", MSG_BODY)
     leader = _leader(actor, data.get("leader"), errors)
     cases = _matters(actor, data.get("cases"), errors)
@@ -221,6 +226,14 @@ def issue_order(*, actor, data: dict, body: Body | None, request=None) -> Superv
         except IntegrityError:
             continue  # another order took the number meanwhile
     raise AssessmentInvalid({"__all__": [_("Please try again.")]})
+
+
+def _of_streets(actor, body: Body) -> bool:
+    """Whether the body is of one of the actor's streets (an order is never another's)."""
+    from huiyin.org.models import Community, Unit
+
+    model = Community if body.kind == bodies.COMMUNITY else Unit
+    return own_streets.in_streets(model.objects.filter(pk=body.id), actor).exists()
 
 
 def _street(body: Body) -> Street:

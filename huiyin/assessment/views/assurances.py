@@ -27,6 +27,7 @@ from huiyin.assessment.services.common import (
 )
 from huiyin.assessment.views.common import report, row_or_404
 from huiyin.front.decorators import require_perm
+from huiyin.org import own_streets
 
 
 def _list_year(request) -> int:
@@ -34,11 +35,11 @@ def _list_year(request) -> int:
     return service.check_year(request.GET.get("year")) or today().year
 
 
-def _page(year, key) -> tuple[int, bodies.Body]:
-    """The year and body of a path, or 404."""
+def _page(request, year, key) -> tuple[int, bodies.Body]:
+    """The year and body of a path, or 404 (also a body of another street)."""
     year = service.check_year(year)
     body = bodies.parse(key)
-    if year is None or body is None:
+    if year is None or body is None or body not in _mine(request):
         raise Http404
     return year, body
 
@@ -66,7 +67,7 @@ def assurance_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": [y for y in (year - 1, year, year + 1) if service.check_year(y)],
             "items": [(item.value, item.label) for item in service.ITEMS],
-            "lines": service.table(year),
+            "lines": service.table(year, _mine(request)),
             "total": service.TOTAL,
             "statuses": dict(AssuranceStatus.choices),
         },
@@ -76,11 +77,11 @@ def assurance_list(request: HttpRequest) -> HttpResponse:
 @require_perm(VIEW_PERM)
 @require_GET
 def assurance_detail(request: HttpRequest, year: int, body: str) -> HttpResponse:
-    year, found = _page(year, body)
+    year, found = _page(request, year, body)
     rows = service.checklist(found, year)
     manage = may(request.user, MANAGE_PERM)
     if manage:
-        staff = staff_choices()
+        staff = staff_choices(request.user)
         for row in rows:
             record = row.record
             row.form = AssuranceForm(
@@ -114,10 +115,13 @@ def assurance_detail(request: HttpRequest, year: int, body: str) -> HttpResponse
 @require_perm(MANAGE_PERM)
 @require_POST
 def assurance_save(request: HttpRequest, year: int, body: str, item: str) -> HttpResponse:
-    year, found = _page(year, body)
+    year, found = _page(request, year, body)
     item = _item(item)
     form = AssuranceForm(
-        request.POST, prefix=item, takes_responsible=item in service.WITH_RESPONSIBLE
+        request.POST,
+        prefix=item,
+        takes_responsible=item in service.WITH_RESPONSIBLE,
+        staff=staff_choices(request.user),
     )
     if not form.is_valid():
         for errors in form.errors.values():
@@ -138,7 +142,7 @@ def assurance_save(request: HttpRequest, year: int, body: str, item: str) -> Htt
 @require_perm(MANAGE_PERM)
 @require_POST
 def evidence_upload(request: HttpRequest, year: int, body: str, item: str) -> HttpResponse:
-    year, found = _page(year, body)
+    year, found = _page(request, year, body)
     item = _item(item)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"{item}-evidence")
     if not form.is_valid():
@@ -163,15 +167,21 @@ def evidence_upload(request: HttpRequest, year: int, body: str, item: str) -> Ht
     return _back(year, found)
 
 
-def _evidence(pk, queryset=None) -> AssuranceEvidence:
+def _mine(request) -> list[bodies.Body]:
+    """The bodies of the person's streets."""
+    return bodies.all_bodies(street_ids=own_streets.street_ids(request.user))
+
+
+def _evidence(request, pk, queryset=None) -> AssuranceEvidence:
     queryset = queryset if queryset is not None else AssuranceEvidence.objects.all()
+    queryset = queryset.filter(own_streets.body_in_streets(request.user, "assurance__"))
     return row_or_404(queryset.select_related("assurance__community", "assurance__unit"), pk)
 
 
 @require_perm(VIEW_PERM)
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = _evidence(pk, AssuranceEvidence.objects.filter(withdrawn=False))
+    evidence = _evidence(request, pk, AssuranceEvidence.objects.filter(withdrawn=False))
     handle = service.open_evidence(request.user, evidence, request=request)
     return FileResponse(
         handle,
@@ -184,7 +194,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = _evidence(pk)
+    evidence = _evidence(request, pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give the reason for withdrawing the file."))

@@ -11,6 +11,7 @@ from huiyin.assessment.models import Decision, Letter, Round, VetoProposal
 from huiyin.assessment.services.common import VIEW_PERM, today
 from huiyin.assessment.services.supervision import overdue_orders
 from huiyin.front.decorators import require_perm
+from huiyin.org.own_streets import body_in_streets
 
 
 @require_perm(VIEW_PERM)
@@ -18,6 +19,7 @@ from huiyin.front.decorators import require_perm
 def index(request: HttpRequest) -> HttpResponse:
     overdue = overdue_orders(user=request.user).select_related("community", "unit", "leader")
     year = today().year
+    mine = body_in_streets(request.user)  # the counts of the person's streets' bodies
     return render(
         request,
         "assessment/index.html",
@@ -28,8 +30,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "overdue_count": overdue.count(),
             "rounds": list(Round.objects.select_related("scheme").order_by("-end", "-id")[:5]),
             "year": year,
-            "letters": Letter.objects.filter(year=year).count(),
-            "pending_vetoes": VetoProposal.objects.filter(decision=Decision.PENDING).count(),
+            "letters": Letter.objects.filter(mine, year=year).count(),
+            "pending_vetoes": VetoProposal.objects.filter(mine, decision=Decision.PENDING).count(),
         },
     )
 

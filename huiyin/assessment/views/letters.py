@@ -28,6 +28,7 @@ from huiyin.assessment.services.common import (
 from huiyin.assessment.views.common import report, row_or_404
 from huiyin.cases import bounds
 from huiyin.front.decorators import require_perm
+from huiyin.org import own_streets
 
 
 def _year(request) -> int:
@@ -43,12 +44,15 @@ def letter_list(request: HttpRequest) -> HttpResponse:
         (bodies.COMMUNITY, letter.community_id)
         if letter.community_id
         else (bodies.UNIT, letter.unit_id): letter
-        for letter in Letter.objects.filter(year=year).annotate(
+        for letter in _mine(request)
+        .filter(year=year)
+        .annotate(
             target_count=Count("targets", distinct=True),
             signed=Count("scans", filter=Q(scans__withdrawn=False), distinct=True),
         )
     }
-    rows = [{"body": b, "letter": letters.get((b.kind, b.id))} for b in bodies.all_bodies()]
+    mine = bodies.all_bodies(street_ids=own_streets.street_ids(request.user))
+    rows = [{"body": b, "letter": letters.get((b.kind, b.id))} for b in mine]
     return render(
         request,
         "assessment/letters.html",
@@ -66,7 +70,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
 @require_perm(MANAGE_PERM)
 def letter_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = LetterForm(request.POST)
+        form = LetterForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 letter = service.save_letter(
@@ -82,7 +86,9 @@ def letter_new(request: HttpRequest) -> HttpResponse:
                 return redirect("assessment:letter", letter.pk)
     else:
         body = bodies.parse(request.GET.get("body"))
-        form = LetterForm(initial={"year": _year(request), "body": body.key if body else ""})
+        form = LetterForm(
+            initial={"year": _year(request), "body": body.key if body else ""}, user=request.user
+        )
     return render(
         request,
         "assessment/letter_form.html",
@@ -90,14 +96,21 @@ def letter_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _letter(pk) -> Letter:
-    return row_or_404(Letter.objects.select_related("community", "unit"), pk)
+def _mine(request, model=Letter):
+    """The letters (or their targets, scans) of the bodies of the person's streets: another
+    street's id is 404, as an unknown one."""
+    prefix = "" if model is Letter else "letter__"
+    return model.objects.filter(own_streets.body_in_streets(request.user, prefix))
+
+
+def _letter(request, pk) -> Letter:
+    return row_or_404(_mine(request).select_related("community", "unit"), pk)
 
 
 @require_perm(VIEW_PERM)
 @require_GET
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    letter = _letter(pk)
+    letter = _letter(request, pk)
     rows, summary = service.progress(letter)
     manage = may(request.user, MANAGE_PERM)
     scan = service.live_scan(letter)
@@ -122,7 +135,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def target_add(request: HttpRequest, pk: int) -> HttpResponse:
-    letter = _letter(pk)
+    letter = _letter(request, pk)
     form = TargetForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -141,7 +154,7 @@ def target_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    target = row_or_404(Target.objects.select_related("letter"), pk)
+    target = row_or_404(_mine(request, Target).select_related("letter"), pk)
     try:
         service.delete_target(target, actor=request.user, request=request)
     except AssessmentInvalid as exc:
@@ -154,7 +167,7 @@ def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    letter = _letter(pk)
+    letter = _letter(request, pk)
     form = ScanForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -180,7 +193,7 @@ def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(VIEW_PERM)
 @require_GET
 def scan_download(request: HttpRequest, pk: int) -> FileResponse:
-    scan = row_or_404(LetterScan.objects.filter(withdrawn=False), pk)
+    scan = row_or_404(_mine(request, LetterScan).filter(withdrawn=False), pk)
     handle = service.open_scan(request.user, scan, request=request)
     return FileResponse(
         handle, as_attachment=True, filename=scan.original_name, content_type=scan.content_type
@@ -190,7 +203,7 @@ def scan_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def scan_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    scan = row_or_404(LetterScan.objects.all(), pk)
+    scan = row_or_404(_mine(request, LetterScan), pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give the reason for withdrawing the file."))

@@ -41,6 +41,7 @@ from huiyin.assessment.services.common import (
 )
 from huiyin.assessment.views.common import report, row_or_404, shown_matters, visible_cases
 from huiyin.front.decorators import require_perm
+from huiyin.org.own_streets import body_in_streets
 
 
 def _ctx(**more) -> dict:
@@ -96,11 +97,15 @@ def _round(pk) -> Round:
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     found = _round(pk)
     manage = may(request.user, MANAGE_PERM)
-    scores = list(found.scores.select_related("community", "unit").order_by("rank", "id"))
+    # The scores of the person's streets' bodies (a round reckons every street's: see below).
+    mine = body_in_streets(request.user)
+    scores = list(
+        found.scores.filter(mine).select_related("community", "unit").order_by("rank", "id")
+    )
     for row in scores:
         row.body = bodies.of(row)
     objections = list(
-        found.objections.select_related(
+        found.objections.filter(body_in_streets(request.user, "point__score__")).select_related(
             "point__item", "point__score__community", "point__score__unit"
         )
     )
@@ -121,10 +126,12 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             communities=[s for s in scores if s.body.kind == bodies.COMMUNITY],
             units=[s for s in scores if s.body.kind == bodies.UNIT],
             objections=objections,
-            awards=list(found.awards.select_related("item", "community", "unit")),
+            awards=list(found.awards.filter(mine).select_related("item", "community", "unit")),
             may_manage=manage,
             draft=draft,
-            award_form=AwardForm(items=manual) if manage and draft and manual else None,
+            award_form=AwardForm(items=manual, user=request.user)
+            if manage and draft and manual
+            else None,
             objections_open=service.objection_open(found),
         ),
     )
@@ -133,7 +140,12 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(VIEW_PERM)
 @require_GET
 def score_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    score = row_or_404(Score.objects.select_related("round__scheme", "community", "unit"), pk)
+    score = row_or_404(
+        Score.objects.filter(body_in_streets(request.user)).select_related(
+            "round__scheme", "community", "unit"
+        ),
+        pk,
+    )
     points = list(score.points.select_related("item").prefetch_related("objections"))
     visible = visible_cases(
         request.user, [m.get("case") for p in points for m in p.matters if "case" in m]
@@ -189,7 +201,7 @@ def round_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 def round_award(request: HttpRequest, pk: int) -> HttpResponse:
     found = _round(pk)
     manual = [i for i in found.scheme.items.all() if i.method == Method.MANUAL]
-    form = AwardForm(request.POST, request.FILES, items=manual)
+    form = AwardForm(request.POST, request.FILES, items=manual, user=request.user)
     if form.is_valid():
         try:
             service.award(
@@ -215,7 +227,7 @@ def round_award(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(VIEW_PERM)
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    row = row_or_404(ManualAward.objects.filter(withdrawn=False), pk)
+    row = row_or_404(ManualAward.objects.filter(body_in_streets(request.user), withdrawn=False), pk)
     handle = service.open_evidence(request.user, row, request=request)
     return FileResponse(
         handle, as_attachment=True, filename=row.original_name, content_type=row.content_type
@@ -226,7 +238,10 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def point_object(request: HttpRequest, pk: int) -> HttpResponse:
     point = row_or_404(
-        Point.objects.select_related("score__round", "score__community", "score__unit"), pk
+        Point.objects.filter(body_in_streets(request.user, "score__")).select_related(
+            "score__round", "score__community", "score__unit"
+        ),
+        pk,
     )
     form = ObjectionForm(request.POST)
     if form.is_valid():
@@ -246,7 +261,8 @@ def point_object(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    objection = row_or_404(Objection.objects.select_related("round", "point"), pk)
+    mine = Objection.objects.filter(body_in_streets(request.user, "point__score__"))
+    objection = row_or_404(mine.select_related("round", "point"), pk)
     form = AnswerForm(request.POST, prefix=f"o{objection.pk}")
     if form.is_valid():
         try:

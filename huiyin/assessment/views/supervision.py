@@ -75,9 +75,9 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if not service.may_issue(request.user):
         raise PermissionDenied
     is_office = may(request.user, MANAGE_PERM)
-    leaders = list(service.leaders()) if is_office else []
+    leaders = list(service.leaders(request.user)) if is_office else []
     if request.method == "POST":
-        form = OrderForm(request.POST, leaders=leaders)
+        form = OrderForm(request.POST, leaders=leaders, user=request.user)
         if form.is_valid():
             try:
                 order = service.issue_order(
@@ -101,7 +101,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 initial["body"] = f"unit-{case.owner_unit_id}"
             elif case.community_id:
                 initial["body"] = f"community-{case.community_id}"
-        form = OrderForm(initial=initial, leaders=leaders)
+        form = OrderForm(initial=initial, leaders=leaders, user=request.user)
     return render(request, "assessment/order_form.html", _ctx(form=form, case=case))
 
 
@@ -113,9 +113,8 @@ def _from_case(request) -> Case | None:
 
 
 def _order(request, pk) -> SupervisionOrder:
-    order = row_or_404(
-        SupervisionOrder.objects.select_related("leader", "community", "unit", "feedback_by"), pk
-    )
+    # An order the person may see: of their streets' bodies (another street's: 404).
+    order = row_or_404(service.visible_orders(request.user).select_related("feedback_by"), pk)
     if not service.may_see(request.user, order):
         raise Http404
     return order

@@ -20,6 +20,7 @@ from huiyin.assessment.services import veto as service
 from huiyin.assessment.services.common import MANAGE_PERM, VIEW_PERM, AssessmentInvalid, may
 from huiyin.assessment.views.common import report, row_or_404, shown_matters
 from huiyin.front.decorators import require_perm
+from huiyin.org import own_streets
 
 
 def _ctx(**more) -> dict:
@@ -29,7 +30,7 @@ def _ctx(**more) -> dict:
 @require_perm(VIEW_PERM)
 @require_GET
 def veto_list(request: HttpRequest) -> HttpResponse:
-    found = VetoProposal.objects.select_related("community", "unit").order_by("-created_at", "-id")
+    found = _mine(request).select_related("community", "unit").order_by("-created_at", "-id")
     return render(
         request,
         "assessment/vetoes.html",
@@ -39,7 +40,7 @@ def veto_list(request: HttpRequest) -> HttpResponse:
 
 @require_perm(MANAGE_PERM)
 def veto_new(request: HttpRequest) -> HttpResponse:
-    form = VetoForm(request.POST or None)
+    form = VetoForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             proposal = service.propose(
@@ -53,14 +54,19 @@ def veto_new(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/veto_form.html", _ctx(form=form))
 
 
-def _proposal(pk) -> VetoProposal:
-    return row_or_404(VetoProposal.objects.select_related("community", "unit"), pk)
+def _mine(request):
+    """The proposals about the bodies of the person's streets (another street's: 404)."""
+    return VetoProposal.objects.filter(own_streets.body_in_streets(request.user))
+
+
+def _proposal(request, pk) -> VetoProposal:
+    return row_or_404(_mine(request).select_related("community", "unit"), pk)
 
 
 @require_perm(VIEW_PERM)
 @require_GET
 def veto_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _proposal(pk)
+    proposal = _proposal(request, pk)
     matters = [
         {"case": c.pk, "number": c.number, "kind": c.kind}
         for c in proposal.cases.order_by("received_at", "pk")
@@ -90,7 +96,7 @@ def veto_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(request, pk, form_class, action, done) -> HttpResponse:
-    proposal = _proposal(pk)
+    proposal = _proposal(request, pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -109,7 +115,7 @@ def _step(request, pk, form_class, action, done) -> HttpResponse:
 @login_required
 @require_POST
 def veto_response(request: HttpRequest, pk: int) -> HttpResponse:
-    if not service.may_respond(request.user, _proposal(pk)):
+    if not service.may_respond(request.user, _proposal(request, pk)):
         raise PermissionDenied
     return _step(
         request, pk, VetoResponseForm, service.record_response, _("The response was recorded.")

@@ -34,8 +34,11 @@ def committee_list(request: HttpRequest) -> HttpResponse:
     today = bounds.today()
     trainings = MediatorTraining.objects.order_by("-on", "id")
     mediators = Mediator.objects.prefetch_related(Prefetch("trainings", queryset=trainings))
+    reach = reach_of(request.user)
     committees = list(
-        Committee.objects.select_related("community", "grid", "unit")
+        # The committees (and their mediators) of the person's own streets only.
+        Committee.objects.filter(street_id__in=reach.street_ids)
+        .select_related("community", "grid", "unit")
         .prefetch_related(Prefetch("mediators", queryset=mediators.order_by("name", "id")))
         .order_by("-active", "order", "id")
     )
@@ -46,7 +49,6 @@ def committee_list(request: HttpRequest) -> HttpResponse:
             mediator.training_hours = sum(t.hours for t in mediator.trainings.all())
         committee.rows = rows
         committee.serving_count = sum(1 for m in rows if m.serving)
-    reach = reach_of(request.user)
     return render(
         request,
         "disputes/committees.html",

@@ -24,6 +24,13 @@ def office_b(personas):
     return f.person(Role.GOVERNANCE_STAFF, username="governance-b", street=street)
 
 
+@pytest.fixture
+def chair_b(office_b):
+    """Street B's leader: a meeting of B is chaired by one of B's staff."""
+    street = office_b.staff.grants.get().street
+    return f.person(Role.LEADER, username="leader-b", street=street)
+
+
 def _meeting(actor, chair, held_on: date) -> Meeting:
     return services.save_meeting(
         actor=actor,
@@ -37,14 +44,18 @@ def _meeting(actor, chair, held_on: date) -> Meeting:
     )
 
 
-def test_each_street_starts_at_one_and_continues_within_the_street(personas, office, office_b):
+def test_each_street_starts_at_one_and_continues_within_the_street(
+    personas, office, office_b, chair_b
+):
     chair = personas[Role.LEADER]
     year = services.today().year
     a1 = _meeting(office, chair, date(year, 1, 5))
     a2 = _meeting(office, chair, date(year, 1, 12))
-    b1 = _meeting(office_b, chair, date(year, 2, 1))
+    b1 = _meeting(office_b, chair_b, date(year, 2, 1))
     a3 = _meeting(office, chair, date(year, 2, 9))
-    b2 = _meeting(office_b, chair, date(year, 3, 1))
+    b2 = _meeting(office_b, chair_b, date(year, 3, 1))
+    with pytest.raises(MeetingInvalid):  # another street's staff is no choice
+        _meeting(office_b, chair, date(year, 3, 2))
     assert (a1.street.short_name, b1.street.short_name) == ("浓洄", "溪桥")
     assert [m.seq for m in (a1, a2, a3)] == [1, 2, 3]
     assert [m.seq for m in (b1, b2)] == [1, 2]
@@ -53,16 +64,16 @@ def test_each_street_starts_at_one_and_continues_within_the_street(personas, off
     assert a3.number == f"浓洄会纪〔{year}〕3号"
 
 
-def test_a_new_year_starts_again_at_one_in_each_street(personas, office, office_b):
+def test_a_new_year_starts_again_at_one_in_each_street(personas, office, office_b, chair_b):
     chair = personas[Role.LEADER]
     year = services.today().year
     _meeting(office, chair, date(year - 1, 11, 3))
     _meeting(office, chair, date(year - 1, 12, 1))
-    _meeting(office_b, chair, date(year - 1, 12, 2))
+    _meeting(office_b, chair_b, date(year - 1, 12, 2))
     a = _meeting(office, chair, date(year, 1, 6))
-    b = _meeting(office_b, chair, date(year, 1, 7))
+    b = _meeting(office_b, chair_b, date(year, 1, 7))
     assert (a.number, b.number) == (f"浓洄会纪〔{year}〕1号", f"溪桥会纪〔{year}〕1号")
-    again = _meeting(office_b, chair, date(year - 1, 12, 20))
+    again = _meeting(office_b, chair_b, date(year - 1, 12, 20))
     assert again.number == f"溪桥会纪〔{year - 1}〕2号"
 
 
@@ -75,8 +86,9 @@ def test_two_streets_sharing_a_short_name_get_a_clear_refusal(personas, office):
     # (the administration refuses it; this one came in another way).
     twin = Street.objects.create(name="浓洄", short_name="")
     office_c = f.person(Role.GOVERNANCE_STAFF, username="governance-c", street=twin)
+    chair_c = f.person(Role.LEADER, username="leader-c", street=twin)
     with pytest.raises(MeetingInvalid) as refused:
-        _meeting(office_c, chair, date(year, 1, 9))
+        _meeting(office_c, chair_c, date(year, 1, 9))
     message = " ".join(str(m) for m in refused.value.errors["__all__"])
     assert f"浓洄会纪〔{year}〕1号" in message and "浓洄" in message
     assert not Meeting.objects.filter(street=twin).exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from huiyin.cases.exceptions import StaleCase
 from huiyin.front.decorators import require_perm
+from huiyin.reports.campaign_streets import campaigns_of
 from huiyin.reports.commendations import Commendation
 from huiyin.reports.forms import CampaignForm, PledgeForm, WithdrawPledgeForm
 from huiyin.reports.models import (
@@ -44,11 +45,15 @@ def _form_errors(form, exc: CampaignInvalid) -> None:
 
 @require_perm(VIEW_PERM)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = Campaign.objects.annotate(
-        community_count=Count("communities", distinct=True),
-        unit_count=Count("units", distinct=True),
-        pledge_count=Count("pledges", filter=Q(pledges__withdrawn=False), distinct=True),
-    ).order_by("-start", "-id")
+    campaigns = (
+        campaigns_of(request.user)
+        .annotate(
+            community_count=Count("communities", distinct=True),
+            unit_count=Count("units", distinct=True),
+            pledge_count=Count("pledges", filter=Q(pledges__withdrawn=False), distinct=True),
+        )
+        .order_by("-start", "-id")
+    )
     page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -57,9 +62,10 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _campaign(pk: int) -> Campaign:
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    """A campaign of the person's streets (another street's: 404, as an unknown one)."""
     return get_object_or_404(
-        Campaign.objects.prefetch_related(
+        campaigns_of(request.user).prefetch_related(
             "communities",
             "units",
             Prefetch(
@@ -102,7 +108,7 @@ def _commendations(campaign: Campaign) -> dict:
 
 @require_perm(VIEW_PERM)
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(pk)
+    campaign = _campaign(request, pk)
     manage = may_manage(request.user)
     return render(
         request,
@@ -124,7 +130,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _edit(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
     if request.method == "POST":
-        form = CampaignForm(request.POST)
+        form = CampaignForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -144,7 +150,7 @@ def _edit(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
                 return redirect("reports:campaign", saved.pk)
     else:
         initial = CampaignForm.initial_for(campaign) if campaign else {}
-        form = CampaignForm(initial=initial)
+        form = CampaignForm(initial=initial, user=request.user)
     return render(
         request,
         "reports/campaign_form.html",
@@ -159,12 +165,12 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 
 @require_perm(MANAGE_PERM)
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _edit(request, get_object_or_404(Campaign, pk=pk))
+    return _edit(request, get_object_or_404(campaigns_of(request.user), pk=pk))
 
 
 @require_perm(MANAGE_PERM)
 def pledge_new(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(pk)
+    campaign = _campaign(request, pk)
     if request.method == "POST":
         form = PledgeForm(request.POST, request.FILES, campaign=campaign)
         if form.is_valid():
@@ -196,6 +202,8 @@ def pledge_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm(VIEW_PERM)
 def pledge_download(request: HttpRequest, pk: int) -> FileResponse:
+    if not Pledge.objects.filter(pk=pk, campaign__in=campaigns_of(request.user)).exists():
+        raise Http404  # another street's pledge: as an unknown one
     pledge, handle = open_pledge(request.user, pk, request=request)
     return FileResponse(
         handle,
@@ -208,7 +216,8 @@ def pledge_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 @require_perm(MANAGE_PERM)
 def pledge_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    pledge = get_object_or_404(Pledge.objects.select_related("campaign"), pk=pk)
+    mine = Pledge.objects.filter(campaign__in=campaigns_of(request.user))
+    pledge = get_object_or_404(mine.select_related("campaign"), pk=pk)
     form = WithdrawPledgeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give the reason for withdrawing the pledge."))

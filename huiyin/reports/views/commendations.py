@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from huiyin.front.decorators import require_perm
 from huiyin.privacy import audit
 from huiyin.reports import documents
+from huiyin.reports.campaign_streets import campaigns_of
 from huiyin.reports.commendations import (
     Commendation,
     add_commendation,
@@ -31,7 +32,7 @@ from huiyin.reports.commendations import (
 )
 from huiyin.reports.documents import commendations as notices
 from huiyin.reports.forms_commendations import CommendationForm
-from huiyin.reports.models import MANAGE_PERM, VIEW_PERM, Campaign, CampaignInvalid
+from huiyin.reports.models import MANAGE_PERM, VIEW_PERM, CampaignInvalid
 
 
 def _form_errors(form, exc: CampaignInvalid) -> None:
@@ -42,9 +43,11 @@ def _form_errors(form, exc: CampaignInvalid) -> None:
 
 @require_perm(MANAGE_PERM)
 def commendation_new(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects.prefetch_related("communities", "units"), pk=pk)
+    campaign = get_object_or_404(
+        campaigns_of(request.user).prefetch_related("communities", "units"), pk=pk
+    )
     if request.method == "POST":
-        form = CommendationForm(request.POST, campaign=campaign)
+        form = CommendationForm(request.POST, campaign=campaign, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             community, unit = form.party_objects()
@@ -67,7 +70,9 @@ def commendation_new(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The entry was added to the campaign's list."))
                 return redirect("reports:campaign", campaign.pk)
     else:
-        form = CommendationForm(campaign=campaign, initial={"kind": request.GET.get("kind")})
+        form = CommendationForm(
+            campaign=campaign, initial={"kind": request.GET.get("kind")}, user=request.user
+        )
     return render(
         request,
         "reports/commendation_form.html",
@@ -78,7 +83,8 @@ def commendation_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_perm(MANAGE_PERM)
 def commendation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    row = get_object_or_404(Commendation.objects.select_related("campaign"), pk=pk)
+    mine = Commendation.objects.filter(campaign__in=campaigns_of(request.user))
+    row = get_object_or_404(mine.select_related("campaign"), pk=pk)
     try:
         withdraw_commendation(
             request.user, row, reason=request.POST.get("reason", "")[:1000], request=request
@@ -117,7 +123,7 @@ def _docx(request: HttpRequest, spec, subject, target) -> HttpResponse | None:
 
 
 def _notice(request: HttpRequest, pk: int, notice: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = get_object_or_404(campaigns_of(request.user), pk=pk)
     spec = notices.CRITICISM if notice == "criticism" else notices.COMMENDATION
     response = _docx(request, spec, notices.Notice.of(campaign, notice), campaign)
     return response or redirect("reports:campaign", campaign.pk)

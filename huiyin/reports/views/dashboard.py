@@ -346,7 +346,7 @@ def _case_rows(cases, today: date) -> list[dict]:
 @reading_from_replica()  # the read replica, when configured and within its lag
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    form = PeriodForm(request.GET or None, today=today)
+    form = PeriodForm(request.GET or None, today=today, user=request.user)
     period, kind, campaign = form.resolve()
     link = Links(period)
     user = request.user

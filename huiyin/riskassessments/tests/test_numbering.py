@@ -27,6 +27,11 @@ def office_b(street_b):
     return f.person(Role.GOVERNANCE_STAFF, username="governance-b", street=street_b)
 
 
+@pytest.fixture
+def leader_b(street_b):
+    return f.person(Role.LEADER, username="leader-b", street=street_b)
+
+
 def _assess(actor, leader, opened_on: date, *, unit=None) -> RiskAssessment:
     return s.create_assessment(
         actor=actor,
@@ -45,16 +50,20 @@ def _assess(actor, leader, opened_on: date, *, unit=None) -> RiskAssessment:
 
 
 def test_each_street_starts_at_one_and_continues_within_the_street(
-    personas, office, office_b, street_b, unit
+    personas, office, office_b, leader_b, street_b, unit
 ):
     leader = personas[Role.LEADER]
     year = s.today().year
     day = date(year, 1, 1)
     a1 = _assess(office, leader, day, unit=unit)
     a2 = _assess(office, leader, day)
-    b1 = _assess(office_b, leader, day)
+    b1 = _assess(office_b, leader_b, day)
     b_unit = f.UnitFactory(street=street_b, name="溪桥城建办")
-    b2 = _assess(office, leader, day, unit=b_unit)  # the unit's street numbers it
+    b2 = _assess(office_b, leader_b, day, unit=b_unit)
+    with pytest.raises(s.AssessmentInvalid):  # another street's unit is no choice of A's
+        _assess(office, leader, day, unit=b_unit)
+    with pytest.raises(s.AssessmentInvalid):  # nor another street's leader
+        _assess(office_b, leader, day)
     a3 = _assess(office, leader, day)
     assert [r.street for r in (b1, b2)] == [street_b, street_b]
     assert [r.seq for r in (a1, a2, a3)] == [1, 2, 3]
@@ -63,16 +72,16 @@ def test_each_street_starts_at_one_and_continues_within_the_street(
     assert a3.number == f"浓洄稳评〔{year}〕003号"
 
 
-def test_a_new_year_starts_again_at_one_in_each_street(personas, office, office_b):
+def test_a_new_year_starts_again_at_one_in_each_street(personas, office, office_b, leader_b):
     leader = personas[Role.LEADER]
     year = s.today().year
     _assess(office, leader, date(year - 1, 11, 3))
     _assess(office, leader, date(year - 1, 12, 1))
-    _assess(office_b, leader, date(year - 1, 12, 2))
+    _assess(office_b, leader_b, date(year - 1, 12, 2))
     a = _assess(office, leader, date(year, 1, 1))
-    b = _assess(office_b, leader, date(year, 1, 1))
+    b = _assess(office_b, leader_b, date(year, 1, 1))
     assert (a.number, b.number) == (f"浓洄稳评〔{year}〕001号", f"溪桥稳评〔{year}〕001号")
-    late = _assess(office_b, leader, date(year - 1, 12, 20))
+    late = _assess(office_b, leader_b, date(year - 1, 12, 20))
     assert late.number == f"溪桥稳评〔{year - 1}〕002号"
 
 
@@ -85,8 +94,9 @@ def test_two_streets_sharing_a_short_name_get_a_clear_refusal(personas, office):
     # (the administration refuses it; this one came in another way).
     twin = Street.objects.create(name="浓洄", short_name="")
     office_c = f.person(Role.GOVERNANCE_STAFF, username="governance-c", street=twin)
+    leader_c = f.person(Role.LEADER, username="leader-c", street=twin)
     with pytest.raises(s.AssessmentInvalid) as refused:
-        _assess(office_c, leader, date(year, 1, 1))
+        _assess(office_c, leader_c, date(year, 1, 1))
     message = " ".join(str(m) for m in refused.value.errors["__all__"])
     assert f"浓洄稳评〔{year}〕001号" in message and "浓洄" in message
     assert not RiskAssessment.objects.filter(street=twin).exists()
