@@ -276,7 +276,9 @@ def load_second_street_matters(st: Street) -> int:
             if community is not None and grid_order
             else None
         )
-        received = now - timedelta(days=3 + index * 4)
+        # Received in office hours of a past day (the night the demo is loaded in is no
+        # time an office receives a visit).
+        received = working_moment(timezone_date(now) - timedelta(days=3 + index * 4), index)
         # Each matter's timeline at the moments it happened (see demo_times).
         if kind == "petition":
             _second_petition(clerk, st, title, community, grid, received, handler_unit, index)
