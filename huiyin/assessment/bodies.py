@@ -147,3 +147,20 @@ def covered(user) -> list[Body]:
         for b in all_bodies()
         if (b.kind == COMMUNITY and b.id in communities) or (b.kind == UNIT and b.id in units)
     ]
+
+
+def street_id_of(body: Body) -> int | None:
+    """The street of the body (None: no such community or unit)."""
+    from huiyin.org.models import Community, Unit
+
+    model = Community if body.kind == COMMUNITY else Unit
+    return model.objects.filter(pk=body.id).values_list("street_id", flat=True).first()
+
+
+def of_streets(user, body: Body | None) -> bool:
+    """Whether the body is of one of the person's streets: a service checks it again, since a
+    form's choices are only the page's (a forged or stale body is refused, never saved)."""
+    if body is None:
+        return False
+    street = street_id_of(body)
+    return street is not None and street in reach_of(user).street_ids

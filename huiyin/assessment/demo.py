@@ -27,7 +27,7 @@ from huiyin.assessment.services import rounds, supervision, veto
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case
 from huiyin.org.demo_times import happened, working_moment
-from huiyin.org.models import Community, Unit
+from huiyin.org.models import Community, Street, Unit
 
 #: The targets every community's letter carries: (statistic, label, at least/most, threshold, weight).
 TARGETS = (
@@ -62,7 +62,10 @@ def load(stdout) -> None:
     if Letter.objects.exists() or SupervisionOrder.objects.exists():
         return
     users = _users()
-    communities = list(Community.objects.order_by("order", "id"))
+    # The first street's office assesses the first street's communities and units: its
+    # round is its own (a second street, loaded later, has none of it).
+    street = Street.objects.order_by("pk").first()
+    communities = list(Community.objects.filter(street=street).order_by("order", "id"))
     if users is None or not communities:
         return
     scheme = ensure_default_scheme()
@@ -77,6 +80,7 @@ def load(stdout) -> None:
             actor=users["governance"],
             scheme=scheme,
             data={"name": name, "start": start, "end": end},
+            street=street,
         )
         rounds.publish_round(found, actor=users["governance"])
         mine = found.scores.filter(community__name="柑子园社区").first()

@@ -30,6 +30,11 @@ class Round(models.Model):
     scheme = models.ForeignKey(
         Scheme, models.PROTECT, related_name="rounds", verbose_name=_("scheme")
     )
+    # The street whose communities and units the round scores and ranks: each street assesses
+    # its own, and sees only its own rounds.
+    street = models.ForeignKey(
+        "org.Street", models.PROTECT, related_name="+", verbose_name=_("street")
+    )
     name = models.CharField(_("name"), max_length=100)
     start = models.DateField(_("first day"))
     end = models.DateField(_("last day"))

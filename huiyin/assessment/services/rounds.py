@@ -46,6 +46,8 @@ from huiyin.assessment.services.common import (
     today,
 )
 from huiyin.cases import bounds
+from huiyin.org import own_streets
+from huiyin.org.models import Street
 from huiyin.privacy.audit import record
 from huiyin.reports.stats import Period
 
@@ -63,6 +65,8 @@ MSG_PENDING = _("Every objection must be answered before the round is final.")
 MSG_WINDOW = _("The round becomes final after the objection period ends on %(day)s.")
 MSG_NOT_MANUAL = _("Choose a manual item of the scheme that applies to this body.")
 MSG_ANSWERED = _("This objection was answered already.")
+MSG_NO_STREET = _("Choose one of your streets first: a round assesses one street's bodies.")
+MSG_NOT_THE_STREET = _("Choose a community or unit of the round's street.")
 MAX_DAYS = 731
 
 
@@ -77,9 +81,35 @@ def _check_period(scheme: Scheme, start, end, errors: Errors) -> None:
         errors.add("end", gettext(MSG_AFTER_SCHEME) % {"day": scheme.valid_to.isoformat()})
 
 
-def create_round(*, actor, scheme: Scheme, data: dict, request=None) -> Round:
+def street_for(actor, street: Street | None = None) -> Street | None:
+    """The street a new round of the actor's assesses: `street` when the actor holds it, else
+    the one they work in (a district officer: the street chosen in the header), else the
+    first of their streets; None when they hold none. Never a street the actor does not hold."""
+    from huiyin.org import streets
+
+    mine = own_streets.street_ids(actor)
+    if street is None or street.pk not in mine:
+        street = streets.street_of(actor)
+    if street is None or street.pk not in mine:
+        street = Street.objects.filter(pk__in=mine).order_by("pk").first()
+    return street
+
+
+def rounds_of(user):
+    """The rounds of the person's streets: another street's round is not found, as an unknown
+    one."""
+    return own_streets.in_streets(Round.objects.all(), user)
+
+
+def create_round(
+    *, actor, scheme: Scheme, data: dict, street: Street | None = None, request=None
+) -> Round:
+    """A new round of one street (see :func:`street_for`), computed at once."""
     require(actor, MANAGE_PERM)
     errors = Errors()
+    street = street_for(actor, street)
+    if street is None:
+        errors.add("__all__", MSG_NO_STREET)
     if not scheme.published:
         errors.add("scheme", MSG_NOT_PUBLISHED)
     name = errors.text("name", data.get("name"), 100, required=True)
@@ -89,7 +119,7 @@ def create_round(*, actor, scheme: Scheme, data: dict, request=None) -> Round:
     errors.raise_if_any()
     with transaction.atomic():
         found = Round.objects.create(
-            scheme=scheme, name=name, start=start, end=end, created_by=actor
+            scheme=scheme, street=street, name=name, start=start, end=end, created_by=actor
         )
         record("assessment.round", actor=actor, target=found, diff={"created": 1}, request=request)
         _compute(found)
@@ -108,7 +138,13 @@ def awards_of(found: Round) -> dict[tuple[int, str], ManualAward]:
 def _compute(found: Round) -> None:
     from huiyin.assessment.scoring import score
 
-    results = score(found.scheme, Period(found.start, found.end), awards=awards_of(found))
+    # The round's street's communities and units only: ranked among themselves.
+    results = score(
+        found.scheme,
+        Period(found.start, found.end),
+        bodies=bodies.all_bodies(street_id=found.street_id),
+        awards=awards_of(found),
+    )
     Point.objects.filter(score__round=found).delete()
     found.scores.all().delete()
     for result in results:
@@ -159,6 +195,8 @@ def award(
     ).first()
     if item is None or item.method != Method.MANUAL or body is None or not item.applies(body.kind):
         errors.add("item", MSG_NOT_MANUAL)
+    elif bodies.street_id_of(body) != found.street_id or not bodies.of_streets(actor, body):
+        errors.add("body", MSG_NOT_THE_STREET)
     top = item.max_points if item is not None else Decimal(100)
     points = errors.number("points", data.get("points"), 0, top)
     reason = errors.text("reason", data.get("reason"), 500, required=True)

@@ -11,7 +11,7 @@ from huiyin.assessment.models import Decision, Letter, Round, VetoProposal
 from huiyin.assessment.services.common import VIEW_PERM, today
 from huiyin.assessment.services.supervision import overdue_orders
 from huiyin.front.decorators import require_perm
-from huiyin.org.own_streets import body_in_streets
+from huiyin.org.own_streets import body_in_streets, in_streets
 
 
 @require_perm(VIEW_PERM)
@@ -28,7 +28,11 @@ def index(request: HttpRequest) -> HttpResponse:
             "subnav_active": "index",
             "overdue": list(overdue[:10]),
             "overdue_count": overdue.count(),
-            "rounds": list(Round.objects.select_related("scheme").order_by("-end", "-id")[:5]),
+            "rounds": list(
+                in_streets(Round.objects.select_related("scheme"), request.user).order_by(
+                    "-end", "-id"
+                )[:5]
+            ),
             "year": year,
             "letters": Letter.objects.filter(mine, year=year).count(),
             "pending_vetoes": VetoProposal.objects.filter(mine, decision=Decision.PENDING).count(),

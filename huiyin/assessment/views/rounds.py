@@ -64,7 +64,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
             schemes=_published_schemes(),
             initial={"name": f"{year}年度考核", "start": f"{year}-01-01", "end": f"{year}-12-31"},
         )
-    rounds = Round.objects.select_related("scheme").order_by("-end", "-id")[:100]
+    rounds = _rounds(request).select_related("scheme", "street").order_by("-end", "-id")[:100]
     return render(request, "assessment/rounds.html", _ctx(rounds=rounds, form=form))
 
 
@@ -84,20 +84,26 @@ def round_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The round was computed."))
             return redirect("assessment:round", found.pk)
-    rounds = Round.objects.select_related("scheme").order_by("-end", "-id")[:100]
+    rounds = _rounds(request).select_related("scheme", "street").order_by("-end", "-id")[:100]
     return render(request, "assessment/rounds.html", _ctx(rounds=rounds, form=form))
 
 
-def _round(pk) -> Round:
-    return row_or_404(Round.objects.select_related("scheme"), pk)
+def _rounds(request):
+    """The rounds of the person's streets (another street's: 404, as an unknown id)."""
+    return service.rounds_of(request.user)
+
+
+def _round(request, pk) -> Round:
+    return row_or_404(_rounds(request).select_related("scheme", "street"), pk)
 
 
 @require_perm(VIEW_PERM)
 @require_GET
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _round(pk)
+    found = _round(request, pk)
     manage = may(request.user, MANAGE_PERM)
-    # The scores of the person's streets' bodies (a round reckons every street's: see below).
+    # The round scores its own street's bodies; rounds made before rounds had a street may
+    # hold other streets' scores too: only the person's streets' are shown.
     mine = body_in_streets(request.user)
     scores = list(
         found.scores.filter(mine).select_related("community", "unit").order_by("rank", "id")
@@ -141,9 +147,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def score_detail(request: HttpRequest, pk: int) -> HttpResponse:
     score = row_or_404(
-        Score.objects.filter(body_in_streets(request.user)).select_related(
-            "round__scheme", "community", "unit"
-        ),
+        Score.objects.filter(
+            body_in_streets(request.user), round__in=_rounds(request)
+        ).select_related("round__scheme", "community", "unit"),
         pk,
     )
     points = list(score.points.select_related("item").prefetch_related("objections"))
@@ -168,7 +174,7 @@ def score_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(request, pk, action, done: str) -> HttpResponse:
-    found = _round(pk)
+    found = _round(request, pk)
     try:
         action(found, actor=request.user, request=request)
     except AssessmentInvalid as exc:
@@ -199,7 +205,7 @@ def round_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm(MANAGE_PERM)
 @require_POST
 def round_award(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _round(pk)
+    found = _round(request, pk)
     manual = [i for i in found.scheme.items.all() if i.method == Method.MANUAL]
     form = AwardForm(request.POST, request.FILES, items=manual, user=request.user)
     if form.is_valid():

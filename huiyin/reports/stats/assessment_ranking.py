@@ -10,7 +10,8 @@ Definitions
 ===========
 
 * **assessment.scheme** = the name of the scheme the bodies are scored under: the scheme of the
-  assessment round whose period is exactly the statistics' period (the latest such round),
+  assessment round whose period is exactly the statistics' period (the latest such round of
+  the streets ranked: a round is one street's),
   else the built-in scheme (:mod:`huiyin.assessment.defaults`) when a published version of it
   applies to the whole period; ``None`` when neither does.
 * **assessment.ranking** = ``[{"unit", "kind", "score", "vetoed"}]``: each community, then
@@ -20,6 +21,8 @@ Definitions
   awards counted), ``vetoed`` whether the district's veto is in effect in the period. The
   points are computed now, from the statistics: a round's published or adjusted points are on
   its own page.
+* Only the bodies of the person's streets (and of the scope's street) are ranked, as a
+  round ranks one street's bodies among themselves.
 * With a community or unit :class:`~huiyin.reports.stats.engine.Scope`, only that body's row
   (a grid scope: none). With ``user``, only a holder of ``assessment.view`` gets a ranking:
   anyone else gets ``{"ranking": [], "scheme": None}``.
@@ -39,20 +42,19 @@ __all__ = ["SECTION", "figures", "scheme_of"]
 SECTION = "assessment"
 
 
-def scheme_of(period: Period):
+def scheme_of(period: Period, street_ids=None):
     """``(scheme, round)`` the period is scored under (round None: the built-in scheme), or
-    ``(None, None)``."""
+    ``(None, None)``; with `street_ids`, a round of those streets only (a round is one
+    street's)."""
     from huiyin.assessment import defaults
     from huiyin.assessment.models import Round
     from huiyin.assessment.services.common import AssessmentInvalid
     from huiyin.assessment.services.schemes import scheme_for
 
-    found = (
-        Round.objects.select_related("scheme")
-        .filter(start=period.start, end=period.end)
-        .order_by("-id")
-        .first()
-    )
+    rounds = Round.objects.select_related("scheme").filter(start=period.start, end=period.end)
+    if street_ids is not None:
+        rounds = rounds.filter(street_id__in=street_ids)
+    found = rounds.order_by("-id").first()
     if found is not None:
         return found.scheme, found
     # The built-in scheme is published with the software (made once, idempotent).
@@ -63,11 +65,41 @@ def scheme_of(period: Period):
         return None, None
 
 
-def _bodies(scope: Scope | None):
-    """The bodies of the scope: everyone, one community, one unit, or none (a grid)."""
+def _street_ids(user, scope: Scope | None):
+    """The streets ranked: the scope's street, within the person's streets (None: every
+    street, the command line over one database)."""
+    from huiyin.org.access import reach_of
+
+    ids = None if user is None else set(reach_of(user).street_ids)
+    if scope is not None and scope.street_id is not None:
+        ids = {scope.street_id} if ids is None else ids & {scope.street_id}
+    return ids
+
+
+def _awards(period: Period, scheme, street_ids) -> dict:
+    """The manual awards of the rounds of the period under `scheme`, the latest round of each
+    street (the bodies of two streets never meet: one dict)."""
+    from huiyin.assessment.models import Round
+    from huiyin.assessment.services.rounds import awards_of
+
+    rounds = Round.objects.filter(start=period.start, end=period.end, scheme=scheme)
+    if street_ids is not None:
+        rounds = rounds.filter(street_id__in=street_ids)
+    out: dict = {}
+    seen: set[int] = set()
+    for found in rounds.order_by("-id"):
+        if found.street_id not in seen:
+            seen.add(found.street_id)
+            out.update(awards_of(found))
+    return out
+
+
+def _bodies(scope: Scope | None, street_ids=None):
+    """The bodies of the scope: everyone (of `street_ids` when given), one community, one unit,
+    or none (a grid)."""
     from huiyin.assessment.bodies import COMMUNITY, UNIT, all_bodies
 
-    everyone = all_bodies()
+    everyone = all_bodies(street_ids=street_ids)
     if scope is None:
         return everyone
     if scope.grid_id is not None:
@@ -82,18 +114,19 @@ def _bodies(scope: Scope | None):
 def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
     """The section ``assessment`` of :func:`~huiyin.reports.stats.compute`."""
     from huiyin.assessment.scoring import score
-    from huiyin.assessment.services.rounds import awards_of
     from huiyin.org.access import reach_of
     from huiyin.org.roles import Perm
 
     empty = {SECTION: {"ranking": [], "scheme": None}}
     if user is not None and not reach_of(user).can(Perm.ASSESSMENT_VIEW):
         return empty
-    scheme, found = scheme_of(period)
+    # A round is one street's: the person's (or the scope's) streets' bodies and rounds only.
+    street_ids = _street_ids(user, scope)
+    scheme, found = scheme_of(period, street_ids)
     if scheme is None:
         return empty
-    bodies = _bodies(scope)
-    awards = awards_of(found) if found is not None else None
+    bodies = _bodies(scope, street_ids)
+    awards = _awards(period, scheme, street_ids) if found is not None else None
     results = (
         score(scheme, period, bodies=bodies, awards=awards, with_matters=False) if bodies else []
     )
