@@ -51,3 +51,18 @@ def test_postgresql_alone_has_the_street_list_indexes_and_the_places_dependencie
         assert all("WHERE (NOT withdrawn)" in definition for definition in found.values())
         cursor.execute("SELECT stxkind FROM pg_statistic_ext WHERE stxname = 'case_places'")
         assert cursor.fetchone()[0] == ["f"]
+
+
+@pytest.mark.django_db
+def test_postgresql_alone_has_the_open_cases_due_index():
+    """The overdue and due-soon counts' index (bench/README.md, "A city": the plan reads it
+    alone): the open cases only, with the places a list narrows them to."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'case_open_due'")
+            assert cursor.fetchone() is None
+            return
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_open_due'")
+        (definition,) = cursor.fetchone()
+    assert "(kind, due_on, street_id, community_id)" in definition
+    assert "WHERE ((closed_at IS NULL) AND (NOT withdrawn))" in definition
