@@ -9,6 +9,7 @@ every street in the database (the one street of most installations), every campa
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from huiyin.org.own_streets import every_street, street_ids
 from huiyin.reports.models import Campaign
@@ -28,3 +29,37 @@ def campaigns_of(user) -> QuerySet[Campaign]:
         | Q(communities=None, units=None, created_by__in=creators)
     ).values("pk")
     return Campaign.objects.filter(pk__in=mine)
+
+
+MSG_OTHER_STREET = _("Choose communities and units of your own street.")
+MSG_OTHER_STREET_STAFF = _("Choose a member of staff of your own street.")
+
+
+def _id(value) -> int:
+    """A row's or a given id (bounded: anything else is no row, 0)."""
+    from huiyin.cases import bounds
+
+    return bounds.bounded_int(getattr(value, "pk", value), 1, bounds.MAX_ID) or 0
+
+
+def _ids(values) -> set[int]:
+    return {_id(value) for value in values or ()}
+
+
+def refusals(actor, *, communities=(), units=(), staff=None) -> dict[str, list]:
+    """What a campaign's service refuses of its input: a community, unit or member of staff
+    of a street the actor does not hold (the forms offer only the actor's; a forged or stale
+    one is refused here too). Keys as the forms' fields; empty: nothing refused."""
+    from huiyin.org import own_streets
+
+    errors: dict[str, list] = {}
+    for key, values, mine in (
+        ("communities", communities, own_streets.communities(actor)),
+        ("units", units, own_streets.units(actor)),
+    ):
+        wanted = _ids(values)
+        if wanted and mine.filter(pk__in=wanted).count() != len(wanted):
+            errors[key] = [MSG_OTHER_STREET]
+    if staff is not None and not own_streets.staff(actor).filter(pk=_id(staff)).exists():
+        errors["staff"] = [MSG_OTHER_STREET_STAFF]
+    return errors

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.cases import bounds
+from huiyin.reports.campaign_streets import refusals
 from huiyin.reports.models import (
     MANAGE_PERM,
     Campaign,
@@ -273,6 +274,18 @@ def add_commendation(
             among = campaign.communities if community is not None else campaign.units
             if not among.filter(pk=(community or unit).pk).exists():
                 add("party", MSG_NOT_PARTICIPANT)
+    # Only the actor's streets' bodies and staff (the form offers no other; a forged or stale
+    # choice is refused here too).
+    refused = refusals(
+        actor,
+        communities=[community] if community is not None else (),
+        units=[unit] if unit is not None else (),
+        staff=staff,
+    )
+    if "staff" in refused:
+        add("staff", refused["staff"][0])
+    if ("communities" in refused or "units" in refused) and "party" not in errors:
+        add("party", (refused.get("communities") or refused["units"])[0])
     basis = bounds.strip_nul(basis or "").strip()
     if not basis:
         add("basis", MSG_BASIS)

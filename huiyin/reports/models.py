@@ -237,6 +237,13 @@ def save_campaign(
     for key, text in written.items():
         if len(text) > WRITTEN_MAX:
             errors.setdefault(key, []).append(MSG_WRITTEN_LONG % {"limit": WRITTEN_MAX})
+    # Only the actor's streets' communities and units take part (the form offers no other).
+    from huiyin.reports.campaign_streets import refusals
+
+    for key, messages in refusals(
+        actor, communities=data.get("communities"), units=data.get("units")
+    ).items():
+        errors.setdefault(key, []).extend(messages)
     if errors:
         raise CampaignInvalid(errors)
     fields = {
@@ -318,6 +325,14 @@ def add_pledge(
         )
         if not takes_part:
             add("party", MSG_PLEDGE_NOT_IN_CAMPAIGN)
+        else:  # and of the actor's streets (a campaign of another street is not theirs)
+            from huiyin.reports.campaign_streets import refusals
+
+            refused = refusals(
+                actor, communities=[community] if community else (), units=[unit] if unit else ()
+            )
+            if refused:
+                add("party", next(iter(refused.values()))[0])
     if not isinstance(signed_on, date):
         add("signed_on", _("This field is required."))
     elif signed_on > timezone.localdate():

@@ -23,9 +23,10 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.assessment.bodies import COMMUNITY, Body, body_fields
+from huiyin.assessment.bodies import COMMUNITY, Body, body_fields, of_streets
 from huiyin.assessment.services.common import (
     MANAGE_PERM,
+    MSG_OTHER_STREET,
     VIEW_PERM,
     AssessmentInvalid,
     Errors,
@@ -119,6 +120,8 @@ def create(*, actor, body: Body | None, data: dict, request=None) -> Creation:
     errors = Errors()
     if body is None:
         errors.add("body", MSG_BODY)
+    elif not of_streets(actor, body):  # the form offers only these; a forged one is refused
+        errors.add("body", MSG_OTHER_STREET)
     allowed = COMMUNITY_CATEGORIES if body is None or body.kind == COMMUNITY else UNIT_CATEGORIES
     category = errors.choice("category", data.get("category"), [c.value for c in allowed])
     if body is not None and "category" in errors:
@@ -147,10 +150,18 @@ def create(*, actor, body: Body | None, data: dict, request=None) -> Creation:
     return creation
 
 
+def _body_of(creation: Creation) -> Body:
+    if creation.community_id:
+        return Body(COMMUNITY, creation.community_id, "")
+    return Body("unit", creation.unit_id, "")
+
+
 def change_status(creation: Creation, *, actor, data: dict, request=None) -> StatusChange:
     """Append one status change (see :data:`TRANSITIONS`)."""
     require(actor, MANAGE_PERM)
     errors = Errors()
+    if not of_streets(actor, _body_of(creation)):  # another street's creation is not theirs
+        errors.add("__all__", MSG_OTHER_STREET)
     status = errors.choice("status", data.get("status"), Status.values)
     on = errors.day("on", data.get("on"))
     body = errors.text("body", data.get("body"), 100)
@@ -218,16 +229,20 @@ def accidents_from_incidents(community_id: int, start: date, end: date) -> int:
     return sum(int(by_type.get(key) or 0) for key in ACCIDENT_TYPES)
 
 
-def _community(value, errors: Errors):
+def _community(actor, value, errors: Errors):
+    """A community of the actor's streets (another street's is refused, as the form offers
+    only those)."""
     from huiyin.cases import bounds
+    from huiyin.org import own_streets
     from huiyin.org.models import Community
 
-    if hasattr(value, "pk"):
-        return value
-    pk = bounds.bounded_int(value, 1, bounds.MAX_ID)
+    pk = value.pk if hasattr(value, "pk") else bounds.bounded_int(value, 1, bounds.MAX_ID)
     found = Community.objects.filter(pk=pk).first() if pk else None
     if found is None:
         errors.add("community", MSG_COMMUNITY)
+    elif not own_streets.communities(actor).filter(pk=found.pk).exists():
+        errors.add("community", MSG_OTHER_STREET)
+        found = None
     return found
 
 
@@ -235,7 +250,7 @@ def record_figure(*, actor, data: dict, request=None) -> CriterionFigure:
     """One criterion figure with its source (see the module docstring)."""
     require(actor, MANAGE_PERM)
     errors = Errors()
-    community = _community(data.get("community"), errors)
+    community = _community(actor, data.get("community"), errors)
     criterion = errors.choice("criterion", data.get("criterion"), Criterion.values)
     start = errors.day("start", data.get("start"))
     end = errors.day("end", data.get("end"))
@@ -290,7 +305,7 @@ def record_figure(*, actor, data: dict, request=None) -> CriterionFigure:
 def record_survey(*, actor, data: dict, request=None) -> Survey:
     require(actor, MANAGE_PERM)
     errors = Errors()
-    community = _community(data.get("community"), errors)
+    community = _community(actor, data.get("community"), errors)
     kind = errors.choice("kind", data.get("kind"), SurveyKind.values)
     method = errors.choice("method", data.get("method"), SurveyMethod.values)
     on = errors.day("conducted_on", data.get("conducted_on"))

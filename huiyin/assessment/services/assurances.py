@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.assessment.bodies import COMMUNITY, Body, all_bodies, body_fields
+from huiyin.assessment.bodies import COMMUNITY, Body, all_bodies, body_fields, of_streets
 from huiyin.assessment.models import (
     Assurance,
     AssuranceEvidence,
@@ -32,6 +32,8 @@ from huiyin.assessment.models.assurances import EVIDENCE_DIR, WITH_RESPONSIBLE
 from huiyin.assessment.services import files
 from huiyin.assessment.services.common import (
     MANAGE_PERM,
+    MSG_OTHER_STREET,
+    MSG_OTHER_STREET_STAFF,
     MSG_STALE,
     VIEW_PERM,
     AssessmentInvalid,
@@ -196,18 +198,29 @@ def figures(body: Body | None, period) -> dict[str, float]:
 # --------------------------------------------------------------------------- changing
 
 
-def _staff(value, errors: Errors):
+def _staff(actor, value, errors: Errors):
+    """The responsible member of staff: one of the actor's streets' (another street's is
+    refused, as the form offers only those)."""
+    from huiyin.org import own_streets
     from huiyin.org.models import Staff
 
     if value in (None, ""):
         return None
-    if isinstance(value, Staff):
-        return value
-    pk = bounds.bounded_int(value, 1, bounds.MAX_ID)
+    pk = value.pk if isinstance(value, Staff) else bounds.bounded_int(value, 1, bounds.MAX_ID)
     found = Staff.objects.filter(pk=pk).first() if pk else None
     if found is None:
         errors.add("responsible", MSG_STAFF)
+    elif not own_streets.staff(actor).filter(pk=found.pk).exists():
+        errors.add("responsible", MSG_OTHER_STREET_STAFF)
+        found = None
     return found
+
+
+def _check_body(actor, body: Body, errors: Errors) -> None:
+    """The body is of one of the actor's streets (the pages 404 another's; a caller that
+    passes one anyway is refused here)."""
+    if not of_streets(actor, body):
+        errors.add("__all__", MSG_OTHER_STREET)
 
 
 def save_item(body: Body, year, item, *, actor, data: dict, request=None) -> Assurance:
@@ -215,11 +228,12 @@ def save_item(body: Body, year, item, *, actor, data: dict, request=None) -> Ass
     time; changed with its version read, else :data:`MSG_STALE`)."""
     require(actor, MANAGE_PERM)
     errors = Errors()
+    _check_body(actor, body, errors)
     year = _year(year, errors)
     item = _item(item, errors)
     status = errors.choice("status", data.get("status"), AssuranceStatus.values)
     description = errors.text("description", data.get("description"), MAX_DESCRIPTION)
-    responsible = _staff(data.get("responsible"), errors)
+    responsible = _staff(actor, data.get("responsible"), errors)
     if responsible is not None and item and item not in WITH_RESPONSIBLE:
         errors.add("responsible", MSG_NO_RESPONSIBLE)
     errors.raise_if_any()
@@ -293,6 +307,7 @@ def add_evidence(
     recorded (not in place) if it was not yet."""
     require(actor, MANAGE_PERM)
     errors = Errors()
+    _check_body(actor, body, errors)
     year = _year(year, errors)
     item = _item(item, errors)
     title = errors.text("title", title, 200)
@@ -323,6 +338,9 @@ def open_evidence(user, evidence: AssuranceEvidence, *, request=None):
 
 def withdraw_evidence(user, evidence: AssuranceEvidence, *, reason: str, request=None) -> None:
     require(user, MANAGE_PERM)
+    errors = Errors()
+    _check_body(user, body_of(evidence.assurance), errors)
+    errors.raise_if_any()
     files.withdraw(evidence, user=user, reason=reason, request=request)
 
 

@@ -24,6 +24,10 @@ MSG_STALE = _("This record was changed by someone else meanwhile; reload it and 
 MSG_NUMBER = _("Enter a number between %(low)s and %(high)s.")
 MSG_TOO_LONG = _("At most %(limit)s characters.")
 MSG_CHOICE = _("Choose one of the options.")
+#: A body or person of a street the actor does not hold (a forged or stale form): refused by
+#: the service, not only left out of the form's choices.
+MSG_OTHER_STREET = _("Choose a community or unit of your own street.")
+MSG_OTHER_STREET_STAFF = _("Choose a member of staff of your own street.")
 
 
 class AssessmentInvalid(Exception):

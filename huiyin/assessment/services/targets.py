@@ -19,11 +19,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.assessment import keys
-from huiyin.assessment.bodies import Body, body_fields
+from huiyin.assessment.bodies import Body, body_fields, of_streets
 from huiyin.assessment.models import Comparison, Letter, LetterScan, Target
 from huiyin.assessment.services import files
 from huiyin.assessment.services.common import (
     MANAGE_PERM,
+    MSG_OTHER_STREET,
     MSG_STALE,
     VIEW_PERM,
     AssessmentInvalid,
@@ -73,6 +74,8 @@ def save_letter(
         year = _year(data.get("year"), errors)
         if body is None:
             errors.add("body", MSG_BODY)
+        elif not of_streets(actor, body):
+            errors.add("body", MSG_OTHER_STREET)
         errors.raise_if_any()
         try:
             with transaction.atomic():

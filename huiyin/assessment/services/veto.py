@@ -19,10 +19,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from huiyin.assessment import bodies
-from huiyin.assessment.bodies import Body, body_fields
+from huiyin.assessment.bodies import Body, body_fields, of_streets
 from huiyin.assessment.models import Decision, SupervisionOrder, VetoGround, VetoProposal
 from huiyin.assessment.services.common import (
     MANAGE_PERM,
+    MSG_OTHER_STREET,
     Errors,
     check_version,
     may,
@@ -92,6 +93,9 @@ def propose(*, actor, data: dict, body: Body | None, request=None) -> VetoPropos
     errors = Errors()
     if body is None:
         errors.add("body", MSG_BODY)
+    elif not of_streets(actor, body):
+        errors.add("body", MSG_OTHER_STREET)
+        body = None  # (nor its orders looked up)
     ground = errors.choice("ground", data.get("ground"), VetoGround.values)
     rule = errors.text("rule", data.get("rule"), 300, required=True)
     investigation = errors.text("investigation", data.get("investigation"), 4000, required=True)

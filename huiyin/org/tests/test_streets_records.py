@@ -472,3 +472,117 @@ def test_a_district_officer_reads_the_street_chosen(personas, street, street_b, 
         403,
         404,
     )
+
+
+def _refused(call, key: str, message) -> None:
+    """`call` is refused with `message` on `key` (the service's own check, not a form's)."""
+    from huiyin.reports.models import CampaignInvalid
+
+    with pytest.raises((AssessmentInvalid, CampaignInvalid)) as refused:
+        call()
+    assert str(message) in [str(m) for m in refused.value.errors.get(key, [])], (
+        key,
+        refused.value.errors,
+    )
+
+
+def test_the_services_refuse_another_streets_bodies_and_staff_without_the_forms(
+    personas, street_b, community, unit
+):
+    """Letters, veto proposals, the five assurances, safety creations, figures and surveys,
+    campaigns and their commendations: a caller that passes street B's community, unit or
+    staff to street A's office is refused by the service itself, and nothing is written."""
+    from huiyin.assessment.services import assurances
+    from huiyin.assessment.services.common import MSG_OTHER_STREET, MSG_OTHER_STREET_STAFF
+    from huiyin.reports import campaign_streets
+    from huiyin.reports.commendations import Commendation, add_commendation
+    from huiyin.reports.models import Campaign, save_campaign
+    from huiyin.safety import services as safety
+    from huiyin.safety.models import Creation, CriterionFigure, Survey
+
+    b = street_b
+    office = personas[Role.GOVERNANCE_STAFF]
+    staff_b = b["people"][Role.LEADER].staff
+    community_b = Body("community", b["community"].pk, b["community"].name)
+    unit_b = Body("unit", b["unit"].pk, b["unit"].name)
+    today = timezone.localdate()
+    year = today.year
+
+    _refused(
+        lambda: targets.save_letter(actor=office, data={"year": year}, body=community_b),
+        "body",
+        MSG_OTHER_STREET,
+    )
+    _refused(
+        lambda: veto.propose(
+            actor=office,
+            data={"ground": "major_incident", "rule": "x", "investigation": "y"},
+            body=unit_b,
+        ),
+        "body",
+        MSG_OTHER_STREET,
+    )
+    _refused(
+        lambda: assurances.save_item(
+            community_b, year, "leadership", actor=office, data={"status": "in_place"}
+        ),
+        "__all__",
+        MSG_OTHER_STREET,
+    )
+    mine = Body("community", community.pk, community.name)
+    _refused(
+        lambda: assurances.save_item(
+            mine,
+            year,
+            "leadership",
+            actor=office,
+            data={"status": "in_place", "responsible": staff_b.pk},
+        ),
+        "responsible",
+        MSG_OTHER_STREET_STAFF,
+    )
+    assurances.save_item(mine, year, "leadership", actor=office, data={"status": "in_place"})
+    _refused(
+        lambda: safety.create(
+            actor=office, body=unit_b, data={"category": "unit", "year": year, "subject": "x"}
+        ),
+        "body",
+        MSG_OTHER_STREET,
+    )
+    for record in (safety.record_figure, safety.record_survey):
+        _refused(
+            lambda record=record: record(actor=office, data={"community": b["community"].pk}),
+            "community",
+            MSG_OTHER_STREET,
+        )
+    campaign = {"name": "甲街行动", "start": today, "end": today}
+    _refused(
+        lambda: save_campaign(actor=office, data={**campaign, "communities": [b["community"]]}),
+        "communities",
+        campaign_streets.MSG_OTHER_STREET,
+    )
+    _refused(
+        lambda: save_campaign(actor=office, data={**campaign, "units": [b["unit"].pk]}),
+        "units",
+        campaign_streets.MSG_OTHER_STREET,
+    )
+    own = save_campaign(actor=office, data={**campaign, "units": [unit]})
+    _refused(
+        lambda: add_commendation(
+            own,
+            actor=office,
+            kind=Commendation.Kind.STAFF,
+            basis="乙街人员",
+            decided_on=today,
+            staff=staff_b,
+        ),
+        "staff",
+        campaign_streets.MSG_OTHER_STREET_STAFF,
+    )
+    assert not Letter.objects.filter(community=b["community"]).exists()
+    assert not VetoProposal.objects.filter(unit=b["unit"]).exists()
+    assert not Creation.objects.filter(unit=b["unit"]).exists()
+    assert not CriterionFigure.objects.filter(community=b["community"]).exists()
+    assert not Survey.objects.filter(community=b["community"]).exists()
+    assert list(Campaign.objects.values_list("name", flat=True)) == ["甲街行动"]
+    assert not own.commendations.exists()
