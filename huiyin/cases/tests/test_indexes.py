@@ -66,3 +66,19 @@ def test_postgresql_alone_has_the_open_cases_due_index():
         (definition,) = cursor.fetchone()
     assert "(kind, due_on, street_id, community_id)" in definition
     assert "WHERE ((closed_at IS NULL) AND (NOT withdrawn))" in definition
+
+
+@pytest.mark.django_db
+def test_postgresql_alone_has_the_community_received_index():
+    """A community's lists and counts over a period: one range of this index."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'case_community_received'")
+            assert cursor.fetchone() is None
+            return
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'case_community_received'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "(community_id, kind, received_at DESC, id DESC)" in definition
+    assert "WHERE (NOT withdrawn)" in definition
