@@ -139,6 +139,8 @@ def test_a_round_made_on_the_page_is_of_the_street_chosen_in_the_header(
     client = Client()
     client.force_login(office)
     client.post(reverse("choose-street"), {"street": str(street_b["street"].pk)})
+    page = client.get(reverse("assessment:rounds")).content.decode()
+    assert 'id="round-street"' in page and street_b["street"].name in page
     response = client.post(
         reverse("assessment:round_new"),
         {
@@ -151,6 +153,9 @@ def test_a_round_made_on_the_page_is_of_the_street_chosen_in_the_header(
     assert response.status_code == 302
     found = Round.objects.get(name="乙街上月考核")
     assert found.street_id == street_b["street"].pk
+    # Over both streets again: each round's street is shown beside it.
+    client.post(reverse("choose-street"), {"street": ""})
+    assert street_b["street"].name in client.get(reverse("assessment:rounds")).content.decode()
     assert _bodies(found) == {(street_b["community"].pk, None), (None, street_b["unit"].pk)}
 
 

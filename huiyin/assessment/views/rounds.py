@@ -41,6 +41,7 @@ from huiyin.assessment.services.common import (
 )
 from huiyin.assessment.views.common import report, row_or_404, shown_matters, visible_cases
 from huiyin.front.decorators import require_perm
+from huiyin.org import own_streets
 from huiyin.org.own_streets import body_in_streets
 
 
@@ -65,7 +66,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
             initial={"name": f"{year}年度考核", "start": f"{year}-01-01", "end": f"{year}-12-31"},
         )
     rounds = _rounds(request).select_related("scheme", "street").order_by("-end", "-id")[:100]
-    return render(request, "assessment/rounds.html", _ctx(rounds=rounds, form=form))
+    return render(request, "assessment/rounds.html", _list_ctx(request, rounds, form))
 
 
 @require_perm(MANAGE_PERM)
@@ -85,7 +86,19 @@ def round_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The round was computed."))
             return redirect("assessment:round", found.pk)
     rounds = _rounds(request).select_related("scheme", "street").order_by("-end", "-id")[:100]
-    return render(request, "assessment/rounds.html", _ctx(rounds=rounds, form=form))
+    return render(request, "assessment/rounds.html", _list_ctx(request, rounds, form))
+
+
+def _list_ctx(request, rounds, form) -> dict:
+    """The list's context: over several streets, each round's street is shown; to a person
+    of several streets (one chosen in the header or not), the street a new round assesses is
+    named."""
+    from huiyin.org.street_choice import full_street_ids
+
+    several = len(own_streets.street_ids(request.user)) > 1
+    holds_several = len(full_street_ids(request.user)) > 1
+    new_street = service.street_for(request.user) if form is not None and holds_several else None
+    return _ctx(rounds=rounds, form=form, several_streets=several, new_street=new_street)
 
 
 def _rounds(request):
