@@ -143,6 +143,7 @@ def _mapped(column: str, table: str) -> str | None:
 
 def _copy_street(cursor, k: int, street_id: int, short: str, source, offsets: dict) -> None:
     """Every petition of the source street again, for street `street_id` (the k-th copy)."""
+    from huiyin.cases.search import street_term
     from huiyin.petitions.models import RECEIPT_ALPHABET
 
     source_id, source_short = source
@@ -160,7 +161,13 @@ def _copy_street(cursor, k: int, street_id: int, short: str, source, offsets: di
             "street_id": str(street_id),
             "number": f"'{short}' || substr(number, {len(source_short) + 1})",
         },
-        "cases_casesearch": {"case_id": f"case_id + {case_off}"},
+        "cases_casesearch": {
+            "case_id": f"case_id + {case_off}",
+            # The street's term (cases/0019): the copy's street, not the source's (the copy
+            # runs without triggers).
+            "grams": f"ts_delete(grams, '{street_term(source_id)}'::text)"
+            f" || '{street_term(street_id)}'::tsvector",
+        },
         "cases_clock": {"id": f"id + {clock_off}", "case_id": f"case_id + {case_off}"},
         "petitions_petition": {
             "case_id": f"case_id + {case_off}",

@@ -118,10 +118,23 @@ class Query:
             terms = [f'"{p}"*' for p in self.prefixes]
         return " AND ".join(terms)
 
-    def tsquery(self) -> str:
-        """A ``tsquery`` literal of the same terms."""
+    def tsquery(self, streets: Iterable[int] | None = None) -> str:
+        """A ``tsquery`` literal of the same terms; with `streets`, only those streets' cases
+        (their terms, migration ``cases/0019``)."""
         terms = [f"'{pair}'" for pair in self.pairs] + [f"'{p}':*" for p in self.prefixes]
+        if streets:
+            terms.append("(" + " | ".join(f"'{street_term(s)}'" for s in sorted(streets)) + ")")
         return " & ".join(terms)
+
+
+#: PostgreSQL: what starts the term of a case's street among its grams (never in a gram,
+#: which holds letters and digits only).
+STREET_MARK = "§"
+
+
+def street_term(street_id: int) -> str:
+    """The term of a street among its cases' grams on PostgreSQL (migration ``cases/0019``)."""
+    return f"{STREET_MARK}{int(street_id)}"
 
 
 #: SQLite: walk the list's order rather than fetch every hit when hits² exceed this times
@@ -147,6 +160,7 @@ def matching(
     first: int | None = None,
     within: models.QuerySet | None = None,
     kind: str | None = None,
+    streets: Iterable[int] | None = None,
 ) -> tuple[Q | None, bool]:
     """A condition on Case rows from the index for `text`, and whether it is exact.
 
@@ -170,6 +184,10 @@ def matching(
     cases' table, which the database intersects with the place's index, reading from the
     table only the cases that hold the text. A grid's few cases and a common word keep the
     substring test.
+
+    `streets`: the list holds only these streets' cases (a street's reader where a district's
+    streets share the database). On PostgreSQL the grams index then keeps their hits alone
+    rather than every street's, each of which the list would read to leave out.
     """
     query = Query(text)
     if not query.usable:
@@ -195,7 +213,7 @@ def matching(
             return Q(In(_Unindexed(F("pk")), hits)), query.exact
         return Q(pk__in=hits), query.exact
     sql = "SELECT case_id FROM cases_casesearch WHERE grams @@ %s::tsquery"
-    return Q(pk__in=RawSQL(sql, [query.tsquery()])), query.exact  # noqa: S611
+    return Q(pk__in=RawSQL(sql, [query.tsquery(streets)])), query.exact  # noqa: S611
 
 
 #: PostgreSQL: a search is read by walking the list's order with the substring test when at

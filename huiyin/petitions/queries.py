@@ -32,6 +32,7 @@ from huiyin.cases import bounds, search
 from huiyin.cases.deadlines import CHINA_TZ
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseQuerySet, Category, Clock
+from huiyin.org import own_streets
 from huiyin.org.access import reach_of
 from huiyin.org.models import Community, Grid, Staff, Unit
 from huiyin.org.roles import ROLE_PERMISSIONS, Perm
@@ -548,6 +549,13 @@ class PetitionFilter:
         """How many streets the list reads: a period's cases to test are every street's."""
         return max(1, len(reach_of(self.user).street_ids)) if self.user is not None else 1
 
+    def _some_streets(self) -> frozenset[int] | None:
+        """The reader's streets when they are not every street in the database (the lists
+        then name them: the text index can too); None otherwise."""
+        if self.user is None or own_streets.every_street(self.user):
+            return None
+        return reach_of(self.user).street_ids or None
+
     def _text_condition(
         self, paged: bool, within: CaseQuerySet | None = None, kind: str | None = None
     ) -> Q | None:
@@ -559,7 +567,11 @@ class PetitionFilter:
         # A list with no other filter reads only the first matches, in its order.
         alone = paged and not (self._conditions or self._satisfaction or self._answered)
         indexed, exact = search.matching(
-            text, first=TEXT_MATCH_LIMIT + 1 if alone else None, within=within, kind=kind
+            text,
+            first=TEXT_MATCH_LIMIT + 1 if alone else None,
+            within=within,
+            kind=kind,
+            streets=self._some_streets(),
         )
         if indexed is None:
             return substring

@@ -39,3 +39,52 @@ def test_two_streets_ask_the_index_past_half_the_days(district):
     assert PetitionFilter(_since(half - 1), district).match_limit is None
     assert PetitionFilter(_since(half + 1), district).match_limit == TEXT_MATCH_LIMIT
     assert PetitionFilter(_since(100), district).match_limit == TEXT_MATCH_LIMIT
+
+
+def _matter(clerk, community, title: str):
+    from huiyin.petitions.tests.factories import register
+
+    return register(clerk, community=community, title=title).case
+
+
+def test_a_streets_reader_asks_the_index_for_their_streets_cases_alone(personas, community):
+    """Another street in the database: the text index is asked for the reader's street's
+    cases only (PostgreSQL: its term among the grams), and still finds them."""
+    from django.db import connection
+
+    clerk = personas[Role.PETITION_CLERK]
+    mine = _matter(clerk, community, "滨河路2号楼顶漏水")
+    other = f.StreetFactory(name="溪桥街道", short_name="溪桥")
+    listed = PetitionFilter({"q": "滨河路2"}, clerk)
+    assert listed._some_streets() == {community.street_id}
+    assert list(listed.queryset(paged=True).values_list("pk", flat=True)) == [mine.pk]
+    if connection.vendor == "postgresql":
+        from huiyin.cases import search
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT grams @@ %s::tsquery, grams @@ %s::tsquery FROM cases_casesearch"
+                " WHERE case_id = %s",
+                [
+                    f"'{search.street_term(community.street_id)}'",
+                    f"'{search.street_term(other.pk)}'",
+                    mine.pk,
+                ],
+            )
+            assert cursor.fetchone() == (True, False)
+
+
+def test_a_reader_of_every_street_names_none_to_the_index(personas, community, district):
+    clerk = personas[Role.PETITION_CLERK]
+    mine = _matter(clerk, community, "滨河路2号楼顶漏水")
+    listed = PetitionFilter({"q": "滨河路2"}, district)
+    assert listed._some_streets() is None
+    assert list(listed.queryset(paged=True).values_list("pk", flat=True)) == [mine.pk]
+
+
+def test_the_street_term_is_never_a_gram():
+    from huiyin.cases import search
+
+    term = search.street_term(17)
+    assert term not in search.grams_of(term, "17 §17")
+    assert search.Query("滨河路2").tsquery([3, 1]) == "'滨河' & '河路' & '路2' & ('§1' | '§3')"
