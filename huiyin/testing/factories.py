@@ -86,3 +86,24 @@ def person(role: str, *, username: str | None = None, **scope) -> User:
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     return user
+
+
+def second_street() -> dict:
+    """溪桥街道, a second street beside the test street, with a community, a grid, a unit and a
+    person of every role but the administrator and the district officer (``"<role>-b"``).
+    Make it after the first street's personas, whose whole-street grants are then the first's."""
+    st = StreetFactory(name="溪桥街道", short_name="溪桥")
+    community = CommunityFactory(street=st, name="石门社区")
+    grid = GridFactory(community=community, name="第1网格")
+    unit = UnitFactory(street=st, name="溪桥城建办")
+    scopes = {
+        Role.COMMUNITY_WORKER: {"community": community},
+        Role.GRID_WORKER: {"grid": grid},
+        Role.DEPARTMENT_HANDLER: {"unit": unit},
+    }
+    people = {
+        role: person(role, username=f"{role}-b", **scopes.get(role, {"street": st}))
+        for role in Role
+        if role not in (Role.ADMINISTRATOR, Role.DISTRICT)
+    }
+    return {"street": st, "community": community, "grid": grid, "unit": unit, "people": people}

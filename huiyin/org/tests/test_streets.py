@@ -56,21 +56,7 @@ def _matters(street_people, community, grid, unit, *, tag: str) -> list[Case]:
 @pytest.fixture
 def street_b(personas):
     """The second street, made after street A's personas (whose whole-street grants are A's)."""
-    st = f.StreetFactory(name="溪桥街道", short_name="溪桥")
-    community = f.CommunityFactory(street=st, name="石门社区")
-    grid = f.GridFactory(community=community, name="第1网格")
-    unit = f.UnitFactory(street=st, name="溪桥城建办")
-    scopes = {
-        Role.COMMUNITY_WORKER: {"community": community},
-        Role.GRID_WORKER: {"grid": grid},
-        Role.DEPARTMENT_HANDLER: {"unit": unit},
-    }
-    people = {
-        role: f.person(role, username=f"{role}-b", **scopes.get(role, {"street": st}))
-        for role in Role
-        if role not in (Role.ADMINISTRATOR, Role.DISTRICT)
-    }
-    return {"street": st, "community": community, "grid": grid, "unit": unit, "people": people}
+    return f.second_street()
 
 
 @pytest.fixture

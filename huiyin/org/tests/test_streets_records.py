@@ -43,24 +43,11 @@ A_ROLES = [r for r in Role if r != Role.ADMINISTRATOR]
 @pytest.fixture
 def street_b(personas):
     """The second street, made after street A's personas (whose whole-street grants are A's)."""
-    st = f.StreetFactory(name="溪桥街道", short_name="溪桥")
-    community = f.CommunityFactory(street=st, name="石门社区")
-    grid = f.GridFactory(community=community, name="第1网格")
-    unit = f.UnitFactory(street=st, name="溪桥城建办")
-    scopes = {
-        Role.COMMUNITY_WORKER: {"community": community},
-        Role.GRID_WORKER: {"grid": grid},
-        Role.DEPARTMENT_HANDLER: {"unit": unit},
-    }
-    people = {
-        role: f.person(role, username=f"{role}-b", **scopes.get(role, {"street": st}))
-        for role in Role
-        if role not in (Role.ADMINISTRATOR, Role.DISTRICT)
-    }
-    leader = people[Role.LEADER].staff
+    b = f.second_street()
+    leader = b["people"][Role.LEADER].staff
     leader.name = LEADER_B
     leader.save(update_fields=["name"])
-    return {"street": st, "community": community, "grid": grid, "unit": unit, "people": people}
+    return b
 
 
 def _assessment(b) -> tuple[RiskAssessment, Measure]:
