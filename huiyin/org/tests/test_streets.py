@@ -34,6 +34,7 @@ from huiyin.org.roles import Perm, Role
 from huiyin.petitions.tests.factories import register, step
 from huiyin.reports import stats
 from huiyin.testing import factories as f
+from huiyin.testing.crawl import body_text
 
 pytestmark = pytest.mark.django_db
 
@@ -70,17 +71,7 @@ def matters_b(street_b):
     return _matters(b["people"], b["community"], b["grid"], b["unit"], tag="乙街")
 
 
-def _texts(response) -> str:
-    """A page's text, or the XML inside an .xlsx or .docx."""
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    if body[:2] == b"PK":
-        with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            return "".join(
-                archive.read(name).decode("utf-8", "replace")
-                for name in archive.namelist()
-                if name.endswith(".xml")
-            )
-    return body.decode("utf-8", "replace")
+_texts = body_text  # a page, or the XML inside an .xlsx or .docx
 
 
 def _markers(cases: list[Case]) -> list[str]:

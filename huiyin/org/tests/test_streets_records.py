@@ -11,8 +11,6 @@ a form error, never a record of B made from A (nor a 500).
 
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import timedelta
 
 import pytest
@@ -33,6 +31,7 @@ from huiyin.petitions.tests.factories import register, step
 from huiyin.riskassessments import services as risks
 from huiyin.riskassessments.models import Measure, RiskAssessment
 from huiyin.testing import factories as f
+from huiyin.testing.crawl import body_text
 
 pytestmark = pytest.mark.django_db
 
@@ -207,17 +206,7 @@ def records_b(street_b):
     }
 
 
-def _texts(response) -> str:
-    """A page's text, or the XML inside a .docx."""
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    if body[:2] == b"PK":
-        with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            return "".join(
-                archive.read(name).decode("utf-8", "replace")
-                for name in archive.namelist()
-                if name.endswith(".xml")
-            )
-    return body.decode("utf-8", "replace")
+_texts = body_text  # a page, or the XML inside an .xlsx or .docx
 
 
 def _markers(r) -> list[str]:
