@@ -503,3 +503,42 @@ def test_an_open_matter_past_its_due_date_keeps_the_on_time_rate_below_100(perso
     assert p["on_time"] == {"met": 1, "late": 0, "overdue": 1}
     assert p["on_time_rate"] == 0.5
     assert p["on_time_rate"] < 1
+
+
+@pytest.mark.parametrize("older_first", [True, False])
+def test_a_petition_counts_by_its_latest_handling_clock_not_an_earlier_one(
+    personas, unit, older_first
+):
+    """A handling clock stopped, then another (handled again): the later outcome counts, on
+    either database's way of looking it up, whichever row was written first."""
+    from huiyin.cases.models import Clock
+    from huiyin.petitions.tests.factories import bring_to
+
+    clerk = personas[Role.PETITION_CLERK]
+    today = timezone.localdate()
+    replied = bring_to(register(clerk, received_at=today), "replied", personas, unit=unit)
+    current = replied.clocks.get(code="handling")
+    assert current.outcome == Clock.Outcome.MET
+    earlier = Clock(
+        case=current.case,
+        code="handling",
+        started_on=current.started_on,
+        due_on=current.due_on,
+        days=current.days,
+        stopped_at=current.stopped_at - timedelta(hours=1),
+        stopped_on=current.stopped_on,
+        outcome=Clock.Outcome.LATE,
+    )
+    if older_first:
+        # Written before: the id order and the stopping order agree.
+        current.delete()
+        earlier.save()
+        current.pk = None
+        current.save()
+    else:
+        earlier.save()  # written after: a higher id, but stopped earlier
+    period = Period(today, today)
+    assert stats.compute(period)["petitions"]["on_time"] == {"met": 1, "late": 0, "overdue": 0}
+    earlier.stopped_at = current.stopped_at + timedelta(hours=1)
+    earlier.save()
+    assert stats.compute(period)["petitions"]["on_time"] == {"met": 0, "late": 1, "overdue": 0}
