@@ -102,12 +102,10 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
-    F,
     Max,
     Min,
     OuterRef,
@@ -287,80 +285,31 @@ def _groups(
     """The grouped aggregate: one row per combination, with ``b`` (batches), ``h`` (headcount)
     and each column of `by` (``community_id``, ``grid_id``) under its own name.
 
-    Two columns are look-ups into other tables, per petition: the outcome of its latest
-    stopped handling clock and its latest rating. SQLite runs them as correlated subqueries in
-    the select list; PostgreSQL as lateral joins (:func:`_groups_lateral`).
+    The per-row look-ups into other tables are correlated subqueries in the select list, each
+    run once per petition.
     """
-    base = _with_petitions(cases, streets).annotate(
+    handling = Clock.objects.filter(
+        case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
+    ).order_by("-stopped_at", "-id")
+    latest = FollowUp.objects.filter(petition_id=OuterRef("pk")).order_by("-on", "-id")
+    annotated = _with_petitions(cases, streets).annotate(
         g_reception=ExpressionWrapper(
             Q(petition__reception_slot__isnull=False), output_field=BooleanField()
         ),
         g_repeat=ExpressionWrapper(Q(petition__is_repeat=True), output_field=BooleanField()),
         g_returned=_returned(),
         g_overdue=_overdue(day),
+        g_handling=Subquery(handling.values("outcome")[:1]),
+        g_rating=Subquery(latest.values("satisfaction")[:1]),
     )
-    if connections[base.db].vendor == "postgresql":
-        rows = _groups_lateral(base, by)
-    else:
-        handling = Clock.objects.filter(
-            case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
-        ).order_by("-stopped_at", "-id")
-        latest = FollowUp.objects.filter(petition_id=OuterRef("pk")).order_by("-on", "-id")
-        annotated = base.annotate(
-            g_handling=Subquery(handling.values("outcome")[:1]),
-            g_rating=Subquery(latest.values("satisfaction")[:1]),
-        )
-        rows = (
-            annotated.values(*_G.values(), *by)
-            .annotate(b=Count("pk"), h=Sum("petition__headcount", default=0))
-            .order_by()
-        )
+    fields = [*_G.values(), *by]
+    rows = (
+        annotated.values(*fields)
+        .annotate(b=Count("pk"), h=Sum("petition__headcount", default=0))
+        .order_by()
+    )
     names = {column: name for name, column in _G.items()}
     return [{names.get(k, k): v for k, v in row.items()} for row in rows]
-
-
-#: The columns that the lateral joins add (:func:`_groups_lateral`).
-_LOOKED_UP = ("g_handling", "g_rating")
-
-
-def _groups_lateral(base: QuerySet[Case], by: tuple[str, ...]) -> list[dict]:
-    """PostgreSQL: the grouped aggregate with the two look-ups as LATERAL joins.
-
-    The same question as the correlated subqueries, answered the same way (each an index
-    probe per petition, ``LIMIT 1`` in the same order), but as joins PostgreSQL runs in its
-    parallel workers: a correlated subquery in the select list is "parallel restricted" and
-    ran in the leader alone, after the workers had joined the petitions, which for a city's
-    100 days was most of the statistics' time (bench/README.md, "The city's statistics").
-    The petitions' own columns come from the ORM's query, compiled, under plain aliases.
-    """
-    own = [column for column in (*_G.values(), *by) if column not in _LOOKED_UP]
-    aliases = {column: f"c{i}" for i, column in enumerate(own)}
-    inner = base.annotate(
-        **{alias: F(column) for column, alias in aliases.items()},
-        g_pk=F("pk"),
-        g_headcount=F("petition__headcount"),
-    ).values(*aliases.values(), "g_pk", "g_headcount")
-    sql, params = inner.order_by().query.sql_with_params()
-    outer = ", ".join(f"q.{alias}" for alias in aliases.values())
-    clock = Clock._meta.db_table
-    follow_up = FollowUp._meta.db_table
-    # Fixed SQL around the ORM's compiled query; every value is one of its parameters.
-    statement = (
-        f"SELECT {outer}, hc.outcome, fu.satisfaction, count(*), "  # noqa: S608
-        "coalesce(sum(q.g_headcount), 0) "
-        f"FROM ({sql}) q "
-        f"LEFT JOIN LATERAL (SELECT outcome FROM {clock} "
-        "WHERE case_id = q.g_pk AND code = 'handling' AND stopped_at IS NOT NULL "
-        "ORDER BY stopped_at DESC, id DESC LIMIT 1) hc ON TRUE "
-        f"LEFT JOIN LATERAL (SELECT satisfaction FROM {follow_up} WHERE petition_id = q.g_pk "
-        'ORDER BY "on" DESC, id DESC LIMIT 1) fu ON TRUE '
-        f"GROUP BY {outer}, hc.outcome, fu.satisfaction"
-    )
-    with connections[base.db].cursor() as cursor:
-        cursor.execute(statement, params)
-        found = cursor.fetchall()
-    columns = [*own, *_LOOKED_UP, "b", "h"]
-    return [dict(zip(columns, row, strict=True)) for row in found]
 
 
 def _bh() -> dict[str, int]:
