@@ -414,3 +414,54 @@ def test_a_community_workers_search_reads_the_pairs_index(personas, labour_cases
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Bitmap Index Scan on case_text_pairs" in plan, plan
+
+
+# --------------------------------------------------------------------------- pairs every case holds
+
+
+def test_pairs_every_case_holds_leave_an_inexact_query_but_never_its_last_pair():
+    everywhere = frozenset({"20", "02", "号楼"})
+    assert search.Query("〔2025〕0042").tsquery(everywhere=everywhere) == (
+        "'25' & '00' & '04' & '42'"
+    )
+    assert search.Query("幸福苑3号楼").tsquery([1], everywhere) == (
+        "'幸福' & '福苑' & '苑3' & '3号' & ('§1')"
+    )
+    # Exact (the index is the answer): every pair stays.
+    assert search.Query("20").tsquery(everywhere=everywhere) == "'20'"
+    # Nothing rarer to go on: every pair stays.
+    assert search.Query("2020").tsquery(everywhere=everywhere) == "'20' & '02'"
+    # Without statistics, nothing is left out.
+    assert search.Query("〔2025〕0042").tsquery() == "'20' & '02' & '25' & '00' & '04' & '42'"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pairs_every_case_holds_come_from_the_statistics_and_change_no_result(
+    monkeypatch, personas, community
+):
+    """PostgreSQL: after ANALYZE, the year's digits that every number holds are left out of
+    the index terms, and the list still finds exactly the case whose text holds the search."""
+    from huiyin.petitions.queries import PetitionFilter
+
+    monkeypatch.setattr(search, "_everywhere", {})
+    if connection.vendor != "postgresql":
+        assert search.everywhere() == frozenset()
+        return
+    monkeypatch.setattr(search, "SAMPLE_FROM", 0)
+    clerk = personas[Role.PETITION_CLERK]
+    cases = [make_case(title=f"反映楼道第{n}处破损", community=community) for n in range(12)]
+    wanted = cases[0]
+    part = wanted.number[wanted.number.index("〔") : -1]  # 〔2026〕0001, say
+    lookalike = make_case(title=f"抄送{part[1:5]}{part[6:]}", description="", community=community)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_casesearch")
+    held = search.everywhere()
+    year = part[1:5]
+    assert {year[0:2], year[1:3], "楼道", "破损"} <= held
+    terms = search.Query(part).tsquery(everywhere=held)
+    assert f"'{year[0:2]}'" not in terms
+    # Inexact: the list confirms. The look-alike holds the pairs, not the text.
+    listed = set(PetitionFilter({"q": part}, clerk).queryset().values_list("pk", flat=True))
+    assert wanted.pk in listed
+    assert lookalike.pk not in listed
+    assert not (listed - {c.pk for c in cases if part in c.number})
