@@ -27,7 +27,6 @@ calls :func:`grams_of`). ``huiyin rebuild-search-index`` recomputes them all.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Collection, Iterable
 from itertools import repeat
 from operator import add
@@ -232,22 +231,19 @@ def matching(
 
 
 #: PostgreSQL: a pair held by at least this share of the cases is left out of an inexact
-#: search's index terms (:meth:`Query.tsquery`) ...
+#: search's index terms (:meth:`Query.tsquery`).
 EVERYWHERE_SHARE = 0.5
-#: ... as the planner's statistics of the grams tell, read again after this many seconds.
-EVERYWHERE_TTL = 600.0
-_everywhere: dict[str, tuple[float, frozenset[str]]] = {}
 
 
 def everywhere(using: str = "default") -> frozenset[str]:
     """PostgreSQL: the pairs that at least :data:`EVERYWHERE_SHARE` of the cases hold, from
     ``ANALYZE``'s most common elements of the grams (``pg_stats``: the year's digits of every
     case number, a street's name, words every description uses). Empty elsewhere, before the
-    first ``ANALYZE``, and while the table is small (its sample then says little)."""
-    found = _everywhere.get(using)
-    now = time.monotonic()
-    if found is not None and now - found[0] < EVERYWHERE_TTL:
-        return found[1]
+    first ``ANALYZE``, and while the table is small (its sample then says little).
+
+    Read at each search (one row of the catalogue, well under a millisecond), not kept: a
+    kept answer would be stale after the next ``ANALYZE`` and give a process's first search
+    one query more than the next."""
     pairs: frozenset[str] = frozenset()
     if connections[using].vendor == "postgresql":
         with connections[using].cursor() as cursor:
@@ -265,7 +261,6 @@ def everywhere(using: str = "default") -> frozenset[str]:
                 for element, share in zip(row[0], row[1], strict=False)
                 if share >= EVERYWHERE_SHARE and len(element) == 2
             )
-    _everywhere[using] = (now, pairs)
     return pairs
 
 
