@@ -1,4 +1,4 @@
-"""The assessment's figures: the sections ``supervision`` (督办) and ``replies`` (处理意见书).
+"""The assessment's figures: the section ``supervision`` (督办).
 
 Registered with the statistics engine (:mod:`huiyin.reports.stats.engine`); the scoring rules
 of :mod:`huiyin.assessment` read these keys like any other.
@@ -17,13 +17,10 @@ Definitions
 * With a :class:`~huiyin.reports.stats.engine.Scope`, the orders to that community or to that
   unit (a grid scope counts none). With ``user``, only a holder of ``assessment.view`` counts
   them; anyone else counts none.
-* **replies.written** = petitions received in the period (the petitions' own door and
-  definitions, as ``petitions.batches``) with a written reply (处理意见书, 条例 art. 32)
-  recorded; **with_basis** = those whose reply states its basis in law or policy,
-  **without_basis** the others; **with_basis_rate** = with_basis ÷ written, ``None`` when none
-  was written.
+* **replies** (处理意见书) are counted with the petitions, in their grouped aggregate
+  (:mod:`huiyin.reports.stats.petitions`), for the assessment's keys ``replies.*``.
 
-Two queries whatever the period.
+One query whatever the period.
 """
 
 from __future__ import annotations
@@ -31,12 +28,10 @@ from __future__ import annotations
 from django.db.models import Count, F, Q
 
 from huiyin.reports.stats.engine import Period, Scope, register
-from huiyin.reports.stats.petitions import _with_petitions, bounded_streets, petition_cases
 
-__all__ = ["REPLY_KEYS", "SUPERVISION_KEYS", "figures"]
+__all__ = ["SUPERVISION_KEYS", "figures"]
 
 SUPERVISION_KEYS = ("issued", "answered_on_time", "answered_late", "overdue", "open")
-REPLY_KEYS = ("written", "with_basis", "without_basis")
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -80,37 +75,13 @@ def _supervision(period: Period, *, user=None, scope: Scope | None = None) -> di
     }
 
 
-def _replies(period: Period, *, user=None, scope: Scope | None = None) -> dict:
-    # The petitions read by key within the period's ids, as every petition figure does: a
-    # join without the bounds read every petition of the history (2.8 s of a city's 3.7).
-    cases = petition_cases(period, user=user, scope=scope)
-    found = (
-        _with_petitions(cases, bounded_streets(user, scope))
-        .filter(petition__replied_on__isnull=False)
-        .aggregate(
-            written=Count("pk"),
-            with_basis=Count("pk", filter=~Q(petition__reply_basis="")),
-        )
-    )
-    written, with_basis = found["written"], found["with_basis"]
-    return {
-        "written": written,
-        "with_basis": with_basis,
-        "without_basis": written - with_basis,
-        "with_basis_rate": _rate(with_basis, written),
-    }
-
-
 #: The top-level JSON keys filled here, in this order.
-SECTIONS = ("supervision", "replies")
+SECTIONS = ("supervision",)
 
 
 def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
-    """The sections ``supervision`` and ``replies`` of :func:`~huiyin.reports.stats.compute`."""
-    return {
-        "supervision": _supervision(period, user=user, scope=scope),
-        "replies": _replies(period, user=user, scope=scope),
-    }
+    """The section ``supervision`` of :func:`~huiyin.reports.stats.compute`."""
+    return {"supervision": _supervision(period, user=user, scope=scope)}
 
 
 register("assessment", figures, sections=SECTIONS, order=90)

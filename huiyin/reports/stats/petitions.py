@@ -1,4 +1,4 @@
-"""The petitions' figures: the sections ``petitions``, ``receptions`` and ``goals``.
+"""The petitions' figures: the sections ``petitions``, ``receptions``, ``goals`` and ``replies``.
 
 Registered with the statistics engine (:mod:`huiyin.reports.stats.engine`), which composes
 them with the other kinds' into :func:`~huiyin.reports.stats.compute`:
@@ -81,6 +81,10 @@ Definitions (also in the README, "Statistics")
   the period (:mod:`huiyin.incidents.goals`: by the time it happened, the types and the
   threshold of "large" configurable); ``goals.breaches.<goal>`` lists the incidents
   (``{"id", "number"}``) that broke one.
+* **replies.written** = petitions with a written reply (处理意见书, 条例 art. 32) recorded;
+  **with_basis** = those whose reply states its basis in law or policy, **without_basis** the
+  others; **with_basis_rate** = with_basis ÷ written, ``None`` when none was written. (The
+  assessment reads them; they come from the same grouped aggregate as every figure above.)
 * Rates are fractions between 0 and 1, rounded to four places.
 
 Each function issues a fixed number of queries, never one per row: figures() three (one grouped
@@ -104,6 +108,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     ExpressionWrapper,
     Max,
@@ -113,7 +118,10 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
+from django.db.models import Case as DbCase
 
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, Clock
@@ -276,6 +284,7 @@ _G = {
     "handling": "g_handling",
     "rating": "g_rating",
     "returned": "g_returned",
+    "reply": "g_reply",
 }
 
 
@@ -301,6 +310,7 @@ def _groups(
         g_overdue=_overdue(day),
         g_handling=Subquery(handling.values("outcome")[:1]),
         g_rating=Subquery(latest.values("satisfaction")[:1]),
+        g_reply=_reply(),
     )
     fields = [*_G.values(), *by]
     rows = (
@@ -340,6 +350,7 @@ def _empty() -> dict[str, Any]:
         "on_time": {"met": 0, "late": 0, "overdue": 0},
         "rated": 0,
         "satisfaction": dict.fromkeys(Satisfaction.values, 0),
+        "replies": {"written": 0, "with_basis": 0},
     }
 
 
@@ -391,6 +402,10 @@ def _fold(rows: Iterable[dict]) -> dict[str, Any]:
             out["on_time"]["overdue"] += b
         elif row["handling"] == Clock.Outcome.MET:
             out["on_time"]["met"] += b
+        if row["reply"]:
+            out["replies"]["written"] += b
+            if row["reply"] == REPLY_WITH_BASIS:
+                out["replies"]["with_basis"] += b
         if row["rating"] in out["satisfaction"]:
             out["rated"] += b
             out["satisfaction"][row["rating"]] += b
@@ -399,6 +414,30 @@ def _fold(rows: Iterable[dict]) -> dict[str, Any]:
     satisfied = sum(out["satisfaction"][value] for value in SATISFIED)
     out["satisfaction_rate"] = _rate(satisfied, out["rated"])
     return out
+
+
+#: ``g_reply``: no written reply, a reply stating its basis, a reply without one.
+REPLY_NONE, REPLY_WITH_BASIS, REPLY_WITHOUT_BASIS = "", "basis", "bare"
+
+
+def _reply() -> DbCase:
+    """Whether a written reply (条例 art. 32) is recorded, and whether it states its basis."""
+    return DbCase(
+        When(petition__replied_on__isnull=True, then=Value(REPLY_NONE)),
+        When(petition__reply_basis="", then=Value(REPLY_WITHOUT_BASIS)),
+        default=Value(REPLY_WITH_BASIS),
+        output_field=CharField(),
+    )
+
+
+def _replies(folded: dict[str, Any]) -> dict[str, Any]:
+    written, with_basis = folded["replies"]["written"], folded["replies"]["with_basis"]
+    return {
+        "written": written,
+        "with_basis": with_basis,
+        "without_basis": written - with_basis,
+        "with_basis_rate": _rate(with_basis, written),
+    }
 
 
 def _returned() -> ExpressionWrapper:
@@ -454,7 +493,7 @@ PETITION_KEYS = (
 
 
 #: The top-level JSON keys the petitions fill, in this order.
-SECTIONS = ("petitions", "receptions", "goals")
+SECTIONS = ("petitions", "receptions", "goals", "replies")
 
 
 def figures(period: Period, *, user=None, scope: Scope | None = None) -> dict:
@@ -553,6 +592,7 @@ def sections(
             "by_leader": by_leader,
         },
         "goals": goals,
+        "replies": _replies(folded),
     }
 
 

@@ -30,11 +30,11 @@ def period():
     return stats.Period(today - timedelta(days=9), today)
 
 
-def test_the_petitions_are_registered_with_their_three_sections():
+def test_the_petitions_are_registered_with_their_four_sections():
     keys = [entry.key for entry in stats.registered()]
     assert "petitions" in keys
     petitions = next(e for e in stats.registered() if e.key == "petitions")
-    assert petitions.sections == ("petitions", "receptions", "goals")
+    assert petitions.sections == ("petitions", "receptions", "goals", "replies")
 
 
 def test_a_new_kind_adds_its_section_after_the_petitions_in_its_order(
@@ -51,7 +51,15 @@ def test_a_new_kind_adds_its_section_after_the_petitions_in_its_order(
 
     stats.register("disputes", figures, order=20)
     result = stats.compute(period, user=clerk)
-    assert list(result)[:6] == ["period", "scope", "petitions", "receptions", "goals", "disputes"]
+    assert list(result)[:7] == [
+        "period",
+        "scope",
+        "petitions",
+        "receptions",
+        "goals",
+        "replies",
+        "disputes",
+    ]
     assert result["disputes"] == {"registered": 0}
     assert result["petitions"]["batches"] == 1
     assert seen == [(period, clerk, None)]
