@@ -542,3 +542,32 @@ def test_a_petition_counts_by_its_latest_handling_clock_not_an_earlier_one(
     earlier.stopped_at = current.stopped_at + timedelta(hours=1)
     earlier.save()
     assert stats.compute(period)["petitions"]["on_time"] == {"met": 0, "late": 1, "overdue": 0}
+
+
+def test_the_replies_count_written_replies_and_those_that_state_their_basis(personas, unit):
+    """处理意见书: two written (one stating its basis in law, one not), one not yet written;
+    within the period only, and for a reader only within what they see."""
+    from huiyin.petitions.models import Petition
+    from huiyin.petitions.tests.factories import bring_to
+
+    clerk = personas[Role.PETITION_CLERK]
+    today = timezone.localdate()
+    period = Period(today - timedelta(days=5), today)
+    based = bring_to(register(clerk, received_at=today), "replied", personas, unit=unit)
+    bare = bring_to(register(clerk, received_at=today), "replied", personas, unit=unit)
+    register(clerk, received_at=today)  # not replied
+    earlier = bring_to(
+        register(clerk, received_at=today - timedelta(days=30)), "replied", personas, unit=unit
+    )
+    Petition.objects.filter(case=based).update(reply_basis="《信访工作条例》第三十二条")
+    Petition.objects.filter(case__in=[bare, earlier]).update(reply_basis="")
+    expected = {"written": 2, "with_basis": 1, "without_basis": 1, "with_basis_rate": 0.5}
+    assert stats.compute(period)["replies"] == expected
+    assert stats.compute(period, user=clerk)["replies"] == expected
+    Petition.objects.filter(case=bare).update(replied_on=None)
+    assert stats.compute(period)["replies"] == {
+        "written": 1,
+        "with_basis": 1,
+        "without_basis": 0,
+        "with_basis_rate": 1.0,
+    }
