@@ -407,7 +407,7 @@ class Petition(models.Model):
             ),
             # The statistics' list of receptions and 三零 breaches reads these few petitions
             # (a leader's reception, or lodged at the city or above) instead of every petition
-            # of the period (bench/README.md, "The city's statistics").
+            # of the period (bench/README.md, "Two passes fewer").
             models.Index(
                 fields=["case"],
                 condition=Q(reception_slot__isnull=False)

@@ -509,8 +509,8 @@ def test_an_open_matter_past_its_due_date_keeps_the_on_time_rate_below_100(perso
 def test_a_petition_counts_by_its_latest_handling_clock_not_an_earlier_one(
     personas, unit, older_first
 ):
-    """A handling clock stopped, then another (handled again): the later outcome counts, on
-    either database's way of looking it up, whichever row was written first."""
+    """A handling clock stopped, then another (handled again): the later outcome counts,
+    whichever row was written first (a higher id is not a later stop)."""
     from huiyin.cases.models import Clock
     from huiyin.petitions.tests.factories import bring_to
 
