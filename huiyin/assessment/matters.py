@@ -16,7 +16,7 @@ pages show each matter only to a person who may see it (``Case.objects.visible_t
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 
 from huiyin.assessment.bodies import Body
 from huiyin.cases.kinds import Kind
@@ -43,29 +43,22 @@ def _rows(found: QuerySet[Case]) -> list[dict]:
 
 
 def _petition_handling(body: Body, period: Period, which: tuple[str, ...]) -> list[dict]:
-    handling = Clock.objects.filter(
-        case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
-    ).order_by("-stopped_at", "-id")
     found = cases(Kind.PETITION, period, scope=body.scope()).annotate(
-        a_handling=Subquery(handling.values("outcome")[:1]),
         a_overdue=overdue_at(period.reference_day()),
     )
     condition = Q(pk__in=[])
     if "late" in which:
-        condition |= Q(a_handling=Clock.Outcome.LATE)
+        condition |= Q(petition__latest_handling=Clock.Outcome.LATE)
     if "overdue" in which:
         condition |= Q(a_overdue=True)
     return _rows(found.filter(condition))
 
 
 def _dissatisfied(body: Body, period: Period) -> list[dict]:
-    from huiyin.petitions.models import FollowUp, Satisfaction
+    from huiyin.petitions.models import Satisfaction
 
-    latest = FollowUp.objects.filter(petition_id=OuterRef("pk")).order_by("-on", "-id")
-    found = cases(Kind.PETITION, period, scope=body.scope()).annotate(
-        a_rating=Subquery(latest.values("satisfaction")[:1])
-    )
-    return _rows(found.filter(a_rating=Satisfaction.DISSATISFIED))
+    found = cases(Kind.PETITION, period, scope=body.scope())
+    return _rows(found.filter(petition__latest_rating=Satisfaction.DISSATISFIED))
 
 
 def _without_basis(body: Body, period: Period) -> list[dict]:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from huiyin.cases.models import AppendOnlyModel, Case
+from huiyin.cases.models import AppendOnlyModel, Case, Clock
 from huiyin.privacy.fields import BlindIndexField, EncryptedTextField
 
 
@@ -374,6 +374,24 @@ class Petition(models.Model):
     objected_on = models.DateField(_("objected on"), null=True, blank=True)
     objection_reason = models.TextField(_("reasons for the objection"), blank=True)
     sender_agreed_on = models.DateField(_("sender agreed on"), null=True, blank=True)
+
+    # Written by the database, never by Django (huiyin/petitions/latest.py): the statistics,
+    # the assessment and the list group petitions by these, and a look-up per petition cost
+    # seconds at a city. NULL: no handling clock stopped yet / no follow-up yet.
+    latest_handling = models.CharField(
+        _("latest handling outcome"),
+        max_length=20,
+        choices=Clock.Outcome.choices,
+        null=True,
+        editable=False,
+    )
+    latest_rating = models.CharField(
+        _("latest rating"),
+        max_length=30,
+        choices=Satisfaction.choices,
+        null=True,
+        editable=False,
+    )
 
     objects = PetitionQuerySet.as_manager()
 

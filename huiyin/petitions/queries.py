@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.db.models.sql.where import WhereNode
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +39,6 @@ from huiyin.org.roles import ROLE_PERMISSIONS, Perm
 from huiyin.petitions.models import (
     LEVEL_RANK,
     Channel,
-    FollowUp,
     Level,
     Petitioner,
     Satisfaction,
@@ -679,25 +678,10 @@ class PetitionFilter:
             cases = cases.filter(condition)
         if self._satisfaction:
             # The petitioner's latest satisfaction (a later follow-up supersedes an earlier one).
-            latest = (
-                FollowUp.objects.filter(petition_id=OuterRef("pk"))
-                .order_by("-on", "-id")
-                .values("satisfaction")[:1]
-            )
-            cases = cases.annotate(latest_satisfaction=Subquery(latest)).filter(
-                latest_satisfaction=self._satisfaction
-            )
+            cases = cases.filter(petition__latest_rating=self._satisfaction)
         if self._answered:
             # As the statistics count it: the outcome of the latest stopped handling clock.
-            handling = (
-                Clock.objects.filter(case_id=OuterRef("pk"), code="handling")
-                .filter(stopped_at__isnull=False)
-                .order_by("-stopped_at", "-id")
-                .values("outcome")[:1]
-            )
-            cases = cases.annotate(handling_outcome=Subquery(handling)).filter(
-                handling_outcome__in=self._answered
-            )
+            cases = cases.filter(petition__latest_handling__in=self._answered)
         return cases
 
     def ordered(self, *, paged: bool = False) -> CaseQuerySet:

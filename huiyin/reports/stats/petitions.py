@@ -113,7 +113,6 @@ from django.db.models import (
     ExpressionWrapper,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -130,7 +129,6 @@ from huiyin.org.access import reach_of
 from huiyin.petitions.models import (
     LEVEL_RANK,
     Channel,
-    FollowUp,
     Level,
     Satisfaction,
     Status,
@@ -267,7 +265,8 @@ def _with_petitions(cases: QuerySet[Case], streets: Collection[int] = ()) -> Que
 #
 # One grouped aggregate does the counting: the period's petitions grouped by everything a
 # figure depends on (channel, levels, collective, reception, repeat, status, overdue, the
-# handling clock's outcome, the latest rating), with COUNT (batches) and SUM (headcount) per
+# latest handling clock's outcome, the latest rating — both kept on the petition by triggers,
+# huiyin/petitions/latest.py), with COUNT (batches) and SUM (headcount) per
 # group. The groups are few (hundreds, whatever the number of petitions) and _fold() adds them
 # up into the figures in Python; the database does one pass, and each figure's definition is
 # written once, in _fold().
@@ -281,8 +280,8 @@ _G = {
     "repeat": "g_repeat",
     "status": "status",
     "overdue": "g_overdue",
-    "handling": "g_handling",
-    "rating": "g_rating",
+    "handling": "petition__latest_handling",
+    "rating": "petition__latest_rating",
     "returned": "g_returned",
     "reply": "g_reply",
 }
@@ -292,15 +291,7 @@ def _groups(
     cases: QuerySet[Case], day: date, by: tuple[str, ...] = (), streets: Collection[int] = ()
 ) -> list[dict]:
     """The grouped aggregate: one row per combination, with ``b`` (batches), ``h`` (headcount)
-    and each column of `by` (``community_id``, ``grid_id``) under its own name.
-
-    The per-row look-ups into other tables are correlated subqueries in the select list, each
-    run once per petition.
-    """
-    handling = Clock.objects.filter(
-        case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
-    ).order_by("-stopped_at", "-id")
-    latest = FollowUp.objects.filter(petition_id=OuterRef("pk")).order_by("-on", "-id")
+    and each column of `by` (``community_id``, ``grid_id``) under its own name."""
     annotated = _with_petitions(cases, streets).annotate(
         g_reception=ExpressionWrapper(
             Q(petition__reception_slot__isnull=False), output_field=BooleanField()
@@ -308,8 +299,6 @@ def _groups(
         g_repeat=ExpressionWrapper(Q(petition__is_repeat=True), output_field=BooleanField()),
         g_returned=_returned(),
         g_overdue=_overdue(day),
-        g_handling=Subquery(handling.values("outcome")[:1]),
-        g_rating=Subquery(latest.values("satisfaction")[:1]),
         g_reply=_reply(),
     )
     fields = [*_G.values(), *by]
@@ -527,9 +516,6 @@ def sections(
     channels = goal_channels()
     breaches: dict[str, list[dict]] = {goal: [] for goal in GOALS}
     leaders: dict[int, dict] = {}
-    handling = Clock.objects.filter(
-        case_id=OuterRef("pk"), code="handling", stopped_at__isnull=False
-    ).order_by("-stopped_at", "-id")
     for case_id, number, level, channel, leader_id, leader_name, headcount, outcome, late, back in (
         _with_petitions(cases, bounded_streets(user, scope))
         .filter(
@@ -537,7 +523,6 @@ def sections(
             | Q(petition__level__in=list(goal_levels), petition__channel__in=channels)
         )
         .annotate(
-            g_handling=Subquery(handling.values("outcome")[:1]),
             g_overdue=_overdue(period.reference_day()),
             g_returned=_returned(),
         )
@@ -550,7 +535,7 @@ def sections(
             "petition__reception_slot__leader_id",
             "petition__reception_slot__leader__name",
             "petition__headcount",
-            "g_handling",
+            "petition__latest_handling",
             "g_overdue",
             "g_returned",
         )

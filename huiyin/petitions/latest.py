@@ -1,0 +1,311 @@
+"""Each petition's latest handling outcome and latest rating, kept on the petition row by the
+database (``Petition.latest_handling``, ``Petition.latest_rating``).
+
+The statistics, the assessment's matters and the petitions list group or filter petitions by
+the outcome of the latest stopped handling clock and by the satisfaction of the latest
+follow-up. As a look-up per petition that cost about 2 s of the city's 100-day statistics at
+ten million cases (bench/README.md); as two columns of the row the statistics already read,
+it costs nothing.
+
+Triggers write them, on both vendors, so that every path is covered: the ORM, bulk inserts,
+ledger imports, raw SQL and other clients.
+- A handling clock inserted stopped, stopped, reopened, changed or deleted: its petition's
+  ``latest_handling`` is computed again.
+- A follow-up inserted, changed or deleted: its petition's ``latest_rating`` is.
+- A petition inserted, or saved with either column in its SET list (Django's ``save()`` lists
+  every column, with what the instance held when it was read): both are computed again, so a
+  stale instance can never write a stale value.
+
+Like the audit's triggers, they are installed by a migration and again after every
+``migrate`` when missing: on SQLite a later migration that remakes one of the three tables
+drops its triggers silently. When any was missing, every petition's values are computed again.
+"""
+
+# ruff: noqa: S608 -- every statement here is built from this module's constants only.
+
+from __future__ import annotations
+
+from django.db import transaction
+
+PETITION = "petitions_petition"
+CLOCK = "cases_clock"
+FOLLOW_UP = "petitions_followup"
+
+# The one definition of "latest", written once per vendor's quoting; `{case}` is the
+# petition's case id as the surrounding statement names it.
+HANDLING = (
+    f"(SELECT outcome FROM {CLOCK} WHERE case_id = {{case}} AND code = 'handling'"
+    " AND stopped_at IS NOT NULL ORDER BY stopped_at DESC, id DESC LIMIT 1)"
+)
+RATING = (
+    f'(SELECT satisfaction FROM {FOLLOW_UP} WHERE petition_id = {{case}} ORDER BY "on" DESC,'
+    " id DESC LIMIT 1)"
+)
+
+
+def _handling(case: str) -> str:
+    return HANDLING.format(case=case)
+
+
+def _rating(case: str) -> str:
+    return RATING.format(case=case)
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+_PG_FUNCTIONS = {
+    f"{PETITION}_latest": f"""
+CREATE OR REPLACE FUNCTION {PETITION}_latest() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.latest_handling := {_handling("NEW.case_id")};
+    NEW.latest_rating := {_rating("NEW.case_id")};
+    RETURN NEW;
+END
+$$""",
+    f"{CLOCK}_latest": f"""
+CREATE OR REPLACE FUNCTION {CLOCK}_latest() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        UPDATE {PETITION} SET latest_handling = {_handling("OLD.case_id")}
+        WHERE case_id = OLD.case_id;
+    END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.case_id <> OLD.case_id) THEN
+        UPDATE {PETITION} SET latest_handling = {_handling("NEW.case_id")}
+        WHERE case_id = NEW.case_id;
+    END IF;
+    RETURN NULL;
+END
+$$""",
+    f"{FOLLOW_UP}_latest": f"""
+CREATE OR REPLACE FUNCTION {FOLLOW_UP}_latest() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        UPDATE {PETITION} SET latest_rating = {_rating("OLD.petition_id")}
+        WHERE case_id = OLD.petition_id;
+    END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.petition_id <> OLD.petition_id) THEN
+        UPDATE {PETITION} SET latest_rating = {_rating("NEW.petition_id")}
+        WHERE case_id = NEW.petition_id;
+    END IF;
+    RETURN NULL;
+END
+$$""",
+}
+
+# Only the changes that can move the answer fire: a handling clock's due date moving, its
+# reminders being claimed or a running clock being suspended do not.
+_CLOCK_MATTERS = (
+    "OLD.stopped_at IS DISTINCT FROM NEW.stopped_at OR OLD.outcome IS DISTINCT FROM NEW.outcome"
+    " OR OLD.code IS DISTINCT FROM NEW.code OR OLD.case_id IS DISTINCT FROM NEW.case_id"
+)
+_PG_TRIGGERS = {
+    f"{PETITION}_latest": (
+        PETITION,
+        "BEFORE INSERT OR UPDATE OF latest_handling, latest_rating",
+        "",
+    ),
+    f"{CLOCK}_latest_insert": (
+        CLOCK,
+        "AFTER INSERT",
+        "WHEN (NEW.code = 'handling' AND NEW.stopped_at IS NOT NULL)",
+    ),
+    f"{CLOCK}_latest_update": (
+        CLOCK,
+        "AFTER UPDATE",
+        f"WHEN ((OLD.code = 'handling' OR NEW.code = 'handling') AND ({_CLOCK_MATTERS}))",
+    ),
+    f"{CLOCK}_latest_delete": (
+        CLOCK,
+        "AFTER DELETE",
+        "WHEN (OLD.code = 'handling' AND OLD.stopped_at IS NOT NULL)",
+    ),
+    f"{FOLLOW_UP}_latest": (FOLLOW_UP, "AFTER INSERT OR UPDATE OR DELETE", ""),
+}
+
+
+def _pg_function(trigger: str) -> str:
+    return next(name for name in _PG_FUNCTIONS if trigger.startswith(name))
+
+
+# -- SQLite -------------------------------------------------------------------------------
+
+_SQLITE_CLOCK_MATTERS = _CLOCK_MATTERS.replace("IS DISTINCT FROM", "IS NOT")
+
+
+def _sqlite_set_handling(case: str) -> str:
+    return f"UPDATE {PETITION} SET latest_handling = {_handling(case)} WHERE case_id = {case};"
+
+
+def _sqlite_set_rating(case: str) -> str:
+    return f"UPDATE {PETITION} SET latest_rating = {_rating(case)} WHERE case_id = {case};"
+
+
+def _sqlite_set_both(case: str) -> str:
+    return (
+        f"UPDATE {PETITION} SET latest_handling = {_handling(case)},"
+        f" latest_rating = {_rating(case)} WHERE case_id = {case};"
+    )
+
+
+# SQLite's triggers cannot change NEW: the petition's own triggers update the row after the
+# write. Recursive triggers are off (SQLite's default, which Django keeps), so that UPDATE does
+# not fire the trigger that made it.
+_SQLITE_TRIGGERS = {
+    f"{PETITION}_latest_insert": (PETITION, "AFTER INSERT", "", _sqlite_set_both("NEW.case_id")),
+    f"{PETITION}_latest_update": (
+        PETITION,
+        "AFTER UPDATE OF latest_handling, latest_rating",
+        "",
+        _sqlite_set_both("NEW.case_id"),
+    ),
+    f"{CLOCK}_latest_insert": (
+        CLOCK,
+        "AFTER INSERT",
+        "WHEN NEW.code = 'handling' AND NEW.stopped_at IS NOT NULL",
+        _sqlite_set_handling("NEW.case_id"),
+    ),
+    f"{CLOCK}_latest_update": (
+        CLOCK,
+        "AFTER UPDATE",
+        f"WHEN (OLD.code = 'handling' OR NEW.code = 'handling') AND ({_SQLITE_CLOCK_MATTERS})",
+        _sqlite_set_handling("OLD.case_id") + " " + _sqlite_set_handling("NEW.case_id"),
+    ),
+    f"{CLOCK}_latest_delete": (
+        CLOCK,
+        "AFTER DELETE",
+        "WHEN OLD.code = 'handling' AND OLD.stopped_at IS NOT NULL",
+        _sqlite_set_handling("OLD.case_id"),
+    ),
+    f"{FOLLOW_UP}_latest_insert": (
+        FOLLOW_UP,
+        "AFTER INSERT",
+        "",
+        _sqlite_set_rating("NEW.petition_id"),
+    ),
+    f"{FOLLOW_UP}_latest_update": (
+        FOLLOW_UP,
+        "AFTER UPDATE",
+        "",
+        _sqlite_set_rating("OLD.petition_id") + " " + _sqlite_set_rating("NEW.petition_id"),
+    ),
+    f"{FOLLOW_UP}_latest_delete": (
+        FOLLOW_UP,
+        "AFTER DELETE",
+        "",
+        _sqlite_set_rating("OLD.petition_id"),
+    ),
+}
+
+
+# -- Installing, checking, computing again ------------------------------------------------
+
+
+def install_sql(vendor: str) -> list[str]:
+    """Statements creating the functions and triggers; each may run again safely."""
+    if vendor == "postgresql":
+        statements = list(_PG_FUNCTIONS.values())
+        for name, (table, when, condition) in _PG_TRIGGERS.items():
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW {condition}"
+                f" EXECUTE FUNCTION {_pg_function(name)}()",
+            ]
+        return statements
+    if vendor == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {name} {when} ON {table} {condition} BEGIN {body} END"
+            for name, (table, when, condition, body) in _SQLITE_TRIGGERS.items()
+        ]
+    return []
+
+
+def uninstall_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {name} ON {table}"
+            for name, (table, _when, _condition) in _PG_TRIGGERS.items()
+        ] + [f"DROP FUNCTION IF EXISTS {name}()" for name in _PG_FUNCTIONS]
+    if vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_TRIGGERS]
+    return []
+
+
+def _names(vendor: str) -> set[str]:
+    return set(_PG_TRIGGERS if vendor == "postgresql" else _SQLITE_TRIGGERS)
+
+
+def missing(connection) -> set[str]:
+    """The triggers that should be there and are not (or are disabled)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled <> 'D'",
+                [sorted(_names("postgresql"))],
+            )
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            return set()
+        return _names(connection.vendor) - {row[0] for row in cursor.fetchall()}
+
+
+def _differs(vendor: str) -> str:
+    distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+    return (
+        f"latest_handling {distinct} {_handling(f'{PETITION}.case_id')}"
+        f" OR latest_rating {distinct} {_rating(f'{PETITION}.case_id')}"
+    )
+
+
+def refresh_sql(vendor: str) -> str:
+    """One UPDATE that writes both values wherever they differ from the clocks and follow-ups
+    (only those rows: a petition already right is not written again)."""
+    return (
+        f"UPDATE {PETITION} SET latest_handling = {_handling(f'{PETITION}.case_id')},"
+        f" latest_rating = {_rating(f'{PETITION}.case_id')} WHERE {_differs(vendor)}"
+    )
+
+
+def drift(connection) -> int:
+    """How many petitions hold a value their clocks and follow-ups do not give (0 when the
+    triggers do their work)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {PETITION} WHERE {_differs(connection.vendor)}")
+        return cursor.fetchone()[0]
+
+
+def _tables_exist(connection) -> bool:
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+    if not {PETITION, CLOCK, FOLLOW_UP} <= tables:
+        return False
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, PETITION)}
+    return {"latest_handling", "latest_rating"} <= columns
+
+
+def install(connection) -> bool:
+    """Create what is missing and, if anything was, compute every petition's values again;
+    True if it did. A no-op before the columns exist (an older migration state)."""
+    if connection.vendor not in ("postgresql", "sqlite") or not _tables_exist(connection):
+        return False
+    if not missing(connection):
+        return False
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # No clock, follow-up or petition changes between the values computed here and
+            # the triggers taking over (writers wait for the commit; readers do not).
+            cursor.execute(
+                f"LOCK TABLE {CLOCK}, {FOLLOW_UP}, {PETITION} IN SHARE ROW EXCLUSIVE MODE"
+            )
+        cursor.execute(refresh_sql(connection.vendor))
+        for statement in install_sql(connection.vendor):
+            cursor.execute(statement)
+    return True
+
+
+def uninstall(connection) -> None:
+    """Drop the triggers (tests of what install() repairs)."""
+    with connection.cursor() as cursor:
+        for statement in uninstall_sql(connection.vendor):
+            cursor.execute(statement)
