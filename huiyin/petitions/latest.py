@@ -9,12 +9,12 @@ it costs nothing.
 
 Triggers write them, on both vendors, so that every path is covered: the ORM, bulk inserts,
 ledger imports, raw SQL and other clients.
-- A handling clock inserted stopped, stopped, reopened, changed or deleted: its petition's
+- A handling clock inserted stopped, stopped, reopened, moved or deleted: its petition's
   ``latest_handling`` is computed again.
 - A follow-up inserted, changed or deleted: its petition's ``latest_rating`` is.
-- A petition inserted, or saved with either column in its SET list (Django's ``save()`` lists
-  every column, with what the instance held when it was read): both are computed again, so a
-  stale instance can never write a stale value.
+- A petition inserted, or updated by a client with either column in its SET list (Django's
+  ``save()`` lists every column, with what the instance held when it was read): both are
+  computed again, so a stale instance can never write a stale value.
 
 Like the audit's triggers, they are installed by a migration and again after every
 ``migrate`` when missing: on SQLite a later migration that remakes one of the three tables
@@ -52,6 +52,53 @@ def _rating(case: str) -> str:
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
+#
+# The clocks' and follow-ups' triggers are statement-level, with transition tables: a ledger
+# import COPYs a thousand rows at a time, and one set-based UPDATE per statement costs a small
+# part of what a PL/pgSQL call per row did (bench/README.md, "Ledger import"). The petition's
+# own row trigger guards only what a client writes directly (pg_trigger_depth() = 0), so the
+# UPDATEs made by the other triggers do not compute the values twice.
+
+_CLOCK_MATTERS = (
+    "o.stopped_at IS DISTINCT FROM n.stopped_at OR o.outcome IS DISTINCT FROM n.outcome"
+    " OR o.code IS DISTINCT FROM n.code OR o.case_id IS DISTINCT FROM n.case_id"
+)
+_CLOCK_CHANGED = (
+    "SELECT unnest(ARRAY[o.case_id, n.case_id]) FROM gone o JOIN added n ON n.id = o.id"
+    f" WHERE (o.code = 'handling' OR n.code = 'handling') AND ({_CLOCK_MATTERS})"
+)
+_STOPPED = "code = 'handling' AND stopped_at IS NOT NULL"
+
+
+def _pg_set(column: str, value, cases: str) -> str:
+    """UPDATE `column` of the petitions among `cases` (a query of case ids) to `value` (the
+    look-up, given the case id) where it differs: a petition already right is not written
+    again, and the look-up runs only for petitions that exist."""
+    return (
+        f"UPDATE {PETITION} p SET {column} = x.value FROM (SELECT q.case_id AS id,"
+        f" {value('q.case_id')} AS value FROM {PETITION} q WHERE q.case_id IN ({cases})) x"
+        f" WHERE p.case_id = x.id AND p.{column} IS DISTINCT FROM x.value;"
+    )
+
+
+def _pg_set_handling(cases: str) -> str:
+    return _pg_set("latest_handling", _handling, cases)
+
+
+def _pg_set_rating(cases: str) -> str:
+    return _pg_set("latest_rating", _rating, cases)
+
+
+# The petitions are reached by their key, never by a scan: while a new database is being
+# filled the planner's statistics still say the table is empty, and it chose a scan of the
+# whole table for every statement.
+_BY_KEY = "SET enable_seqscan = off"
+
+# A ledger import brings each petition's values with it and has the database check them all
+# at once at the end (defer(), settle()); inside its transaction the statement triggers stand
+# aside.
+_DEFERRED = "huiyin.latest_deferred"
+_SKIP = f"IF current_setting('{_DEFERRED}', true) = 'on' THEN RETURN NULL; END IF;"
 
 _PG_FUNCTIONS = {
     f"{PETITION}_latest": f"""
@@ -62,88 +109,100 @@ BEGIN
     RETURN NEW;
 END
 $$""",
-    f"{CLOCK}_latest": f"""
-CREATE OR REPLACE FUNCTION {CLOCK}_latest() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"{PETITION}_latest_added": f"""
+CREATE OR REPLACE FUNCTION {PETITION}_latest_added() RETURNS trigger LANGUAGE plpgsql
+{_BY_KEY} AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        UPDATE {PETITION} SET latest_handling = {_handling("OLD.case_id")}
-        WHERE case_id = OLD.case_id;
-    END IF;
-    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.case_id <> OLD.case_id) THEN
-        UPDATE {PETITION} SET latest_handling = {_handling("NEW.case_id")}
-        WHERE case_id = NEW.case_id;
+    {_SKIP}
+    UPDATE {PETITION} p SET latest_handling = x.handling, latest_rating = x.rating
+    FROM (SELECT a.case_id AS id, {_handling("a.case_id")} AS handling,
+                 {_rating("a.case_id")} AS rating FROM added a) x
+    WHERE p.case_id = x.id AND (p.latest_handling IS DISTINCT FROM x.handling
+                                OR p.latest_rating IS DISTINCT FROM x.rating);
+    RETURN NULL;
+END
+$$""",
+    f"{CLOCK}_latest": f"""
+CREATE OR REPLACE FUNCTION {CLOCK}_latest() RETURNS trigger LANGUAGE plpgsql
+{_BY_KEY} AS $$
+BEGIN
+    {_SKIP}
+    IF TG_OP = 'INSERT' THEN
+        {_pg_set_handling(f"SELECT case_id FROM added WHERE {_STOPPED}")}
+    ELSIF TG_OP = 'UPDATE' THEN
+        {_pg_set_handling(_CLOCK_CHANGED)}
+    ELSE
+        {_pg_set_handling(f"SELECT case_id FROM gone WHERE {_STOPPED}")}
     END IF;
     RETURN NULL;
 END
 $$""",
     f"{FOLLOW_UP}_latest": f"""
-CREATE OR REPLACE FUNCTION {FOLLOW_UP}_latest() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {FOLLOW_UP}_latest() RETURNS trigger LANGUAGE plpgsql
+{_BY_KEY} AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        UPDATE {PETITION} SET latest_rating = {_rating("OLD.petition_id")}
-        WHERE case_id = OLD.petition_id;
-    END IF;
-    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.petition_id <> OLD.petition_id) THEN
-        UPDATE {PETITION} SET latest_rating = {_rating("NEW.petition_id")}
-        WHERE case_id = NEW.petition_id;
+    {_SKIP}
+    IF TG_OP = 'INSERT' THEN
+        {_pg_set_rating("SELECT petition_id FROM added")}
+    ELSIF TG_OP = 'UPDATE' THEN
+        {_pg_set_rating("SELECT petition_id FROM added UNION SELECT petition_id FROM gone")}
+    ELSE
+        {_pg_set_rating("SELECT petition_id FROM gone")}
     END IF;
     RETURN NULL;
 END
 $$""",
 }
 
-# Only the changes that can move the answer fire: a handling clock's due date moving, its
-# reminders being claimed or a running clock being suspended do not.
-_CLOCK_MATTERS = (
-    "OLD.stopped_at IS DISTINCT FROM NEW.stopped_at OR OLD.outcome IS DISTINCT FROM NEW.outcome"
-    " OR OLD.code IS DISTINCT FROM NEW.code OR OLD.case_id IS DISTINCT FROM NEW.case_id"
-)
+_NEW = "REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
+_OLD = "REFERENCING OLD TABLE AS gone FOR EACH STATEMENT"
+_BOTH = "REFERENCING OLD TABLE AS gone NEW TABLE AS added FOR EACH STATEMENT"
+# name: (table, when, for each, function). PostgreSQL allows one event per trigger with
+# transition tables, hence three per table.
 _PG_TRIGGERS = {
     f"{PETITION}_latest": (
         PETITION,
-        "BEFORE INSERT OR UPDATE OF latest_handling, latest_rating",
-        "",
+        "BEFORE UPDATE OF latest_handling, latest_rating",
+        "FOR EACH ROW WHEN (pg_trigger_depth() = 0)",
+        f"{PETITION}_latest",
     ),
-    f"{CLOCK}_latest_insert": (
-        CLOCK,
-        "AFTER INSERT",
-        "WHEN (NEW.code = 'handling' AND NEW.stopped_at IS NOT NULL)",
-    ),
-    f"{CLOCK}_latest_update": (
-        CLOCK,
-        "AFTER UPDATE",
-        f"WHEN ((OLD.code = 'handling' OR NEW.code = 'handling') AND ({_CLOCK_MATTERS}))",
-    ),
-    f"{CLOCK}_latest_delete": (
-        CLOCK,
-        "AFTER DELETE",
-        "WHEN (OLD.code = 'handling' AND OLD.stopped_at IS NOT NULL)",
-    ),
-    f"{FOLLOW_UP}_latest": (FOLLOW_UP, "AFTER INSERT OR UPDATE OR DELETE", ""),
+    f"{PETITION}_latest_insert": (PETITION, "AFTER INSERT", _NEW, f"{PETITION}_latest_added"),
+    f"{CLOCK}_latest_insert": (CLOCK, "AFTER INSERT", _NEW, f"{CLOCK}_latest"),
+    f"{CLOCK}_latest_update": (CLOCK, "AFTER UPDATE", _BOTH, f"{CLOCK}_latest"),
+    f"{CLOCK}_latest_delete": (CLOCK, "AFTER DELETE", _OLD, f"{CLOCK}_latest"),
+    f"{FOLLOW_UP}_latest_insert": (FOLLOW_UP, "AFTER INSERT", _NEW, f"{FOLLOW_UP}_latest"),
+    f"{FOLLOW_UP}_latest_update": (FOLLOW_UP, "AFTER UPDATE", _BOTH, f"{FOLLOW_UP}_latest"),
+    f"{FOLLOW_UP}_latest_delete": (FOLLOW_UP, "AFTER DELETE", _OLD, f"{FOLLOW_UP}_latest"),
 }
-
-
-def _pg_function(trigger: str) -> str:
-    return next(name for name in _PG_FUNCTIONS if trigger.startswith(name))
 
 
 # -- SQLite -------------------------------------------------------------------------------
 
-_SQLITE_CLOCK_MATTERS = _CLOCK_MATTERS.replace("IS DISTINCT FROM", "IS NOT")
+_SQLITE_CLOCK_MATTERS = (
+    "OLD.stopped_at IS NOT NEW.stopped_at OR OLD.outcome IS NOT NEW.outcome"
+    " OR OLD.code IS NOT NEW.code OR OLD.case_id IS NOT NEW.case_id"
+)
 
 
 def _sqlite_set_handling(case: str) -> str:
-    return f"UPDATE {PETITION} SET latest_handling = {_handling(case)} WHERE case_id = {case};"
+    return (
+        f"UPDATE {PETITION} SET latest_handling = {_handling(case)} WHERE case_id = {case}"
+        f" AND latest_handling IS NOT {_handling(case)};"
+    )
 
 
 def _sqlite_set_rating(case: str) -> str:
-    return f"UPDATE {PETITION} SET latest_rating = {_rating(case)} WHERE case_id = {case};"
+    return (
+        f"UPDATE {PETITION} SET latest_rating = {_rating(case)} WHERE case_id = {case}"
+        f" AND latest_rating IS NOT {_rating(case)};"
+    )
 
 
 def _sqlite_set_both(case: str) -> str:
     return (
         f"UPDATE {PETITION} SET latest_handling = {_handling(case)},"
-        f" latest_rating = {_rating(case)} WHERE case_id = {case};"
+        f" latest_rating = {_rating(case)} WHERE case_id = {case}"
+        f" AND (latest_handling IS NOT {_handling(case)} OR latest_rating IS NOT {_rating(case)});"
     )
 
 
@@ -203,12 +262,11 @@ _SQLITE_TRIGGERS = {
 def install_sql(vendor: str) -> list[str]:
     """Statements creating the functions and triggers; each may run again safely."""
     if vendor == "postgresql":
-        statements = list(_PG_FUNCTIONS.values())
-        for name, (table, when, condition) in _PG_TRIGGERS.items():
+        statements = [sql.replace("{differs}", _differs(vendor)) for sql in _PG_FUNCTIONS.values()]
+        for name, (table, when, each, function) in _PG_TRIGGERS.items():
             statements += [
                 f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW {condition}"
-                f" EXECUTE FUNCTION {_pg_function(name)}()",
+                f"CREATE TRIGGER {name} {when} ON {table} {each} EXECUTE FUNCTION {function}()",
             ]
         return statements
     if vendor == "sqlite":
@@ -223,7 +281,7 @@ def uninstall_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
         return [
             f"DROP TRIGGER IF EXISTS {name} ON {table}"
-            for name, (table, _when, _condition) in _PG_TRIGGERS.items()
+            for name, (table, *_rest) in _PG_TRIGGERS.items()
         ] + [f"DROP FUNCTION IF EXISTS {name}()" for name in _PG_FUNCTIONS]
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_TRIGGERS]
@@ -262,7 +320,7 @@ def refresh_sql(vendor: str) -> str:
     (only those rows: a petition already right is not written again)."""
     return (
         f"UPDATE {PETITION} SET latest_handling = {_handling(f'{PETITION}.case_id')},"
-        f" latest_rating = {_rating(f'{PETITION}.case_id')} WHERE {_differs(vendor)}"
+        f" latest_rating = {_rating(f'{PETITION}.case_id')} WHERE ({_differs(vendor)})"
     )
 
 
@@ -309,3 +367,26 @@ def uninstall(connection) -> None:
     with connection.cursor() as cursor:
         for statement in uninstall_sql(connection.vendor):
             cursor.execute(statement)
+
+
+def defer(connection) -> None:
+    """Until settle() or the end of the transaction, the clocks' and follow-ups' triggers
+    stand aside (PostgreSQL; SQLite's row triggers cost an import nothing to measure). For a
+    writer that brings the values with the rows: a ledger import."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', true)", [_DEFERRED])
+
+
+def settle(connection, lowest: int, highest: int) -> int:
+    """The triggers back, and the petitions with case ids from `lowest` to `highest` given
+    the values the clocks and follow-ups say wherever theirs differ; returns how many were
+    corrected (0 when the writer brought them right)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'off', true)", [_DEFERRED])
+        cursor.execute(
+            refresh_sql(connection.vendor) + " AND case_id BETWEEN %s AND %s", [lowest, highest]
+        )
+        return cursor.rowcount

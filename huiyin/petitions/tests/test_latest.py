@@ -225,3 +225,34 @@ def test_any_sequence_of_writes_keeps_them_right(two, ops):
                 assert stored(pk) == expected(pk), (op, args)
         assert latest.drift(connection) == 0
         transaction.set_rollback(True)
+
+
+def test_a_clock_or_follow_up_moved_to_another_petition_counts_for_both(two):
+    first, second = (p.pk for p in two)
+    moved = clock(first, stopped=1, outcome="late")
+    rating = follow_up(first, day=1, satisfaction="dissatisfied")
+    Clock.objects.filter(pk=moved.pk).update(case_id=second)
+    FollowUp.objects.filter(pk=rating.pk).update(petition_id=second)
+    assert stored(first) == (None, None)
+    assert stored(second) == ("late", "dissatisfied")
+
+
+def test_a_writer_that_brings_the_values_has_them_checked_at_the_end(two):
+    """A ledger import brings each petition's values; on PostgreSQL the clocks' and
+    follow-ups' triggers stand aside until settle(), which gives every petition in the range
+    what its clocks and follow-ups say wherever it holds something else."""
+    first, second = (p.pk for p in two)
+    with transaction.atomic():
+        latest.defer(connection)
+        clock(first, stopped=1, outcome="late")
+        follow_up(second, day=2, satisfaction="satisfied")
+        if connection.vendor == "postgresql":
+            assert stored(first) == stored(second) == (None, None)
+        corrected = latest.settle(connection, min(first, second), max(first, second))
+        assert stored(first) == ("late", None)
+        assert stored(second) == (None, "satisfied")
+        assert latest.drift(connection) == 0
+        # Deferred only on PostgreSQL: SQLite's row triggers wrote them as they went.
+        assert corrected == (2 if connection.vendor == "postgresql" else 0)
+    clock(second, stopped=2, outcome="met")
+    assert stored(second) == ("met", "satisfied"), "the triggers are back after settle()"

@@ -24,6 +24,7 @@ from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case
 from huiyin.org.access import reach_of
 from huiyin.org.roles import Perm
+from huiyin.petitions import latest
 from huiyin.petitions.models import Petitioner
 from huiyin.reports.ledgers import petitions_write
 from huiyin.reports.ledgers.load import (
@@ -79,6 +80,9 @@ class PetitionImport(ImportSession):
             # (until the transaction ends).
             with writer.connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # The rows bring each petition's latest handling outcome and rating; the database
+            # checks them once at the end, not per statement (petitions/latest.py).
+            latest.defer(writer.connection)
 
     def check(self, number: int, values: Mapping[str, Any]) -> Row | None:
         return self.checker.check(number, values)

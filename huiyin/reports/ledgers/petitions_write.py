@@ -27,6 +27,7 @@ from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseCounter, CaseEvent, CaseSearch, Clock
 from huiyin.cases.numbering import format_number
 from huiyin.cases.search import grams_of
+from huiyin.petitions import latest
 from huiyin.petitions.models import (
     RECEIPT_ALPHABET,
     RECEIPT_LENGTH,
@@ -354,6 +355,17 @@ class _Writer:
                 "objection_reason": row.outcome if row.returned else "",
                 "concluded_on": row.concluded_on,
                 "is_repeat": row.repeat,
+                # The latest handling outcome and rating, as the database's triggers would
+                # write them; finish() has the database check them (petitions/latest.py).
+                "latest_handling": next(
+                    (
+                        c["outcome"]
+                        for c in reversed(row_clocks)
+                        if c["code"] == "handling" and c.get("stopped_at") is not None
+                    ),
+                    None,
+                ),
+                "latest_rating": row.satisfaction or None,
             }
         )
         for order, (name, id_number, phone) in enumerate(row.people):
@@ -481,6 +493,10 @@ class _Writer:
         """Link the repeat rows (to an earlier row of the file — `repeat_of_row`: row → that
         row, or None to look in Huiyin); returns the rows left without an earlier petition."""
         self.drain()
+        if self.row_to_case:
+            latest.settle(
+                self.connection, min(self.row_to_case.values()), max(self.row_to_case.values())
+            )
         in_file, look_up = [], []
         for number, earlier in repeat_of_row.items():
             if number not in self.repeats:

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
@@ -17,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from huiyin.cases.models import Case, CaseEvent, Clock
 from huiyin.cases.services import withdraw_case
 from huiyin.org.roles import Role
+from huiyin.petitions import latest
 from huiyin.petitions.models import FollowUp, KeyCase, Petition, Petitioner
 from huiyin.petitions.tests.factories import ID_1, ID_2, PHONE_1, make_id, step
 from huiyin.privacy.models import AuditEntry
@@ -188,6 +190,14 @@ def test_it_keeps_the_state_dates_and_clocks_of_imported_petitions(clerk, person
     assert Clock.objects.get(case=concluded, code="handling").outcome == "met"
     assert concluded.due_on is None
     assert FollowUp.objects.get(petition=concluded.petition).satisfaction == "basically_satisfied"
+    # The latest handling outcome and rating the row brought, as the database's triggers
+    # compute them (huiyin/petitions/latest.py).
+    assert (concluded.petition.latest_handling, concluded.petition.latest_rating) == (
+        "met",
+        "basically_satisfied",
+    )
+    assert (accepted.petition.latest_handling, accepted.petition.latest_rating) == (None, None)
+    assert latest.drift(connection) == 0
 
     assert registered.status == "registered"
     assert Clock.objects.filter(case=registered, stopped_at__isnull=True).count() == 2
