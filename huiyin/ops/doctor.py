@@ -1,6 +1,7 @@
 """`huiyin doctor`: is this installation healthy? One line per check, exit 1 on any problem.
 
-Checks, in order: configuration, database, migrations, keys, holidays, backup, worker, disk.
+Checks, in order: configuration, database, migrations, triggers, keys, holidays, backup,
+worker, disk.
 Each is a function returning a :class:`Result`; an app may add or replace one with
 :func:`register` (the task worker, when it exists, replaces "worker"). A check that raises
 is reported as a problem with the exception's class, never its arguments (personal data).
@@ -172,6 +173,32 @@ def check_migrations(context: Context) -> Result:
             % {"count": len(plan)},
         )
     return Result("migrations", OK, label, _("all applied"))
+
+
+def check_triggers(context: Context) -> Result:
+    """The database's own guards and bookkeeping: the audit trail's append-only triggers and
+    the ones that keep each petition's latest handling outcome and rating. A later migration
+    on SQLite, a restore by hand or a careless administrator can lose them silently;
+    `huiyin migrate` makes them again (post_migrate), even with nothing to apply."""
+    from huiyin.petitions import latest
+    from huiyin.privacy import triggers as audit
+
+    label = _("Triggers")
+    if skipped := _needs_database(context, "triggers", label):
+        return skipped
+    connection = connections[context.using]
+    lost = sorted(latest.missing(connection))
+    if not audit.installed(connection):
+        lost.insert(0, audit.TABLE)
+    if lost:
+        return Result(
+            "triggers",
+            FAIL,
+            label,
+            _("missing: %(names)s; run `huiyin migrate` to make them again")
+            % {"names": ", ".join(lost)},
+        )
+    return Result("triggers", OK, label, _("all in place"))
 
 
 def _key_files() -> list[Path]:
@@ -422,6 +449,7 @@ for _code, _check in (
     ("config", check_configuration),
     ("database", check_database),
     ("migrations", check_migrations),
+    ("triggers", check_triggers),
     ("keys", check_keys),
     ("holidays", check_holidays),
     ("backup", check_backup),

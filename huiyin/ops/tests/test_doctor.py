@@ -18,8 +18,10 @@ from huiyin.cases.models import CalendarYear
 from huiyin.ops import doctor
 from huiyin.ops.tests.conftest import craft_backup, run_huiyin
 from huiyin.org.roles import Role
+from huiyin.petitions import latest
 from huiyin.petitions.tests.factories import petitioner, register
 from huiyin.privacy import crypto
+from huiyin.privacy import triggers as audit
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,7 @@ def test_it_is_green_on_a_fresh_installation(fresh):
         "config",
         "database",
         "migrations",
+        "triggers",
         "keys",
         "holidays",
         "backup",
@@ -71,8 +74,8 @@ def test_it_is_green_on_a_fresh_installation(fresh):
     out = io.StringIO()
     call_command("doctor", stdout=out)  # exit status 0: no SystemExit
     lines = out.getvalue().splitlines()
-    assert len(lines) == 8
-    assert [line[0] for line in lines] == ["✓"] * 6 + ["·", "✓"]
+    assert len(lines) == 9
+    assert [line[0] for line in lines] == ["✓"] * 7 + ["·", "✓"]
 
 
 def test_it_exits_non_zero_and_says_which_check_failed(fresh):
@@ -111,6 +114,24 @@ def test_it_flags_migrations_not_applied(fresh):
     recorded = MigrationRecorder.Migration.objects.filter(app="cases").order_by("-id").first()
     recorded.delete()
     assert failing() == {"migrations"}
+
+
+def test_it_flags_triggers_gone_missing_and_migrate_makes_them_again(fresh):
+    latest.uninstall(connection)
+    try:
+        found = results()
+        assert {code for code, r in found.items() if r.status == doctor.FAIL} == {"triggers"}
+        assert "cases_clock_latest_insert" in found["triggers"].detail
+        assert "huiyin migrate" in found["triggers"].detail
+    finally:
+        call_command("migrate", verbosity=0)  # nothing to apply; post_migrate puts them back
+    assert failing() == set()
+    audit.uninstall(connection)
+    try:
+        assert audit.TABLE in results()["triggers"].detail
+    finally:
+        audit.install(connection)
+    assert failing() == set()
 
 
 def test_it_flags_personal_data_sealed_with_a_key_not_configured(fresh, personas):
@@ -210,5 +231,5 @@ def test_the_command_exits_non_zero_when_the_database_is_gone(tmp_path):
     )
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert len(lines) == 8
+    assert len(lines) == 9
     assert lines[1].startswith("✗") and "127.0.0.1" in lines[1]
