@@ -53,11 +53,11 @@ def _rating(case: str) -> str:
 
 # -- PostgreSQL ---------------------------------------------------------------------------
 #
-# The clocks' and follow-ups' triggers are statement-level, with transition tables: a ledger
-# import COPYs a thousand rows at a time, and one set-based UPDATE per statement costs a small
-# part of what a PL/pgSQL call per row did (bench/README.md, "Ledger import"). The petition's
-# own row trigger guards only what a client writes directly (pg_trigger_depth() = 0), so the
-# UPDATEs made by the other triggers do not compute the values twice.
+# The clocks' and follow-ups' triggers are statement-level, with transition tables: one
+# set-based UPDATE per statement, whatever the number of rows it wrote, that writes only the
+# petitions whose value changes. The petition's own row trigger guards only what a client
+# writes directly (pg_trigger_depth() = 0), so the UPDATEs made by the other triggers do not
+# compute the values twice. A ledger import defers them all (defer(), settle()).
 
 _CLOCK_MATTERS = (
     "o.stopped_at IS DISTINCT FROM n.stopped_at OR o.outcome IS DISTINCT FROM n.outcome"
