@@ -2,13 +2,13 @@
 
 The petitions are those the petition list shows with the same GET filters
 (:class:`huiyin.petitions.queries.PetitionFilter`), oldest first, through the list's
-``visible_to``. Rows stream from the database in chunks, each chunk's petitioners, latest
-ratings and import notes read in one query each (plain values, no model instances); the
-engine (``export.py``) writes the sheet as they come and audits the export. Names, ID and
-phone numbers are masked unless the export is with identity. 办理状态 is the label the web
-shows (the workflow's, :func:`huiyin.cases.workflow.status_label`), except that a declined
-matter stays 不予受理 once concluded and one returned to the sender (条例 art. 23) is
-已退回交办机关, never 已办结; 办理结果 is the decision or the reply; 告知日期 / 告知方式
+``visible_to``. Rows stream from the database in chunks, each chunk's petitioners and import
+notes read in one query each (plain values, no model instances; the latest rating is on the
+petition's row); the engine (``export.py``) writes the sheet as they come and audits the
+export. Names, ID and phone numbers are masked unless the export is with identity. 办理状态
+is the label the web shows (the workflow's, :func:`huiyin.cases.workflow.status_label`),
+except that a declined matter stays 不予受理 once concluded and one returned to the sender
+(条例 art. 23) is 已退回交办机关, never 已办结; 办理结果 is the decision or the reply; 告知日期 / 告知方式
 the day and manner the petitioner was told of the decision, 送达日期 / 送达方式 the written
 answer's delivery (送达方式 alone: a reply by phone, or posted and not yet received), 复查机关 /
 复核机关 the answering bodies; the people of a collective visit are written one to a line.
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from huiyin.cases.kinds import Kind
 from huiyin.cases.models import Case, CaseEvent, Category
 from huiyin.cases.workflow import status_label
-from huiyin.petitions.models import FollowUp, Petition, Petitioner, Status
+from huiyin.petitions.models import Petition, Petitioner, Status
 from huiyin.reports.ledgers.cells import choice_label
 from huiyin.reports.ledgers.petitions import (
     ANSWER_BODIES,
@@ -54,8 +54,8 @@ PEOPLE_SEPARATOR = "、\n"
 #: 办理状态 of a matter returned to the sender: not a workflow state (its case is concluded).
 RETURNED = "returned"
 MSG_RETURNED = _("Returned to the sender")
-#: Export rows fetched per chunk (each chunk reads its petitioners, ratings and import notes
-#: in one query each).
+#: Export rows fetched per chunk (each chunk reads its petitioners and import notes in one
+#: query each).
 EXPORT_CHUNK = 2000
 
 
@@ -90,8 +90,8 @@ _PEOPLE_FIELDS = {
 
 class _Related:
     """What a chunk of exported cases needs from other tables, one query per table:
-    the petitioners' (name, ID number, phone) in their order, the latest rating and the
-    values an import kept on its "imported" event, by case id. Plain values, no model
+    the petitioners' (name, ID number, phone) in their order and the values an import kept
+    on its "imported" event, by case id. Plain values, no model
     instances: a prefetch built and cached three model objects per row for the same."""
 
     def __init__(self, ids: list[int], with_identity: bool):
@@ -102,12 +102,6 @@ class _Related:
             .values_list("petition_id", *_PEOPLE_FIELDS[with_identity])
         ):
             self.people[petition_id].append(person)
-        # Oldest first: the last one read is the latest rating.
-        self.rating: dict[int, str] = dict(
-            FollowUp.objects.filter(petition_id__in=ids)
-            .order_by("on", "id")
-            .values_list("petition_id", "satisfaction")
-        )
         self.kept: dict[int, dict] = {}
         events = CaseEvent.objects.filter(case_id__in=ids, kind="imported")
         for case_id, data in events.values_list("case_id", "data"):
@@ -190,7 +184,7 @@ def _export_row(
     ids = [person[1] for person in people]
     phones = [person[2] for person in people]
     kept = related.kept.get(case.pk, {})
-    rating = related.rating.get(case.pk)
+    rating = petition.latest_rating  # kept by the database (huiyin/petitions/latest.py)
     key_case = getattr(case, "key_case", None)
     complained = (
         petition.complained_unit.name if petition.complained_unit_id else petition.complained_text
