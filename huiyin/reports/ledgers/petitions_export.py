@@ -91,8 +91,8 @@ _PEOPLE_FIELDS = {
 class _Related:
     """What a chunk of exported cases needs from other tables, one query per table:
     the petitioners' (name, ID number, phone) in their order and the values an import kept
-    on its "imported" event, by case id. Plain values, no model
-    instances: a prefetch built and cached three model objects per row for the same."""
+    on its "imported" event, by case id. Plain values, no model instances: a prefetch built
+    and cached three model objects per row for the same."""
 
     def __init__(self, ids: list[int], with_identity: bool):
         self.people: dict[int, list[tuple]] = defaultdict(list)
