@@ -266,10 +266,10 @@ def _with_petitions(cases: QuerySet[Case], streets: Collection[int] = ()) -> Que
 # One grouped aggregate does the counting: the period's petitions grouped by everything a
 # figure depends on (channel, levels, collective, reception, repeat, status, overdue, the
 # latest handling clock's outcome, the latest rating — both kept on the petition by triggers,
-# huiyin/petitions/latest.py), with COUNT (batches) and SUM (headcount) per
-# group. The groups are few (hundreds, whatever the number of petitions) and _fold() adds them
-# up into the figures in Python; the database does one pass, and each figure's definition is
-# written once, in _fold().
+# huiyin/petitions/latest.py), with COUNT (batches) and SUM (headcount) per group. The groups
+# are few (hundreds, whatever the number of petitions) and _fold() adds them up into the
+# figures in Python; the database does one pass, and each figure's definition is written
+# once, in _fold().
 
 _G = {
     "channel": "petition__channel",
