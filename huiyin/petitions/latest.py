@@ -100,6 +100,27 @@ _BY_KEY = "SET enable_seqscan = off"
 _DEFERRED = "huiyin.latest_deferred"
 _SKIP = f"IF current_setting('{_DEFERRED}', true) = 'on' THEN RETURN NULL; END IF;"
 
+
+def _pg_statement_function(name: str, set_, *, inserted: str, updated: str, deleted: str) -> str:
+    """A statement trigger's function: `set_` the petitions among the case ids each event's
+    query gives (from the transition tables `added` and `gone`)."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql
+{_BY_KEY} AS $$
+BEGIN
+    {_SKIP}
+    IF TG_OP = 'INSERT' THEN
+        {set_(inserted)}
+    ELSIF TG_OP = 'UPDATE' THEN
+        {set_(updated)}
+    ELSE
+        {set_(deleted)}
+    END IF;
+    RETURN NULL;
+END
+$$"""
+
+
 _PG_FUNCTIONS = {
     f"{PETITION}_latest": f"""
 CREATE OR REPLACE FUNCTION {PETITION}_latest() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -122,36 +143,20 @@ BEGIN
     RETURN NULL;
 END
 $$""",
-    f"{CLOCK}_latest": f"""
-CREATE OR REPLACE FUNCTION {CLOCK}_latest() RETURNS trigger LANGUAGE plpgsql
-{_BY_KEY} AS $$
-BEGIN
-    {_SKIP}
-    IF TG_OP = 'INSERT' THEN
-        {_pg_set_handling(f"SELECT case_id FROM added WHERE {_STOPPED}")}
-    ELSIF TG_OP = 'UPDATE' THEN
-        {_pg_set_handling(_CLOCK_CHANGED)}
-    ELSE
-        {_pg_set_handling(f"SELECT case_id FROM gone WHERE {_STOPPED}")}
-    END IF;
-    RETURN NULL;
-END
-$$""",
-    f"{FOLLOW_UP}_latest": f"""
-CREATE OR REPLACE FUNCTION {FOLLOW_UP}_latest() RETURNS trigger LANGUAGE plpgsql
-{_BY_KEY} AS $$
-BEGIN
-    {_SKIP}
-    IF TG_OP = 'INSERT' THEN
-        {_pg_set_rating("SELECT petition_id FROM added")}
-    ELSIF TG_OP = 'UPDATE' THEN
-        {_pg_set_rating("SELECT petition_id FROM added UNION SELECT petition_id FROM gone")}
-    ELSE
-        {_pg_set_rating("SELECT petition_id FROM gone")}
-    END IF;
-    RETURN NULL;
-END
-$$""",
+    f"{CLOCK}_latest": _pg_statement_function(
+        f"{CLOCK}_latest",
+        _pg_set_handling,
+        inserted=f"SELECT case_id FROM added WHERE {_STOPPED}",
+        updated=_CLOCK_CHANGED,
+        deleted=f"SELECT case_id FROM gone WHERE {_STOPPED}",
+    ),
+    f"{FOLLOW_UP}_latest": _pg_statement_function(
+        f"{FOLLOW_UP}_latest",
+        _pg_set_rating,
+        inserted="SELECT petition_id FROM added",
+        updated="SELECT petition_id FROM added UNION SELECT petition_id FROM gone",
+        deleted="SELECT petition_id FROM gone",
+    ),
 }
 
 _NEW = "REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
