@@ -41,6 +41,9 @@ FUTURE_YEARS = 1
 MAX_HEADCOUNT = 10000
 #: The largest id a query string or form may name (a PostgreSQL bigint).
 MAX_ID = 2**63 - 1
+#: Once the cases are partitioned by year on PostgreSQL (``huiyin partition-cases``), a new
+#: case's id is its Beijing year × ID_SPAN + a counter; the ids given before stay below it.
+ID_SPAN = 10**10
 #: The largest page number a list accepts.
 MAX_PAGE = 1_000_000
 

@@ -37,6 +37,8 @@ from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 
+from huiyin.cases.bounds import ID_SPAN
+
 #: Cases per batch when the grams are recomputed.
 BATCH = 2000
 
@@ -313,6 +315,11 @@ class _HoldsPairs(Func):
         return sql, (*params, self.pairs)
 
 
+#: The highest id stands in for the number of cases; once they are partitioned by year its
+#: last digits are the counter (huiyin.ops.case_partitions).
+_HIGHEST_ID = f"SELECT max(id) % {ID_SPAN} FROM cases_case"  # noqa: S608 - a constant
+
+
 def _walk_the_list(text: str, within: models.QuerySet, kind: str, first: int) -> bool:
     """Whether to read the list `within` (cases of `kind`) with the substring test alone rather
     than from the pairs index, by a sample of the cases.
@@ -324,7 +331,7 @@ def _walk_the_list(text: str, within: models.QuerySet, kind: str, first: int) ->
     (a grid's few cases and a common word): the pairs index reads at most the kind's matches.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT max(id) FROM cases_case")
+        cursor.execute(_HIGHEST_ID)
         cases = cursor.fetchone()[0] or 0
     if cases < SAMPLE_FROM:
         return False  # few cases: the index's hits are few enough to fetch
@@ -381,7 +388,7 @@ def _common(text: str) -> bool:
     if text.lower() != text.upper():
         return False  # letters: the list compares without case; not sampled
     with connection.cursor() as cursor:
-        cursor.execute("SELECT max(id) FROM cases_case")
+        cursor.execute(_HIGHEST_ID)
         cases = cursor.fetchone()[0] or 0
         if cases < SAMPLE_FROM:
             return False

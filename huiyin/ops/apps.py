@@ -16,3 +16,8 @@ class OpsConfig(AppConfig):
 
         if routers.configured():
             doctor.register("replica", routers.check_replica)
+        # The coming year's partitions, where a table is partitioned (docs/city.md).
+        from huiyin.cases.reminders import register_tick
+        from huiyin.ops import partition_tick
+
+        register_tick(partition_tick.tick_hook)

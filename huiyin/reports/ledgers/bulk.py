@@ -190,10 +190,26 @@ def new_ids(model, count: int, *, above: int = 0) -> list[int]:
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            if cursor.fetchone()[0] is not None:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [table, pk, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            # No sequence of its own: the column's default gives the ids (the cases, once
+            # partitioned by year, take theirs from huiyin_case_id(); docs/city.md).
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, count],
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
+                " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+                " WHERE d.adrelid = %s::regclass AND a.attname = %s",
+                [table, pk],
             )
+            default = cursor.fetchone()
+            if default is None:
+                raise ValueError(f"{table}.{pk} has neither a sequence nor a default")
+            # The expression is the database's own catalogue text, not input.
+            cursor.execute(f"SELECT {default[0]} FROM generate_series(1, %s)", [count])  # noqa: S608
             return [row[0] for row in cursor.fetchall()]
         quote = connection.ops.quote_name
         cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table)}")  # noqa: S608
