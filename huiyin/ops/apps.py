@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _repair_case_keys(sender, using, **kwargs):
+    """After every migrate: where the cases are partitioned, the triggers that keep their
+    unique numbers are there (huiyin.ops.case_partitions)."""
+    from huiyin.ops import case_partitions
+
+    case_partitions.repair(connections[using])
 
 
 class OpsConfig(AppConfig):
@@ -21,3 +31,6 @@ class OpsConfig(AppConfig):
         from huiyin.ops import partition_tick
 
         register_tick(partition_tick.tick_hook)
+        post_migrate.connect(
+            _repair_case_keys, sender=self, dispatch_uid="huiyin.ops.case_partitions"
+        )

@@ -466,3 +466,61 @@ def keys_drift() -> int:
             f" EXCEPT ALL SELECT id, {listed} FROM {_q(TABLE)})) d"
         )
         return int(cursor.fetchone()[0])
+
+
+TRIGGERS = tuple(f"{TABLE}_keys_{op}" for op in ("insert", "delete", "update", "truncate"))
+
+
+def _is_partitioned(cursor) -> bool:
+    cursor.execute(
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = current_schema() AND c.relname = %s",
+        [TABLE],
+    )
+    row = cursor.fetchone()
+    return row is not None and row[0] == "p"
+
+
+def missing_triggers(connection=connection) -> set[str]:
+    """The keys table's triggers that a partitioned cases table should have and does not (or
+    has disabled); nothing on SQLite or while the cases are one table."""
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cursor:
+        if not _is_partitioned(cursor):
+            return set()
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'",
+            [TABLE],
+        )
+        return set(TRIGGERS) - {row[0] for row in cursor.fetchall()}
+
+
+def repair(connection=connection) -> bool:
+    """Make the keys' function and triggers again when any is missing, and bring the keys
+    table back to the cases (a case's keys written or corrected, a case's gone removed).
+    Returns whether anything was missing. Run after every ``migrate``."""
+    if not missing_triggers(connection):
+        return False
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " AND NOT attisdropped AND attname <> 'case_id' ORDER BY attnum",
+            [KEYS],
+        )
+        key_columns = [row[0] for row in cursor.fetchall()]
+        for name in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {_q(name)} ON {_q(TABLE)}")
+        _install_functions(cursor, key_columns)
+        _install_triggers(cursor, TABLE)
+        listed = ", ".join(_q(c) for c in key_columns)
+        assigned = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in key_columns)
+        cursor.execute(
+            f"DELETE FROM {_q(KEYS)} k WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {_q(TABLE)} c WHERE c.id = k.case_id)"
+        )
+        cursor.execute(
+            f"INSERT INTO {_q(KEYS)} (case_id, {listed}) SELECT id, {listed} FROM {_q(TABLE)}"
+            f" ON CONFLICT (case_id) DO UPDATE SET {assigned}"
+        )
+    return True

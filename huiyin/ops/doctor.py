@@ -177,9 +177,11 @@ def check_migrations(context: Context) -> Result:
 
 def check_triggers(context: Context) -> Result:
     """The database's own guards and bookkeeping: the audit trail's append-only triggers and
-    the ones that keep each petition's latest handling outcome and rating. A later migration
+    the ones that keep each petition's latest handling outcome and rating, and, once the
+    cases are partitioned, the ones that keep their unique numbers. A later migration
     on SQLite, a restore by hand or a careless administrator can lose them silently;
     `huiyin migrate` makes them again (post_migrate), even with nothing to apply."""
+    from huiyin.ops import case_partitions
     from huiyin.petitions import latest
     from huiyin.privacy import triggers as audit
 
@@ -187,7 +189,7 @@ def check_triggers(context: Context) -> Result:
     if skipped := _needs_database(context, "triggers", label):
         return skipped
     connection = connections[context.using]
-    lost = sorted(latest.missing(connection))
+    lost = sorted(latest.missing(connection) | case_partitions.missing_triggers(connection))
     if not audit.installed(connection):
         lost.insert(0, audit.TABLE)
     if lost:

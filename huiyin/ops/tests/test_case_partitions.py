@@ -205,6 +205,28 @@ def test_a_year_without_its_partition_files_new_cases_in_the_latest_year(cases):
     assert cp.keys_drift() == 0
 
 
+def test_lost_key_triggers_are_flagged_and_made_again_after_migrate(cases):
+    _postgresql_only()
+    from huiyin.ops import doctor
+    from huiyin.ops.apps import _repair_case_keys
+
+    this_year = timezone.localdate(timezone=CHINA_TZ).year
+    cp.convert(this_year=this_year)
+    assert cp.missing_triggers() == set() and not cp.repair()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {cp.TABLE}_keys_insert ON {cp.TABLE}")
+    clerk = User.objects.get(username="clerk")
+    register(clerk, title="触发器丢失时的来信", petitioners=[petitioner("周九", id_number="")])
+    assert cp.keys_drift() == 1  # its number is not guarded
+
+    found = {r.code: r for r in doctor.run()}["triggers"]
+    assert found.status == doctor.FAIL and f"{cp.TABLE}_keys_insert" in found.detail
+
+    _repair_case_keys(sender=None, using="default")  # what every migrate runs at its end
+    assert cp.missing_triggers() == set() and cp.keys_drift() == 0
+    assert {r.code: r for r in doctor.run()}["triggers"].status == doctor.OK
+
+
 def test_the_old_table_may_be_kept_and_a_second_conversion_is_refused(cases):
     _postgresql_only()
     rows = Case.objects.count()
