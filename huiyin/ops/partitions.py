@@ -1,13 +1,12 @@
 """The timeline (``cases_caseevent``) partitioned by year on PostgreSQL (docs/city.md).
 
-Why this table, and only this one: the timeline is the largest table (several events per
-case), append-only, read by case and by period, and nothing points at it with a foreign key.
+Why by the moment of the event: the timeline is the largest table (several events per case),
+append-only, read by case and by period, and nothing points at it with a foreign key.
 PostgreSQL requires the partition key in every unique constraint, so the partitioned table's
 primary key is ``(id, at)``: ``id`` stays unique because only its sequence gives it out, which
-Django relies on anyway (it reads and writes events by ``id`` alone). The cases themselves are
-not partitioned: a dozen tables point at ``cases_case(id)``, and a foreign key must reference
-a unique constraint, which on a partitioned table would have to include the partition key.
-The audit trail is not either: its unique ``seq`` is what refuses a second entry with the
+Django relies on anyway (it reads and writes events by ``id`` alone). The cases, which many
+tables point at, are partitioned by ranges of their id instead (:mod:`case_partitions`). The
+audit trail is not partitioned: its unique ``seq`` is what refuses a second entry with the
 same number in the hash chain, and that guarantee cannot be kept across partitions.
 
 :func:`convert` turns the ordinary table into a partitioned one in ONE transaction: a new
