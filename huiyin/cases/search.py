@@ -317,7 +317,7 @@ class _HoldsPairs(Func):
 
 #: The highest id stands in for the number of cases; once they are partitioned by year its
 #: last digits are the counter (huiyin.ops.case_partitions).
-_HIGHEST_ID = f"SELECT max(id) % {ID_SPAN} FROM cases_case"  # noqa: S608 - a constant
+_HIGHEST_ID = f"SELECT mod(max(id), {ID_SPAN}) FROM cases_case"  # noqa: S608 - a constant
 
 
 def _walk_the_list(text: str, within: models.QuerySet, kind: str, first: int) -> bool:
