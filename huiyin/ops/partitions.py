@@ -133,9 +133,13 @@ def _indexes(cursor, table: str) -> list[tuple[str, str]]:
 
 
 def _constraints(cursor, table: str, kinds: str) -> list[tuple[str, str]]:
+    """The table's own constraints of these kinds. A foreign key to a partitioned table (the
+    cases, once partitioned) has a row per partition besides its own, each with its
+    ``conparentid``: those come back by themselves when the key is made again."""
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE conrelid = %s::regclass AND contype = ANY(%s) ORDER BY conname",
+        " WHERE conrelid = %s::regclass AND contype = ANY(%s) AND conparentid = 0"
+        " ORDER BY conname",
         [table, list(kinds)],
     )
     return list(cursor.fetchall())

@@ -277,3 +277,28 @@ def test_a_ledger_imported_into_partitioned_cases_takes_ids_of_this_year(persona
     # A second import of the same ledger finds them and skips them.
     again = run(ledger(rows), personas[Role.PETITION_CLERK])
     assert Case.objects.filter(kind="petition").count() == 2, again.errors
+
+
+@pytest.mark.parametrize("first", ["events", "cases"])
+def test_the_timeline_and_the_cases_may_both_be_partitioned_in_either_order(cases, first):
+    """The timeline points at the cases: whichever is converted second takes the other's
+    partitions into account (a foreign key to a partitioned table has one row per partition
+    in the catalogue, which is not a constraint of its own to copy)."""
+    _postgresql_only()
+    from huiyin.ops import partitions
+
+    this_year = timezone.localdate(timezone=CHINA_TZ).year
+    events = sorted(CaseEvent.objects.values_list("id", "case_id"))
+    order = [partitions, cp] if first == "events" else [cp, partitions]
+    for module in order:
+        module.convert(this_year=this_year)
+    assert partitions.status().partitioned and cp.status().partitioned
+    assert sorted(CaseEvent.objects.values_list("id", "case_id")) == events
+
+    clerk = User.objects.get(username="clerk")
+    made = register(clerk, title="两表分区后的来信", petitioners=[petitioner("吴十", id_number="")])
+    assert made.case.events.exists()
+    _immediately()
+    assert cp.keys_drift() == 0
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseEvent.objects.create(case_id=this_year * cp.SPAN + 10**9, kind="note")
