@@ -137,3 +137,18 @@ def test_sqlite_is_refused_with_one_line(db):
     with pytest.raises(CommandError) as refused:
         _run()
     assert "\n" not in str(refused.value)
+
+
+def test_tick_adds_the_coming_years_partitions(timeline):
+    _postgresql_only()
+    from datetime import date
+
+    from huiyin.ops import partition_tick
+
+    this_year = timezone.localdate(timezone=CHINA_TZ).year
+    partitions.convert(this_year=this_year, years_ahead=1)
+    assert partition_tick.tick_hook(date(this_year, 12, 31)) is None  # both there
+    later = this_year + 2
+    line = partition_tick.tick_hook(date(later, 1, 1))
+    assert f"{partitions.TABLE} {later}" in line and f"{partitions.TABLE} {later + 1}" in line
+    assert {later, later + 1} <= partitions.status().years()
