@@ -50,6 +50,8 @@ from huiyin.ops.partitions import (
     _indexes,
     _q,
     _require_postgresql,
+    counted,
+    relkind,
 )
 
 TABLE = Case._meta.db_table
@@ -98,35 +100,13 @@ def year_of(case_id: int) -> int | None:
 
 
 def status() -> Status:
-    _require_postgresql()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = current_schema() AND c.relname = %s",
-            [TABLE],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise PartitionError(
-                _("there is no table %(table)s: run migrate first") % {"table": TABLE}
-            )
-        partitioned = row[0] == "p"
-        cursor.execute(f"SELECT count(*) FROM {_q(TABLE)}")
-        rows = int(cursor.fetchone()[0])
-        parts = []
-        if partitioned:
-            cursor.execute(
-                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-                " WHERE i.inhparent = %s::regclass ORDER BY c.relname",
-                [TABLE],
-            )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f"SELECT count(*) FROM {_q(name)}")
-                count = int(cursor.fetchone()[0])
-                match = _NAME.match(name)
-                year = int(match.group(1)) if match else None
-                parts.append(Partition(name, year, count, bool(match and match.group(2))))
-    return Status(partitioned, rows, parts)
+    partitioned, rows, parts = counted(TABLE)
+    found = []
+    for name, count in parts:
+        match = _NAME.match(name)
+        year = int(match.group(1)) if match else None
+        found.append(Partition(name, year, count, bool(match and match.group(2))))
+    return Status(partitioned, rows, found)
 
 
 def _range(year: int) -> str:
@@ -471,23 +451,13 @@ def keys_drift() -> int:
 TRIGGERS = tuple(f"{TABLE}_keys_{op}" for op in ("insert", "delete", "update", "truncate"))
 
 
-def _is_partitioned(cursor) -> bool:
-    cursor.execute(
-        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = current_schema() AND c.relname = %s",
-        [TABLE],
-    )
-    row = cursor.fetchone()
-    return row is not None and row[0] == "p"
-
-
 def missing_triggers(connection=connection) -> set[str]:
     """The keys table's triggers that a partitioned cases table should have and does not (or
     has disabled); nothing on SQLite or while the cases are one table."""
     if connection.vendor != "postgresql":
         return set()
     with connection.cursor() as cursor:
-        if not _is_partitioned(cursor):
+        if relkind(cursor, TABLE) != "p":
             return set()
         cursor.execute(
             "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'",

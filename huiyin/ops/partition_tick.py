@@ -17,21 +17,14 @@ from huiyin.ops import case_partitions, partitions
 def _years(table: str) -> set[int] | None:
     """The years of a table's yearly partitions; None when the table is not partitioned."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = current_schema() AND c.relname = %s",
-            [table],
-        )
-        row = cursor.fetchone()
-        if row is None or row[0] != "p":
+        if partitions.relkind(cursor, table) != "p":
             return None
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-            " WHERE i.inhparent = %s::regclass",
-            [table],
-        )
         named = re.compile(rf"^{re.escape(table)}_y(\d{{4}})$")
-        return {int(m.group(1)) for (name,) in cursor.fetchall() if (m := named.match(name))}
+        return {
+            int(m.group(1))
+            for name in partitions.children(cursor, table)
+            if (m := named.match(name))
+        }
 
 
 def tick_hook(today: date) -> str | None:

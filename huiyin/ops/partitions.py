@@ -90,35 +90,57 @@ def _require_postgresql() -> None:
         raise PartitionError(_("partitioning needs PostgreSQL"))
 
 
-def status() -> Status:
-    """Whether the timeline is partitioned, its rows, and its partitions with their rows."""
+def relkind(cursor, table: str) -> str | None:
+    """The table's kind in the catalogue (``r`` ordinary, ``p`` partitioned); None if absent."""
+    cursor.execute(
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = current_schema() AND c.relname = %s",
+        [table],
+    )
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def children(cursor, table: str) -> list[str]:
+    """The names of a partitioned table's partitions."""
+    cursor.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+        " WHERE i.inhparent = %s::regclass ORDER BY c.relname",
+        [table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def counted(table: str) -> tuple[bool, int, list[tuple[str, int]]]:
+    """Whether `table` is partitioned, its rows, and its partitions with their rows."""
     _require_postgresql()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = current_schema() AND c.relname = %s",
-            [TABLE],
-        )
-        row = cursor.fetchone()
-        if row is None:
+        kind = relkind(cursor, table)
+        if kind is None:
             raise PartitionError(
-                _("there is no table %(table)s: run migrate first") % {"table": TABLE}
+                _("there is no table %(table)s: run migrate first") % {"table": table}
             )
-        partitioned = row[0] == "p"
-        cursor.execute(f"SELECT count(*) FROM {_q(TABLE)}")  # noqa: S608 - our own name
+        cursor.execute(f"SELECT count(*) FROM {_q(table)}")  # noqa: S608 - our own name
         rows = int(cursor.fetchone()[0])
         parts = []
-        if partitioned:
-            cursor.execute(
-                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-                " WHERE i.inhparent = %s::regclass ORDER BY c.relname",
-                [TABLE],
-            )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f"SELECT count(*) FROM {_q(name)}")  # noqa: S608 - catalogue name
-                year = int(name[-4:]) if re.fullmatch(rf"{TABLE}_y\d{{4}}", name) else None
-                parts.append(Partition(name, year, int(cursor.fetchone()[0])))
-    return Status(partitioned, rows, parts)
+        for name in children(cursor, table) if kind == "p" else []:
+            cursor.execute(f"SELECT count(*) FROM {_q(name)}")  # noqa: S608 - catalogue name
+            parts.append((name, int(cursor.fetchone()[0])))
+    return kind == "p", rows, parts
+
+
+def status() -> Status:
+    """Whether the timeline is partitioned, its rows, and its partitions with their rows."""
+    partitioned, rows, parts = counted(TABLE)
+    named = re.compile(rf"^{TABLE}_y(\d{{4}})$")
+    return Status(
+        partitioned,
+        rows,
+        [
+            Partition(name, int(m.group(1)) if (m := named.match(name)) else None, count)
+            for name, count in parts
+        ],
+    )
 
 
 def _indexes(cursor, table: str) -> list[tuple[str, str]]:
