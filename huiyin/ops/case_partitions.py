@@ -405,10 +405,6 @@ def ensure_years(*, this_year: int, years_ahead: int = 1) -> list[int]:
     wanted = [y for y in range(this_year, this_year + years_ahead + 1) if y not in current.years()]
     with transaction.atomic(), connection.cursor() as cursor:
         for year in wanted:
-            name = partition_name(year)
-            cursor.execute(
-                f"CREATE TABLE {_q(name)} (LIKE {_q(TABLE)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-            )
             cursor.execute(
                 f"SELECT count(*) FROM {_q(DEFAULT_PARTITION)} WHERE id >= %s AND id < %s",
                 [year * SPAN, (year + 1) * SPAN],
@@ -423,7 +419,9 @@ def ensure_years(*, this_year: int, years_ahead: int = 1) -> list[int]:
                     )
                     % {"rows": waiting, "year": year}
                 )
-            cursor.execute(f"ALTER TABLE {_q(TABLE)} ATTACH PARTITION {_q(name)} {_range(year)}")
+            cursor.execute(
+                f"CREATE TABLE {_q(partition_name(year))} PARTITION OF {_q(TABLE)} {_range(year)}"
+            )
     return wanted
 
 
